@@ -1,0 +1,42 @@
+"""gysim: system-dynamics models as vectorized numpy, run with scipy, returned as xarray.
+
+Build a model element by element, then simulate it once or as an ensemble
+whose runs are one array axis.
+
+Examples
+--------
+>>> import numpy as np, gysim
+>>> m = gysim.Model("population", start=2000, stop=2010, time_units="year")
+>>> m.stock("population", initial=331.8, units="1e4 person")
+>>> m.param("birth_rate", 0.013, units="1/year", bounds=(0.008, 0.02))
+>>> m.flow("births", "population * birth_rate", into="population", units="1e4 person/year")
+>>> ds = gysim.simulate(m)
+>>> round(float(ds.population[-1]), 1)
+377.9
+>>> ens = gysim.simulate(m, params={"birth_rate": np.linspace(0.008, 0.02, 100)})
+>>> ens.population.shape
+(11, 100)
+"""
+
+from ._version import __version__
+from .errors import (CalibrationError, DataError, GysimError, ModelDefinitionError,
+                     ParameterError, SimulationError, UnitsError)
+from .model import Model
+from .registry import available_models, load_model
+from .simulate import METHODS, simulate
+
+__all__ = [
+    "__version__",
+    "Model",
+    "simulate",
+    "METHODS",
+    "load_model",
+    "available_models",
+    "GysimError",
+    "ModelDefinitionError",
+    "ParameterError",
+    "UnitsError",
+    "SimulationError",
+    "CalibrationError",
+    "DataError",
+]

@@ -1,0 +1,475 @@
+"""Compiling a model: checks, dependency order and vectorized numpy functions.
+
+:class:`CompiledModel` checks a :class:`~gysim.model.Model` (unknown names,
+wrong calls, flows attached to missing stocks, algebraic loops), expands the
+stateful builtins (smooth, delay, initial) into hidden stocks, sorts the
+auxiliaries and flows into dependency order and generates three plain Python
+functions from the parsed trees (never from the user's text):
+
+``init(t, dt, P, OV)``
+    the initial state, honouring stock-initial overrides ``OV``;
+``rhs(t, dt, Y, P, D, dY, DIN)``
+    the derivatives of all stocks, written into ``dY``;
+``outputs(t, dt, Y, P, D)``
+    every auxiliary, flow and data input at given states.
+
+Every value inside them is a numpy array whose last axis is the run axis (or a
+scalar that broadcasts), so one call evaluates a whole ensemble.
+
+Examples
+--------
+>>> import gysim
+>>> m = gysim.Model("m")
+>>> m.stock("x", 1.0)
+>>> m.param("k", 0.1)
+>>> m.flow("growth", "k * x", into="x")
+>>> cm = m.compile()
+>>> cm.state_names, cm.param_names, cm.output_names
+(['x'], ['k'], ['growth'])
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+import numpy as np
+
+from .builtins import BUILTINS, RUNTIME
+from .errors import ModelDefinitionError
+from .expr import (BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, UnaryOp,
+                   names, to_text, walk)
+from .model import Aux, DataInput, Flow, Lookup, Model, Param, Stock
+
+__all__ = ["CompiledModel", "suggest"]
+
+
+def suggest(name: str, candidates: Iterable[str]) -> str:
+    """A ``"; did you mean ...?"`` hint for a misspelt name ('' if none is close).
+
+    Examples
+    --------
+    >>> suggest("birth_rat", ["birth_rate", "inflow"])
+    "; did you mean 'birth_rate'?"
+    """
+    close = difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return "; did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+
+
+@dataclass(frozen=True)
+class DelayFixedSpec:
+    """A fixed delay: its output variable, input, delay time and initial value."""
+
+    output: str
+    input: Node
+    delay_time: Node
+    initial: Node
+    owner: str
+
+
+def _local(name: str) -> str:
+    """Python local for an element (user names) or hidden variable (leading _)."""
+    return "h" + name if name.startswith("_") else "v_" + name
+
+
+class CompiledModel:
+    """A checked model with generated vectorized functions.
+
+    Parameters
+    ----------
+    model : Model
+        The model to compile. It is not changed.
+
+    Attributes
+    ----------
+    state_names : list of str
+        User stocks, then hidden stocks of stateful builtins.
+    param_names : list of str
+        Parameters in the order of the ``P`` tuple.
+    output_names : list of str
+        Flows, auxiliaries and data inputs, in model order.
+    delays_fixed : list of DelayFixedSpec
+        Fixed delays, which need a fixed-step method.
+    """
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        elements = model.elements
+        self.param_names = [n for n, e in elements.items() if isinstance(e, Param)]
+        self.stock_names = [n for n, e in elements.items() if isinstance(e, Stock)]
+        self.output_names = [n for n, e in elements.items()
+                             if isinstance(e, (Flow, Aux, DataInput))]
+        self._tables: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for n, e in elements.items():
+            if isinstance(e, Lookup):
+                self._tables[n] = (np.array(e.x), np.array(e.y))
+            elif isinstance(e, DataInput):
+                self._tables[n] = (np.array(e.times), np.array(e.values))
+
+        self._check_references()
+        self._check_flows()
+
+        # Expand stateful builtins into hidden stocks and auxes.
+        self._equations: dict[str, Node] = {}      # computed variables
+        self._initials: dict[str, Node] = {}       # state -> initial value tree
+        self._hidden_derivs: dict[str, Node] = {}  # hidden state -> derivative tree
+        self.delays_fixed: list[DelayFixedSpec] = []
+        self._hidden_states: list[str] = []
+        self._counter = 0
+        for n, e in elements.items():
+            if isinstance(e, Stock):
+                for call in (c for c in walk(e.initial) if isinstance(c, Call)):
+                    if BUILTINS.get(call.func) and BUILTINS[call.func].kind == "stateful":
+                        raise ModelDefinitionError(
+                            f"initial value of stock '{n}': `{call.func}` keeps state and cannot "
+                            f"be used in an initial value; use the value it starts from")
+                self._initials[n] = e.initial
+        for n, e in elements.items():
+            if isinstance(e, (Flow, Aux)):
+                self._equations[n] = self._expand(e.tree, owner=n)
+            elif isinstance(e, DataInput):
+                self._equations[n] = Call(n, (Name("time"),))
+        self.state_names = self.stock_names + self._hidden_states
+        self.discrete_names = [d.output for d in self.delays_fixed]
+
+        self.order = self._dynamic_order()
+        self._init_order = self._initial_order()
+        self._generate()
+
+    # ------------------------------------------------------------------ checks
+    def _check_references(self) -> None:
+        elements = self.model.elements
+        known = set(elements) | {"time"}
+        for owner, element in elements.items():
+            trees = []
+            if isinstance(element, Stock):
+                trees.append(("initial value of stock", element.initial))
+            elif isinstance(element, (Flow, Aux)):
+                trees.append((element.kind, element.tree))
+            for what, tree in trees:
+                where = f"{what} '{owner}'"
+                for node in walk(tree):
+                    if isinstance(node, Name):
+                        if node.id not in known:
+                            raise ModelDefinitionError(
+                                f"{where} uses '{node.id}', which is not defined in model "
+                                f"'{self.model.name}'{suggest(node.id, known)}")
+                        if isinstance(elements.get(node.id), Lookup):
+                            raise ModelDefinitionError(
+                                f"{where} uses lookup '{node.id}' as a value; call it with an "
+                                f"argument, e.g. {node.id}(x)")
+                    elif isinstance(node, Call):
+                        self._check_call(node, where, elements)
+                if owner in names(tree) and isinstance(element, (Flow, Aux)):
+                    raise ModelDefinitionError(
+                        f"{where} refers to itself: '{owner}' = {to_text(tree)} is an algebraic "
+                        f"loop; make one of the variables in it a stock")
+
+    def _check_call(self, node: Call, where: str, elements: Mapping) -> None:
+        spec = BUILTINS.get(node.func)
+        n = len(node.args)
+        if spec is not None:
+            if not spec.min_args <= n <= spec.max_args:
+                expected = (str(spec.min_args) if spec.min_args == spec.max_args
+                            else f"{spec.min_args} to {spec.max_args}")
+                raise ModelDefinitionError(
+                    f"{where}: `{node.func}` takes {expected} arguments, got {n} "
+                    f"(usage: {spec.signature})")
+            if node.func in ("smooth_n", "delay_n") and not isinstance(node.args[3], Const):
+                raise ModelDefinitionError(
+                    f"{where}: the order of `{node.func}` must be a constant number")
+            return
+        target = elements.get(node.func)
+        if isinstance(target, Lookup):
+            if n != 1:
+                raise ModelDefinitionError(
+                    f"{where}: lookup '{node.func}' takes one argument, got {n}")
+            return
+        if target is not None:
+            raise ModelDefinitionError(
+                f"{where} calls '{node.func}', which is a {target.kind}, not a function or lookup")
+        candidates = list(BUILTINS) + [k for k, v in elements.items() if isinstance(v, Lookup)]
+        raise ModelDefinitionError(
+            f"{where} calls unknown function '{node.func}'{suggest(node.func, candidates)}")
+
+    def _check_flows(self) -> None:
+        elements = self.model.elements
+        for name, e in elements.items():
+            if not isinstance(e, Flow):
+                continue
+            for role, target in (("into", e.into), ("out_of", e.out_of)):
+                if target is None:
+                    continue
+                if target not in elements:
+                    raise ModelDefinitionError(
+                        f"flow '{name}' has {role}='{target}', which is not a stock of model "
+                        f"'{self.model.name}'{suggest(target, self.stock_names)}")
+                if not isinstance(elements[target], Stock):
+                    raise ModelDefinitionError(
+                        f"flow '{name}' has {role}='{target}', which is a "
+                        f"{elements[target].kind}, not a stock")
+
+    # ------------------------------------------------------------------ stateful expansion
+    def _hidden(self, prefix: str, owner: str) -> str:
+        self._counter += 1
+        return f"_{prefix}_{owner}_{self._counter}"
+
+    def _as_name(self, tree: Node, prefix: str, owner: str) -> Node:
+        """Give a non-trivial argument its own hidden aux, so it is computed once."""
+        if isinstance(tree, (Name, Const)):
+            return tree
+        name = self._hidden(prefix, owner)
+        self._equations[name] = tree
+        return Name(name)
+
+    def _expand(self, tree: Node, owner: str) -> Node:
+        """Rewrite a tree bottom-up, replacing stateful calls by hidden variables."""
+        if isinstance(tree, (Const, Name)):
+            return tree
+        if isinstance(tree, BinOp):
+            return BinOp(tree.op, self._expand(tree.left, owner), self._expand(tree.right, owner))
+        if isinstance(tree, UnaryOp):
+            return UnaryOp(tree.op, self._expand(tree.operand, owner))
+        if isinstance(tree, Compare):
+            return Compare(tree.op, self._expand(tree.left, owner), self._expand(tree.right, owner))
+        if isinstance(tree, BoolOp):
+            return BoolOp(tree.op, tuple(self._expand(v, owner) for v in tree.values))
+        if isinstance(tree, IfExp):
+            return IfExp(self._expand(tree.test, owner), self._expand(tree.body, owner),
+                         self._expand(tree.orelse, owner))
+        assert isinstance(tree, Call)
+        args = tuple(self._expand(a, owner) for a in tree.args)
+        spec = BUILTINS.get(tree.func)
+        if spec is None or spec.kind != "stateful":
+            return Call(tree.func, args)
+        return self._stateful(tree.func, args, owner)
+
+    def _stateful(self, func: str, args: tuple, owner: str) -> Node:
+        x = self._as_name(args[0], "in", owner)
+        if func == "initial":
+            state = self._hidden("initial", owner)
+            self._add_state(state, x, Const(0.0))
+            return Name(state)
+        delay = self._as_name(args[1], "tau", owner)
+        init = self._as_name(args[2], "init", owner) if len(args) > 2 else x
+        if func == "delay_fixed":
+            out = self._hidden("delay_fixed", owner)
+            self.delays_fixed.append(DelayFixedSpec(out, x, delay, init, owner))
+            return Name(out)
+        order = {"smooth": 1, "smooth3": 3, "delay1": 1, "delay3": 3}.get(func)
+        if order is None:  # smooth_n / delay_n: checked constant in _check_call
+            value = args[3].value
+            if value < 1 or not float(value).is_integer():
+                raise ModelDefinitionError(
+                    f"{owner}: the order of `{func}` must be a positive integer, got {value:g}")
+            order = int(value)
+        stage_time = delay if order == 1 else BinOp("/", delay, Const(float(order)))
+        upstream: Node = x
+        stage = Name("")
+        if func.startswith("smooth"):
+            # Each stage relaxes toward the previous one with time delay/order.
+            for _ in range(order):
+                stage = Name(self._hidden("smooth", owner))
+                self._add_state(stage.id, init,
+                                BinOp("/", BinOp("-", upstream, stage), stage_time))
+                upstream = stage
+            return stage
+        # Material delay: each stage holds `initial * delay_time` at the start
+        # (PySD's and Vensim's convention); its outflow is stage / delay * order.
+        for _ in range(order):
+            stage = Name(self._hidden("delay", owner))
+            outflow = BinOp("/", stage, delay)
+            self._add_state(stage.id, BinOp("*", init, delay),
+                            BinOp("*", BinOp("-", upstream, outflow), Const(float(order))))
+            upstream = outflow
+        return upstream
+
+    def _add_state(self, name: str, initial: Node, derivative: Node) -> None:
+        self._hidden_states.append(name)
+        self._initials[name] = initial
+        self._hidden_derivs[name] = derivative
+
+    # ------------------------------------------------------------------ ordering
+    def _toposort(self, graph: dict[str, set[str]], what: str) -> list[str]:
+        order: list[str] = []
+        state: dict[str, int] = {}  # 1 = on the stack, 2 = done
+        for root in graph:
+            if state.get(root):
+                continue
+            stack = [(root, iter(sorted(graph[root])))]
+            state[root] = 1
+            path = [root]
+            while stack:
+                node, children = stack[-1]
+                for child in children:
+                    if state.get(child) == 1:
+                        cycle = path[path.index(child):] + [child]
+                        shown = [c for c in cycle if not c.startswith("_")] or cycle
+                        raise ModelDefinitionError(
+                            f"algebraic loop in {what}: " + " -> ".join(shown) +
+                            "; break it with a stock (or a smooth/delay) on the loop")
+                    if not state.get(child):
+                        state[child] = 1
+                        path.append(child)
+                        stack.append((child, iter(sorted(graph[child]))))
+                        break
+                else:
+                    stack.pop()
+                    path.pop()
+                    state[node] = 2
+                    order.append(node)
+        return order
+
+    def _dynamic_order(self) -> list[str]:
+        computed = set(self._equations)
+        graph = {n: names(tree) & computed for n, tree in self._equations.items()}
+        return self._toposort(graph, "the model's equations")
+
+    def _initial_order(self) -> list[str]:
+        """Order in which initial values and the values they need are computed."""
+        trees = dict(self._equations)
+        for d in self.delays_fixed:
+            trees[d.output] = d.initial
+        trees.update(self._initials)
+        graph = {n: names(tree) & set(trees) for n, tree in trees.items()}
+        # Only what the initial values (and the fixed delays' set-up) need.
+        needed: set[str] = set()
+        stack = list(self._initials) + [d.output for d in self.delays_fixed]
+        for d in self.delays_fixed:
+            stack.extend(names(d.delay_time) & set(trees))
+        while stack:
+            n = stack.pop()
+            if n not in needed:
+                needed.add(n)
+                stack.extend(graph[n])
+        sub = {n: graph[n] for n in trees if n in needed}
+        self._init_trees = trees
+        return self._toposort(sub, "the initial values")
+
+    # ------------------------------------------------------------------ code generation
+    def _code(self, tree: Node) -> str:
+        if isinstance(tree, Const):
+            return repr(tree.value)
+        if isinstance(tree, Name):
+            return "t" if tree.id == "time" else _local(tree.id)
+        if isinstance(tree, BinOp):
+            return f"({self._code(tree.left)} {tree.op} {self._code(tree.right)})"
+        if isinstance(tree, UnaryOp):
+            if tree.op == "not":
+                return f"np.logical_not({self._code(tree.operand)})"
+            return f"({tree.op}{self._code(tree.operand)})"
+        if isinstance(tree, Compare):
+            return f"({self._code(tree.left)} {tree.op} {self._code(tree.right)})"
+        if isinstance(tree, BoolOp):
+            func = "np.logical_and" if tree.op == "and" else "np.logical_or"
+            code = self._code(tree.values[0])
+            for v in tree.values[1:]:
+                code = f"{func}({code}, {self._code(v)})"
+            return code
+        if isinstance(tree, IfExp):
+            return (f"np.where({self._code(tree.test)}, {self._code(tree.body)}, "
+                    f"{self._code(tree.orelse)})")
+        if isinstance(tree, Call):
+            args = [self._code(a) for a in tree.args]
+            if tree.func in self._tables:
+                i = list(self._tables).index(tree.func)
+                return f"np.interp({args[0]}, _TX{i}, _TY{i})"
+            return BUILTINS[tree.func].template(args)
+        raise TypeError(f"cannot generate code for {tree!r}")  # pragma: no cover
+
+    def _needed_for(self, roots: Iterable[Node]) -> list[str]:
+        """Computed variables the given trees need, in dependency order."""
+        need: set[str] = set()
+        stack = [n for tree in roots for n in names(tree)]
+        while stack:
+            n = stack.pop()
+            if n in self._equations and n not in need:
+                need.add(n)
+                stack.extend(names(self._equations[n]))
+        return [n for n in self.order if n in need]
+
+    def _unpack(self, lines: list[str], used: set[str], states: str | None,
+                discrete: str | None) -> None:
+        if states:
+            lines += [f"    {_local(n)} = {states}[{i}]"
+                      for i, n in enumerate(self.state_names) if n in used]
+        lines += [f"    {_local(n)} = P[{i}]" for i, n in enumerate(self.param_names) if n in used]
+        if discrete:
+            lines += [f"    {_local(n)} = {discrete}[{i}]"
+                      for i, n in enumerate(self.discrete_names) if n in used]
+
+    def _generate(self) -> None:
+        elements = self.model.elements
+        flows_in: dict[str, list[str]] = {s: [] for s in self.stock_names}
+        flows_out: dict[str, list[str]] = {s: [] for s in self.stock_names}
+        for n, e in elements.items():
+            if isinstance(e, Flow):
+                if e.into:
+                    flows_in[e.into].append(n)
+                if e.out_of:
+                    flows_out[e.out_of].append(n)
+        deriv_trees: dict[str, Node] = {}
+        for s in self.stock_names:
+            terms: Node | None = None
+            for f in flows_in[s]:
+                terms = Name(f) if terms is None else BinOp("+", terms, Name(f))
+            for f in flows_out[s]:
+                terms = UnaryOp("-", Name(f)) if terms is None else BinOp("-", terms, Name(f))
+            deriv_trees[s] = terms if terms is not None else Const(0.0)
+        deriv_trees.update(self._hidden_derivs)
+        self._deriv_trees = deriv_trees
+        din_trees = [d.input for d in self.delays_fixed]
+
+        # rhs
+        roots = list(deriv_trees.values()) + din_trees
+        body = self._needed_for(roots)
+        used = set().union(*(names(t) for t in roots), *(names(self._equations[n]) for n in body))
+        lines = ["def rhs(t, dt, Y, P, D, dY, DIN):"]
+        self._unpack(lines, used, "Y", "D")
+        lines += [f"    {_local(n)} = {self._code(self._equations[n])}" for n in body]
+        lines += [f"    dY[{i}] = {self._code(deriv_trees[s])}"
+                  for i, s in enumerate(self.state_names)]
+        lines += [f"    DIN[{i}] = {self._code(t)}" for i, t in enumerate(din_trees)]
+        lines.append("    return dY")
+        rhs_src = "\n".join(lines)
+
+        # outputs
+        out_roots = [Name(n) for n in self.output_names]
+        body = self._needed_for(out_roots)
+        used = set(self.output_names).union(*(names(self._equations[n]) for n in body))
+        lines = ["def outputs(t, dt, Y, P, D):"]
+        self._unpack(lines, used, "Y", "D")
+        lines += [f"    {_local(n)} = {self._code(self._equations[n])}" for n in body]
+        lines.append("    return (" + "".join(f"{_local(n)}, " for n in self.output_names) + ")")
+        out_src = "\n".join(lines)
+
+        # initial values
+        state_index = {s: i for i, s in enumerate(self.state_names)}
+        used = set().union(*(names(self._init_trees[n]) for n in self._init_order),
+                           *(names(d.delay_time) for d in self.delays_fixed))
+        lines = ["def init(t, dt, P, OV):"]
+        self._unpack(lines, used, None, None)
+        for n in self._init_order:
+            code = self._code(self._init_trees[n])
+            if n in state_index and n in self.stock_names:
+                i = state_index[n]
+                code = f"OV[{i}] if {i} in OV else {code}"
+            lines.append(f"    {_local(n)} = {code}")
+        lines.append("    return [" + "".join(f"{_local(s)}, " for s in self.state_names) + "], ["
+                     + "".join(f"{_local(d.output)}, " for d in self.delays_fixed) + "], ["
+                     + "".join(f"{self._code(d.delay_time)}, " for d in self.delays_fixed) + "]")
+        init_src = "\n".join(lines)
+
+        namespace = dict(RUNTIME)
+        for i, (xs, ys) in enumerate(self._tables.values()):
+            namespace[f"_TX{i}"], namespace[f"_TY{i}"] = xs, ys
+        self.source = "\n\n".join([init_src, rhs_src, out_src])
+        code = compile(self.source, f"<gysim model {self.model.name!r}>", "exec")
+        exec(code, namespace)  # noqa: S102 - source generated from whitelisted trees only
+        self.init = namespace["init"]
+        self.rhs = namespace["rhs"]
+        self.outputs = namespace["outputs"]
+

@@ -1,0 +1,379 @@
+"""Equations as data: a whitelisted parser and a small expression tree.
+
+Equations are written in Python expression syntax. :func:`parse` turns the
+text into a tree of the node classes below, accepting only numbers, names,
+arithmetic, comparisons, boolean operators, conditional expressions and calls
+of plain function names. Everything else (attribute access, subscripts,
+strings, lambdas, comprehensions, keyword arguments, names starting with an
+underscore, ...) is refused with a :class:`~gysim.errors.ModelDefinitionError`.
+The text is never evaluated; later stages (code generation, dependency
+analysis, printing, export) walk the tree.
+
+Examples
+--------
+>>> from gysim.expr import parse, names, to_text
+>>> tree = parse("population * (birth_rate - death_rate)")
+>>> sorted(names(tree))
+['birth_rate', 'death_rate', 'population']
+>>> to_text(tree)
+'population * (birth_rate - death_rate)'
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from dataclasses import dataclass
+from typing import Callable, Iterator, Union
+
+from .errors import ModelDefinitionError
+
+__all__ = [
+    "Node", "Const", "Name", "Call", "BinOp", "UnaryOp", "Compare", "BoolOp",
+    "IfExp", "parse", "names", "calls", "walk", "to_text", "MAX_LENGTH",
+    "MAX_DEPTH",
+]
+
+#: Longest equation text accepted, in characters.
+MAX_LENGTH = 20_000
+#: Deepest nesting of brackets and operators accepted.
+MAX_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class Const:
+    """A numeric literal."""
+
+    value: float
+
+
+@dataclass(frozen=True)
+class Name:
+    """A reference to a model element, or to ``time``."""
+
+    id: str
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call of a builtin function or a lookup by name."""
+
+    func: str
+    args: tuple
+
+
+@dataclass(frozen=True)
+class BinOp:
+    """Binary arithmetic: ``op`` is one of ``+ - * / ** %``."""
+
+    op: str
+    left: "Node"
+    right: "Node"
+
+
+@dataclass(frozen=True)
+class UnaryOp:
+    """Unary ``-``, ``+`` or ``not``."""
+
+    op: str
+    operand: "Node"
+
+
+@dataclass(frozen=True)
+class Compare:
+    """A single comparison ``left op right`` (chains are split into ``and``)."""
+
+    op: str
+    left: "Node"
+    right: "Node"
+
+
+@dataclass(frozen=True)
+class BoolOp:
+    """``and`` / ``or`` over two or more operands."""
+
+    op: str
+    values: tuple
+
+
+@dataclass(frozen=True)
+class IfExp:
+    """``body if test else orelse``."""
+
+    test: "Node"
+    body: "Node"
+    orelse: "Node"
+
+
+Node = Union[Const, Name, Call, BinOp, UnaryOp, Compare, BoolOp, IfExp]
+
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/",
+           ast.Pow: "**", ast.Mod: "%"}
+_UNARY = {ast.USub: "-", ast.UAdd: "+", ast.Not: "not"}
+_CMP = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+        ast.Eq: "==", ast.NotEq: "!="}
+_BOOL = {ast.And: "and", ast.Or: "or"}
+
+
+def _nesting_depth(text: str) -> int:
+    depth = deepest = 0
+    for char in text:
+        if char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth -= 1
+    return deepest
+
+
+def parse(text: str | float | int, *, where: str = "equation") -> Node:
+    """Parse an equation into an expression tree, refusing anything unsafe.
+
+    Parameters
+    ----------
+    text : str or number
+        The equation, in Python expression syntax. A number is accepted as is.
+    where : str, optional
+        What the equation belongs to (e.g. ``"aux 'gdp'"``), used in messages.
+
+    Returns
+    -------
+    Node
+        The root of the parsed tree.
+
+    Raises
+    ------
+    ModelDefinitionError
+        If the text is not a valid, whitelisted expression.
+
+    Examples
+    --------
+    >>> parse("2 * x + 1")
+    BinOp(op='+', left=BinOp(op='*', left=Const(value=2.0), right=Name(id='x')), right=Const(value=1.0))
+    >>> parse("__import__('os')")
+    Traceback (most recent call last):
+    ...
+    gysim.errors.ModelDefinitionError: equation of equation: `__import__` is not allowed: names must not start with an underscore
+    """
+    if isinstance(text, bool):
+        raise ModelDefinitionError(f"equation of {where}: must be a number or text, got a bool")
+    if isinstance(text, (int, float)):
+        if not math.isfinite(text):
+            raise ModelDefinitionError(f"equation of {where}: must be finite, got {text!r}")
+        return Const(float(text))
+    if not isinstance(text, str):
+        raise ModelDefinitionError(
+            f"equation of {where}: must be text or a number, got {type(text).__name__}")
+    if not text.strip():
+        raise ModelDefinitionError(f"equation of {where} is empty")
+    if len(text) > MAX_LENGTH:
+        raise ModelDefinitionError(
+            f"equation of {where} is {len(text)} characters long; the limit is {MAX_LENGTH}")
+    if _nesting_depth(text) > MAX_DEPTH:
+        raise ModelDefinitionError(
+            f"equation of {where} nests brackets deeper than {MAX_DEPTH} levels")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as err:
+        raise ModelDefinitionError(
+            f"equation of {where} is not a valid expression: {err.msg} in {text!r}") from None
+    except (RecursionError, MemoryError):
+        raise ModelDefinitionError(
+            f"equation of {where} nests too deeply to parse: {text[:40]!r}...") from None
+    except ValueError as err:  # e.g. a null byte
+        raise ModelDefinitionError(f"equation of {where} cannot be parsed: {err}") from None
+    try:
+        return _convert(tree.body, where, 0)
+    except RecursionError:
+        raise ModelDefinitionError(
+            f"equation of {where} nests deeper than {MAX_DEPTH} levels") from None
+
+
+def _convert(node: ast.AST, where: str, depth: int) -> Node:
+    if depth > MAX_DEPTH:
+        raise ModelDefinitionError(f"equation of {where} nests deeper than {MAX_DEPTH} levels")
+    d = depth + 1
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            raise ModelDefinitionError(
+                f"equation of {where}: only numbers are allowed as literals, got {node.value!r}")
+        try:
+            value = float(node.value)
+        except OverflowError:
+            value = math.inf
+        if not math.isfinite(value):
+            raise ModelDefinitionError(f"equation of {where}: the number {node.value!r} is not finite")
+        return Const(value)
+    if isinstance(node, ast.Name):
+        _check_name(node.id, where)
+        return Name(node.id)
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        return BinOp(_BINOPS[type(node.op)], _convert(node.left, where, d),
+                     _convert(node.right, where, d))
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+        operand = _convert(node.operand, where, d)
+        op = _UNARY[type(node.op)]
+        if op == "-" and isinstance(operand, Const):
+            return Const(-operand.value)
+        return UnaryOp(op, operand)
+    if isinstance(node, ast.BoolOp) and type(node.op) in _BOOL:
+        return BoolOp(_BOOL[type(node.op)], tuple(_convert(v, where, d) for v in node.values))
+    if isinstance(node, ast.Compare) and all(type(o) in _CMP for o in node.ops):
+        operands = [_convert(node.left, where, d)] + [_convert(c, where, d) for c in node.comparators]
+        parts = tuple(Compare(_CMP[type(op)], operands[i], operands[i + 1])
+                      for i, op in enumerate(node.ops))
+        return parts[0] if len(parts) == 1 else BoolOp("and", parts)
+    if isinstance(node, ast.IfExp):
+        return IfExp(_convert(node.test, where, d), _convert(node.body, where, d),
+                     _convert(node.orelse, where, d))
+    if isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name):
+            raise ModelDefinitionError(
+                f"equation of {where}: only plain function names may be called, "
+                f"not `{ast.unparse(node.func)[:60]}`")
+        _check_name(node.func.id, where)
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+            raise ModelDefinitionError(
+                f"equation of {where}: `{node.func.id}` must be called with positional "
+                f"arguments only")
+        return Call(node.func.id, tuple(_convert(a, where, d) for a in node.args))
+    raise ModelDefinitionError(
+        f"equation of {where}: {_describe(node)} is not allowed in equations "
+        f"(only numbers, names, arithmetic, comparisons, and/or/not, "
+        f"`a if c else b` and function calls)")
+
+
+def _describe(node: ast.AST) -> str:
+    try:
+        snippet = ast.unparse(node)
+    except Exception:  # pragma: no cover - unparse handles every parsed node
+        snippet = type(node).__name__
+    if len(snippet) > 60:
+        snippet = snippet[:57] + "..."
+    return f"`{snippet}` ({type(node).__name__})"
+
+
+def _check_name(name: str, where: str) -> None:
+    if name.startswith("_"):
+        raise ModelDefinitionError(
+            f"equation of {where}: `{name}` is not allowed: names must not start with an underscore")
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Yield every node of a tree, parents before children.
+
+    Examples
+    --------
+    >>> [type(n).__name__ for n in walk(parse("-x + 1"))]
+    ['BinOp', 'UnaryOp', 'Name', 'Const']
+    """
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, BinOp):
+            stack.extend((current.right, current.left))
+        elif isinstance(current, (UnaryOp,)):
+            stack.append(current.operand)
+        elif isinstance(current, Compare):
+            stack.extend((current.right, current.left))
+        elif isinstance(current, BoolOp):
+            stack.extend(reversed(current.values))
+        elif isinstance(current, Call):
+            stack.extend(reversed(current.args))
+        elif isinstance(current, IfExp):
+            stack.extend((current.orelse, current.body, current.test))
+
+
+def names(node: Node) -> set[str]:
+    """Names referenced by a tree (function names of calls excluded).
+
+    Examples
+    --------
+    >>> sorted(names(parse("smooth(x, tau) + y")))
+    ['tau', 'x', 'y']
+    """
+    return {n.id for n in walk(node) if isinstance(n, Name)}
+
+
+def calls(node: Node) -> set[str]:
+    """Function names called in a tree.
+
+    Examples
+    --------
+    >>> sorted(calls(parse("max(a, exp(b))")))
+    ['exp', 'max']
+    """
+    return {n.func for n in walk(node) if isinstance(n, Call)}
+
+
+_PRECEDENCE = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6,
+               "/": 6, "%": 6, "unary": 7, "**": 8}
+
+
+def _prec(node: Node) -> int:
+    if isinstance(node, BinOp):
+        return _PRECEDENCE[node.op]
+    if isinstance(node, UnaryOp):
+        return _PRECEDENCE["not"] if node.op == "not" else _PRECEDENCE["unary"]
+    if isinstance(node, Compare):
+        return _PRECEDENCE["cmp"]
+    if isinstance(node, BoolOp):
+        return _PRECEDENCE[node.op]
+    if isinstance(node, IfExp):
+        return 0
+    return 10
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+
+
+def to_text(node: Node, rename: Callable[[str], str] | None = None) -> str:
+    """Print a tree back as equation text, with minimal brackets.
+
+    Parameters
+    ----------
+    node : Node
+        The tree.
+    rename : callable, optional
+        Maps each referenced name to the text to print for it.
+
+    Examples
+    --------
+    >>> to_text(parse("(a + b) * c ** 2"))
+    '(a + b) * c ** 2'
+    """
+    def wrap(child: Node, parent_prec: int, right: bool = False) -> str:
+        text = to_text(child, rename)
+        p = _prec(child)
+        if p < parent_prec or (right and p == parent_prec):
+            return f"({text})"
+        return text
+
+    if isinstance(node, Const):
+        text = _number(node.value)
+        return f"({text})" if node.value < 0 else text
+    if isinstance(node, Name):
+        return rename(node.id) if rename else node.id
+    if isinstance(node, Call):
+        return f"{node.func}({', '.join(to_text(a, rename) for a in node.args)})"
+    if isinstance(node, BinOp):
+        p = _PRECEDENCE[node.op]
+        if node.op == "**":  # right-associative
+            return f"{wrap(node.left, p, right=True)} ** {wrap(node.right, p)}"
+        return f"{wrap(node.left, p)} {node.op} {wrap(node.right, p, right=True)}"
+    if isinstance(node, UnaryOp):
+        if node.op == "not":
+            return f"not {wrap(node.operand, _PRECEDENCE['not'])}"
+        return f"{node.op}{wrap(node.operand, _PRECEDENCE['unary'])}"
+    if isinstance(node, Compare):
+        p = _PRECEDENCE["cmp"]
+        return f"{wrap(node.left, p, right=True)} {node.op} {wrap(node.right, p, right=True)}"
+    if isinstance(node, BoolOp):
+        p = _PRECEDENCE[node.op]
+        return f" {node.op} ".join(wrap(v, p, right=True) for v in node.values)
+    if isinstance(node, IfExp):
+        return (f"{wrap(node.body, 1)} if {wrap(node.test, 1)} "
+                f"else {to_text(node.orelse, rename)}")
+    raise TypeError(f"not an expression node: {node!r}")  # pragma: no cover

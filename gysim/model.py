@@ -1,0 +1,672 @@
+"""Models: the description of a stock-and-flow system, built element by element.
+
+A :class:`Model` holds stocks, flows, auxiliaries, parameters, lookups and
+time-series inputs, each with units, a doc line and a source. Building a model
+adds elements; running it (:func:`gysim.simulate`) never changes it. Parameter
+changes are passed to a run, or :meth:`Model.with_params` returns a new model.
+
+Examples
+--------
+>>> import gysim
+>>> m = gysim.Model("population", start=2000, stop=2010, time_units="year")
+>>> m.stock("population", initial=331.8, units="1e4 person", doc="registered population")
+>>> m.param("birth_rate", 0.013, units="1/year", bounds=(0.008, 0.02))
+>>> m.flow("births", "population * birth_rate", into="population", units="1e4 person/year")
+>>> sorted(m.params)
+['birth_rate']
+>>> m.with_params(birth_rate=0.01).params["birth_rate"].value
+0.01
+"""
+
+from __future__ import annotations
+
+import copy as _copy
+import hashlib
+import html
+import json
+import keyword
+import math
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from .builtins import BUILTINS, RESERVED_NAMES
+from .errors import DataError, ModelDefinitionError, ParameterError
+from .expr import Node, parse, to_text
+
+__all__ = ["Model", "Stock", "Flow", "Aux", "Param", "Lookup", "DataInput", "Scenario"]
+
+
+@dataclass(frozen=True)
+class Stock:
+    """A stock (level): integrates its inflows minus its outflows."""
+
+    name: str
+    initial: Node
+    units: str = ""
+    doc: str = ""
+    source: str = ""
+    kind: str = field(default="stock", init=False)
+
+    @property
+    def equation(self) -> str:
+        """The initial value as text."""
+        return to_text(self.initial)
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A rate moving material into and/or out of stocks."""
+
+    name: str
+    tree: Node
+    into: str | None = None
+    out_of: str | None = None
+    units: str = ""
+    doc: str = ""
+    source: str = ""
+    kind: str = field(default="flow", init=False)
+
+    @property
+    def equation(self) -> str:
+        """The equation as text."""
+        return to_text(self.tree)
+
+
+@dataclass(frozen=True)
+class Aux:
+    """An auxiliary: a named expression of other elements."""
+
+    name: str
+    tree: Node
+    units: str = ""
+    doc: str = ""
+    source: str = ""
+    kind: str = field(default="aux", init=False)
+
+    @property
+    def equation(self) -> str:
+        """The equation as text."""
+        return to_text(self.tree)
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter: a number a run, a calibration or a study may change."""
+
+    name: str
+    value: float
+    units: str = ""
+    bounds: tuple[float, float] | None = None
+    doc: str = ""
+    source: str = ""
+    kind: str = field(default="param", init=False)
+
+    @property
+    def equation(self) -> str:
+        """The value as text."""
+        return repr(self.value)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A graphical function ``y(x)``: linear interpolation, clamped at the ends."""
+
+    name: str
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+    units: str = ""
+    doc: str = ""
+    source: str = ""
+    kind: str = field(default="lookup", init=False)
+
+    @property
+    def equation(self) -> str:
+        """The table as text."""
+        return "lookup(" + ", ".join(f"({a:g}, {b:g})" for a, b in zip(self.x, self.y)) + ")"
+
+
+@dataclass(frozen=True)
+class DataInput:
+    """A time-series input: values given at times, interpolated linearly."""
+
+    name: str
+    times: tuple[float, ...]
+    values: tuple[float, ...]
+    units: str = ""
+    doc: str = ""
+    source: str = ""
+    kind: str = field(default="data", init=False)
+
+    @property
+    def equation(self) -> str:
+        """The series as text."""
+        return "data(" + ", ".join(f"{a:g}: {b:g}" for a, b in zip(self.times, self.values)) + ")"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of parameter (or stock initial value) overrides."""
+
+    name: str
+    overrides: Mapping[str, float]
+    doc: str = ""
+
+
+def _check_number(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ParameterError(f"{what} must be a number, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ParameterError(f"{what} must be finite, got {value!r}")
+    return value
+
+
+def _check_bounds(bounds: Any, name: str) -> tuple[float, float] | None:
+    if bounds is None:
+        return None
+    try:
+        lo, hi = bounds
+    except (TypeError, ValueError):
+        raise ParameterError(f"`bounds` of parameter '{name}' must be a pair (low, high), "
+                             f"got {bounds!r}") from None
+    lo = _check_number(lo, f"lower bound of parameter '{name}'") if lo is not None else -math.inf
+    hi = _check_number(hi, f"upper bound of parameter '{name}'") if hi is not None else math.inf
+    if lo > hi:
+        raise ParameterError(f"`bounds` of parameter '{name}' must have low <= high, got {bounds!r}")
+    return (lo, hi)
+
+
+def _check_table(x: Any, y: Any, what: str, axis: str = "x") -> tuple[tuple, tuple]:
+    try:
+        xs = np.asarray(x, dtype=float)
+        ys = np.asarray(y, dtype=float)
+    except (TypeError, ValueError):
+        raise DataError(f"{what}: {axis} and y must be sequences of numbers") from None
+    if xs.ndim != 1 or ys.ndim != 1 or xs.size != ys.size:
+        raise DataError(f"{what}: {axis} and y must be 1-D and of the same length, "
+                        f"got {xs.size} and {ys.size} values")
+    if xs.size == 0:
+        raise DataError(f"{what} has no points")
+    if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
+        bad = xs[~(np.isfinite(xs) & np.isfinite(ys))]
+        raise DataError(f"{what} has missing or non-finite values at {axis} = {bad.tolist()}")
+    if xs.size > 1 and not (np.diff(xs) > 0).all():
+        i = int(np.argmax(np.diff(xs) <= 0))
+        raise DataError(f"{what}: {axis} must be strictly increasing, but {xs[i]:g} is "
+                        f"followed by {xs[i + 1]:g}")
+    return tuple(xs.tolist()), tuple(ys.tolist())
+
+
+class Model:
+    """A stock-and-flow model: elements with equations, units and docs.
+
+    Parameters
+    ----------
+    name : str
+        The model's name, recorded in results.
+    start, stop : float
+        Start and final time of a run.
+    dt : float, optional
+        Time step for the fixed-step methods ("euler", "rk4") when
+        :func:`gysim.simulate` is not given one.
+    time_units : str
+        Units of time, e.g. ``"year"``.
+    doc : str
+        What the model is for.
+    method : str
+        The integration method runs use unless told otherwise.
+
+    Examples
+    --------
+    >>> import gysim
+    >>> m = gysim.Model("decay", start=0, stop=5)
+    >>> m.stock("x", initial=1.0)
+    >>> m.param("k", 0.5, bounds=(0, 2))
+    >>> m.flow("outflow", "k * x", out_of="x")
+    >>> round(float(gysim.simulate(m).x.sel(time=5)), 4)
+    0.0821
+    """
+
+    def __init__(self, name: str, *, start: float = 0.0, stop: float = 10.0,
+                 dt: float | None = None, time_units: str = "year", doc: str = "",
+                 method: str = "RK45") -> None:
+        if not isinstance(name, str) or not name.strip():
+            raise ModelDefinitionError(f"`name` of a model must be a non-empty string, got {name!r}")
+        self.name = name
+        self.start = _check_number(start, "`start`")
+        self.stop = _check_number(stop, "`stop`")
+        if self.stop <= self.start:
+            raise ModelDefinitionError(
+                f"`stop` must be after `start`, got start={start!r}, stop={stop!r}")
+        if dt is not None:
+            dt = _check_number(dt, "`dt`")
+            if dt <= 0:
+                raise ModelDefinitionError(f"`dt` must be positive, got {dt!r}")
+        self.dt = dt
+        self.time_units = str(time_units)
+        self.doc = str(doc)
+        self.method = method
+        self._elements: dict[str, Any] = {}
+        self._scenarios: dict[str, Scenario] = {}
+        self._compiled = None
+
+    # ------------------------------------------------------------------ building
+    def _add(self, element: Any) -> None:
+        name = element.name
+        if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+            raise ModelDefinitionError(
+                f"element name {name!r} must be a Python identifier (letters, digits, "
+                f"underscores; not starting with a digit; not a keyword)")
+        if name.startswith("_"):
+            raise ModelDefinitionError(f"element name {name!r} must not start with an underscore")
+        if name in RESERVED_NAMES:
+            raise ModelDefinitionError(
+                f"element name {name!r} is reserved (a builtin function or `time`); "
+                f"choose another name")
+        if name in self._elements:
+            existing = self._elements[name].kind
+            raise ModelDefinitionError(
+                f"'{name}' is already defined (as a {existing}); element names must be unique")
+        self._elements[name] = element
+        self._compiled = None
+
+    def stock(self, name: str, initial: float | str, *, units: str = "", doc: str = "",
+              source: str = "") -> None:
+        """Add a stock.
+
+        Parameters
+        ----------
+        name : str
+            Name of the stock.
+        initial : float or str
+            Initial value: a number or an equation evaluated at the start time
+            (it may use parameters and other elements).
+        units, doc, source : str
+            Units, a one-line description and where the value comes from.
+
+        Examples
+        --------
+        >>> m = Model("m")
+        >>> m.stock("capital", initial="2.5 * output0")
+        >>> m.stocks["capital"].equation
+        '2.5 * output0'
+        """
+        tree = parse(initial, where=f"initial value of stock '{name}'")
+        self._add(Stock(name, tree, str(units), str(doc), str(source)))
+
+    def flow(self, name: str, equation: float | str, *, into: str | None = None,
+             out_of: str | None = None, units: str = "", doc: str = "", source: str = "") -> None:
+        """Add a flow into and/or out of stocks.
+
+        Parameters
+        ----------
+        name : str
+            Name of the flow.
+        equation : float or str
+            The rate.
+        into, out_of : str, optional
+            The stock the flow fills and the stock it drains (at least one).
+
+        Examples
+        --------
+        >>> m = Model("m")
+        >>> m.stock("rural", 100)
+        >>> m.stock("urban", 50)
+        >>> m.flow("migration", "0.02 * rural", out_of="rural", into="urban")
+        >>> m.flows["migration"].into, m.flows["migration"].out_of
+        ('urban', 'rural')
+        """
+        if into is None and out_of is None:
+            raise ModelDefinitionError(
+                f"flow '{name}' must name a stock in `into` or `out_of` (or both); "
+                f"use `aux` for a rate that moves nothing")
+        for arg, value in (("into", into), ("out_of", out_of)):
+            if value is not None and not isinstance(value, str):
+                raise ModelDefinitionError(
+                    f"`{arg}` of flow '{name}' must be a stock name, got {value!r}")
+        if into is not None and into == out_of:
+            raise ModelDefinitionError(f"flow '{name}' must not flow into the stock it drains ('{into}')")
+        tree = parse(equation, where=f"flow '{name}'")
+        self._add(Flow(name, tree, into, out_of, str(units), str(doc), str(source)))
+
+    def aux(self, name: str, equation: float | str, *, units: str = "", doc: str = "",
+            source: str = "") -> None:
+        """Add an auxiliary variable.
+
+        Examples
+        --------
+        >>> m = Model("m")
+        >>> m.aux("natural_growth_rate", "birth_rate - death_rate", units="1/year")
+        >>> m.auxes["natural_growth_rate"].equation
+        'birth_rate - death_rate'
+        """
+        tree = parse(equation, where=f"aux '{name}'")
+        self._add(Aux(name, tree, str(units), str(doc), str(source)))
+
+    def param(self, name: str, value: float, *, units: str = "",
+              bounds: tuple[float, float] | None = None, doc: str = "", source: str = "") -> None:
+        """Add a parameter.
+
+        Parameters
+        ----------
+        name : str
+            Name of the parameter.
+        value : float
+            Its default value.
+        bounds : (float, float), optional
+            Plausible range; calibration and sensitivity studies use it, and a
+            value outside it is refused.
+
+        Examples
+        --------
+        >>> m = Model("m")
+        >>> m.param("birth_rate", 0.013, units="1/year", bounds=(0.008, 0.02), doc="crude birth rate")
+        >>> m.params["birth_rate"].bounds
+        (0.008, 0.02)
+        """
+        value = _check_number(value, f"value of parameter '{name}'")
+        checked = _check_bounds(bounds, name)
+        if checked is not None and not checked[0] <= value <= checked[1]:
+            raise ParameterError(
+                f"parameter '{name}' = {value!r} is outside its bounds {bounds!r}")
+        self._add(Param(name, value, str(units), checked, str(doc), str(source)))
+
+    def lookup(self, name: str, x: Sequence[float], y: Sequence[float], *, units: str = "",
+               doc: str = "", source: str = "") -> None:
+        """Add a graphical function, called in equations as ``name(x)``.
+
+        Values between points are interpolated linearly; beyond the first and
+        last point the end values hold.
+
+        Examples
+        --------
+        >>> m = Model("m")
+        >>> m.lookup("effect_of_density", x=[0, 1, 2], y=[1.0, 0.8, 0.2])
+        >>> m.lookups["effect_of_density"].y
+        (1.0, 0.8, 0.2)
+        """
+        xs, ys = _check_table(x, y, f"lookup '{name}'")
+        self._add(Lookup(name, xs, ys, str(units), str(doc), str(source)))
+
+    def data(self, name: str, values: Mapping[float, float] | Any, *, units: str = "",
+             doc: str = "", source: str = "") -> None:
+        """Add a time-series input, used in equations as a plain name.
+
+        Parameters
+        ----------
+        values : mapping or pandas.Series
+            Values by time (e.g. ``{2000: 264.8, 2001: 302.7}``). Between
+            times the series is interpolated linearly; outside them the first
+            or last value holds. Missing values are refused.
+
+        Examples
+        --------
+        >>> m = Model("m", start=2000, stop=2002)
+        >>> m.data("gdp_data", {2000: 264.8, 2001: 302.7, 2002: 336.4}, units="1e8 yuan/year")
+        >>> m.data_inputs["gdp_data"].times
+        (2000.0, 2001.0, 2002.0)
+        """
+        if hasattr(values, "index") and hasattr(values, "to_numpy"):
+            times, vals = list(values.index), values.to_numpy()
+        elif isinstance(values, Mapping):
+            times, vals = list(values.keys()), list(values.values())
+        else:
+            raise DataError(f"values of data input '{name}' must be a mapping of time to value "
+                            f"or a pandas Series, got {type(values).__name__}")
+        order = np.argsort(np.asarray(times, dtype=float)) if len(times) else []
+        times = [times[i] for i in order]
+        vals = [vals[i] for i in order]
+        xs, ys = _check_table(times, vals, f"data input '{name}'", axis="time")
+        self._add(DataInput(name, xs, ys, str(units), str(doc), str(source)))
+
+    def scenario(self, name: str, overrides: Mapping[str, float], *, doc: str = "") -> None:
+        """Register a named scenario: parameter or stock-initial overrides.
+
+        Examples
+        --------
+        >>> m = Model("m")
+        >>> m.param("growth", 0.1, bounds=(0, 0.3))
+        >>> m.scenario("slow", {"growth": 0.05}, doc="half the growth")
+        >>> m.scenarios["slow"].overrides
+        mappingproxy({'growth': 0.05})
+        """
+        if not isinstance(name, str) or not name:
+            raise ModelDefinitionError(f"scenario name must be a non-empty string, got {name!r}")
+        if name in self._scenarios:
+            raise ModelDefinitionError(f"scenario '{name}' is already defined")
+        if not isinstance(overrides, Mapping):
+            raise ModelDefinitionError(f"overrides of scenario '{name}' must be a mapping")
+        clean = {}
+        for key, value in overrides.items():
+            self._settable(key, where=f"scenario '{name}'")
+            clean[key] = self._checked_value(key, value)
+        self._scenarios[name] = Scenario(name, MappingProxyType(clean), str(doc))
+
+    # ------------------------------------------------------------------ deriving
+    def copy(self) -> "Model":
+        """Return an independent copy of the model.
+
+        Examples
+        --------
+        >>> m = Model("m")
+        >>> m2 = m.copy()
+        >>> m2.param("a", 1.0)
+        >>> "a" in m
+        False
+        """
+        new = _copy.copy(self)
+        new._elements = dict(self._elements)
+        new._scenarios = dict(self._scenarios)
+        new._compiled = None
+        return new
+
+    def with_params(self, overrides: Mapping[str, float] | None = None, /,
+                    **kwargs: float) -> "Model":
+        """Return a new model with some parameter values (or stock initial values) changed.
+
+        Examples
+        --------
+        >>> m = Model("m")
+        >>> m.param("a", 1.0, bounds=(0, 10))
+        >>> m.with_params(a=2.0).params["a"].value, m.params["a"].value
+        (2.0, 1.0)
+        """
+        changes = dict(overrides or {})
+        changes.update(kwargs)
+        new = self.copy()
+        for key, value in changes.items():
+            element = new._settable(key, where="with_params")
+            value = new._checked_value(key, value)
+            if isinstance(element, Param):
+                new._elements[key] = replace(element, value=value)
+            else:
+                new._elements[key] = replace(element, initial=parse(value))
+        return new
+
+    def with_time(self, *, start: float | None = None, stop: float | None = None,
+                  dt: float | None = None) -> "Model":
+        """Return a new model with another time horizon or time step.
+
+        Examples
+        --------
+        >>> Model("m", start=2000, stop=2010).with_time(stop=2020).stop
+        2020.0
+        """
+        new = self.copy()
+        start = self.start if start is None else _check_number(start, "`start`")
+        stop = self.stop if stop is None else _check_number(stop, "`stop`")
+        if stop <= start:
+            raise ModelDefinitionError(f"`stop` must be after `start`, got start={start}, stop={stop}")
+        new.start, new.stop = start, stop
+        if dt is not None:
+            if _check_number(dt, "`dt`") <= 0:
+                raise ModelDefinitionError(f"`dt` must be positive, got {dt!r}")
+            new.dt = float(dt)
+        return new
+
+    def _settable(self, key: str, *, where: str) -> Param | Stock:
+        element = self._elements.get(key)
+        if element is None:
+            from .compile import suggest  # local import: compile imports model
+            raise ParameterError(f"{where}: '{key}' is not an element of model '{self.name}'"
+                                 f"{suggest(key, self._elements)}")
+        if not isinstance(element, (Param, Stock)):
+            raise ParameterError(
+                f"{where}: '{key}' is a {element.kind}; only parameters and stock initial "
+                f"values can be set")
+        return element
+
+    def _checked_value(self, key: str, value: Any) -> float:
+        value = _check_number(value, f"value of '{key}'")
+        element = self._elements[key]
+        if isinstance(element, Param) and element.bounds is not None:
+            lo, hi = element.bounds
+            if not lo <= value <= hi:
+                raise ParameterError(
+                    f"parameter '{key}' = {value!r} is outside its bounds ({lo:g}, {hi:g})")
+        return value
+
+    # ------------------------------------------------------------------ inspecting
+    def _of_kind(self, cls: type) -> Mapping[str, Any]:
+        return MappingProxyType({k: v for k, v in self._elements.items() if isinstance(v, cls)})
+
+    @property
+    def elements(self) -> Mapping[str, Any]:
+        """Every element by name, in the order they were added."""
+        return MappingProxyType(self._elements)
+
+    @property
+    def stocks(self) -> Mapping[str, Stock]:
+        """Stocks by name."""
+        return self._of_kind(Stock)
+
+    @property
+    def flows(self) -> Mapping[str, Flow]:
+        """Flows by name."""
+        return self._of_kind(Flow)
+
+    @property
+    def auxes(self) -> Mapping[str, Aux]:
+        """Auxiliaries by name."""
+        return self._of_kind(Aux)
+
+    @property
+    def params(self) -> Mapping[str, Param]:
+        """Parameters by name (value, units, bounds, doc, source)."""
+        return self._of_kind(Param)
+
+    @property
+    def lookups(self) -> Mapping[str, Lookup]:
+        """Lookups (graphical functions) by name."""
+        return self._of_kind(Lookup)
+
+    @property
+    def data_inputs(self) -> Mapping[str, DataInput]:
+        """Time-series inputs by name."""
+        return self._of_kind(DataInput)
+
+    @property
+    def scenarios(self) -> Mapping[str, Scenario]:
+        """Registered scenarios by name."""
+        return MappingProxyType(self._scenarios)
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self._elements[name]
+        except KeyError:
+            from .compile import suggest
+            raise KeyError(f"'{name}' is not an element of model '{self.name}'"
+                           f"{suggest(name, self._elements)}") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._elements
+
+    def __len__(self) -> int:
+        return len(self._elements)
+
+    def compile(self):
+        """Check the model and return its compiled form (cached until the model changes).
+
+        Raises
+        ------
+        ModelDefinitionError
+            For unknown names, wrong calls, flows attached to missing stocks
+            and algebraic loops.
+
+        Examples
+        --------
+        >>> m = Model("m")
+        >>> m.stock("x", 1.0)
+        >>> m.flow("f", "0.1 * x", into="x")
+        >>> m.compile().state_names
+        ['x']
+        """
+        if self._compiled is None:
+            from .compile import CompiledModel
+            self._compiled = CompiledModel(self)
+        return self._compiled
+
+    def description(self) -> dict:
+        """A JSON-ready description of the model (used for hashing and export).
+
+        Examples
+        --------
+        >>> Model("m", start=0, stop=1).description()["name"]
+        'm'
+        """
+        def item(e):
+            d = {"kind": e.kind, "units": e.units, "doc": e.doc, "equation": e.equation}
+            if isinstance(e, Flow):
+                d.update(into=e.into, out_of=e.out_of)
+            if isinstance(e, Param):
+                d.update(bounds=e.bounds)
+            return d
+        return {"name": self.name, "start": self.start, "stop": self.stop, "dt": self.dt,
+                "time_units": self.time_units,
+                "elements": {k: item(v) for k, v in self._elements.items()},
+                "scenarios": {k: dict(s.overrides) for k, s in self._scenarios.items()}}
+
+    def hash(self) -> str:
+        """SHA-256 of the model description: equal for equal models.
+
+        Examples
+        --------
+        >>> Model("m").hash() == Model("m").hash()
+        True
+        """
+        text = json.dumps(self.description(), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def __repr__(self) -> str:
+        counts = {k: 0 for k in ("stock", "flow", "aux", "param", "lookup", "data")}
+        for e in self._elements.values():
+            counts[e.kind] += 1
+        parts = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in counts.items() if n)
+        return (f"<gysim.Model '{self.name}' {self.start:g}-{self.stop:g} {self.time_units}: "
+                f"{parts or 'empty'}>")
+
+    def _repr_html_(self) -> str:
+        rows = []
+        esc = html.escape
+        for e in self._elements.values():
+            extra = ""
+            if isinstance(e, Flow):
+                extra = " → ".join(x for x in (e.out_of or "∅", e.into or "∅"))
+            elif isinstance(e, Param) and e.bounds is not None:
+                extra = f"[{e.bounds[0]:g}, {e.bounds[1]:g}]"
+            rows.append(
+                f"<tr><td>{esc(e.kind)}</td><td><b>{esc(e.name)}</b></td>"
+                f"<td><code>{esc(e.equation)}</code></td><td>{esc(extra)}</td>"
+                f"<td>{esc(e.units)}</td><td>{esc(e.doc)}</td></tr>")
+        head = ("<tr><th>kind</th><th>name</th><th>equation / value</th><th>flow / bounds</th>"
+                "<th>units</th><th>doc</th></tr>")
+        scen = ""
+        if self._scenarios:
+            scen = "<p>Scenarios: " + ", ".join(esc(s) for s in self._scenarios) + "</p>"
+        return (f"<div><p><b>gysim.Model '{esc(self.name)}'</b> "
+                f"{self.start:g}–{self.stop:g} {esc(self.time_units)}"
+                f"{' — ' + esc(self.doc) if self.doc else ''}</p>"
+                f"<table>{head}{''.join(rows)}</table>{scen}</div>")

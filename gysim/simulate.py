@@ -1,0 +1,487 @@
+"""Running a model: one run or a vectorized ensemble, into an xarray Dataset.
+
+:func:`simulate` is the single entry point. Parameters given as arrays make
+an ensemble: all runs are integrated together as one vectorized system (the
+run axis is the last axis of every value), in chunks so memory stays bounded.
+
+Examples
+--------
+>>> import numpy as np, gysim
+>>> m = gysim.Model("growth", start=0, stop=10)
+>>> m.stock("x", 1.0)
+>>> m.param("r", 0.1, bounds=(0, 1))
+>>> m.flow("growth", "r * x", into="x")
+>>> ds = gysim.simulate(m, params={"r": np.linspace(0.05, 0.15, 5)})
+>>> ds.x.dims
+('time', 'run')
+>>> np.allclose(ds.x.sel(time=10), np.exp(10 * ds.r), rtol=1e-5)
+True
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import xarray as xr
+from scipy import sparse
+from scipy.integrate import solve_ivp
+
+from ._version import __version__
+from .compile import CompiledModel, suggest
+from .errors import ModelDefinitionError, ParameterError, SimulationError
+from .model import Model, Param, Stock, _check_number
+
+__all__ = ["simulate", "METHODS", "FIXED_STEP_METHODS"]
+
+FIXED_STEP_METHODS = ("euler", "rk4")
+ADAPTIVE_METHODS = ("RK45", "RK23", "DOP853", "LSODA", "BDF", "Radau")
+METHODS = FIXED_STEP_METHODS + ADAPTIVE_METHODS
+#: Default budget of state values (stocks x runs) integrated at once.
+STATE_BUDGET = 2_000_000
+
+
+@dataclass
+class _Runs:
+    """Resolved run inputs: scalar values and per-run arrays of parameters and initials."""
+
+    n: int
+    ensemble: bool
+    scalars: dict[str, float]
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass
+class _Stats:
+    nfev: int = 0
+    njev: int = 0
+    nlu: int = 0
+    steps: int = 0
+    chunks: int = 0
+
+
+def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
+             scenario: str | None = None, method: str | None = None, dt: float | None = None,
+             saveper: float = 1.0, rtol: float = 1e-6, atol: float = 1e-9,
+             variables: Sequence[str] | None = None, stop: float | None = None,
+             chunk_size: int | None = None, max_step: float | None = None) -> xr.Dataset:
+    """Simulate a model once, or as a vectorized ensemble.
+
+    Parameters
+    ----------
+    model : Model
+        The model to run. It is not changed.
+    params : mapping or pandas.DataFrame, optional
+        Parameter values (or stock initial values) for this run, by name.
+        A 1-D array makes an ensemble: every array must have the same length
+        N and the result gains a ``run`` dimension of size N. A DataFrame
+        gives one column per name and one row per run.
+    scenario : str, optional
+        Name of a scenario registered with :meth:`Model.scenario`; its
+        overrides apply first, ``params`` on top of them.
+    method : str, optional
+        ``"euler"`` or ``"rk4"`` (fixed step ``dt``, Vensim/PySD semantics),
+        or a :func:`scipy.integrate.solve_ivp` method: ``"RK45"``, ``"RK23"``,
+        ``"DOP853"``, ``"LSODA"``, ``"BDF"``, ``"Radau"``. Defaults to the
+        model's method (``"RK45"`` for models built in Python).
+    dt : float, optional
+        Time step of the fixed-step methods; defaults to the model's ``dt``.
+    saveper : float
+        Interval between saved times, from the start time.
+    rtol, atol : float
+        Tolerances of the adaptive methods.
+    variables : sequence of str, optional
+        Names of the stocks, flows, auxiliaries and data inputs to return
+        (default: all of them).
+    stop : float, optional
+        Final time, if not the model's.
+    chunk_size : int, optional
+        Number of runs integrated together; by default as many as keep about
+        two million state values in one integration.
+    max_step : float, optional
+        Largest step of the adaptive methods (useful with pulses).
+
+    Returns
+    -------
+    xarray.Dataset
+        One variable per element with dims ``("time",)`` or
+        ``("time", "run")``; attributes hold units, docs and provenance.
+
+    Raises
+    ------
+    ModelDefinitionError
+        If the model or the options are invalid.
+    ParameterError
+        If a parameter value is unknown, non-finite or out of bounds.
+    SimulationError
+        If the integration fails or produces non-finite values.
+
+    Examples
+    --------
+    >>> import gysim
+    >>> m = gysim.Model("decay", start=0, stop=2)
+    >>> m.stock("x", 1.0, units="kg")
+    >>> m.flow("loss", "0.5 * x", out_of="x", units="kg/year")
+    >>> ds = gysim.simulate(m, method="euler", dt=0.5)
+    >>> ds.x.values.round(4).tolist()
+    [1.0, 0.5625, 0.3164]
+    """
+    if not isinstance(model, Model):
+        raise ModelDefinitionError(f"`model` must be a gysim.Model, got {type(model).__name__}")
+    compiled = model.compile()
+    method = _check_method(model.method if method is None else method)
+    start = model.start
+    stop = model.stop if stop is None else _check_number(stop, "`stop`")
+    if stop <= start:
+        raise ModelDefinitionError(f"`stop` must be after the start time {start:g}, got {stop:g}")
+    saveper = _check_number(saveper, "`saveper`")
+    if saveper <= 0:
+        raise ModelDefinitionError(f"`saveper` must be positive, got {saveper!r}")
+    rtol = _check_number(rtol, "`rtol`")
+    atol = _check_number(atol, "`atol`")
+    if rtol <= 0 or atol < 0:
+        raise ModelDefinitionError(f"`rtol` must be positive and `atol` non-negative, "
+                                   f"got rtol={rtol!r}, atol={atol!r}")
+    n_save = int(np.floor((stop - start) / saveper + 1e-9)) + 1
+    times = start + saveper * np.arange(n_save)
+
+    step = 0.0
+    if method in FIXED_STEP_METHODS:
+        step = model.dt if dt is None else dt
+        if step is None:
+            raise ModelDefinitionError(
+                f"method={method!r} needs a time step: pass `dt` (or give the model one)")
+        step = _check_number(step, "`dt`")
+        if step <= 0:
+            raise ModelDefinitionError(f"`dt` must be positive, got {step!r}")
+        ratio = saveper / step
+        if abs(ratio - round(ratio)) > 1e-9 * max(1.0, ratio) or round(ratio) < 1:
+            raise ModelDefinitionError(
+                f"`saveper` ({saveper:g}) must be a whole multiple of `dt` ({step:g})")
+    elif compiled.delays_fixed:
+        raise ModelDefinitionError(
+            f"delay_fixed (in {', '.join(d.owner for d in compiled.delays_fixed)}) "
+            f"needs a fixed-step method: use method='euler' or 'rk4' with a `dt`")
+    if max_step is not None and _check_number(max_step, "`max_step`") <= 0:
+        raise ModelDefinitionError(f"`max_step` must be positive, got {max_step!r}")
+
+    runs = _resolve_runs(model, params, scenario)
+    names = _select_variables(compiled, variables)
+    if chunk_size is None:
+        chunk_size = max(1, STATE_BUDGET // max(1, len(compiled.state_names)))
+    elif isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) \
+            or chunk_size < 1:
+        raise ModelDefinitionError(f"`chunk_size` must be a positive integer, got {chunk_size!r}")
+
+    stats = _Stats()
+    result = {n: np.empty((n_save, runs.n)) for n in names}
+    with np.errstate(all="ignore"):
+        for lo in range(0, runs.n, chunk_size):
+            hi = min(runs.n, lo + chunk_size)
+            chunk = _integrate_chunk(compiled, runs, lo, hi, method, step, times, rtol, atol,
+                                     max_step, stats)
+            for n in names:
+                result[n][:, lo:hi] = chunk[n]
+            stats.chunks += 1
+    return _to_dataset(model, compiled, result, times, runs, method, step, saveper, rtol, atol,
+                       scenario, stats)
+
+
+def _check_method(method: Any) -> str:
+    if method not in METHODS:
+        close = suggest(str(method), METHODS)
+        raise ModelDefinitionError(f"`method` must be one of {', '.join(METHODS)}, got {method!r}"
+                                   f"{close}")
+    return method
+
+
+def _resolve_runs(model: Model, params: Any, scenario: str | None) -> _Runs:
+    overrides: dict[str, Any] = {}
+    if scenario is not None:
+        if scenario not in model.scenarios:
+            raise ModelDefinitionError(
+                f"model '{model.name}' has no scenario {scenario!r}"
+                f"{suggest(str(scenario), model.scenarios)}; known: "
+                f"{', '.join(model.scenarios) or 'none'}")
+        overrides.update(model.scenarios[scenario].overrides)
+    if params is not None:
+        if hasattr(params, "columns") and hasattr(params, "to_numpy"):  # pandas DataFrame
+            params = {str(c): params[c].to_numpy(dtype=float) for c in params.columns}
+        if not isinstance(params, Mapping):
+            raise ParameterError(f"`params` must be a mapping of names to values or a pandas "
+                                 f"DataFrame, got {type(params).__name__}")
+        overrides.update(params)
+    scalars = {n: p.value for n, p in model.params.items()}
+    arrays: dict[str, np.ndarray] = {}
+    n = None
+    for key, value in overrides.items():
+        element = model._settable(key, where="params")
+        if np.ndim(value) == 0:
+            scalars[key] = model._checked_value(key, value)
+            continue
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise ParameterError(f"values of '{key}' must be numbers") from None
+        if arr.ndim != 1:
+            raise ParameterError(f"values of '{key}' must be a scalar or a 1-D array, "
+                                 f"got shape {arr.shape}")
+        if arr.size == 0:
+            raise ParameterError(f"values of '{key}' are empty; an ensemble needs at least one run")
+        if n is None:
+            n, first = arr.size, key
+        elif arr.size != n:
+            raise ParameterError(f"every array in `params` must have the same length: '{first}' "
+                                 f"has {n} values but '{key}' has {arr.size}")
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise ParameterError(f"values of '{key}' must be finite; run {i} has {arr[i]!r}")
+        if isinstance(element, Param) and element.bounds is not None:
+            lo, hi = element.bounds
+            out = (arr < lo) | (arr > hi)
+            if out.any():
+                i = int(np.argmax(out))
+                raise ParameterError(f"parameter '{key}' = {arr[i]!r} (run {i}) is outside its "
+                                     f"bounds ({lo:g}, {hi:g}); {int(out.sum())} of {arr.size} "
+                                     f"values are")
+        arrays[key] = arr
+        scalars.pop(key, None)
+    return _Runs(n or 1, n is not None, scalars, arrays)
+
+
+def _select_variables(compiled: CompiledModel, variables: Sequence[str] | None) -> list[str]:
+    available = compiled.stock_names + compiled.output_names
+    if variables is None:
+        return available
+    if isinstance(variables, str):
+        variables = [variables]
+    chosen = []
+    for v in variables:
+        if v not in available:
+            kind = compiled.model.elements[v].kind if v in compiled.model.elements else None
+            reason = (f"is a {kind}; it is recorded in the Dataset's attrs (or as a run "
+                      f"coordinate), not as a variable" if kind else
+                      f"is not a variable of model '{compiled.model.name}'"
+                      f"{suggest(str(v), available)}")
+            raise ModelDefinitionError(f"`variables`: '{v}' {reason}")
+        if v not in chosen:
+            chosen.append(v)
+    return chosen
+
+
+def _param_tuple(compiled: CompiledModel, runs: _Runs, lo: int, hi: int) -> tuple:
+    return tuple(runs.arrays[n][lo:hi] if n in runs.arrays else runs.scalars[n]
+                 for n in compiled.param_names)
+
+
+def _initial_overrides(compiled: CompiledModel, runs: _Runs, lo: int, hi: int) -> dict:
+    ov = {}
+    for i, s in enumerate(compiled.stock_names):
+        if s in runs.arrays:
+            ov[i] = runs.arrays[s][lo:hi]
+        elif s in runs.scalars:
+            ov[i] = runs.scalars[s]
+    return ov
+
+
+def _integrate_chunk(compiled, runs, lo, hi, method, step, times, rtol, atol, max_step, stats):
+    n = hi - lo
+    P = _param_tuple(compiled, runs, lo, hi)
+    start = float(times[0])
+    states, discrete, delay_times = compiled.init(start, step, P, _initial_overrides(
+        compiled, runs, lo, hi))
+    n_state = len(compiled.state_names)
+    y0 = np.empty((n_state, n))
+    for i, value in enumerate(states):
+        y0[i] = value
+    bad = ~np.isfinite(y0)
+    if bad.any():
+        raise SimulationError(_nonfinite_message(compiled.state_names, bad, "initial value",
+                                                 start, lo))
+    if method in FIXED_STEP_METHODS:
+        Y, D = _fixed_step(compiled, P, y0, discrete, delay_times, method, step, times, stats)
+    else:
+        Y = _adaptive(compiled, P, y0, method, times, rtol, atol, max_step, stats)
+        D = []
+    # Y: (n_state, n_save, n); outputs are computed at the saved times only.
+    bad = ~np.isfinite(Y)
+    if bad.any():
+        t_index = int(np.argmax(bad.any(axis=(0, 2))))
+        raise SimulationError(_nonfinite_message(compiled.state_names, bad[:, t_index],
+                                                 "value", times[t_index], lo))
+    t_col = times[:, None]
+    values = compiled.outputs(t_col, step, Y, P, D)
+    out = {s: Y[i] for i, s in enumerate(compiled.stock_names)}
+    for name, value in zip(compiled.output_names, values):
+        arr = np.broadcast_to(value, (len(times), n))
+        if not np.isfinite(arr).all():
+            t_index = int(np.argmax(~np.isfinite(arr).all(axis=1)))
+            raise SimulationError(
+                f"'{name}' is not finite at time {times[t_index]:g} (first bad run: "
+                f"{lo + int(np.argmax(~np.isfinite(arr[t_index])))}); check divisions by zero, "
+                f"logs or square roots of negative values in its equation")
+        out[name] = arr
+    return out
+
+
+def _nonfinite_message(state_names, bad, what, time, lo):
+    bad = np.atleast_2d(bad)
+    names = [s for i, s in enumerate(state_names) if bad[i].any()]
+    shown = [s for s in names if not s.startswith("_")] or ["a smooth/delay of the model"]
+    run = lo + int(np.argmax(bad.any(axis=0)))
+    return (f"non-finite {what} at time {time:g} in {', '.join(shown[:5])} "
+            f"(first bad run: {run}); the model diverged or divided by zero: check its "
+            f"parameters and equations, or use a smaller step")
+
+
+def _fixed_step(compiled, P, y0, discrete, delay_times, method, step, times, stats):
+    n_state, n = y0.shape
+    start = float(times[0])
+    save_every = int(round((times[1] - times[0]) / step)) if len(times) > 1 else 1
+    n_steps = (len(times) - 1) * save_every
+    Y = y0.copy()
+    dY = np.empty_like(Y)
+    n_d = len(compiled.delays_fixed)
+    DIN = [None] * n_d
+    scratch = [None] * n_d
+    # Fixed delays: a ring buffer per delay, read `order` steps back (per run).
+    orders = [np.broadcast_to(np.maximum(np.round(np.asarray(T, float) / step + 1e-6), 1)
+                              .astype(int), (n,)) for T in delay_times]
+    buffers = [np.empty((int(o.max()), n)) for o in orders]
+    inits = [np.broadcast_to(np.asarray(v, float), (n,)) for v in discrete]
+    cols = np.arange(n)
+    D = list(inits)
+    saved = np.empty((len(times), n_state, n))
+    saved_d = [np.empty((len(times), n)) for _ in range(n_d)]
+    rhs = compiled.rhs
+    for k in range(n_steps + 1):
+        t = start + k * step
+        for i in range(n_d):
+            if k:
+                past = buffers[i][(k - orders[i]) % len(buffers[i]), cols]
+                D[i] = np.where(k >= orders[i], past, inits[i])
+        if k % save_every == 0:
+            j = k // save_every
+            saved[j] = Y
+            for i in range(n_d):
+                saved_d[i][j] = D[i]
+        if k == n_steps:
+            break
+        rhs(t, step, Y, P, D, dY, DIN)
+        if method == "euler":
+            Y += step * dY
+        else:
+            k1 = dY.copy()
+            k2 = rhs(t + step / 2, step, Y + step / 2 * k1, P, D, np.empty_like(Y), scratch).copy()
+            k3 = rhs(t + step / 2, step, Y + step / 2 * k2, P, D, np.empty_like(Y), scratch).copy()
+            k4 = rhs(t + step, step, Y + step * k3, P, D, np.empty_like(Y), scratch)
+            Y += step / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        for i in range(n_d):
+            buffers[i][k % len(buffers[i])] = DIN[i]
+    stats.steps += n_steps
+    stats.nfev += n_steps * (1 if method == "euler" else 4)
+    return saved.transpose(1, 0, 2), [d for d in saved_d]
+
+
+def _adaptive(compiled, P, y0, method, times, rtol, atol, max_step, stats):
+    n_state, n = y0.shape
+    shape = (n_state, n)
+    rhs = compiled.rhs
+    empty: list = []
+    options: dict[str, Any] = {}
+    if max_step is not None:
+        options["max_step"] = max_step
+    run_major = method == "LSODA" and n > 1 and n_state > 0
+    if run_major:
+        # LSODA takes a banded Jacobian: keep each run's states together.
+        options.update(lband=n_state - 1, uband=n_state - 1)
+
+        def fun(t, y):
+            dY = np.empty(shape)
+            rhs(t, 0.0, y.reshape(n, n_state).T, P, empty, dY, empty)
+            return dY.T.ravel()
+        y_start = y0.T.ravel()
+    else:
+        if method in ("BDF", "Radau") and n > 1:
+            options["jac_sparsity"] = sparse.kron(np.ones((n_state, n_state)),
+                                                  sparse.identity(n, format="csr"), format="csr")
+
+        def fun(t, y):
+            dY = np.empty(shape)
+            rhs(t, 0.0, y.reshape(shape), P, empty, dY, empty)
+            return dY.ravel()
+        y_start = y0.ravel()
+    t_span = (float(times[0]), float(times[-1]))
+    if len(times) == 1:
+        return y0[:, None, :]
+    sol = solve_ivp(fun, t_span, y_start, method=method, t_eval=times, rtol=rtol, atol=atol,
+                    **options)
+    stats.nfev += int(sol.nfev)
+    stats.njev += int(sol.njev)
+    stats.nlu += int(sol.nlu)
+    if sol.status != 0 or sol.y.shape[1] != len(times):
+        t_fail = float(sol.t[-1]) if sol.t.size else t_span[0]
+        where = ""
+        try:
+            y_last = sol.y[:, -1] if sol.y.size else y_start
+            dY = fun(t_fail, y_last).reshape((n, n_state) if run_major else shape)
+            dY = dY.T if run_major else dY
+            bad = ~np.isfinite(dY)
+            if bad.any():
+                where = "; " + _nonfinite_message(compiled.state_names, bad, "derivative",
+                                                  t_fail, 0)
+        except Exception:  # pragma: no cover - diagnosis must not hide the failure
+            pass
+        raise SimulationError(f"{method} failed at time {t_fail:g}: {sol.message}{where}")
+    y = sol.y.reshape((n, n_state, len(times))).transpose(1, 2, 0) if run_major \
+        else sol.y.reshape((n_state, n, len(times))).transpose(0, 2, 1)
+    return y
+
+
+def _to_dataset(model, compiled, result, times, runs, method, step, saveper, rtol, atol,
+                scenario, stats) -> xr.Dataset:
+    elements = model.elements
+    data_vars = {}
+    dims = ("time", "run") if runs.ensemble else ("time",)
+    for name, values in result.items():
+        e = elements[name]
+        attrs = {"units": e.units, "long_name": e.doc or name, "kind": e.kind,
+                 "equation": e.equation}
+        if e.source:
+            attrs["source"] = e.source
+        data_vars[name] = (dims, values if runs.ensemble else values[:, 0], attrs)
+    coords: dict[str, Any] = {"time": ("time", times, {"units": model.time_units})}
+    if runs.ensemble:
+        coords["run"] = ("run", np.arange(runs.n))
+        for name, arr in runs.arrays.items():
+            label = name
+            if isinstance(elements[name], Stock):  # the stock itself is a data variable
+                label = f"{name}_initial"
+                while label in elements:
+                    label += "_"
+            coords[label] = ("run", arr, {"units": elements[name].units,
+                                          "long_name": elements[name].doc or name})
+    params_used = {n: runs.scalars[n] for n in model.params if n in runs.scalars}
+    initials = {n: runs.scalars[n] for n in model.stocks if n in runs.scalars}
+    attrs = {
+        "model": model.name,
+        "model_hash": model.hash(),
+        "gysim_version": __version__,
+        "method": method,
+        "saveper": saveper,
+        "parameters": json.dumps(params_used, sort_keys=True),
+        "varied_parameters": json.dumps(sorted(runs.arrays)),
+        "initial_overrides": json.dumps(initials, sort_keys=True),
+        "scenario": scenario or "",
+        "n_runs": runs.n,
+        "solver_nfev": stats.nfev,
+        "solver_chunks": stats.chunks,
+    }
+    if method in FIXED_STEP_METHODS:
+        attrs.update(dt=step, solver_steps=stats.steps)
+    else:
+        attrs.update(rtol=rtol, atol=atol, solver_njev=stats.njev, solver_nlu=stats.nlu)
+    return xr.Dataset(data_vars, coords=coords, attrs=attrs)
