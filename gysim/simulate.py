@@ -33,6 +33,7 @@ from ._version import __version__
 from .compile import CompiledModel, suggest
 from .errors import ModelDefinitionError, ParameterError, SimulationError
 from .model import Model, Param, Stock, _check_number
+from .solvers import scaled_tolerances, solver_for
 
 __all__ = ["simulate", "METHODS", "FIXED_STEP_METHODS"]
 
@@ -417,7 +418,9 @@ def _adaptive(compiled, P, y0, method, times, rtol, atol, max_step, stats):
     t_span = (float(times[0]), float(times[-1]))
     if len(times) == 1:
         return y0[:, None, :]
-    sol = solve_ivp(fun, t_span, y_start, method=method, t_eval=times, rtol=rtol, atol=atol,
+    solver = solver_for(method, n_state=n_state, n_runs=n, run_major=run_major)
+    rtol, atol = scaled_tolerances(method, rtol, atol, n)
+    sol = solve_ivp(fun, t_span, y_start, method=solver, t_eval=times, rtol=rtol, atol=atol,
                     **options)
     stats.nfev += int(sol.nfev)
     stats.njev += int(sol.njev)

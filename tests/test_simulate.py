@@ -203,3 +203,19 @@ def test_non_finite_aux_is_reported():
     m.aux("bad", "log(time - 1)")
     with pytest.raises(gysim.SimulationError, match="'bad' is not finite at time 0"):
         gysim.simulate(m, method="euler", dt=1)
+
+
+@pytest.mark.parametrize("method", ["RK45", "RK23", "DOP853", "BDF", "Radau", "LSODA"])
+def test_every_run_of_an_ensemble_meets_the_tolerance(method):
+    """One fast run among many quiet ones is as accurate as when run alone."""
+    m = gysim.Model("m", start=0, stop=10)
+    m.stock("x", 1.0)
+    m.param("r", 0.1, bounds=(-10, 10))
+    m.flow("g", "r * x * sin(r * time)", into="x")
+    r = np.r_[np.full(499, 0.01), 3.0]
+    exact = np.exp(1 - np.cos(3.0 * 10))
+    alone = abs(float(gysim.simulate(m, params={"r": 3.0}, method=method).x[-1]) - exact)
+    ens = gysim.simulate(m, params={"r": r}, method=method)
+    in_ensemble = abs(float(ens.x[-1, -1]) - exact)
+    assert in_ensemble <= 1.5 * alone + 1e-9
+    np.testing.assert_allclose(ens.x[-1, :-1], np.exp((1 - np.cos(0.1)) ), rtol=1e-5)
