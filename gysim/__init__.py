@@ -21,9 +21,12 @@ Examples
 from ._version import __version__
 from .errors import (CalibrationError, DataError, GysimError, ModelDefinitionError,
                      ParameterError, SimulationError, UnitsError)
+from .calibrate import CalibrationResult, calibrate, load_calibration
+from .fit_report import fit_report, fit_statistics
 from .model import Model
 from .registry import available_models, load_model
 from .simulate import METHODS, simulate
+from .targets import Target, check_targets, load_targets, parse_kind
 
 __all__ = [
     "__version__",
@@ -31,6 +34,15 @@ __all__ = [
     "simulate",
     "METHODS",
     "load_model",
+    "calibrate",
+    "CalibrationResult",
+    "load_calibration",
+    "fit_report",
+    "fit_statistics",
+    "Target",
+    "check_targets",
+    "load_targets",
+    "parse_kind",
     "available_models",
     "GysimError",
     "ModelDefinitionError",

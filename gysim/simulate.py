@@ -425,11 +425,12 @@ def _adaptive(compiled, P, y0, method, times, rtol, atol, max_step, stats):
     stats.nfev += int(sol.nfev)
     stats.njev += int(sol.njev)
     stats.nlu += int(sol.nlu)
-    if sol.status != 0 or sol.y.shape[1] != len(times):
-        t_fail = float(sol.t[-1]) if sol.t.size else t_span[0]
+    sol_t, sol_y = np.asarray(sol.t), np.asarray(sol.y)
+    if sol.status != 0 or sol_y.ndim != 2 or sol_y.shape[1] != len(times):
+        t_fail = float(sol_t[-1]) if sol_t.size else t_span[0]
         where = ""
         try:
-            y_last = sol.y[:, -1] if sol.y.size else y_start
+            y_last = sol_y[:, -1] if sol_y.ndim == 2 and sol_y.size else y_start
             dY = fun(t_fail, y_last).reshape((n, n_state) if run_major else shape)
             dY = dY.T if run_major else dY
             bad = ~np.isfinite(dY)

@@ -219,3 +219,11 @@ def test_every_run_of_an_ensemble_meets_the_tolerance(method):
     in_ensemble = abs(float(ens.x[-1, -1]) - exact)
     assert in_ensemble <= 1.5 * alone + 1e-9
     np.testing.assert_allclose(ens.x[-1, :-1], np.exp((1 - np.cos(0.1)) ), rtol=1e-5)
+
+
+def test_solver_failure_at_the_first_step_is_a_simulation_error():
+    m = gysim.Model("broken", start=0, stop=3)
+    m.stock("x", 1.0)
+    m.flow("f", "x / 0", into="x")
+    with pytest.raises(gysim.SimulationError, match="non-finite derivative .* in x"):
+        gysim.simulate(m)
