@@ -136,6 +136,7 @@ class CompiledModel:
         self.discrete_names = [d.output for d in self.delays_fixed]
 
         self.order = self._dynamic_order()
+        self.breakpoints = self._breakpoints()
         self._init_order = self._initial_order()
         self._generate()
 
@@ -348,6 +349,30 @@ class CompiledModel:
         sub = {n: graph[n] for n in trees if n in needed}
         self._init_trees = trees
         return self._toposort(sub, "the initial values")
+
+    def _breakpoints(self) -> list[Node]:
+        """Times at which step, ramp or pulse make the derivatives jump.
+
+        Only arguments that are numbers or parameter names are kept; adaptive
+        methods integrate up to each such time and restart after it.
+        """
+        found: list[Node] = []
+        for tree in self._equations.values():
+            for node in walk(tree):
+                if not isinstance(node, Call):
+                    continue
+                if node.func == "step":
+                    found.append(node.args[1])
+                elif node.func == "ramp":
+                    found.extend(node.args[1:3])
+                elif node.func == "pulse":
+                    found.append(node.args[0])
+                    if len(node.args) > 1:
+                        found.append(BinOp("+", node.args[0], node.args[1]))
+        params = set(self.param_names)
+        return [t for t in found
+                if all(isinstance(n, (Const, BinOp)) or (isinstance(n, Name) and n.id in params)
+                       for n in walk(t))]
 
     # ------------------------------------------------------------------ code generation
     def _code(self, tree: Node) -> str:

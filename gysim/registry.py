@@ -25,7 +25,7 @@ from .compile import suggest
 from .errors import ModelDefinitionError
 from .model import Model
 
-__all__ = ["load_model", "available_models", "models_dir"]
+__all__ = ["load_model", "available_models", "models_dir", "models_module"]
 
 PACKAGE = "gysim_models"
 
@@ -68,6 +68,21 @@ def _import_package() -> None:
     module = importlib.util.module_from_spec(spec)
     sys.modules[PACKAGE] = module
     spec.loader.exec_module(module)
+
+
+def models_module(name: str):
+    """Import and return a module of the models folder (e.g. ``"_plan"``).
+
+    Examples
+    --------
+    >>> models_module("guiyang").build  # doctest: +SKIP
+    <function build at ...>
+    """
+    _import_package()
+    try:
+        return importlib.import_module(f"{PACKAGE}.{name}")
+    except ModuleNotFoundError:
+        raise ModelDefinitionError(f"the models folder {models_dir()} has no module {name!r}") from None
 
 
 def load_model(name: str) -> Model:

@@ -32,6 +32,7 @@ from scipy.integrate import solve_ivp
 from ._version import __version__
 from .compile import CompiledModel, suggest
 from .errors import ModelDefinitionError, ParameterError, SimulationError
+from .expr import BinOp, Const, Name, walk
 from .model import Model, Param, Stock, _check_number
 from .solvers import scaled_tolerances, solver_for
 
@@ -305,7 +306,8 @@ def _integrate_chunk(compiled, runs, lo, hi, method, step, times, rtol, atol, ma
     if method in FIXED_STEP_METHODS:
         Y, D = _fixed_step(compiled, P, y0, discrete, delay_times, method, step, times, stats)
     else:
-        Y = _adaptive(compiled, P, y0, method, times, rtol, atol, max_step, stats)
+        Y = _adaptive(compiled, P, y0, method, times, _break_times(compiled, runs), rtol, atol,
+                      max_step, stats)
         D = []
     # Y: (n_state, n_save, n); outputs are computed at the saved times only.
     bad = ~np.isfinite(Y)
@@ -336,6 +338,30 @@ def _nonfinite_message(state_names, bad, what, time, lo):
     return (f"non-finite {what} at time {time:g} in {', '.join(shown[:5])} "
             f"(first bad run: {run}); the model diverged or divided by zero: check its "
             f"parameters and equations, or use a smaller step")
+
+
+def _break_times(compiled: CompiledModel, runs: _Runs) -> list[float]:
+    """Discontinuity times that are the same for every run, sorted."""
+    found = set()
+    values = {n: runs.scalars[n] for n in compiled.param_names if n not in runs.arrays}
+    for tree in compiled.breakpoints:
+        if any(isinstance(node, Name) and node.id not in values for node in walk(tree)):
+            continue  # varies between runs
+        value = _evaluate_constant(tree, values)
+        if np.isfinite(value):
+            found.add(float(value))
+    return sorted(found)
+
+
+def _evaluate_constant(tree, values) -> float:
+    if isinstance(tree, Const):
+        return tree.value
+    if isinstance(tree, Name):
+        return values[tree.id]
+    if isinstance(tree, BinOp) and tree.op in "+-*/":
+        a, b = _evaluate_constant(tree.left, values), _evaluate_constant(tree.right, values)
+        return {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else np.nan}[tree.op]
+    return np.nan
 
 
 def _fixed_step(compiled, P, y0, discrete, delay_times, method, step, times, stats):
@@ -387,7 +413,7 @@ def _fixed_step(compiled, P, y0, discrete, delay_times, method, step, times, sta
     return saved.transpose(1, 0, 2), [d for d in saved_d]
 
 
-def _adaptive(compiled, P, y0, method, times, rtol, atol, max_step, stats):
+def _adaptive(compiled, P, y0, method, times, breaks, rtol, atol, max_step, stats):
     n_state, n = y0.shape
     shape = (n_state, n)
     rhs = compiled.rhs
@@ -415,33 +441,51 @@ def _adaptive(compiled, P, y0, method, times, rtol, atol, max_step, stats):
             rhs(t, 0.0, y.reshape(shape), P, empty, dY, empty)
             return dY.ravel()
         y_start = y0.ravel()
-    t_span = (float(times[0]), float(times[-1]))
     if len(times) == 1:
         return y0[:, None, :]
     solver = solver_for(method, n_state=n_state, n_runs=n, run_major=run_major)
     rtol, atol = scaled_tolerances(method, rtol, atol, n)
-    sol = solve_ivp(fun, t_span, y_start, method=solver, t_eval=times, rtol=rtol, atol=atol,
-                    **options)
-    stats.nfev += int(sol.nfev)
-    stats.njev += int(sol.njev)
-    stats.nlu += int(sol.nlu)
-    sol_t, sol_y = np.asarray(sol.t), np.asarray(sol.y)
-    if sol.status != 0 or sol_y.ndim != 2 or sol_y.shape[1] != len(times):
-        t_fail = float(sol_t[-1]) if sol_t.size else t_span[0]
-        where = ""
-        try:
-            y_last = sol_y[:, -1] if sol_y.ndim == 2 and sol_y.size else y_start
-            dY = fun(t_fail, y_last).reshape((n, n_state) if run_major else shape)
-            dY = dY.T if run_major else dY
-            bad = ~np.isfinite(dY)
-            if bad.any():
-                where = "; " + _nonfinite_message(compiled.state_names, bad, "derivative",
-                                                  t_fail, 0)
-        except Exception:  # pragma: no cover - diagnosis must not hide the failure
-            pass
-        raise SimulationError(f"{method} failed at time {t_fail:g}: {sol.message}{where}")
-    y = sol.y.reshape((n, n_state, len(times))).transpose(1, 2, 0) if run_major \
-        else sol.y.reshape((n_state, n, len(times))).transpose(0, 2, 1)
+    # Integrate from one discontinuity (step, ramp, pulse time) to the next, so
+    # the solver never steps across a jump: each piece sees the time clamped to
+    # its own side of the jump.
+    edges = [float(times[0])] + [b for b in breaks if times[0] < b < times[-1]] \
+        + [float(times[-1])]
+    pieces = []
+    y_now = y_start
+    for a, b in zip(edges[:-1], edges[1:]):
+        eps = 1e-9 * max(1.0, abs(a), abs(b))
+        lo_t, hi_t = a + eps, b - eps
+
+        def piece(t, y, lo_t=lo_t, hi_t=hi_t):
+            return fun(min(max(t, lo_t), hi_t), y)
+        inside = times[(times >= a) & (times <= b)]
+        t_eval = np.unique(np.r_[a, inside, b])
+        sol = solve_ivp(piece, (a, b), y_now, method=solver, t_eval=t_eval, rtol=rtol,
+                        atol=atol, **options)
+        stats.nfev += int(sol.nfev)
+        stats.njev += int(sol.njev)
+        stats.nlu += int(sol.nlu)
+        sol_t, sol_y = np.asarray(sol.t), np.asarray(sol.y)
+        if sol.status != 0 or sol_y.ndim != 2 or sol_y.shape[1] != len(t_eval):
+            t_fail = float(sol_t[-1]) if sol_t.size else a
+            where = ""
+            try:
+                y_last = sol_y[:, -1] if sol_y.ndim == 2 and sol_y.size else y_now
+                dY = fun(t_fail, y_last).reshape((n, n_state) if run_major else shape)
+                dY = dY.T if run_major else dY
+                bad = ~np.isfinite(dY)
+                if bad.any():
+                    where = "; " + _nonfinite_message(compiled.state_names, bad, "derivative",
+                                                      t_fail, 0)
+            except Exception:  # pragma: no cover - diagnosis must not hide the failure
+                pass
+            raise SimulationError(f"{method} failed at time {t_fail:g}: {sol.message}{where}")
+        keep = np.isin(t_eval, inside) & ~np.isin(t_eval, [p[0] for p in pieces])
+        pieces.extend((t, sol_y[:, j]) for j, t in enumerate(t_eval) if keep[j])
+        y_now = sol_y[:, -1]
+    sol_y = np.stack([y for _, y in pieces], axis=1)
+    y = sol_y.reshape((n, n_state, len(times))).transpose(1, 2, 0) if run_major \
+            else sol_y.reshape((n_state, n, len(times))).transpose(0, 2, 1)
     return y
 
 

@@ -227,3 +227,20 @@ def test_solver_failure_at_the_first_step_is_a_simulation_error():
     m.flow("f", "x / 0", into="x")
     with pytest.raises(gysim.SimulationError, match="non-finite derivative .* in x"):
         gysim.simulate(m)
+
+
+def test_adaptive_methods_restart_at_step_times():
+    """A step in a flow is integrated exactly: the solver stops at the jump and restarts."""
+    m = gysim.Model("m", start=0, stop=10)
+    m.param("t_jump", 3.3, bounds=(0, 10))
+    m.stock("x", 0.0)
+    m.flow("inflow", "step(2, t_jump) + ramp(1, 5, 7) + pulse(8, 0.5)", into="x")
+    cm = m.compile()
+    assert len(cm.breakpoints) == 5
+    ds = gysim.simulate(m, method="RK45", rtol=1e-8, atol=1e-10)
+    t = ds.time.values
+    exact = (2 * np.clip(t - 3.3, 0, None) + np.where(t < 5, 0, np.where(t < 7, (t - 5) ** 2 / 2,
+             2 + 2 * (t - 7))) + np.clip(t - 8, 0, 0.5))
+    # the pulse starts 1e-6 early (Vensim's "small", kept for PySD parity)
+    np.testing.assert_allclose(ds.x.values, exact, atol=3e-6)
+    np.testing.assert_allclose(ds.x.values[:8], exact[:8], atol=1e-7)
