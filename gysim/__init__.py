@@ -52,3 +52,13 @@ __all__ = [
     "CalibrationError",
     "DataError",
 ]
+
+# Model files from other tools (issue 5): Vensim .mdl and XMILE via PySD's translators.
+from .io import read_vensim, read_xmile  # noqa: E402
+
+__all__ += ["read_vensim", "read_xmile"]
+
+from .batch import envelope, run_batch
+from .sensitivity import sensitivity  # the function; the module stays importable by path
+
+__all__ += ["sensitivity", "run_batch", "envelope"]

@@ -172,3 +172,24 @@ def _pulse_train(t, start, width, interval, end):
 #: Helpers the generated code may call, by the name it uses.
 RUNTIME = {"np": np, "_xidz": _xidz, "_step": _step, "_ramp": _ramp,
            "_pulse": _pulse, "_pulse_train": _pulse_train}
+
+
+# Added for the Vensim/XMILE readers (gysim.io): non-negative stocks.
+def _nonnegative_rate(rate, level, dt):
+    if dt > 0:  # fixed step: never take the level below zero in one step (PySD/Vensim)
+        return np.maximum(rate, -level / dt)
+    return np.where(level <= 0, np.maximum(rate, 0.0), rate)
+
+
+BUILTINS["nonnegative_rate"] = Builtin(
+    "nonnegative_rate", 2, 2, "time", "nonnegative_rate(rate, level)",
+    "`rate`, limited so that a stock at `level` does not go below zero (non-negative stocks)",
+    lambda a: f"_nonnegative_rate({a[0]}, {a[1]}, dt)")
+RESERVED_NAMES = RESERVED_NAMES | {"nonnegative_rate"}
+RUNTIME["_nonnegative_rate"] = _nonnegative_rate
+
+# Vensim's :NA: (PySD reads it as NaN).
+BUILTINS["not_available"] = Builtin(
+    "not_available", 0, 0, "pure", "not_available()",
+    "a missing value, NaN (Vensim's :NA:)", lambda a: "np.nan")
+RESERVED_NAMES = RESERVED_NAMES | {"not_available"}

@@ -218,6 +218,8 @@ class Model:
         What the model is for.
     method : str
         The integration method runs use unless told otherwise.
+    saveper : float
+        Interval between saved times that runs use unless told otherwise.
 
     Examples
     --------
@@ -232,7 +234,7 @@ class Model:
 
     def __init__(self, name: str, *, start: float = 0.0, stop: float = 10.0,
                  dt: float | None = None, time_units: str = "year", doc: str = "",
-                 method: str = "RK45") -> None:
+                 method: str = "RK45", saveper: float = 1.0) -> None:
         if not isinstance(name, str) or not name.strip():
             raise ModelDefinitionError(f"`name` of a model must be a non-empty string, got {name!r}")
         self.name = name
@@ -246,6 +248,9 @@ class Model:
             if dt <= 0:
                 raise ModelDefinitionError(f"`dt` must be positive, got {dt!r}")
         self.dt = dt
+        self.saveper = _check_number(saveper, "`saveper`")
+        if self.saveper <= 0:
+            raise ModelDefinitionError(f"`saveper` must be positive, got {saveper!r}")
         self.time_units = str(time_units)
         self.doc = str(doc)
         self.method = method

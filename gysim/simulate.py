@@ -66,7 +66,7 @@ class _Stats:
 
 def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
              scenario: str | None = None, method: str | None = None, dt: float | None = None,
-             saveper: float = 1.0, rtol: float = 1e-6, atol: float = 1e-9,
+             saveper: float | None = None, rtol: float = 1e-6, atol: float = 1e-9,
              variables: Sequence[str] | None = None, stop: float | None = None,
              chunk_size: int | None = None, max_step: float | None = None) -> xr.Dataset:
     """Simulate a model once, or as a vectorized ensemble.
@@ -90,8 +90,9 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
         model's method (``"RK45"`` for models built in Python).
     dt : float, optional
         Time step of the fixed-step methods; defaults to the model's ``dt``.
-    saveper : float
-        Interval between saved times, from the start time.
+    saveper : float, optional
+        Interval between saved times, from the start time; defaults to the
+        model's ``saveper`` (1 time unit unless the model says otherwise).
     rtol, atol : float
         Tolerances of the adaptive methods.
     variables : sequence of str, optional
@@ -138,7 +139,8 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
     stop = model.stop if stop is None else _check_number(stop, "`stop`")
     if stop <= start:
         raise ModelDefinitionError(f"`stop` must be after the start time {start:g}, got {stop:g}")
-    saveper = _check_number(saveper, "`saveper`")
+    saveper = _check_number(getattr(model, "saveper", 1.0) if saveper is None else saveper,
+                            "`saveper`")
     if saveper <= 0:
         raise ModelDefinitionError(f"`saveper` must be positive, got {saveper!r}")
     rtol = _check_number(rtol, "`rtol`")
@@ -398,6 +400,8 @@ def _fixed_step(compiled, P, y0, discrete, delay_times, method, step, times, sta
         if k == n_steps:
             break
         rhs(t, step, Y, P, D, dY, DIN)
+        for i in range(n_d):  # before Y changes: an input may be a view of Y
+            buffers[i][k % len(buffers[i])] = DIN[i]
         if method == "euler":
             Y += step * dY
         else:
@@ -406,8 +410,6 @@ def _fixed_step(compiled, P, y0, discrete, delay_times, method, step, times, sta
             k3 = rhs(t + step / 2, step, Y + step / 2 * k2, P, D, np.empty_like(Y), scratch).copy()
             k4 = rhs(t + step, step, Y + step * k3, P, D, np.empty_like(Y), scratch)
             Y += step / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-        for i in range(n_d):
-            buffers[i][k % len(buffers[i])] = DIN[i]
     stats.steps += n_steps
     stats.nfev += n_steps * (1 if method == "euler" else 4)
     return saved.transpose(1, 0, 2), [d for d in saved_d]

@@ -244,3 +244,12 @@ def test_adaptive_methods_restart_at_step_times():
     # the pulse starts 1e-6 early (Vensim's "small", kept for PySD parity)
     np.testing.assert_allclose(ds.x.values, exact, atol=3e-6)
     np.testing.assert_allclose(ds.x.values[:8], exact[:8], atol=1e-7)
+
+
+def test_delay_fixed_of_a_stock_is_not_one_step_short():
+    m = gysim.Model("m", start=0, stop=4)
+    m.stock("x", 0.0)
+    m.flow("f", "1", into="x")
+    m.aux("late", "delay_fixed(x, 1, 0)")
+    ds = gysim.simulate(m, method="euler", dt=0.5)
+    np.testing.assert_allclose(ds.late.values, [0, 0, 1, 2, 3])

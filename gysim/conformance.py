@@ -1,0 +1,222 @@
+"""Conformance of the Vensim/XMILE readers with the SD model test suite.
+
+Run as ``python -m gysim.conformance DIR [--no-pysd]`` where ``DIR`` holds case
+folders (or a ``tests/`` folder of them), each with model files (``*.mdl``,
+``*.xmile``) and a canonical output (``output.csv`` or ``output.tab``). Each
+model file is read, run with gysim and compared with the canonical output as
+PySD's test suite does: the canonical file's columns only, matched to gysim
+variables through their original names, ``|expected - actual| <= 1e-5 +
+1e-5 |actual|``, constant columns filled forward. Unless ``--no-pysd`` is
+given, the same file is also run by PySD (in a temporary copy) to time both:
+the times shown are the best of five runs of an already read model
+(``gysim.simulate`` of the compiled model vs PySD's ``model.run()``), so
+reading/translating the file is not counted for either.
+
+Examples
+--------
+>>> from gysim.conformance import run_case  # doctest: +SKIP
+>>> run_case(Path("tests/abs/test_abs.mdl")).passed  # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["CaseResult", "find_cases", "run_case", "run_suite", "main"]
+
+RTOL = 1e-5
+ATOL = 1e-5
+MODEL_SUFFIXES = (".mdl", ".xmile")
+#: Timed runs per model and tool (the best counts), after one warm-up run.
+REPEAT = 5
+
+
+@dataclass
+class CaseResult:
+    """Outcome of one model file."""
+
+    case: str
+    file: str
+    passed: bool
+    reason: str = ""
+    gysim_seconds: float = float("nan")
+    pysd_seconds: float = float("nan")
+
+    @property
+    def speedup(self) -> float:
+        """PySD time / gysim time (> 1: gysim is faster)."""
+        return self.pysd_seconds / self.gysim_seconds
+
+
+def find_cases(directory: str | Path) -> list[Path]:
+    """Model files of every case folder under ``directory`` that has a canonical output."""
+    directory = Path(directory)
+    if (directory / "tests").is_dir():
+        directory = directory / "tests"
+    files = []
+    for case in sorted(p for p in directory.iterdir() if p.is_dir()):
+        if _canonical_file(case) is None:
+            continue
+        files += sorted(f for f in case.iterdir() if f.suffix.lower() in MODEL_SUFFIXES)
+    return files
+
+
+def _canonical_file(case: Path) -> Path | None:
+    for name in ("output.csv", "output.tab"):
+        if (case / name).is_file():
+            return case / name
+    return None
+
+
+def _load_canonical(path: Path):
+    from pysd.py_backend.utils import detect_encoding, load_outputs
+    return load_outputs(path, encoding=detect_encoding(path))
+
+
+def _norm(name: str) -> str:
+    from .io._abstract import reference_key
+    name = str(name).strip()
+    if len(name) > 1 and name[0] == name[-1] == '"':
+        name = name[1:-1]
+    return reference_key(name.replace('\\"', '"').replace("\\\\", "\\"))
+
+
+def _read(path: Path):
+    from .io import read_vensim, read_xmile
+    return read_vensim(path) if path.suffix.lower() == ".mdl" else read_xmile(path)
+
+
+def _compare(ds, model, canon) -> str:
+    """'' if the run matches the canonical output, else why not."""
+    by_original = {}
+    for ident, original in model.vensim_names.items():
+        by_original.setdefault(_norm(original), ident)
+    times = canon.index.to_numpy(dtype=float)
+    sim_t = ds.time.to_numpy()
+    idx = np.searchsorted(sim_t, times - 1e-9)
+    if (idx >= len(sim_t)).any() or not np.allclose(sim_t[np.minimum(idx, len(sim_t) - 1)],
+                                                    times, atol=1e-9):
+        return (f"canonical times {times[0]:g}..{times[-1]:g} ({len(times)}) do not match "
+                f"the run's {sim_t[0]:g}..{sim_t[-1]:g} ({len(sim_t)})")
+    bad = []
+    for col in canon.columns:
+        if str(col).strip().lower() == "time":
+            continue
+        ident = by_original.get(_norm(col))
+        if ident is None:
+            return f"canonical column '{col}' has no gysim variable"
+        expected = canon[col].to_numpy(dtype=float)
+        if ident in ds:
+            actual = ds[ident].to_numpy()[idx]
+        elif ident in model.params:
+            actual = np.full(len(times), model.params[ident].value)
+        else:
+            return f"canonical column '{col}' ({ident}) is not in the results"
+        if np.isnan(expected[1:]).all() and len(expected) > 1:  # constants: first row only
+            expected = np.full_like(expected, expected[0])
+        with np.errstate(invalid="ignore"):
+            ok = (np.abs(expected - actual) <= ATOL + RTOL * np.abs(actual)) | (
+                np.isnan(expected) & np.isnan(actual))
+        if not ok.all():
+            i = int(np.argmin(ok))
+            bad.append(f"'{col}' at t={times[i]:g}: expected {expected[i]:.6g}, "
+                       f"got {actual[i]:.6g}")
+    return "; ".join(bad[:3]) + (f" (+{len(bad) - 3} more)" if len(bad) > 3 else "")
+
+
+def _time_pysd(path: Path) -> float:
+    import pysd
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / path.name
+        shutil.copy(path, copy)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = (pysd.read_vensim(str(copy)) if path.suffix.lower() == ".mdl"
+                     else pysd.read_xmile(str(copy)))
+            return _best_of(model.run)
+
+
+def _best_of(func, repeat: int = REPEAT) -> float:
+    """Shortest wall time of ``repeat`` calls (after one warm-up call)."""
+    func()
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        func()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def run_case(path: str | Path, *, pysd: bool = True) -> CaseResult:
+    """Read, run and check one model file against its case's canonical output."""
+    from .simulate import simulate
+    path = Path(path)
+    result = CaseResult(path.parent.name, path.name, False)
+    try:
+        canon = _load_canonical(_canonical_file(path.parent))
+        model = _read(path)
+        ds = simulate(model, saveper=model.saveper)
+        if pysd:
+            result.gysim_seconds = _best_of(lambda: simulate(model, saveper=model.saveper))
+        result.reason = _compare(ds, model, canon)
+        result.passed = not result.reason
+    except Exception as exc:  # one bad case must not stop the suite
+        result.reason = f"{type(exc).__name__}: {exc}"
+    if pysd:
+        try:
+            result.pysd_seconds = _time_pysd(path)
+        except Exception as exc:
+            result.pysd_seconds = float("nan")
+            if result.passed:
+                result.reason = f"(PySD failed: {type(exc).__name__})"
+    return result
+
+
+def run_suite(directory: str | Path, *, pysd: bool = True) -> list[CaseResult]:
+    """Run every model file of the suite in ``directory``."""
+    return [run_case(p, pysd=pysd) for p in find_cases(directory)]
+
+
+def format_table(results: list[CaseResult]) -> str:
+    """The pass/fail table with reasons and speed ratios."""
+    rows = [f"{'case':<28} {'file':<42} {'result':<6} {'gysim s':>8} {'PySD s':>8} "
+            f"{'PySD/gysim':>10}  reason"]
+    for r in results:
+        rows.append(f"{r.case[:28]:<28} {r.file[:42]:<42} {'pass' if r.passed else 'FAIL':<6} "
+                    f"{r.gysim_seconds:8.4f} {r.pysd_seconds:8.4f} {r.speedup:10.1f}  "
+                    f"{r.reason[:160]}")
+    n_pass = sum(r.passed for r in results)
+    ratios = [r.speedup for r in results if r.passed and np.isfinite(r.speedup)]
+    rows.append(f"\n{n_pass} / {len(results)} model files pass "
+                f"({100 * n_pass / max(len(results), 1):.1f}%)")
+    if ratios:
+        rows.append(f"run time PySD/gysim on passing cases: median {np.median(ratios):.1f}x, "
+                    f"min {min(ratios):.1f}x, max {max(ratios):.1f}x; "
+                    f"gysim faster in {sum(x > 1 for x in ratios)} of {len(ratios)}")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m gysim.conformance DIR [--no-pysd]``."""
+    parser = argparse.ArgumentParser(prog="python -m gysim.conformance",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("directory", help="folder of test-model cases")
+    parser.add_argument("--no-pysd", action="store_true", help="do not time PySD")
+    args = parser.parse_args(argv)
+    results = run_suite(args.directory, pysd=not args.no_pysd)
+    print(format_table(results))
+    return 0 if all(r.passed for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""What the Guiyang sector modules share: time frame, plan levers, scenarios, fitted values.
+
+Time convention: the model time ``t`` stands for the calendar year ``t``:
+stocks are year-end values and flows are annual rates, so the value at
+``t = 2005`` is compared with the statistics for 2005. The plan's first year,
+2006, happens between ``t = 2005`` and ``t = 2006``; its levers therefore switch
+on at ``plan_start = 2005`` and the plan-period accounting stocks (cumulative
+transfers, jobs, investment) start collecting at ``t = 2005``, so that their
+value at ``t = 2010`` is the 2006-2010 total.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import gysim
+
+START = 2000.0
+STOP = 2010.0
+PLAN_ACCOUNTING_START = 2005  # the 2006-2010 totals collect from t = 2005 on
+
+FITTED_FILE = Path(__file__).resolve().parent.parent / "calibration" / "fitted_parameters.json"
+
+DATA_FILE = "guiyang_annual_2000_2005.csv"
+
+
+def new_model(name: str, doc: str) -> gysim.Model:
+    """A model on the Guiyang time frame (2000-2010, years) with the plan switch."""
+    m = gysim.Model(name, start=START, stop=STOP, time_units="year", doc=doc)
+    add_plan_switch(m)
+    return m
+
+
+def add_plan_switch(m: gysim.Model) -> None:
+    """Add `plan_implementation` and `plan_start`, the two parameters every lever reads."""
+    m.param("plan_implementation", 0.0, units="fraction", bounds=(0.0, 1.0),
+            doc="How far the plan's levers replace 2001-2005 behaviour from plan_start on "
+                "(0 = baseline, 1 = the plan's values; between = partial implementation)",
+            source="assumption: scenario switch, 0 in baseline and 1 in the plan scenario")
+    m.param("plan_start", 2005.0, units="year", bounds=(2005.0, 2010.0),
+            doc="Model time at which the plan's levers switch on (t = 2005 is the end of 2005, "
+                "so the 2006 flows already follow the plan)",
+            source="assumption: the 11th plan covers 2006-2010; see the time convention in models/README.md")
+
+
+def lever(m: gysim.Model, name: str, value: float, plan_value: float, *, units: str,
+          bounds: tuple[float, float], doc: str, source: str, plan_source: str) -> str:
+    """Add a time-aware lever: `name` (2001-2005) and `name_plan` (2006 on).
+
+    Adds the aux ``<name>_in_effect`` = ``name`` before ``plan_start`` and
+    ``name + plan_implementation * (name_plan - name)`` from then on, and
+    returns that aux's name for use in equations.
+    """
+    m.param(name, value, units=units, bounds=bounds, doc=f"{doc} (2001-2005 and baseline)",
+            source=source)
+    m.param(f"{name}_plan", plan_value, units=units, bounds=bounds,
+            doc=f"{doc} (the plan's value, from plan_start on)", source=plan_source)
+    effective = f"{name}_in_effect"
+    m.aux(effective, f"{name} + step(plan_implementation * ({name}_plan - {name}), plan_start)",
+          units=units, doc=f"{doc}: the value in force (switches at plan_start)",
+          source="lever: 2001-2005 value, then the plan's value weighted by plan_implementation")
+    return effective
+
+
+def add_scenarios(m: gysim.Model) -> None:
+    """Register the "baseline" and "plan" scenarios."""
+    m.scenario("baseline", {"plan_implementation": 0.0},
+               doc="2001-2005 behaviour continued: every lever keeps its calibrated 2001-2005 value")
+    m.scenario("plan", {"plan_implementation": 1.0},
+               doc="the 11th Five-Year Plan's levers from 2006 on (each `<lever>_plan` parameter)")
+
+
+def fitted_values(path: Path | None = None) -> dict[str, float]:
+    """Parameter values stored by the calibration, or {} when there is no file.
+
+    Accepts a flat ``{name: value}`` object, ``{name: {"value": v, ...}}``, or
+    either of those under a top-level ``"parameters"`` key.
+    """
+    path = FITTED_FILE if path is None else Path(path)
+    if not path.is_file():
+        return {}
+    with open(path, encoding="utf-8") as fh:
+        raw = json.load(fh)
+    if isinstance(raw, dict) and isinstance(raw.get("parameters"), dict):
+        raw = raw["parameters"]
+    out = {}
+    for key, value in raw.items() if isinstance(raw, dict) else ():
+        if isinstance(value, dict):
+            value = value.get("value")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[key] = float(value)
+    return out
+
+
+def finish(m: gysim.Model) -> gysim.Model:
+    """Register the scenarios and apply the fitted parameter values the model has."""
+    add_scenarios(m)
+    fitted = {k: v for k, v in fitted_values().items() if k in m.params}
+    return m.with_params(fitted) if fitted else m

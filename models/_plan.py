@@ -1,0 +1,110 @@
+"""The 11th plan's targets and the 2000-2005 observations, in the model's terms.
+
+``targets()`` turns the rows of ``calibration/data/targets_11th_fyp.csv`` that
+the Guiyang model covers into :class:`gysim.Target` objects: which variable
+measures each, in which form (value in 2010, growth or change 2005-2010, sum
+2006-2010) and with which scale factor. ``observations()`` reads the
+2000-2005 statistics with the model's variable names, for calibration and
+plots.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import gysim
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "calibration" / "data"
+TARGETS_FILE = DATA_DIR / "targets_11th_fyp.csv"
+ANNUAL_FILE = DATA_DIR / "guiyang_annual_2000_2005.csv"
+
+#: Column of the annual statistics -> model variable.
+OBSERVED = {
+    "gdp_nominal": "gdp",
+    "va_primary": "va_primary",
+    "va_secondary": "va_secondary",
+    "va_tertiary": "va_tertiary",
+    "registered_population": "population",
+}
+
+
+def _max_natural_growth_per_mille(ds):
+    """Highest natural growth rate of 2006-2010, in per mille."""
+    rate = ds["natural_growth_rate"].sel(time=slice(2006, 2010))
+    return rate.max("time") * 1000
+
+
+def _share(variable):
+    def share(ds):
+        return 100 * ds[variable].sel(time=2010) / ds["gdp"].sel(time=2010)
+    share.__doc__ = f"{variable} as a percent of GDP in 2010"
+    return share
+
+
+#: Plan indicator -> how the model measures it (see gysim.load_targets).
+MAPPING = {
+    "gdp_2010": ("value", "gdp", (2010,)),
+    "gdp_per_capita_2010": ("value", "gdp_per_capita_usd", (2010,)),
+    "gdp_real_growth_2006_2010": ("growth", "gdp_real", (2005, 2010)),
+    "industrial_value_added_2010": ("value", "va_industry", (2010,)),
+    "industrial_value_added_growth_2006_2010": ("growth", "va_industry_real", (2005, 2010)),
+    "primary_value_added_growth_2006_2010": {"form": "growth", "variable": "va_primary_real",
+                                             "years": (2005, 2010), "kind": "about"},
+    "fixed_asset_investment_growth_2006_2010": ("growth", "fixed_asset_investment", (2005, 2010)),
+    "fixed_asset_investment_cumulative_2006_2010": ("cumulative", "fixed_asset_investment",
+                                                    (2006, 2010)),
+    "natural_growth_rate_2006_2010": {"func": _max_natural_growth_per_mille},
+    "total_population_2010": ("value", "population", (2010,)),
+    "urbanization_rate_2010": ("value", "urbanization_rate", (2010,), 100),
+    "urban_jobs_created_cumulative_2006_2010": ("value", "urban_jobs_created", (2010,)),
+    "urban_registered_unemployment_2006_2010": {"form": "value", "variable":
+                                                "registered_unemployment_rate",
+                                                "years": (2010,), "scale": 100},
+    "rural_surplus_labor_transferred_cumulative_2006_2010": ("value", "rural_labor_transferred",
+                                                             (2010,)),
+    "rural_non_farm_labor_share_2010": {"form": "value", "variable": "rural_nonfarm_share",
+                                        "years": (2010,), "scale": 100, "kind": "about"},
+    "energy_per_gdp_2010_vs_2005": ("percent_change", "energy_intensity", (2005, 2010)),
+    "industrial_water_per_value_added_2010": ("value", "industrial_water_intensity", (2010,)),
+    "urban_sewage_treatment_rate_2010": ("value", "sewage_treatment_rate", (2010,), 100),
+}
+
+#: The 2010 sector structure (4.4 : 51.7 : 43.9) as three "about" targets.
+STRUCTURE = {"primary": 4.4, "secondary": 51.7, "tertiary": 43.9}
+
+
+def targets(model: gysim.Model | None = None) -> list[gysim.Target]:
+    """The plan's targets the model covers (only those whose variables it has).
+
+    Examples
+    --------
+    >>> len(targets()) > 10  # doctest: +SKIP
+    True
+    """
+    found = gysim.load_targets(TARGETS_FILE, MAPPING)
+    for sector, value in STRUCTURE.items():
+        found.append(gysim.Target(f"sector_structure_2010_{sector}", value, "about",
+                                  func=_share(f"va_{sector}"), tolerance=0.05,
+                                  units="percent of GDP",
+                                  source="三次产业结构调整为4.4：51.7：43.9"))
+    if model is None:
+        return found
+    known = set(model.elements)
+    return [t for t in found if t.variable is None or t.variable in known]
+
+
+def observations() -> pd.DataFrame:
+    """2000-2005 statistics indexed by year, columns named as model variables.
+
+    Examples
+    --------
+    >>> observations().loc[2005, "gdp"]  # doctest: +SKIP
+    525.6159
+    """
+    raw = pd.read_csv(ANNUAL_FILE, index_col="year")
+    frame = raw[list(OBSERVED)].rename(columns=OBSERVED).astype(float)
+    frame.index = frame.index.astype(float)
+    return frame.replace([np.inf, -np.inf], np.nan)

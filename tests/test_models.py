@@ -1,0 +1,208 @@
+"""The Guiyang models: each sector alone and coupled, conservation, scenarios, fit to 2000-2005."""
+
+import importlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import gysim
+
+SECTORS = ["population", "labor", "economy", "energy", "water"]
+DATA = Path(__file__).resolve().parent.parent / "calibration" / "data" / "guiyang_annual_2000_2005.csv"
+CAL_YEARS = list(range(2000, 2006))
+
+#: Reporting variables each sector must provide (standalone and in the coupled model).
+REPORTING = {
+    "population": ["population", "urbanization_rate", "natural_growth_rate"],
+    "labor": ["rural_labor_transferred", "urban_jobs_created", "registered_unemployment_rate",
+              "rural_nonfarm_share"],
+    "economy": ["gdp", "gdp_real", "gdp_real_growth", "va_primary", "va_secondary", "va_tertiary",
+                "gdp_per_capita", "fixed_asset_investment"],
+    "energy": ["energy_intensity", "energy_use"],
+    "water": ["industrial_water_intensity", "water_use", "sewage_treatment_rate"],
+}
+SOURCE_KINDS = ("data:", "plan:", "assumption:")
+
+
+@pytest.fixture(scope="module")
+def guiyang():
+    return gysim.load_model("guiyang")
+
+
+@pytest.fixture(scope="module")
+def runs(guiyang):
+    return {sc: gysim.simulate(guiyang, scenario=sc) for sc in ("baseline", "plan")}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return pd.read_csv(DATA).set_index("year")
+
+
+def _common():
+    gysim.load_model("population")  # imports the models package
+    return importlib.import_module("gysim_models._common")
+
+
+@pytest.mark.parametrize("name", SECTORS + ["guiyang"])
+def test_model_runs_with_finite_documented_output(name):
+    m = gysim.load_model(name)
+    assert m.name == name and (m.start, m.stop, m.time_units) == (2000, 2010, "year")
+    assert set(m.scenarios) == {"baseline", "plan"}
+    ds = gysim.simulate(m, stop=2020)
+    assert list(ds.time.values) == list(range(2000, 2021))
+    for var in ds.data_vars:
+        assert np.all(np.isfinite(ds[var].values)), var
+    wanted = sum(REPORTING.values(), []) if name == "guiyang" else REPORTING[name]
+    for var in wanted:
+        assert var in ds.data_vars, var
+        assert ds[var].attrs["units"], var
+
+
+@pytest.mark.parametrize("name", SECTORS + ["guiyang"])
+def test_every_parameter_has_units_bounds_doc_and_source(name):
+    m = gysim.load_model(name)
+    for p in m.params.values():
+        assert p.units and p.doc and p.bounds is not None, p.name
+        assert p.source.startswith(SOURCE_KINDS), (p.name, p.source)
+        assert p.bounds[0] <= p.value <= p.bounds[1], p.name
+    for e in list(m.stocks.values()) + list(m.flows.values()) + list(m.auxes.values()):
+        assert e.units and e.doc, e.name
+
+
+def test_coupled_model_has_no_stand_ins(guiyang):
+    assert not [n for n in guiyang.params if n.endswith("_standin")]
+    standalone = gysim.load_model("economy")
+    assert "nonfarm_labor_growth_standin" in standalone.params
+
+
+def test_coupled_reporting_variables_have_expected_units(runs):
+    ds = runs["baseline"]
+    expected = {"gdp": "1e8 yuan/year", "gdp_real": "1e8 yuan/year", "population": "1e4 person",
+                "urbanization_rate": "fraction", "gdp_real_growth": "fraction/year",
+                "energy_intensity": "tce/1e4 yuan", "industrial_water_intensity": "m3/1e4 yuan",
+                "sewage_treatment_rate": "fraction", "rural_labor_transferred": "1e4 person"}
+    for var, units in expected.items():
+        assert ds[var].attrs["units"] == units, var
+
+
+def _euler_balance(m, stocks, dt=0.25):
+    """Largest |stock change - sum of dt * net flow at step starts| over `stocks`, and the scale."""
+    ds = gysim.simulate(m, method="euler", dt=dt, saveper=dt, scenario="plan")
+    worst, scale = 0.0, 0.0
+    for s in stocks:
+        net = sum(ds[f.name].values for f in m.flows.values() if f.into == s) \
+            - sum(ds[f.name].values for f in m.flows.values() if f.out_of == s)
+        change = ds[s].values[-1] - ds[s].values[0]
+        worst = max(worst, abs(change - dt * np.sum(net[:-1])))
+        scale = max(scale, abs(ds[s].values).max())
+    return worst, scale, ds
+
+
+POPULATION_STOCKS = ["urban_population", "rural_population"]
+LABOR_STOCKS = ["farm_labor", "rural_nonfarm_labor", "urban_employed", "urban_unemployed"]
+
+
+@pytest.mark.parametrize("name", ["population", "labor", "guiyang"])
+def test_people_stocks_balance_their_flows(name):
+    m = gysim.load_model(name)
+    stocks = [s for s in POPULATION_STOCKS + LABOR_STOCKS if s in m.stocks]
+    worst, scale, _ = _euler_balance(m, stocks)
+    assert worst <= 1e-10 * scale
+
+
+def test_total_population_and_labour_change_only_through_boundary_flows(guiyang):
+    dt = 0.25
+    ds = gysim.simulate(guiyang, method="euler", dt=dt, saveper=dt, scenario="plan")
+    pop = ds.urban_population + ds.rural_population
+    inflow = ds.births_urban + ds.births_rural - ds.deaths_urban - ds.deaths_rural + ds.net_in_migration
+    assert abs(float(pop[-1] - pop[0]) - dt * float(inflow[:-1].sum())) < 1e-9 * float(pop.max())
+    np.testing.assert_allclose(ds.population, pop, rtol=1e-12)
+    labour = ds.farm_labor + ds.rural_nonfarm_labor + ds.urban_employed + ds.urban_unemployed
+    boundary = ds.rural_labor_entry + ds.urban_labor_entry - ds.register_exit
+    assert abs(float(labour[-1] - labour[0]) - dt * float(boundary[:-1].sum())) < 1e-9 * float(labour.max())
+
+
+def test_plan_accounting_stocks_start_in_2005(runs):
+    ds = runs["plan"]
+    for var in ["rural_labor_transferred", "urban_jobs_created", "fixed_asset_investment_cumulative"]:
+        total = float(ds[var].sel(time=2010))
+        assert total > 0, var
+        # zero up to 2005 (the adaptive solver's dense output may leak a hair across the switch)
+        assert np.all(np.abs(ds[var].sel(time=CAL_YEARS).values) <= 1e-6 * total), var
+
+
+def test_plan_differs_from_baseline_in_the_expected_directions(runs):
+    b, p = runs["baseline"], runs["plan"]
+
+    def at(ds, var, year=2010):
+        return float(ds[var].sel(time=year))
+
+    def growth(ds, var):
+        return (at(ds, var) / at(ds, var, 2005)) ** 0.2 - 1
+
+    # identical through 2005
+    for var in ["gdp", "population", "energy_intensity", "sewage_treatment_rate"]:
+        np.testing.assert_allclose(b[var].sel(time=CAL_YEARS), p[var].sel(time=CAL_YEARS), rtol=1e-9)
+    assert growth(p, "fixed_asset_investment") < growth(b, "fixed_asset_investment")
+    assert at(p, "fixed_asset_investment_cumulative") < at(b, "fixed_asset_investment_cumulative")
+    assert at(p, "gdp_real") < at(b, "gdp_real")  # less investment, less capital
+    assert at(p, "energy_intensity") / at(p, "energy_intensity", 2005) \
+        < at(b, "energy_intensity") / at(b, "energy_intensity", 2005)
+    assert at(p, "industrial_water_intensity") < at(b, "industrial_water_intensity")
+    assert at(p, "sewage_treatment_rate") > at(b, "sewage_treatment_rate")
+    assert at(p, "natural_growth_rate") < at(b, "natural_growth_rate")
+    assert at(p, "urbanization_rate") > at(b, "urbanization_rate")
+    assert at(p, "rural_labor_transferred") > at(b, "rural_labor_transferred")
+    assert at(p, "rural_nonfarm_share") > at(b, "rural_nonfarm_share")
+    assert at(p, "urban_jobs_created") > at(b, "urban_jobs_created")
+
+
+def test_plan_implementation_interpolates_between_scenarios(guiyang, runs):
+    half = gysim.simulate(guiyang, params={"plan_implementation": 0.5})
+    lo, hi = sorted([float(runs[s].energy_intensity.sel(time=2010)) for s in ("baseline", "plan")])
+    assert lo < float(half.energy_intensity.sel(time=2010)) < hi
+
+
+def _mape(model_values, observed):
+    return 100 * float(np.mean(np.abs(np.asarray(model_values) / np.asarray(observed) - 1)))
+
+
+def test_reproduces_2000_2005(runs, data):
+    ds = runs["baseline"].sel(time=CAL_YEARS)
+    assert _mape(ds.gdp, data.gdp_nominal) < 3
+    assert _mape(ds.population, data.registered_population) < 1
+    for sector in ["va_primary", "va_secondary", "va_tertiary"]:
+        assert _mape(ds[sector], data[sector]) < 5, sector
+    real = ds.gdp_real.values
+    growth = 100 * (real[1:] / real[:-1] - 1)
+    assert np.max(np.abs(growth - data.gdp_real_growth.values[1:])) < 1.5  # percentage points
+
+
+def test_fitted_parameters_apply_only_to_names_the_model_has(tmp_path, monkeypatch):
+    common = _common()
+    path = tmp_path / "fitted_parameters.json"
+    path.write_text(json.dumps({"parameters": {"tfp_growth": {"value": 0.05}, "birth_rate": 0.012,
+                                               "not_a_parameter": 1.0}}))
+    assert common.fitted_values(path) == {"tfp_growth": 0.05, "birth_rate": 0.012,
+                                          "not_a_parameter": 1.0}
+    path.write_text(json.dumps({"tfp_growth": 0.05, "note": "text is ignored"}))
+    assert common.fitted_values(path) == {"tfp_growth": 0.05}
+    assert common.fitted_values(tmp_path / "missing.json") == {}
+
+    monkeypatch.setattr(common, "FITTED_FILE", path)
+    economy = importlib.import_module("gysim_models.economy")
+    population = importlib.import_module("gysim_models.population")
+    assert economy.build().params["tfp_growth"].value == 0.05
+    assert "tfp_growth" not in population.build().params  # ignored, no error
+
+
+def test_plan_targets_measure_model_variables(guiyang, runs):
+    plan = importlib.import_module("gysim_models._plan")
+    targets = plan.targets(guiyang)
+    assert len(targets) == len(plan.MAPPING) + len(plan.STRUCTURE)  # the model covers them all
+    table = gysim.check_targets(runs["plan"], targets)
+    assert np.all(np.isfinite(table["model_value"].astype(float)))

@@ -1,0 +1,181 @@
+"""Tests of the Vensim/XMILE readers (gysim.io) and the conformance runner."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import gysim
+from gysim.io._abstract import safe_identifier
+
+SUITE = Path(__file__).parents[2] / "shared" / "sd-test-models"
+
+CONTROL = """
+INITIAL TIME = 0
+\t~\tMonth
+\t~\t|
+FINAL TIME = {stop}
+\t~\tMonth
+\t~\t|
+TIME STEP = {dt}
+\t~\tMonth
+\t~\t|
+SAVEPER = {saveper}
+\t~\tMonth
+\t~\t|
+"""
+
+
+def write_mdl(tmp_path, body, *, stop=10, dt=1, saveper="TIME STEP", name="m.mdl"):
+    text = "{UTF-8}\n" + body.strip() + "\n" + CONTROL.format(stop=stop, dt=dt, saveper=saveper)
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def eq(name, equation, units=""):
+    return f"{name} = {equation}\n\t~\t{units}\n\t~\t|\n"
+
+
+def test_integ_constants_and_control(tmp_path):
+    path = write_mdl(tmp_path, eq("Stock A", "INTEG(Flow A, 5)")
+                     + eq("Flow A", "Growth Rate * Stock A") + eq("Growth Rate", "0.1"),
+                     dt=0.25, saveper=1)
+    m = gysim.read_vensim(path)
+    assert (m.start, m.stop, m.dt, m.method, m.saveper) == (0.0, 10.0, 0.25, "euler", 1.0)
+    assert m.params["growth_rate"].value == 0.1
+    assert m.vensim_names["stock_a"] == "Stock A"
+    assert m.stocks["stock_a"].doc == "Stock A"
+    ds = gysim.simulate(m, saveper=m.saveper)
+    # Euler at dt = 0.25: x(10) = 5 * (1 + 0.025) ** 40
+    assert float(ds.stock_a.sel(time=10)) == pytest.approx(5 * 1.025 ** 40, rel=1e-12)
+    assert ds.stock_a.attrs["long_name"] == "Stock A"
+
+
+def test_logic_builtins_and_time(tmp_path):
+    path = write_mdl(tmp_path,
+                     eq("a", "IF THEN ELSE(Time > 3 :AND: :NOT: (Time >= 6), 1, 0)")
+                     + eq("b", "MAX(ABS(-2), SQRT(9)) + MODULO(7, 3) + INTEGER(2.7)")
+                     + eq("c", "XIDZ(1, 0, 42) + ZIDZ(1, 0) + STEP(10, 5) + RAMP(1, 2, 4)")
+                     + eq("d", "FINAL TIME - TIME STEP"))
+    ds = gysim.simulate(gysim.read_vensim(path), saveper=1)
+    assert ds.a.values.tolist() == [0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+    assert float(ds.b[0]) == 3 + 1 + 2
+    ramp = np.clip(ds.time.values - 2, 0, 2)
+    step = np.where(ds.time.values >= 5, 10, 0)
+    np.testing.assert_allclose(ds.c.values, 42 + step + ramp)
+    assert float(ds.d[0]) == 9
+
+
+def test_lookups_named_and_inline(tmp_path):
+    body = ("tab(\n\t[(0,0)-(10,10)],(0,0),(5,10),(10,0))\n\t~\t\n\t~\t|\n"
+            + eq("y", "tab(Time)")
+            + eq("z", "WITH LOOKUP(Time, ((0,1),(10,3)))"))
+    m = gysim.read_vensim(write_mdl(tmp_path, body))
+    assert m.lookups["tab"].y == (0.0, 10.0, 0.0)
+    ds = gysim.simulate(m, saveper=1)
+    np.testing.assert_allclose(ds.y.values, np.interp(ds.time, [0, 5, 10], [0, 10, 0]))
+    np.testing.assert_allclose(ds.z.values, 1 + 0.2 * ds.time.values)
+
+
+def test_smooth_and_delay_match_euler_by_hand(tmp_path):
+    body = (eq("inp", "STEP(1, 1)") + eq("s", "SMOOTH(inp, 2)") + eq("d", "DELAY1I(inp, 2, 0)")
+            + eq("f", "DELAY FIXED(inp, 3, 0)") + eq("i", "INITIAL(Time + 7)"))
+    ds = gysim.simulate(gysim.read_vensim(write_mdl(tmp_path, body, stop=6)), saveper=1)
+    s, d, expect_s, expect_d = 0.0, 0.0, [], []
+    for t in range(7):
+        expect_s.append(s)
+        expect_d.append(d / 2)
+        x = 1.0 if t >= 1 else 0.0
+        s += (x - s) / 2
+        d += x - d / 2
+    np.testing.assert_allclose(ds.s.values, expect_s)
+    np.testing.assert_allclose(ds.d.values, expect_d)
+    np.testing.assert_allclose(ds.f.values, [0, 0, 0, 0, 1, 1, 1])
+    assert ds.i.values.tolist() == [7.0] * 7
+
+
+def test_active_initial(tmp_path):
+    body = (eq("Stock A", "INTEG(1, Value A)") + eq("Value A", "ACTIVE INITIAL(Time, 45)"))
+    ds = gysim.simulate(gysim.read_vensim(write_mdl(tmp_path, body)), saveper=1)
+    assert float(ds.stock_a[0]) == 45
+    assert float(ds.value_a[3]) == 3
+
+
+def test_special_names_become_identifiers(tmp_path):
+    body = (eq('"Rate*with ^ chars"', "2") + eq("import", '"Rate*with ^ chars" * 3')
+            + eq("Import", "4"))
+    with pytest.raises(gysim.ModelDefinitionError):  # Vensim names are case-insensitive
+        gysim.read_vensim(write_mdl(tmp_path, body))
+    m = gysim.read_vensim(write_mdl(tmp_path, body.rsplit("Import", 1)[0], name="n.mdl"))
+    assert m.vensim_names["import_"] == "import"
+    ds = gysim.simulate(m, saveper=1)
+    assert float(ds.import_[0]) == 6
+    assert safe_identifier("2 Fast", set()) == "v_2_fast"
+    assert safe_identifier("time", set()) == "time_"
+
+
+def test_unsupported_construct_names_it(tmp_path):
+    body = eq("x", "SAMPLE IF TRUE(Time > 2, Time, 0)")
+    with pytest.raises(gysim.ModelDefinitionError, match=r"SAMPLE IF TRUE.*'x'"):
+        gysim.read_vensim(write_mdl(tmp_path, body))
+    body = eq("y", "RANDOM UNIFORM(0, 1, 3)")
+    with pytest.raises(gysim.ModelDefinitionError, match=r"RANDOM_UNIFORM.*'y'"):
+        gysim.read_vensim(write_mdl(tmp_path, body, name="r.mdl"))
+
+
+def test_missing_file_is_refused(tmp_path):
+    with pytest.raises(gysim.ModelDefinitionError, match="`path`"):
+        gysim.read_vensim(tmp_path / "absent.mdl")
+
+
+def test_read_models_run_as_ensembles(tmp_path):
+    path = write_mdl(tmp_path, eq("Stock A", "INTEG(k * Stock A, 1)") + eq("k", "0.1"))
+    m = gysim.read_vensim(path)
+    ds = gysim.simulate(m, params={"k": np.array([0.0, 0.1])}, saveper=1)
+    assert ds.stock_a.shape == (11, 2)
+    assert float(ds.stock_a.sel(time=10, run=1)) == pytest.approx(1.1 ** 10)
+    rk = gysim.simulate(m, method="RK45", saveper=1)
+    assert float(rk.stock_a.sel(time=10)) == pytest.approx(math.e, rel=1e-4)
+
+
+XMILE = """<?xml version="1.0" encoding="utf-8"?>
+<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0">
+<header><name>t</name><vendor>me</vendor><product version="1">x</product></header>
+<sim_specs method="Euler" time_units="Months"><start>0</start><stop>4</stop><dt>1</dt></sim_specs>
+<model><variables>
+<stock name="Tank"><eqn>10</eqn><outflow>Drain</outflow><non_negative/></stock>
+<flow name="Drain"><eqn>4</eqn></flow>
+<aux name="Smoothed"><eqn>SMTH1(Tank, 2)</eqn></aux>
+</variables></model></xmile>
+"""
+
+
+def test_xmile_non_negative_stock_and_smth1(tmp_path):
+    path = tmp_path / "t.xmile"
+    path.write_text(XMILE, encoding="utf-8")
+    m = gysim.read_xmile(path)
+    ds = gysim.simulate(m, saveper=m.saveper)
+    assert ds.tank.values.tolist() == [10, 6, 2, 0, 0]
+    expect, s = [], 10.0
+    for tank in [10, 6, 2, 0, 0]:
+        expect.append(s)
+        s += (tank - s) / 2
+    np.testing.assert_allclose(ds.smoothed.values, expect)
+
+
+#: Model files of the SD test-model suite gysim passes (measured: see the report).
+EXPECTED_PASSING = 71
+
+
+@pytest.mark.skipif(not SUITE.is_dir(), reason="the SD test-model suite is not available")
+def test_conformance_suite():
+    from gysim.conformance import run_suite
+    results = run_suite(SUITE, pysd=False)
+    assert len(results) >= 70
+    passed = [r for r in results if r.passed]
+    failed = {r.file: r.reason for r in results if not r.passed}
+    assert len(passed) >= EXPECTED_PASSING, failed
