@@ -57,8 +57,3 @@ __all__ = [
 from .io import read_vensim, read_xmile  # noqa: E402
 
 __all__ += ["read_vensim", "read_xmile"]
-
-from .batch import envelope, run_batch
-from .sensitivity import sensitivity  # the function; the module stays importable by path
-
-__all__ += ["sensitivity", "run_batch", "envelope"]

@@ -85,7 +85,7 @@ def models_module(name: str):
         raise ModelDefinitionError(f"the models folder {models_dir()} has no module {name!r}") from None
 
 
-def load_model(name: str) -> Model:
+def load_model(name: str, **build_options) -> Model:
     """Build a model by name (``models/<name>.py``) or from a ``.py`` file path.
 
     Parameters
@@ -94,6 +94,9 @@ def load_model(name: str) -> Model:
         ``"guiyang"``, one of its sectors (``"population"``, ``"labor"``,
         ``"economy"``, ``"energy"``, ``"water"``), or a path to a Python file
         defining ``build()``.
+    **build_options
+        Passed to the module's ``build()``, e.g. ``calibrated=False`` for the
+        Guiyang models' hand-set defaults instead of the fitted values.
 
     Returns
     -------
@@ -132,7 +135,7 @@ def load_model(name: str) -> Model:
     build = getattr(module, "build", None)
     if not callable(build):
         raise ModelDefinitionError(f"model module {text!r} must define a function `build()`")
-    model = build()
+    model = build(**build_options)
     if not isinstance(model, Model):
         raise ModelDefinitionError(
             f"build() of {text!r} must return a gysim.Model, got {type(model).__name__}")

@@ -93,8 +93,12 @@ def fitted_values(path: Path | None = None) -> dict[str, float]:
     return out
 
 
-def finish(m: gysim.Model) -> gysim.Model:
-    """Register the scenarios and apply the fitted parameter values the model has."""
+def finish(m: gysim.Model, *, calibrated: bool = True) -> gysim.Model:
+    """Register the scenarios and apply the fitted parameter values the model has.
+
+    With ``calibrated=False`` the hand-set defaults stay (the calibration
+    script starts from them, so a refit does not depend on an earlier fit).
+    """
     add_scenarios(m)
-    fitted = {k: v for k, v in fitted_values().items() if k in m.params}
+    fitted = {k: v for k, v in fitted_values().items() if k in m.params} if calibrated else {}
     return m.with_params(fitted) if fitted else m

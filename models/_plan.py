@@ -19,6 +19,7 @@ import gysim
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "calibration" / "data"
 TARGETS_FILE = DATA_DIR / "targets_11th_fyp.csv"
+OUTCOMES_FILE = DATA_DIR / "outcomes_10th_fyp.csv"
 ANNUAL_FILE = DATA_DIR / "guiyang_annual_2000_2005.csv"
 
 #: Column of the annual statistics -> model variable.
@@ -99,6 +100,10 @@ def targets(model: gysim.Model | None = None) -> list[gysim.Target]:
 def observations() -> pd.DataFrame:
     """2000-2005 statistics indexed by year, columns named as model variables.
 
+    Besides the published columns, ``gdp_real`` (GDP at 2000 prices) is
+    derived from them: nominal GDP of 2000, chained forward with each year's
+    published real growth rate (column ``gdp_real_growth``).
+
     Examples
     --------
     >>> observations().loc[2005, "gdp"]  # doctest: +SKIP
@@ -107,4 +112,29 @@ def observations() -> pd.DataFrame:
     raw = pd.read_csv(ANNUAL_FILE, index_col="year")
     frame = raw[list(OBSERVED)].rename(columns=OBSERVED).astype(float)
     frame.index = frame.index.astype(float)
+    growth = 1 + raw["gdp_real_growth"].to_numpy(dtype=float) / 100
+    growth[0] = 1.0
+    frame["gdp_real"] = raw["gdp_nominal"].iloc[0] * np.cumprod(growth)
     return frame.replace([np.inf, -np.inf], np.nan)
+
+
+def plan_investment_path() -> pd.Series:
+    """Yearly fixed-asset investment 2001-2005 implied by the plan's review.
+
+    The plan reports investment of "over 1220亿元" in total over 2001-2005,
+    growing 24.8 % a year (outcomes_10th_fyp.csv). A path growing at that rate
+    and summing to that total is ``I_2001 * 1.248 ** (t - 2001)`` with
+    ``I_2001 = 1220 / sum(1.248 ** k, k = 0..4)``.
+
+    Examples
+    --------
+    >>> round(float(plan_investment_path().sum()), 6)  # doctest: +SKIP
+    1220.0
+    """
+    rows = pd.read_csv(OUTCOMES_FILE, index_col="indicator")
+    row = rows.loc["fixed_asset_investment_cumulative_2001_2005"]
+    total, growth = float(row["value_2005"]), 1 + float(row["avg_annual_growth_2001_2005_pct"]) / 100
+    years = np.arange(2001, 2006)
+    first = total / np.sum(growth ** np.arange(5))
+    return pd.Series(first * growth ** (years - 2001), index=years.astype(float),
+                     name="fixed_asset_investment")

@@ -192,9 +192,9 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
           doc="GDP per registered resident in US dollars")
 
 
-def build() -> gysim.Model:
+def build(calibrated: bool = True) -> gysim.Model:
     """The economy sector alone, with labour and population following fixed trends."""
     m = _common.new_model("economy", "Guiyang investment, capital and output by sector, "
                                      "2000-2010 (standalone sector)")
     add_to(m, standalone=True)
-    return _common.finish(m)
+    return _common.finish(m, calibrated=calibrated)

@@ -103,8 +103,8 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
            doc="Fall of the other technical intensity")
 
 
-def build() -> gysim.Model:
+def build(calibrated: bool = True) -> gysim.Model:
     """The energy sector alone, with output and investment following fixed trends."""
     m = _common.new_model("energy", "Guiyang energy intensity and use, 2000-2010 (standalone sector)")
     add_to(m, standalone=True)
-    return _common.finish(m)
+    return _common.finish(m, calibrated=calibrated)

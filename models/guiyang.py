@@ -28,7 +28,7 @@ from . import _common, economy, energy, labor, population, water
 SECTORS = (population, labor, economy, energy, water)
 
 
-def build() -> gysim.Model:
+def build(calibrated: bool = True) -> gysim.Model:
     """The coupled Guiyang model (2000-2010; scenarios run on with ``stop=2020``)."""
     m = _common.new_model(
         "guiyang",
@@ -36,4 +36,4 @@ def build() -> gysim.Model:
         "coupled; calibrated on 2000-2005, scenarios 'baseline' and 'plan' from 2006")
     for sector in SECTORS:
         sector.add_to(m, standalone=False)
-    return _common.finish(m)
+    return _common.finish(m, calibrated=calibrated)

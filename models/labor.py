@@ -205,9 +205,9 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
           " / nonfarm_labor", units="1/year", doc="Relative growth rate of nonfarm_labor")
 
 
-def build() -> gysim.Model:
+def build(calibrated: bool = True) -> gysim.Model:
     """The labour sector alone, with population and output following fixed trends."""
     m = _common.new_model("labor", "Guiyang rural labour transfer and urban labour market, "
                                    "2000-2010 (standalone sector)")
     add_to(m, standalone=True)
-    return _common.finish(m)
+    return _common.finish(m, calibrated=calibrated)

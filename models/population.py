@@ -121,9 +121,9 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
           doc="Net change of the total population (rural-urban moves cancel)")
 
 
-def build() -> gysim.Model:
+def build(calibrated: bool = True) -> gysim.Model:
     """The population sector alone, real GDP growth held at its 2001-2005 average."""
     m = _common.new_model("population", "Guiyang registered population by place of residence, "
                                         "2000-2010 (standalone sector)")
     add_to(m, standalone=True)
-    return _common.finish(m)
+    return _common.finish(m, calibrated=calibrated)

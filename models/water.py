@@ -144,9 +144,9 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
           doc="Share of urban domestic sewage treated in plants")
 
 
-def build() -> gysim.Model:
+def build(calibrated: bool = True) -> gysim.Model:
     """The water sector alone, with output and population following fixed trends."""
     m = _common.new_model("water", "Guiyang water use and urban sewage treatment, 2000-2010 "
                                    "(standalone sector)")
     add_to(m, standalone=True)
-    return _common.finish(m)
+    return _common.finish(m, calibrated=calibrated)
