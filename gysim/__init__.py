@@ -57,3 +57,8 @@ __all__ = [
 from .io import read_vensim, read_xmile  # noqa: E402
 
 __all__ += ["read_vensim", "read_xmile"]
+
+from .batch import envelope, run_batch  # noqa: E402
+from .sensitivity import sensitivity  # noqa: E402  (the function; import the module by path)
+
+__all__ += ["sensitivity", "run_batch", "envelope"]

@@ -242,13 +242,13 @@ def _resolve_runs(model: Model, params: Any, scenario: str | None) -> _Runs:
         bad = ~np.isfinite(arr)
         if bad.any():
             i = int(np.argmax(bad))
-            raise ParameterError(f"values of '{key}' must be finite; run {i} has {arr[i]!r}")
+            raise ParameterError(f"values of '{key}' must be finite; run {i} has {float(arr[i])!r}")
         if isinstance(element, Param) and element.bounds is not None:
             lo, hi = element.bounds
             out = (arr < lo) | (arr > hi)
             if out.any():
                 i = int(np.argmax(out))
-                raise ParameterError(f"parameter '{key}' = {arr[i]!r} (run {i}) is outside its "
+                raise ParameterError(f"parameter '{key}' = {float(arr[i])!r} (run {i}) is outside its "
                                      f"bounds ({lo:g}, {hi:g}); {int(out.sum())} of {arr.size} "
                                      f"values are")
         arrays[key] = arr

@@ -1,0 +1,408 @@
+"""Evaluating a sample matrix on a model: vectorized chunks, in-process or on Dask, streamed.
+
+:func:`run_batch` splits a sample (one row per run) into chunks; each chunk
+is one vectorized :func:`gysim.simulate` call. Chunks run in this process or,
+with ``client=``, on a :class:`dask.distributed.Client`. With ``store=`` every
+finished chunk is written to a zarr store as soon as it arrives, so memory
+stays bounded whatever the number of runs; the store records which chunks are
+finished (its ``_done`` variable, written after the chunk's data), so a study
+interrupted part-way resumes without recomputing them, and the finished store
+is identical to an uninterrupted run's.
+
+Examples
+--------
+>>> import numpy as np, gysim
+>>> from gysim.batch import run_batch
+>>> m = gysim.Model("growth", start=0, stop=2)
+>>> m.stock("x", 1.0)
+>>> m.param("r", 0.1, bounds=(0, 1))
+>>> m.flow("growth", "r * x", into="x")
+>>> ens = run_batch(m, {"r": np.linspace(0, 1, 10)}, chunk_size=4, progress=False,
+...                 method="euler", dt=1)
+>>> ens.x.dims, ens.sizes["run"]
+(('time', 'run'), 10)
+>>> float(ens.x.sel(time=2)[-1])
+4.0
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from typing import Any, Callable, Iterator, Mapping
+
+import numpy as np
+import xarray as xr
+
+from .compile import suggest
+from .errors import DataError, ModelDefinitionError, ParameterError
+from .model import Model
+from .simulate import simulate
+
+__all__ = ["run_batch", "envelope", "default_chunk_size"]
+
+#: Values (saved times x variables x runs) a default chunk holds.
+VALUE_BUDGET = 4_000_000
+#: Attributes of a chunk's Dataset that describe one chunk, not the study.
+_PER_CHUNK_ATTRS = ("solver_nfev", "solver_chunks", "solver_steps", "solver_njev", "solver_nlu")
+_DONE = "_done"
+
+
+def _as_columns(model: Model, samples: Any) -> dict[str, np.ndarray]:
+    """Sample columns by name, from a DataFrame or a mapping of 1-D arrays, checked up front
+    (so a bad value in the last chunk does not surface after hours of work)."""
+    if hasattr(samples, "columns") and hasattr(samples, "to_numpy"):
+        samples = {str(c): samples[c].to_numpy(dtype=float) for c in samples.columns}
+    if not isinstance(samples, Mapping):
+        raise ParameterError(f"`samples` must be a pandas DataFrame or a mapping of names to "
+                             f"1-D arrays, got {type(samples).__name__}")
+    cols: dict[str, np.ndarray] = {}
+    n = None
+    for name, values in samples.items():
+        arr = np.asarray(values, dtype=float)
+        if arr.ndim != 1 or arr.size == 0:
+            raise ParameterError(f"`samples['{name}']` must be a non-empty 1-D array, "
+                                 f"got shape {arr.shape}")
+        if n is not None and arr.size != n:
+            raise ParameterError(f"every column of `samples` must have the same length; "
+                                 f"'{name}' has {arr.size}, not {n}")
+        n = arr.size
+        name = str(name)
+        if name not in model.params and name not in model.stocks:
+            raise ParameterError(f"`samples`: '{name}' is not a parameter or stock of model "
+                                 f"'{model.name}'{suggest(name, [*model.params, *model.stocks])}")
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise ParameterError(f"`samples['{name}']` must be finite; run {i} has {arr[i]}")
+        bounds = model.params[name].bounds if name in model.params else None
+        if bounds is not None:
+            out = (arr < bounds[0]) | (arr > bounds[1])
+            if out.any():
+                i = int(np.argmax(out))
+                raise ParameterError(f"`samples['{name}']`: {int(out.sum())} of {n} values are "
+                                     f"outside the bounds ({bounds[0]:g}, {bounds[1]:g}) of "
+                                     f"parameter '{name}', e.g. run {i}: {arr[i]:g}")
+        cols[name] = arr
+    if not cols:
+        raise ParameterError("`samples` must have at least one column")
+    return cols
+
+
+def default_chunk_size(model: Model, n_runs: int, *, n_times: int | None = None,
+                       n_variables: int | None = None) -> int:
+    """Runs per chunk that keep about :data:`VALUE_BUDGET` saved values in one chunk.
+
+    Examples
+    --------
+    >>> import gysim
+    >>> m = gysim.Model("m", start=0, stop=9)
+    >>> m.param("a", 1.0)
+    >>> m.aux("y", "a")
+    >>> default_chunk_size(m, 10**7)
+    400000
+    """
+    compiled = model.compile()
+    if n_variables is None:
+        n_variables = len(compiled.stock_names) + len(compiled.output_names)
+    if n_times is None:
+        n_times = int(model.stop - model.start) + 1
+    per_run = max(1, n_variables) * max(1, n_times)
+    return int(max(1, min(n_runs, VALUE_BUDGET // per_run)))
+
+
+def _run_chunk(model: Model, params: dict[str, np.ndarray], lo: int,
+               options: dict) -> xr.Dataset:
+    """Simulate one chunk of runs; the run coordinate starts at ``lo``.
+
+    This module-level function is the unit of work shipped to Dask workers,
+    and the hook tests replace to simulate an interruption.
+    """
+    ds = simulate(model, params=params, **options)
+    ds = ds.assign_coords(run=np.arange(lo, lo + ds.sizes["run"]))
+    for key in _PER_CHUNK_ATTRS:
+        ds.attrs.pop(key, None)
+    return ds
+
+
+def _fingerprint(model: Model, cols: dict[str, np.ndarray], chunk_size: int,
+                 options: dict) -> str:
+    h = hashlib.sha256()
+    h.update(model.hash().encode())
+    h.update(json.dumps(options, sort_keys=True, default=str).encode())
+    h.update(str(chunk_size).encode())
+    for name, arr in cols.items():
+        h.update(name.encode())
+        h.update(np.ascontiguousarray(arr).tobytes())
+    return h.hexdigest()
+
+
+class _Store:
+    """The zarr store of one study: created from the first chunk, filled chunk by chunk."""
+
+    def __init__(self, path: str, fingerprint: str, n_runs: int, chunk_size: int) -> None:
+        self.path = os.fspath(path)
+        self.fingerprint = fingerprint
+        self.n_runs = n_runs
+        self.chunk_size = chunk_size
+        self.n_chunks = -(-n_runs // chunk_size)
+        self._group = None
+
+    def done(self) -> np.ndarray:
+        """Which chunks the store already holds (all False for a new store)."""
+        if not os.path.exists(self.path):
+            return np.zeros(self.n_chunks, bool)
+        try:
+            ds = xr.open_zarr(self.path, consolidated=False)
+        except Exception as err:
+            raise DataError(f"`store` {self.path!r} exists but is not a readable zarr store "
+                            f"({err}); remove it or choose another path") from None
+        if ds.attrs.get("batch_fingerprint") != self.fingerprint or _DONE not in ds:
+            raise DataError(f"`store` {self.path!r} holds a different study (other model, "
+                            f"samples, chunk size or simulation options); remove it or choose "
+                            f"another path to start a new one")
+        return ds[_DONE].values.astype(bool)
+
+    def create(self, first: xr.Dataset, cols: dict[str, np.ndarray]) -> None:
+        import dask.array as da
+        data_vars = {}
+        for name, var in first.data_vars.items():
+            data_vars[name] = (var.dims, da.zeros((var.shape[0], self.n_runs), dtype=var.dtype,
+                                                  chunks=(var.shape[0], self.chunk_size)),
+                               var.attrs)
+        coords: dict[str, Any] = {"time": first["time"], "run": np.arange(self.n_runs)}
+        for name, coord in first.coords.items():
+            if name not in ("time", "run"):
+                coords[name] = ("run", cols[name], coord.attrs)
+        attrs = dict(first.attrs, n_runs=self.n_runs, batch_fingerprint=self.fingerprint,
+                     batch_chunk_size=self.chunk_size, batch_n_chunks=self.n_chunks)
+        template = xr.Dataset(data_vars, coords=coords, attrs=attrs)
+        template[_DONE] = ("chunk", np.zeros(self.n_chunks, bool),
+                           {"long_name": "chunks of runs already written"})
+        template.to_zarr(self.path, mode="w-", compute=False, consolidated=False)
+
+    def write(self, index: int, ds: xr.Dataset) -> None:
+        """Write one chunk's data, then mark the chunk done (so a crash leaves it undone)."""
+        import zarr
+        if self._group is None:
+            self._group = zarr.open_group(self.path, mode="r+")
+        lo = index * self.chunk_size
+        hi = lo + ds.sizes["run"]
+        for name, var in ds.data_vars.items():
+            self._group[name][:, lo:hi] = var.transpose("time", "run").values
+        self._group[_DONE][index] = True
+
+    def open(self) -> xr.Dataset:
+        return xr.open_zarr(self.path, consolidated=False).drop_vars(_DONE)
+
+
+def _progress(total: int, initial: int, enabled: bool, desc: str):
+    from tqdm.auto import tqdm
+    return tqdm(total=total, initial=initial, disable=not enabled, desc=desc, unit="chunk",
+                delay=2.0)
+
+
+def _chunks_in_process(model, todo, bounds, chunk_params, options) -> Iterator[tuple]:
+    for i in todo:
+        lo, _ = bounds[i]
+        yield i, _run_chunk(model, chunk_params(i), lo, options)
+
+
+def _chunks_on_dask(client, model, todo, bounds, chunk_params, options) -> Iterator[tuple]:
+    from distributed import as_completed
+    shipped = client.scatter(model.copy(), broadcast=True)  # a compiled model does not pickle
+    try:
+        n_workers = max(1, sum(client.nthreads().values()))
+    except Exception:  # pragma: no cover - e.g. a scheduler still starting its workers
+        n_workers = 1
+    window = 2 * n_workers  # futures in flight: bounds the results held at once
+    pending = iter(todo)
+    index = {}
+
+    def submit(i):
+        lo, _ = bounds[i]
+        fut = client.submit(_run_chunk, shipped, chunk_params(i), lo, options, pure=False)
+        index[fut.key] = i
+        return fut
+
+    first = [submit(i) for _, i in zip(range(window), pending)]
+    queue = as_completed(first, with_results=True)
+    try:
+        for fut, ds in queue:
+            yield index.pop(fut.key), ds
+            nxt = next(pending, None)
+            if nxt is not None:
+                queue.add(submit(nxt))
+    finally:
+        for fut in list(queue.futures):
+            fut.cancel()
+
+
+def run_batch(model: Model, samples: Any, *, chunk_size: int | None = None, client: Any = None,
+              store: str | os.PathLike | None = None, progress: bool = True,
+              **simulate_options: Any) -> xr.Dataset:
+    """Simulate every run of a sample, chunk by chunk.
+
+    Parameters
+    ----------
+    model : Model
+        The model to run. It is not changed.
+    samples : pandas.DataFrame or mapping of 1-D arrays
+        One column per parameter (or stock initial value), one row per run,
+        e.g. from :func:`gysim.sampling.sample`.
+    chunk_size : int, optional
+        Runs per chunk; each chunk is one vectorized :func:`gysim.simulate`
+        call (and one Dask task). By default as many as keep about four
+        million saved values in a chunk.
+    client : dask.distributed.Client, optional
+        Run the chunks on this Dask client's workers (a LocalCluster or any
+        cluster's scheduler). Without one they run in this process.
+    store : str or path, optional
+        Path of a zarr store the chunks stream to as they finish. If it
+        already holds part of the same study (same model, samples, chunk size
+        and options), only the missing chunks are computed.
+    progress : bool
+        Show a tqdm progress bar over chunks (it appears after two seconds).
+    **simulate_options
+        Passed to :func:`gysim.simulate`: ``method``, ``dt``, ``saveper``,
+        ``rtol``, ``atol``, ``variables``, ``stop``, ``max_step``,
+        ``scenario``.
+
+    Returns
+    -------
+    xarray.Dataset
+        The ensemble, dims ``(time, run)``, with the sampled values as run
+        coordinates. With ``store`` it is opened lazily from the store
+        (dask-backed); otherwise it is in memory.
+
+    Raises
+    ------
+    ParameterError
+        If the samples are malformed or out of the parameters' bounds.
+    DataError
+        If ``store`` holds a different study or is not a zarr store.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, gysim, tempfile, os
+    >>> m = gysim.Model("m", start=0, stop=1)
+    >>> m.param("a", 1.0, bounds=(0, 10))
+    >>> m.aux("y", "2 * a")
+    >>> path = os.path.join(tempfile.mkdtemp(), "study.zarr")
+    >>> s = pd.DataFrame({"a": np.arange(10.0)})
+    >>> ens = run_batch(m, s, chunk_size=3, store=path, progress=False)
+    >>> ens.y.sel(time=1).values.tolist()
+    [0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0, 18.0]
+    >>> run_batch(m, s, chunk_size=3, store=path, progress=False).identical(ens)  # resumed: no work
+    True
+    """
+    if not isinstance(model, Model):
+        raise ModelDefinitionError(f"`model` must be a gysim.Model, got {type(model).__name__}")
+    if "params" in simulate_options or "chunk_size" in simulate_options:
+        raise ParameterError("pass the runs as `samples`, not `params`")
+    cols = _as_columns(model, samples)
+    n = len(next(iter(cols.values())))
+    if chunk_size is None:
+        variables = simulate_options.get("variables")
+        saveper = simulate_options.get("saveper", 1.0)
+        stop = simulate_options.get("stop", model.stop)
+        chunk_size = default_chunk_size(
+            model, n, n_times=int((stop - model.start) / saveper) + 1,
+            n_variables=None if variables is None else len(variables))
+    elif isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) \
+            or chunk_size < 1:
+        raise ParameterError(f"`chunk_size` must be a positive integer, got {chunk_size!r}")
+    chunk_size = int(min(chunk_size, n))
+    bounds = [(lo, min(n, lo + chunk_size)) for lo in range(0, n, chunk_size)]
+    options = dict(simulate_options, chunk_size=chunk_size)
+
+    def chunk_params(i: int) -> dict[str, np.ndarray]:
+        lo, hi = bounds[i]
+        return {k: v[lo:hi] for k, v in cols.items()}
+
+    st = None
+    done = np.zeros(len(bounds), bool)
+    if store is not None:
+        st = _Store(store, _fingerprint(model, cols, chunk_size, simulate_options), n, chunk_size)
+        done = st.done()
+    todo = [i for i in range(len(bounds)) if not done[i]]
+    if client is None:
+        results = _chunks_in_process(model, todo, bounds, chunk_params, options)
+    else:
+        results = _chunks_on_dask(client, model, todo, bounds, chunk_params, options)
+
+    held: dict[int, xr.Dataset] = {}
+    with _progress(len(bounds), int(done.sum()), progress, f"{model.name}: {n} runs") as bar:
+        for i, ds in results:
+            if st is not None:
+                if not os.path.exists(st.path):
+                    st.create(ds, cols)
+                st.write(i, ds)
+            else:
+                held[i] = ds
+            bar.update(1)
+    if st is not None:
+        return st.open()
+    parts = [held[i] for i in range(len(bounds))]
+    ens = xr.concat(parts, dim="run", combine_attrs="override") if len(parts) > 1 else parts[0]
+    ens.attrs.update(parts[0].attrs, n_runs=n, batch_chunk_size=chunk_size,
+                     batch_n_chunks=len(bounds))
+    return ens
+
+
+def envelope(ds: xr.Dataset, variables: str | list[str] | None = None,
+             quantiles: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)) -> xr.Dataset:
+    """Quantiles over runs of an ensemble, for fan charts.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        An ensemble with a ``run`` dimension (e.g. from :func:`run_batch`).
+    variables : str or list of str, optional
+        The variables to summarise (default: every variable with a ``run``
+        dimension).
+    quantiles : tuple of float
+        Quantiles in [0, 1].
+
+    Returns
+    -------
+    xarray.Dataset
+        Each variable with the ``run`` dimension replaced by ``quantile``.
+
+    Raises
+    ------
+    DataError
+        If the Dataset has no ``run`` dimension, a variable is unknown or a
+        quantile is outside [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np, gysim
+    >>> m = gysim.Model("m", start=0, stop=1)
+    >>> m.param("a", 1.0, bounds=(0, 100))
+    >>> m.aux("y", "a")
+    >>> ens = gysim.simulate(m, params={"a": np.arange(101.0)})
+    >>> envelope(ens, "y", quantiles=(0.05, 0.5)).y.sel(time=1).values.tolist()
+    [5.0, 50.0]
+    """
+    if not isinstance(ds, xr.Dataset) or "run" not in ds.dims:
+        raise DataError("`ds` must be an ensemble Dataset with a `run` dimension")
+    if variables is None:
+        variables = [v for v in ds.data_vars if "run" in ds[v].dims and not v.startswith("_")]
+    elif isinstance(variables, str):
+        variables = [variables]
+    for v in variables:
+        if v not in ds.data_vars:
+            raise DataError(f"`variables`: '{v}' is not a variable of the ensemble"
+                            f"{suggest(str(v), list(ds.data_vars))}")
+    q = np.asarray(quantiles, dtype=float)
+    if q.ndim != 1 or not ((q >= 0) & (q <= 1)).all():
+        raise DataError(f"`quantiles` must be numbers in [0, 1], got {quantiles!r}")
+    out = {}
+    for v in variables:
+        da_ = ds[v]
+        if da_.chunks is not None:
+            da_ = da_.chunk({"run": -1})
+        out[v] = da_.quantile(q, dim="run", keep_attrs=True).compute()
+    return xr.Dataset(out, attrs={k: ds.attrs[k] for k in ("model", "model_hash") if k in ds.attrs})

@@ -1,0 +1,300 @@
+"""Global sensitivity studies of a model, resolved over time, through SALib.
+
+:func:`sensitivity` runs a study end to end: it samples the named
+parameters within the model's own bounds (:mod:`gysim.sampling`), evaluates
+the runs in vectorized chunks, in-process or on Dask, optionally streamed to
+a zarr store (:mod:`gysim.batch`), and analyses every output at every saved
+time with SALib. The indices come back as an :class:`xarray.Dataset` over
+dims ``(param, output, time)``.
+
+Examples
+--------
+>>> import gysim
+>>> from gysim.sensitivity import sensitivity
+>>> m = gysim.Model("linear", start=0, stop=1)
+>>> m.param("a", 1.0, bounds=(0, 1))
+>>> m.param("b", 1.0, bounds=(0, 1))
+>>> m.aux("y", "a + 3 * b")
+>>> si = sensitivity(m, ["a", "b"], ["y"], n=256, progress=False, solver="euler", dt=1)
+>>> si.S1.sel(output="y", time=1).round(1).values.tolist()
+[0.1, 0.9]
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import xarray as xr
+
+from .batch import envelope, run_batch
+from .compile import suggest
+from .errors import DataError, ModelDefinitionError, ParameterError
+from .model import Model
+from .sampling import sample
+
+__all__ = ["sensitivity", "analyze", "envelope", "SENSITIVITY_METHODS"]
+
+#: Methods :func:`sensitivity` analyses, with the indices each returns.
+SENSITIVITY_METHODS = {
+    "sobol": ("S1", "S1_conf", "ST", "ST_conf"),
+    "morris": ("mu", "mu_star", "mu_star_conf", "sigma"),
+    "fast": ("S1", "S1_conf", "ST", "ST_conf"),
+}
+
+
+def _constant(y: np.ndarray) -> bool:
+    """True when an output does not vary over the runs (indices are undefined)."""
+    spread = np.ptp(y)
+    return not np.isfinite(spread) or spread <= 1e-12 * max(1.0, float(np.max(np.abs(y))))
+
+
+def _analyze_one(method: str, prob: dict, X: np.ndarray, y: np.ndarray, *, second_order: bool,
+                 num_levels: int, fast_m: int, seed: int | None, num_resamples: int,
+                 conf_level: float) -> dict:
+    if method == "sobol":
+        from SALib.analyze import sobol
+        res = sobol.analyze(prob, y, calc_second_order=second_order, num_resamples=num_resamples,
+                            conf_level=conf_level, seed=seed)
+    elif method == "morris":
+        from SALib.analyze import morris
+        res = morris.analyze(prob, X, y, num_resamples=num_resamples, conf_level=conf_level,
+                             num_levels=num_levels, seed=seed)
+    else:
+        from SALib.analyze import fast
+        res = fast.analyze(prob, y, M=fast_m, num_resamples=num_resamples,
+                           conf_level=conf_level, seed=seed)
+    return {k: np.asarray(v, dtype=float) for k, v in res.items() if k != "names"}
+
+
+def analyze(samples: Any, ensemble: xr.Dataset, outputs: Sequence[str], *,
+            times: Sequence[float] | None = None, seed: int | None = 1,
+            num_resamples: int = 100, conf_level: float = 0.95) -> xr.Dataset:
+    """Sensitivity indices of an evaluated sample, at every time.
+
+    Parameters
+    ----------
+    samples : pandas.DataFrame
+        The sample from :func:`gysim.sampling.sample` (its ``attrs`` say
+        which method and problem it was drawn for).
+    ensemble : xarray.Dataset
+        Its evaluation, dims ``(time, run)`` in the sample's row order (from
+        :func:`gysim.batch.run_batch`).
+    outputs : sequence of str
+        The variables to analyse.
+    times : sequence of float, optional
+        The saved times to analyse (default: all of them).
+    seed : int, optional
+        Seed of SALib's bootstrap of the confidence intervals.
+    num_resamples, conf_level
+        Bootstrap resamples and confidence level of the intervals.
+
+    Returns
+    -------
+    xarray.Dataset
+        Indices over dims ``(param, output, time)`` (and ``param2`` for S2).
+        Where an output does not vary over the runs (e.g. a stock at the
+        start time), its indices are NaN. eFAST's confidence intervals are
+        indicative only (see the ``conf_note`` attribute).
+
+    Raises
+    ------
+    DataError
+        If an output or a time is not in the ensemble, or the sample and the
+        ensemble do not match.
+
+    Examples
+    --------
+    >>> import gysim
+    >>> from gysim.sampling import sample
+    >>> from gysim.batch import run_batch
+    >>> m = gysim.Model("m", start=0, stop=1)
+    >>> m.param("a", 1.0, bounds=(0, 1))
+    >>> m.param("b", 1.0, bounds=(0, 1))
+    >>> m.aux("y", "a + 3 * b")
+    >>> s = sample(m, ["a", "b"], "morris", n=20, seed=2)
+    >>> ens = run_batch(m, s, progress=False)
+    >>> si = analyze(s, ens, ["y"])
+    >>> si.mu_star.sel(output="y", time=1).round(3).values.tolist()
+    [1.0, 3.0]
+    """
+    meta = getattr(samples, "attrs", {})
+    if "problem" not in meta or meta.get("method") not in SENSITIVITY_METHODS:
+        raise DataError("`samples` must come from gysim.sampling.sample with method "
+                        f"{', '.join(repr(m) for m in SENSITIVITY_METHODS)}")
+    method, prob = meta["method"], meta["problem"]
+    X = samples.to_numpy(dtype=float)
+    if "run" not in ensemble.dims or ensemble.sizes["run"] != len(X):
+        raise DataError(f"`ensemble` must have a `run` dimension of {len(X)} runs (one per "
+                        f"sample row), got {dict(ensemble.sizes)}")
+    if isinstance(outputs, str):
+        outputs = [outputs]
+    outputs = list(outputs)
+    for v in outputs:
+        if v not in ensemble.data_vars:
+            raise DataError(f"`outputs`: '{v}' is not a variable of the ensemble"
+                            f"{suggest(str(v), list(ensemble.data_vars))}")
+    all_times = ensemble["time"].values
+    if times is None:
+        tsel = all_times
+    else:
+        tsel = np.atleast_1d(np.asarray(times, dtype=float))
+        for t in tsel:
+            if not np.isclose(all_times, t, rtol=0, atol=1e-9 * max(1.0, abs(t))).any():
+                raise DataError(f"`times`: {t:g} is not a saved time of the ensemble "
+                                f"(saved: {all_times[0]:g} to {all_times[-1]:g} every "
+                                f"{ensemble.attrs.get('saveper', '?')})")
+        tsel = np.array([all_times[np.argmin(np.abs(all_times - t))] for t in tsel])
+    second_order = bool(meta.get("second_order")) and method == "sobol"
+    names = list(prob["names"])
+    D, n_out, n_t = len(names), len(outputs), len(tsel)
+    keys = list(SENSITIVITY_METHODS[method]) + (["S2", "S2_conf"] if second_order else [])
+    res = {k: np.full((D, D, n_out, n_t) if k.startswith("S2") else (D, n_out, n_t), np.nan)
+           for k in keys}
+    opts = dict(second_order=second_order, num_levels=meta.get("num_levels", 4),
+                fast_m=meta.get("fast_m", 4), seed=seed, num_resamples=num_resamples,
+                conf_level=conf_level)
+    data = ensemble[outputs].sel(time=tsel).load()  # one read of a lazy (store-backed) ensemble
+    for j, out in enumerate(outputs):
+        Y = np.asarray(data[out].transpose("time", "run").values, dtype=float)
+        for k in range(n_t):
+            y = Y[k]
+            if _constant(y):
+                continue
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                # said once in the Dataset's attrs rather than at every time and output
+                warnings.filterwarnings("ignore", message="FAST confidence intervals")
+                r = _analyze_one(method, prob, X, y, **opts)
+            for key in keys:
+                res[key][..., j, k] = r[key]
+    coords = {"param": names, "output": outputs, "time": tsel}
+    data_vars = {k: (("param", "output", "time"), v) for k, v in res.items()
+                 if not k.startswith("S2")}
+    if second_order:
+        coords["param2"] = names
+        for k in ("S2", "S2_conf"):
+            data_vars[k] = (("param", "param2", "output", "time"), res[k])
+    attrs = {"method": method, "n": meta.get("n"), "seed": meta.get("seed"),
+             "n_runs": len(X), "conf_level": conf_level, "num_resamples": num_resamples}
+    if method == "fast":
+        attrs["conf_note"] = ("eFAST confidence intervals come from a bootstrap of the search "
+                              "curve, which SALib considers indicative only (SALib issue 649)")
+    for key in ("model", "model_hash", "gysim_version"):
+        if key in ensemble.attrs:
+            attrs[key] = ensemble.attrs[key]
+    out_ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
+    out_ds["time"].attrs.update(ensemble["time"].attrs)
+    return out_ds
+
+
+def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
+                method: str = "sobol", n: int = 1024, seed: int | None = 1, *,
+                client: Any = None, store: str | os.PathLike | None = None,
+                chunk_size: int | None = None, progress: bool = True,
+                times: Sequence[float] | None = None, dists: Mapping[str, Any] | None = None,
+                second_order: bool = False, return_ensemble: bool = False,
+                num_levels: int = 4, num_resamples: int = 100, conf_level: float = 0.95,
+                **simulate_options: Any) -> xr.Dataset | tuple[xr.Dataset, xr.Dataset]:
+    """Run a global sensitivity study of a model, resolved over time.
+
+    Parameters
+    ----------
+    model : Model
+        The model. It is not changed.
+    params : sequence of str
+        The uncertain parameters, sampled within their bounds in the model
+        (or from ``dists``).
+    outputs : sequence of str
+        The variables whose sensitivity is analysed (only these are saved).
+    method : {"sobol", "morris", "fast"}
+        ``"sobol"``: Saltelli's scheme, S1, ST (and S2 with
+        ``second_order``) with confidence intervals, ``n`` a power of 2;
+        ``"morris"``: elementary effects of ``n`` trajectories, mu, mu_star,
+        mu_star_conf, sigma; ``"fast"``: eFAST, S1 and ST.
+    n : int
+        Base sample size (see :func:`gysim.sampling.n_runs` for the runs).
+    seed : int, optional
+        Seed of the sample and of the bootstrap: the same seed gives the same
+        numbers.
+    client : dask.distributed.Client, optional
+        Evaluate the chunks on Dask; without one they run in this process.
+    store : str or path, optional
+        A zarr store the ensemble streams to; an interrupted study given the
+        same store resumes where it stopped.
+    chunk_size : int, optional
+        Runs per vectorized chunk.
+    progress : bool
+        Show a progress bar over chunks.
+    times : sequence of float, optional
+        Saved times at which to analyse (default: every saved time).
+    dists : mapping, optional
+        Parameter distributions (see :func:`gysim.sampling.problem`).
+    second_order : bool
+        Also compute second-order Sobol' indices S2 (needs ``n*(2D+2)`` runs).
+    return_ensemble : bool
+        Return ``(indices, ensemble)``: the ensemble is the raw Dataset with
+        a ``run`` dimension and the sampled values as run coordinates (lazy,
+        from the store, when ``store`` is given).
+    num_levels : int
+        Grid levels of the Morris method.
+    num_resamples, conf_level
+        Bootstrap resamples and confidence level of the intervals.
+    **simulate_options
+        Passed to :func:`gysim.simulate` (``method`` is this function's, so
+        give the integrator as ``solver=``; also ``dt``, ``saveper``,
+        ``rtol``, ``atol``, ``stop``, ``max_step``, ``scenario``).
+
+    Returns
+    -------
+    xarray.Dataset or (xarray.Dataset, xarray.Dataset)
+        The indices over dims ``(param, output, time)`` (plus ``param2`` for
+        S2); NaN where an output does not vary over the runs. With
+        ``return_ensemble``, the pair ``(indices, ensemble)``.
+
+    Raises
+    ------
+    ParameterError
+        For unknown parameters, missing bounds, an invalid ``n`` or method.
+    DataError
+        For unknown outputs or times, or a store holding another study.
+
+    Examples
+    --------
+    >>> import math, gysim
+    >>> m = gysim.Model("ishigami", start=0, stop=1)
+    >>> for x in ("x1", "x2", "x3"):
+    ...     m.param(x, 0.0, bounds=(-math.pi, math.pi))
+    >>> m.aux("y", "sin(x1) + 7 * sin(x2)**2 + 0.1 * x3**4 * sin(x1)")
+    >>> si, ens = sensitivity(m, ["x1", "x2", "x3"], ["y"], n=1024, seed=1, progress=False,
+    ...                       return_ensemble=True, solver="euler", dt=1)
+    >>> ens.sizes["run"]
+    5120
+    >>> si.ST.sel(output="y", time=1).round(1).values.tolist()
+    [0.6, 0.4, 0.2]
+    """
+    if method not in SENSITIVITY_METHODS:
+        hint = (" (for Monte Carlo ensembles use gysim.sampling.sample and "
+                "gysim.batch.run_batch, then envelope())" if method in ("latin", "mc") else
+                suggest(str(method), SENSITIVITY_METHODS))
+        raise ParameterError(f"`method` must be one of {', '.join(SENSITIVITY_METHODS)}, got "
+                             f"{method!r}{hint}")
+    if "solver" in simulate_options:
+        simulate_options["method"] = simulate_options.pop("solver")
+    if not isinstance(model, Model):
+        raise ModelDefinitionError(f"`model` must be a gysim.Model, got {type(model).__name__}")
+    if isinstance(outputs, str):
+        outputs = [outputs]
+    outputs = list(outputs)
+    if not outputs:
+        raise DataError("`outputs` must name at least one variable")
+    variables = list(simulate_options.pop("variables", None) or [])
+    variables += [o for o in outputs if o not in variables]
+    s = sample(model, params, method, n, seed, dists=dists, second_order=second_order,
+               num_levels=num_levels)
+    ens = run_batch(model, s, chunk_size=chunk_size, client=client, store=store,
+                    progress=progress, variables=variables, **simulate_options)
+    indices = analyze(s, ens, outputs, times=times, seed=seed, num_resamples=num_resamples,
+                      conf_level=conf_level)
+    return (indices, ens) if return_ensemble else indices

@@ -1,0 +1,180 @@
+"""run_batch(): chunking, the streaming zarr store, resuming after an interruption, Dask,
+envelopes."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+import gysim
+import gysim.batch as batch
+from gysim.batch import envelope, run_batch
+from gysim.sampling import sample
+
+
+def growth_model():
+    m = gysim.Model("growth", start=0, stop=5, dt=0.5, method="euler")
+    m.stock("x", 1.0, units="kg")
+    m.param("r", 0.1, bounds=(0, 0.5), units="1/year")
+    m.param("k", 10.0, bounds=(5, 20))
+    m.flow("growth", "r * x * (1 - x / k)", into="x", units="kg/year")
+    return m
+
+
+def logistic(t, r, k, x0=1.0):
+    return k / (1 + (k / x0 - 1) * np.exp(-r * t))
+
+
+@pytest.fixture(scope="module")
+def samples():
+    return sample(growth_model(), ["r", "k"], "latin", 103, seed=5)
+
+
+def test_in_memory_batch_matches_simulate(samples):
+    m = growth_model()
+    ens = run_batch(m, samples, chunk_size=10, progress=False)
+    whole = gysim.simulate(m, params=samples)
+    assert ens.sizes == {"time": 6, "run": 103}
+    assert list(ens.run.values) == list(range(103))
+    np.testing.assert_array_equal(ens.x.values, whole.x.values)
+    np.testing.assert_array_equal(ens.r.values, samples.r.values)
+    assert ens.x.attrs["units"] == "kg" and ens.r.attrs["units"] == "1/year"
+    assert ens.attrs["n_runs"] == 103 and ens.attrs["model_hash"] == m.hash()
+
+
+def test_store_equals_in_memory(tmp_path, samples):
+    m = growth_model()
+    mem = run_batch(m, samples, chunk_size=10, progress=False, method="rk4", dt=0.125)
+    ens = run_batch(m, samples, chunk_size=10, progress=False, method="rk4", dt=0.125,
+                    store=tmp_path / "s.zarr")
+    assert ens.x.chunks is not None  # lazy, from the store
+    np.testing.assert_array_equal(ens.x.values, mem.x.values)
+    np.testing.assert_allclose(ens.x.sel(time=5), logistic(5, samples.r, samples.k), rtol=1e-5)
+    assert bool(xr.open_zarr(tmp_path / "s.zarr", consolidated=False)["_done"].all())
+
+
+def test_interrupted_study_resumes_to_an_identical_store(tmp_path, samples, monkeypatch):
+    m = growth_model()
+    kw = dict(chunk_size=10, progress=False, variables=["x", "growth"])
+    run_batch(m, samples, store=tmp_path / "whole.zarr", **kw)
+
+    real = batch._run_chunk
+    calls = []
+
+    def interrupted_after_4(model, params, lo, options):
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        calls.append(lo)
+        return real(model, params, lo, options)
+
+    monkeypatch.setattr(batch, "_run_chunk", interrupted_after_4)
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(m, samples, store=tmp_path / "part.zarr", **kw)
+    done = xr.open_zarr(tmp_path / "part.zarr", consolidated=False)["_done"].values
+    assert done.tolist() == [True] * 4 + [False] * 7
+
+    resumed = []
+
+    def counting(model, params, lo, options):
+        resumed.append(lo)
+        return real(model, params, lo, options)
+
+    monkeypatch.setattr(batch, "_run_chunk", counting)
+    ens = run_batch(m, samples, store=tmp_path / "part.zarr", **kw)
+    assert resumed == list(range(40, 103, 10))  # finished chunks are not recomputed
+    whole = xr.open_zarr(tmp_path / "whole.zarr", consolidated=False).load()
+    part = xr.open_zarr(tmp_path / "part.zarr", consolidated=False).load()
+    xr.testing.assert_identical(whole, part)
+    xr.testing.assert_identical(ens.load(), whole.drop_vars("_done"))
+
+
+def test_store_of_another_study_is_refused(tmp_path, samples):
+    m = growth_model()
+    path = tmp_path / "s.zarr"
+    run_batch(m, samples, chunk_size=50, progress=False, store=path)
+    with pytest.raises(gysim.DataError, match="holds a different study"):
+        run_batch(m, samples, chunk_size=20, progress=False, store=path)
+    with pytest.raises(gysim.DataError, match="holds a different study"):
+        run_batch(m.with_params(k=12.0), samples[["r"]], chunk_size=50, progress=False,
+                  store=path)
+    (tmp_path / "junk").mkdir()
+    with pytest.raises(gysim.DataError, match="not a readable zarr store"):
+        run_batch(m, samples, progress=False, store=tmp_path / "junk")
+
+
+def test_bad_samples_are_refused():
+    m = growth_model()
+    with pytest.raises(gysim.ParameterError, match="same length"):
+        run_batch(m, {"r": [0.1, 0.2], "k": [10.0]}, progress=False)
+    with pytest.raises(gysim.ParameterError, match="`chunk_size` must be a positive integer"):
+        run_batch(m, {"r": [0.1, 0.2]}, chunk_size=0, progress=False)
+    with pytest.raises(gysim.ParameterError,
+                       match=r"1 of 2 values are outside the bounds \(0, 0.5\) of parameter 'r', "
+                             r"e.g. run 1: 0.9"):
+        run_batch(m, {"r": [0.1, 0.9]}, progress=False)
+    with pytest.raises(gysim.ParameterError, match="'rr' is not a parameter.*did you mean 'r'"):
+        run_batch(m, {"rr": [0.1]}, progress=False)
+
+
+def test_envelope_quantiles(samples):
+    ens = run_batch(growth_model(), samples, progress=False)
+    env = envelope(ens, ["x"], quantiles=(0.1, 0.5, 0.9))
+    assert env.x.dims == ("quantile", "time")
+    np.testing.assert_allclose(env.x.sel(quantile=0.5), np.median(ens.x.values, axis=1))
+    np.testing.assert_allclose(env.x.sel(quantile=0.9),
+                               np.quantile(ens.x.values, 0.9, axis=1))
+    assert set(envelope(ens).data_vars) == {"x", "growth"}
+    with pytest.raises(gysim.DataError, match="did you mean 'x'"):
+        envelope(ens, "xx")
+    with pytest.raises(gysim.DataError, match="`run` dimension"):
+        envelope(gysim.simulate(growth_model()))
+
+
+def test_envelope_of_a_lazy_store(tmp_path, samples):
+    ens = run_batch(growth_model(), samples, chunk_size=10, progress=False,
+                    store=tmp_path / "s.zarr")
+    env = envelope(ens, "x", quantiles=(0.05, 0.95))
+    np.testing.assert_allclose(env.x.sel(quantile=0.05),
+                               np.quantile(ens.x.values, 0.05, axis=1))
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    distributed = pytest.importorskip("distributed")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                           dashboard_address=":0")
+        client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+def test_dask_store_identical_to_in_process(tmp_path, samples, dask_client):
+    m = growth_model()
+    kw = dict(chunk_size=7, progress=False)
+    run_batch(m, samples, store=tmp_path / "local.zarr", **kw)
+    ens = run_batch(m, samples, store=tmp_path / "dask.zarr", client=dask_client, **kw)
+    local = xr.open_zarr(tmp_path / "local.zarr", consolidated=False).load()
+    remote = xr.open_zarr(tmp_path / "dask.zarr", consolidated=False).load()
+    xr.testing.assert_identical(local, remote)
+    mem = run_batch(m, samples, client=dask_client, **kw)
+    ens = ens.load()
+    assert len(ens.attrs.pop("batch_fingerprint")) == 64  # only a store has one
+    xr.testing.assert_identical(mem, ens)
+
+
+def test_the_work_shipped_to_dask_workers_pickles(samples):
+    """What a processes=True cluster or a remote one receives: the uncompiled model copy, the
+    chunk's params and the options."""
+    import pickle
+    m = growth_model()
+    m.compile()
+    shipped = pickle.loads(pickle.dumps((m.copy(), {"r": samples.r.values[:5]}, 3,
+                                         {"chunk_size": 5})))
+    ds = batch._run_chunk(*shipped)
+    assert list(ds.run.values) == [3, 4, 5, 6, 7]
+    np.testing.assert_array_equal(ds.x.values, gysim.simulate(m, params={"r": samples.r[:5]}).x)

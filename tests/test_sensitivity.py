@@ -1,0 +1,208 @@
+"""sensitivity(), sampling: SALib's analytic test functions built as SD models, Morris ranking,
+seeds, zero-variance outputs, the Dask path, errors."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import gysim
+from gysim.sampling import n_runs, problem, sample
+from gysim.sensitivity import analyze, sensitivity
+
+ISHIGAMI_S1 = [0.3139, 0.4424, 0.0]
+ISHIGAMI_ST = [0.5576, 0.4424, 0.2437]
+G_A = np.array([0.0, 1.0, 4.5, 9.0, 99.0, 99.0])
+
+
+def ishigami_model():
+    """The Ishigami function as an aux `y`, and as a stock `z` that integrates it over
+    one time unit from 0, so z(1) = y and z(0) = 0 for every run."""
+    m = gysim.Model("ishigami", start=0, stop=1, dt=1)
+    for x in ("x1", "x2", "x3"):
+        m.param(x, 0.0, bounds=(-math.pi, math.pi))
+    m.param("unbounded", 1.0)
+    m.aux("y", "sin(x1) + 7 * sin(x2)**2 + 0.1 * x3**4 * sin(x1)")
+    m.stock("z", 0.0)
+    m.flow("dz", "y", into="z")
+    return m
+
+
+def g_model(a=G_A):
+    m = gysim.Model("sobol_g", start=0, stop=1, dt=1)
+    for i in range(len(a)):
+        m.param(f"x{i}", 0.5, bounds=(0, 1))
+    m.stock("g", 0.0)
+    m.flow("dg", " * ".join(f"(abs(4 * x{i} - 2) + {a[i]}) / (1 + {a[i]})"
+                            for i in range(len(a))), into="g")
+    return m
+
+
+def g_analytic(a):
+    v = 1.0 / (3.0 * (1.0 + a) ** 2)
+    total = np.prod(1 + v) - 1
+    return v / total, v * np.prod(1 + v) / (1 + v) / total
+
+
+X3 = ["x1", "x2", "x3"]
+
+
+@pytest.fixture(scope="module")
+def ishigami_study():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning spam, also from SALib at t=0
+        return sensitivity(ishigami_model(), X3, ["y", "z"], n=2048, seed=1, progress=False,
+                           return_ensemble=True, solver="euler")
+
+
+def test_ishigami_sobol_matches_analytic(ishigami_study):
+    si, _ = ishigami_study
+    assert si.S1.dims == ("param", "output", "time")
+    assert list(si.param.values) == X3 and list(si.output.values) == ["y", "z"]
+    for out in ("y", "z"):
+        np.testing.assert_allclose(si.S1.sel(output=out, time=1), ISHIGAMI_S1, atol=0.03)
+        np.testing.assert_allclose(si.ST.sel(output=out, time=1), ISHIGAMI_ST, atol=0.03)
+    assert (si.S1_conf.sel(output="y", time=1) < 0.1).all()
+    assert (si.ST_conf.sel(output="y", time=1) > 0).all()
+
+
+def test_time_resolved_and_zero_variance_gives_nan(ishigami_study):
+    si, _ = ishigami_study
+    assert list(si.time.values) == [0.0, 1.0]
+    # the aux is the Ishigami function at every time; the stock is 0 for every run at t=0
+    np.testing.assert_allclose(si.ST.sel(output="y", time=0), ISHIGAMI_ST, atol=0.03)
+    for key in ("S1", "S1_conf", "ST", "ST_conf"):
+        assert np.isnan(si[key].sel(output="z", time=0)).all()
+        assert np.isfinite(si[key].sel(output="z", time=1)).all()
+
+
+def test_raw_ensemble_has_runs_and_sampled_params(ishigami_study):
+    _, ens = ishigami_study
+    assert ens.sizes["run"] == n_runs("sobol", 2048, 3) == 2048 * 5
+    assert set(ens.data_vars) == {"y", "z"}
+    x1, x2, x3 = (ens[x].values for x in X3)
+    expected = np.sin(x1) + 7 * np.sin(x2) ** 2 + 0.1 * x3 ** 4 * np.sin(x1)
+    np.testing.assert_allclose(ens.z.sel(time=1), expected, rtol=1e-12, atol=1e-12)
+    s = sample(ishigami_model(), X3, "sobol", 2048, seed=1)
+    np.testing.assert_array_equal(np.column_stack([x1, x2, x3]), s.to_numpy())
+
+
+def test_sobol_g_function_matches_analytic():
+    s1, st = g_analytic(G_A)
+    names = [f"x{i}" for i in range(len(G_A))]
+    si = sensitivity(g_model(), names, ["g"], n=2048, seed=3, progress=False, times=[1],
+                     solver="euler")
+    assert list(si.time.values) == [1.0]
+    np.testing.assert_allclose(si.S1.sel(output="g", time=1), s1, atol=0.03)
+    np.testing.assert_allclose(si.ST.sel(output="g", time=1), st, atol=0.03)
+
+
+def test_second_order_indices():
+    si = sensitivity(ishigami_model(), X3, ["y"], n=1024, seed=2, progress=False, times=[1],
+                     second_order=True, solver="euler")
+    assert si.S2.dims == ("param", "param2", "output", "time")
+    s2 = si.S2.sel(output="y", time=1)
+    # analytic: only x1-x3 interact, S13 = 0.2437
+    assert abs(float(s2.sel(param="x1", param2="x3")) - 0.2437) < 0.05
+    assert abs(float(s2.sel(param="x1", param2="x2"))) < 0.05
+    np.testing.assert_allclose(si.ST.sel(output="y", time=1), ISHIGAMI_ST, atol=0.03)
+
+
+def test_morris_ranks_influential_params_first():
+    names = [f"x{i}" for i in range(len(G_A))]
+    si = sensitivity(g_model(), names, ["g"], method="morris", n=200, seed=4, progress=False,
+                     solver="euler")
+    assert set(si.data_vars) == {"mu", "mu_star", "mu_star_conf", "sigma"}
+    mu_star = si.mu_star.sel(output="g", time=1).values
+    # smaller a means more influence: x0 > x1 > x2 > x3 > x4, x5
+    assert list(np.argsort(-mu_star)[:4]) == [0, 1, 2, 3]
+    assert mu_star[0] > 10 * mu_star[4]
+    assert np.isnan(si.mu_star.sel(output="g", time=0)).all()
+
+
+def test_fast_ishigami():
+    si = sensitivity(ishigami_model(), X3, ["y"], method="fast", n=1024, seed=5, progress=False,
+                     times=[1], solver="euler")
+    np.testing.assert_allclose(si.S1.sel(output="y", time=1), ISHIGAMI_S1, atol=0.05)
+    np.testing.assert_allclose(si.ST.sel(output="y", time=1), ISHIGAMI_ST, atol=0.08)
+
+
+@pytest.mark.parametrize("method,n", [("sobol", 64), ("morris", 10), ("fast", 100),
+                                      ("latin", 50), ("mc", 50)])
+def test_same_seed_same_samples(method, n):
+    m = ishigami_model()
+    a = sample(m, X3, method, n, seed=7)
+    b = sample(m, X3, method, n, seed=7)
+    c = sample(m, X3, method, n, seed=8)
+    assert a.equals(b)
+    assert not a.equals(c)
+    assert len(a) == n_runs(method, n, 3)
+    assert ((a >= -math.pi) & (a <= math.pi)).all().all()
+
+
+def test_distributions():
+    m = ishigami_model()
+    s = sample(m, ["x1", "x2", "unbounded"], "latin", 4000, seed=1,
+               dists={"x1": ("norm", 0.0, 1.0), "x2": ("triang", 2.0),
+                      "unbounded": ("lognorm", 0.0, 0.5)})
+    assert s.x1.between(-math.pi, math.pi).all() and abs(s.x1.std() - 0.98) < 0.05
+    assert abs(s.x2.median() - 0.96) < 0.1 and s.x2.max() <= math.pi
+    assert (s.unbounded > 0).all() and abs(np.log(s.unbounded).std() - 0.5) < 0.02
+    assert problem(m, ["x1"], dists={"x1": ("norm", 0.0, 1.0)})["dists"] == ["truncnorm"]
+
+
+def test_parameter_errors_name_the_item():
+    m = ishigami_model()
+    with pytest.raises(gysim.ParameterError, match=r"'x11' .*did you mean 'x1'"):
+        problem(m, ["x1", "x11"])
+    with pytest.raises(gysim.ParameterError, match=r"'y' is a aux, not a parameter"):
+        problem(m, ["y"])
+    with pytest.raises(gysim.ParameterError, match="'unbounded' has no bounds"):
+        sensitivity(m, ["x1", "unbounded"], ["y"], progress=False)
+    with pytest.raises(gysim.ParameterError, match="power of 2.*got 1000; use 512 or 1024"):
+        sample(m, X3, "sobol", 1000)
+    with pytest.raises(gysim.ParameterError, match="did you mean 'morris'"):
+        sensitivity(m, X3, ["y"], method="moris")
+    with pytest.raises(gysim.ParameterError, match="Monte Carlo"):
+        sensitivity(m, X3, ["y"], method="latin")
+    with pytest.raises(gysim.ParameterError, match=r"dists\['x1'\].*unknown distribution 'nrom'"):
+        problem(m, ["x1"], dists={"x1": ("nrom", 0, 1)})
+    with pytest.raises(gysim.ParameterError, match="outside its bounds"):
+        sample(m, ["x1"], "mc", 100, dists={"x1": ("lognorm", 1.0, 1.0)})
+
+
+def test_output_and_time_errors():
+    m = ishigami_model()
+    s = sample(m, X3, "sobol", 8, seed=1)
+    ens = gysim.batch.run_batch(m, s, progress=False, method="euler")
+    with pytest.raises(gysim.DataError, match="'yy' is not a variable.*did you mean 'y'"):
+        analyze(s, ens, ["yy"])
+    with pytest.raises(gysim.DataError, match="0.5 is not a saved time"):
+        analyze(s, ens, ["y"], times=[0.5])
+    with pytest.raises(gysim.ModelDefinitionError, match="'yy'"):
+        sensitivity(m, X3, ["yy"], n=8, progress=False)
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    distributed = pytest.importorskip("distributed")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                           dashboard_address=":0")
+        client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+def test_dask_gives_the_same_numbers(dask_client):
+    m = ishigami_model()
+    kw = dict(n=512, seed=11, progress=False, chunk_size=300, solver="euler")
+    local, ens_local = sensitivity(m, X3, ["y", "z"], return_ensemble=True, **kw)
+    remote, ens_remote = sensitivity(m, X3, ["y", "z"], return_ensemble=True,
+                                     client=dask_client, **kw)
+    xr.testing.assert_identical(local, remote)
+    xr.testing.assert_identical(ens_local, ens_remote)
