@@ -3,15 +3,20 @@
 :class:`CompiledModel` checks a :class:`~gysim.model.Model` (unknown names,
 wrong calls, flows attached to missing stocks, algebraic loops), expands the
 stateful builtins (smooth, delay, initial) into hidden stocks, sorts the
-auxiliaries and flows into dependency order and generates three plain Python
+auxiliaries and flows into dependency order and generates plain Python
 functions from the parsed trees (never from the user's text):
 
 ``init(t, dt, P, OV)``
     the initial state, honouring stock-initial overrides ``OV``;
-``rhs(t, dt, Y, P, D, dY, DIN)``
+``prepare(P)``
+    the values that depend on parameters only (computed once per run, not
+    at every step);
+``rhs(t, dt, Y, P, S, D, dY, DIN)``
     the derivatives of all stocks, written into ``dY``;
-``outputs(t, dt, Y, P, D)``
-    every auxiliary, flow and data input at given states.
+``outputs(t, dt, Y, P, S, D)``
+    every auxiliary, flow and data input at given states;
+``rhs_outputs(...)``
+    both at once, for the saved steps of the fixed-step methods.
 
 Every value inside them is a numpy array whose last axis is the run axis (or a
 scalar that broadcasts), so one call evaluates a whole ensemble.
@@ -280,6 +285,8 @@ class CompiledModel:
             return stage
         # Material delay: each stage holds `initial * delay_time` at the start
         # (PySD's and Vensim's convention); its outflow is stage / delay * order.
+        if func == "delay_n" and self._varies(delay):
+            return self._delay_n_varying(x, delay, init, order, owner)
         for _ in range(order):
             stage = Name(self._hidden("delay", owner))
             outflow = BinOp("/", stage, delay)
@@ -287,6 +294,61 @@ class CompiledModel:
                             BinOp("*", BinOp("-", upstream, outflow), Const(float(order))))
             upstream = outflow
         return upstream
+
+    def _varies(self, tree: Node, seen: frozenset = frozenset()) -> bool:
+        """Whether ``tree`` may change during a run (uses time, a state, a data input...)."""
+        elements = self.model.elements
+        for node in walk(tree):
+            if isinstance(node, Call):
+                spec = BUILTINS.get(node.func)
+                if spec is not None and spec.kind in ("time", "stateful"):
+                    return True
+            elif isinstance(node, Name) and node.id not in seen:
+                element = elements.get(node.id)
+                if isinstance(element, Param):
+                    continue
+                if isinstance(element, Aux):
+                    sub = element.tree
+                elif node.id.startswith("_") and node.id in self._equations:
+                    sub = self._equations[node.id]
+                else:  # time, stocks, flows, data inputs, hidden states
+                    return True
+                if self._varies(sub, seen | {node.id}):
+                    return True
+        return False
+
+    def _delay_n_varying(self, x: Node, delay: Node, init: Node, order: int,
+                         owner: str) -> Node:
+        """Vensim's DELAY N when the delay time changes during the run.
+
+        Vensim (and PySD's ``DelayN``) give each stage the delay time of the
+        step at which its content entered: the stage delay times are a shift
+        register advanced once per time step. Stage 0 drains with the current
+        delay time, stage k with the one of k steps ago, and the reported
+        output is ``last stage / delay time of one step ago``. The register is
+        made of one-step fixed delays, so this needs a fixed-step method;
+        with a constant delay time it is the ordinary chain of stages.
+        """
+        lagged: list[Node] = []
+        upstream_time: Node = delay
+        for _ in range(max(order - 1, 1)):
+            out = self._hidden("delay_n_time", owner)
+            # A delay time of 0 shifts by exactly one step (the minimum).
+            self.delays_fixed.append(DelayFixedSpec(
+                out, upstream_time, Const(0.0), delay,
+                f"delay_n of '{owner}', whose delay time varies"))
+            lagged.append(Name(out))
+            upstream_time = Name(out)
+        stage_times = [delay] + lagged[:order - 1]
+        upstream: Node = x
+        stage = Name("")
+        for stage_time in stage_times:
+            stage = Name(self._hidden("delay", owner))
+            outflow = BinOp("/", stage, stage_time)
+            self._add_state(stage.id, BinOp("*", init, delay),
+                            BinOp("*", BinOp("-", upstream, outflow), Const(float(order))))
+            upstream = outflow
+        return BinOp("/", stage, lagged[0])
 
     def _add_state(self, name: str, initial: Node, derivative: Node) -> None:
         self._hidden_states.append(name)
@@ -406,12 +468,12 @@ class CompiledModel:
         raise TypeError(f"cannot generate code for {tree!r}")  # pragma: no cover
 
     def _needed_for(self, roots: Iterable[Node]) -> list[str]:
-        """Computed variables the given trees need, in dependency order."""
+        """Computed variables the given trees need, in dependency order (statics excluded)."""
         need: set[str] = set()
         stack = [n for tree in roots for n in names(tree)]
         while stack:
             n = stack.pop()
-            if n in self._equations and n not in need:
+            if n in self._equations and n not in need and n not in self._static_set:
                 need.add(n)
                 stack.extend(names(self._equations[n]))
         return [n for n in self.order if n in need]
@@ -422,9 +484,80 @@ class CompiledModel:
             lines += [f"    {_local(n)} = {states}[{i}]"
                       for i, n in enumerate(self.state_names) if n in used]
         lines += [f"    {_local(n)} = P[{i}]" for i, n in enumerate(self.param_names) if n in used]
+        if states:
+            lines += [f"    {_local(n)} = S[{i}]" for i, n in enumerate(self.static_names)
+                      if n in used]
         if discrete:
             lines += [f"    {_local(n)} = {discrete}[{i}]"
                       for i, n in enumerate(self.discrete_names) if n in used]
+
+    # ------------------------------------------------------------------ per-run constants
+    def _is_static(self, tree: Node) -> bool:
+        """True when a tree depends on parameters only: no time, no state."""
+        for node in walk(tree):
+            if isinstance(node, Name):
+                if node.id not in self._param_set and node.id not in self._static_set:
+                    return False
+            elif isinstance(node, Call):
+                spec = BUILTINS.get(node.func)
+                if spec is not None and spec.kind != "pure":
+                    return False
+                if isinstance(self.model.elements.get(node.func), DataInput):
+                    return False
+        return True
+
+    def _hoist(self, tree: Node) -> Node:
+        """Replace the largest parameter-only sub-expressions by hidden static values."""
+        if isinstance(tree, (Const, Name)):
+            return tree
+        if self._is_static(tree):
+            name = f"_static_{len(self.static_names)}"
+            self._equations[name] = tree
+            self._static_set.add(name)
+            self.static_names.append(name)
+            return Name(name)
+        if isinstance(tree, BinOp):
+            return BinOp(tree.op, self._hoist(tree.left), self._hoist(tree.right))
+        if isinstance(tree, UnaryOp):
+            return UnaryOp(tree.op, self._hoist(tree.operand))
+        if isinstance(tree, Compare):
+            return Compare(tree.op, self._hoist(tree.left), self._hoist(tree.right))
+        if isinstance(tree, BoolOp):
+            return BoolOp(tree.op, tuple(self._hoist(v) for v in tree.values))
+        if isinstance(tree, IfExp):
+            return IfExp(self._hoist(tree.test), self._hoist(tree.body), self._hoist(tree.orelse))
+        assert isinstance(tree, Call)
+        return Call(tree.func, tuple(self._hoist(a) for a in tree.args))
+
+    def _find_statics(self) -> None:
+        """Values computed once per run instead of at every step.
+
+        Whole variables that depend on parameters only, then the largest
+        parameter-only sub-expressions of the other equations (e.g. ``1 - a``
+        in ``x ** (1 - a)``), become entries of the tuple ``S`` that
+        ``prepare(P)`` returns.
+        """
+        self._param_set = set(self.param_names)
+        self._static_set: set[str] = set()
+        self.static_names: list[str] = []
+        for n in self.order:
+            if self._is_static(self._equations[n]):
+                self._static_set.add(n)
+                self.static_names.append(n)
+        for n in self.order:
+            if n not in self._static_set:
+                self._equations[n] = self._hoist(self._equations[n])
+        for s, tree in list(self._hidden_derivs.items()):
+            self._hidden_derivs[s] = self._hoist(tree)
+
+    # ------------------------------------------------------------------ code generation
+    def _function(self, header: str, roots: list[Node], tail: list[str]) -> str:
+        body = self._needed_for(roots)
+        used = set().union(*(names(t) for t in roots), *(names(self._equations[n]) for n in body))
+        lines = [header]
+        self._unpack(lines, used, "Y", "D")
+        lines += [f"    {_local(n)} = {self._code(self._equations[n])}" for n in body]
+        return "\n".join(lines + tail)
 
     def _generate(self) -> None:
         elements = self.model.elements
@@ -436,6 +569,7 @@ class CompiledModel:
                     flows_in[e.into].append(n)
                 if e.out_of:
                     flows_out[e.out_of].append(n)
+        self._find_statics()
         deriv_trees: dict[str, Node] = {}
         for s in self.stock_names:
             terms: Node | None = None
@@ -445,31 +579,27 @@ class CompiledModel:
                 terms = UnaryOp("-", Name(f)) if terms is None else BinOp("-", terms, Name(f))
             deriv_trees[s] = terms if terms is not None else Const(0.0)
         deriv_trees.update(self._hidden_derivs)
-        self._deriv_trees = deriv_trees
-        din_trees = [d.input for d in self.delays_fixed]
-
-        # rhs
-        roots = list(deriv_trees.values()) + din_trees
-        body = self._needed_for(roots)
-        used = set().union(*(names(t) for t in roots), *(names(self._equations[n]) for n in body))
-        lines = ["def rhs(t, dt, Y, P, D, dY, DIN):"]
-        self._unpack(lines, used, "Y", "D")
-        lines += [f"    {_local(n)} = {self._code(self._equations[n])}" for n in body]
-        lines += [f"    dY[{i}] = {self._code(deriv_trees[s])}"
+        din_trees = [self._hoist(d.input) for d in self.delays_fixed]
+        derivs = [f"    dY[{i}] = {self._code(deriv_trees[s])}"
                   for i, s in enumerate(self.state_names)]
-        lines += [f"    DIN[{i}] = {self._code(t)}" for i, t in enumerate(din_trees)]
-        lines.append("    return dY")
-        rhs_src = "\n".join(lines)
-
-        # outputs
+        derivs += [f"    DIN[{i}] = {self._code(t)}" for i, t in enumerate(din_trees)]
+        returned = "    return (" + "".join(f"{_local(n)}, " for n in self.output_names) + ")"
         out_roots = [Name(n) for n in self.output_names]
-        body = self._needed_for(out_roots)
-        used = set(self.output_names).union(*(names(self._equations[n]) for n in body))
-        lines = ["def outputs(t, dt, Y, P, D):"]
-        self._unpack(lines, used, "Y", "D")
-        lines += [f"    {_local(n)} = {self._code(self._equations[n])}" for n in body]
-        lines.append("    return (" + "".join(f"{_local(n)}, " for n in self.output_names) + ")")
-        out_src = "\n".join(lines)
+
+        # prepare: the static values of a chunk of runs
+        lines = ["def prepare(P):"]
+        used = set().union(*(names(self._equations[n]) for n in self.static_names))
+        self._unpack(lines, used, None, None)
+        lines += [f"    {_local(n)} = {self._code(self._equations[n])}" for n in self.static_names]
+        lines.append("    return (" + "".join(f"{_local(n)}, " for n in self.static_names) + ")")
+        prepare_src = "\n".join(lines)
+        rhs_src = self._function("def rhs(t, dt, Y, P, S, D, dY, DIN):",
+                                 list(deriv_trees.values()) + din_trees,
+                                 derivs + ["    return dY"])
+        out_src = self._function("def outputs(t, dt, Y, P, S, D):", out_roots, [returned])
+        both_src = self._function("def rhs_outputs(t, dt, Y, P, S, D, dY, DIN):",
+                                  list(deriv_trees.values()) + din_trees + out_roots,
+                                  derivs + [returned])
 
         # initial values
         state_index = {s: i for i, s in enumerate(self.state_names)}
@@ -491,10 +621,12 @@ class CompiledModel:
         namespace = dict(RUNTIME)
         for i, (xs, ys) in enumerate(self._tables.values()):
             namespace[f"_TX{i}"], namespace[f"_TY{i}"] = xs, ys
-        self.source = "\n\n".join([init_src, rhs_src, out_src])
+        self.source = "\n\n".join([init_src, prepare_src, rhs_src, out_src, both_src])
         code = compile(self.source, f"<gysim model {self.model.name!r}>", "exec")
         exec(code, namespace)  # noqa: S102 - source generated from whitelisted trees only
         self.init = namespace["init"]
+        self.prepare = namespace["prepare"]
         self.rhs = namespace["rhs"]
         self.outputs = namespace["outputs"]
+        self.rhs_outputs = namespace["rhs_outputs"]
 

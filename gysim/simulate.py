@@ -184,10 +184,8 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
     with np.errstate(all="ignore"):
         for lo in range(0, runs.n, chunk_size):
             hi = min(runs.n, lo + chunk_size)
-            chunk = _integrate_chunk(compiled, runs, lo, hi, method, step, times, rtol, atol,
-                                     max_step, stats)
-            for n in names:
-                result[n][:, lo:hi] = chunk[n]
+            _integrate_chunk(compiled, runs, lo, hi, method, step, times, rtol, atol, max_step,
+                             stats, result)
             stats.chunks += 1
     return _to_dataset(model, compiled, result, times, runs, method, step, saveper, rtol, atol,
                        scenario, stats)
@@ -291,9 +289,12 @@ def _initial_overrides(compiled: CompiledModel, runs: _Runs, lo: int, hi: int) -
     return ov
 
 
-def _integrate_chunk(compiled, runs, lo, hi, method, step, times, rtol, atol, max_step, stats):
+def _integrate_chunk(compiled, runs, lo, hi, method, step, times, rtol, atol, max_step, stats,
+                     result):
+    """Integrate runs lo:hi and write their saved values into ``result[name][:, lo:hi]``."""
     n = hi - lo
     P = _param_tuple(compiled, runs, lo, hi)
+    S = compiled.prepare(P)
     start = float(times[0])
     states, discrete, delay_times = compiled.init(start, step, P, _initial_overrides(
         compiled, runs, lo, hi))
@@ -305,31 +306,47 @@ def _integrate_chunk(compiled, runs, lo, hi, method, step, times, rtol, atol, ma
     if bad.any():
         raise SimulationError(_nonfinite_message(compiled.state_names, bad, "initial value",
                                                  start, lo))
+    out = {name: array[:, lo:hi] for name, array in result.items()}
     if method in FIXED_STEP_METHODS:
-        Y, D = _fixed_step(compiled, P, y0, discrete, delay_times, method, step, times, stats)
+        _fixed_step(compiled, P, S, y0, discrete, delay_times, method, step, times, stats, out)
     else:
-        Y = _adaptive(compiled, P, y0, method, times, _break_times(compiled, runs), rtol, atol,
+        Y = _adaptive(compiled, P, S, y0, method, times, _break_times(compiled, runs), rtol, atol,
                       max_step, stats)
-        D = []
-    # Y: (n_state, n_save, n); outputs are computed at the saved times only.
-    bad = ~np.isfinite(Y)
-    if bad.any():
-        t_index = int(np.argmax(bad.any(axis=(0, 2))))
-        raise SimulationError(_nonfinite_message(compiled.state_names, bad[:, t_index],
-                                                 "value", times[t_index], lo))
-    t_col = times[:, None]
-    values = compiled.outputs(t_col, step, Y, P, D)
-    out = {s: Y[i] for i, s in enumerate(compiled.stock_names)}
+        bad = ~np.isfinite(Y)
+        if bad.any():
+            t_index = int(np.argmax(bad.any(axis=(0, 2))))
+            raise SimulationError(_nonfinite_message(compiled.state_names, bad[:, t_index],
+                                                     "value", times[t_index], lo))
+        values = compiled.outputs(times[:, None], 0.0, Y, P, S, [])
+        _store(compiled, out, slice(None), Y, values)
+    _check_finite(compiled, out, times, lo)
+
+
+def _store(compiled, out, j, Y, values) -> None:
+    """Write stocks and outputs of saved time(s) ``j`` into the result slices."""
+    for i, name in enumerate(compiled.stock_names):
+        if name in out:
+            out[name][j] = Y[i]
     for name, value in zip(compiled.output_names, values):
-        arr = np.broadcast_to(value, (len(times), n))
-        if not np.isfinite(arr).all():
-            t_index = int(np.argmax(~np.isfinite(arr).all(axis=1)))
-            raise SimulationError(
-                f"'{name}' is not finite at time {times[t_index]:g} (first bad run: "
-                f"{lo + int(np.argmax(~np.isfinite(arr[t_index])))}); check divisions by zero, "
-                f"logs or square roots of negative values in its equation")
-        out[name] = arr
-    return out
+        if name in out:
+            out[name][j] = value
+
+
+def _check_finite(compiled, out, times, lo) -> None:
+    for name in compiled.stock_names + compiled.output_names:
+        if name not in out:
+            continue
+        finite = np.isfinite(out[name])
+        if finite.all():
+            continue
+        t_index = int(np.argmax(~finite.all(axis=1)))
+        run = lo + int(np.argmax(~finite[t_index]))
+        if name in compiled.stock_names:
+            raise SimulationError(_nonfinite_message([name], ~finite[t_index][None, :], "value",
+                                                     times[t_index], lo))
+        raise SimulationError(
+            f"'{name}' is not finite at time {times[t_index]:g} (first bad run: {run}); check "
+            f"divisions by zero, logs or square roots of negative values in its equation")
 
 
 def _nonfinite_message(state_names, bad, what, time, lo):
@@ -366,7 +383,8 @@ def _evaluate_constant(tree, values) -> float:
     return np.nan
 
 
-def _fixed_step(compiled, P, y0, discrete, delay_times, method, step, times, stats):
+def _fixed_step(compiled, P, S, y0, discrete, delay_times, method, step, times, stats, out):
+    """Euler or RK4 at a fixed step; stocks and outputs go to ``out`` at the saved steps."""
     n_state, n = y0.shape
     start = float(times[0])
     save_every = int(round((times[1] - times[0]) / step)) if len(times) > 1 else 1
@@ -383,39 +401,37 @@ def _fixed_step(compiled, P, y0, discrete, delay_times, method, step, times, sta
     inits = [np.broadcast_to(np.asarray(v, float), (n,)) for v in discrete]
     cols = np.arange(n)
     D = list(inits)
-    saved = np.empty((len(times), n_state, n))
-    saved_d = [np.empty((len(times), n)) for _ in range(n_d)]
-    rhs = compiled.rhs
+    rhs, rhs_outputs = compiled.rhs, compiled.rhs_outputs
     for k in range(n_steps + 1):
         t = start + k * step
         for i in range(n_d):
             if k:
                 past = buffers[i][(k - orders[i]) % len(buffers[i]), cols]
                 D[i] = np.where(k >= orders[i], past, inits[i])
-        if k % save_every == 0:
-            j = k // save_every
-            saved[j] = Y
-            for i in range(n_d):
-                saved_d[i][j] = D[i]
+        if k % save_every == 0:  # saved step: derivatives and outputs in one pass
+            _store(compiled, out, k // save_every, Y, rhs_outputs(t, step, Y, P, S, D, dY, DIN))
+        else:
+            rhs(t, step, Y, P, S, D, dY, DIN)
         if k == n_steps:
             break
-        rhs(t, step, Y, P, D, dY, DIN)
         for i in range(n_d):  # before Y changes: an input may be a view of Y
             buffers[i][k % len(buffers[i])] = DIN[i]
         if method == "euler":
-            Y += step * dY
+            dY *= step
+            Y += dY
         else:
             k1 = dY.copy()
-            k2 = rhs(t + step / 2, step, Y + step / 2 * k1, P, D, np.empty_like(Y), scratch).copy()
-            k3 = rhs(t + step / 2, step, Y + step / 2 * k2, P, D, np.empty_like(Y), scratch).copy()
-            k4 = rhs(t + step, step, Y + step * k3, P, D, np.empty_like(Y), scratch)
+            k2 = rhs(t + step / 2, step, Y + step / 2 * k1, P, S, D, np.empty_like(Y),
+                     scratch).copy()
+            k3 = rhs(t + step / 2, step, Y + step / 2 * k2, P, S, D, np.empty_like(Y),
+                     scratch).copy()
+            k4 = rhs(t + step, step, Y + step * k3, P, S, D, np.empty_like(Y), scratch)
             Y += step / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
     stats.steps += n_steps
     stats.nfev += n_steps * (1 if method == "euler" else 4)
-    return saved.transpose(1, 0, 2), [d for d in saved_d]
 
 
-def _adaptive(compiled, P, y0, method, times, breaks, rtol, atol, max_step, stats):
+def _adaptive(compiled, P, S, y0, method, times, breaks, rtol, atol, max_step, stats):
     n_state, n = y0.shape
     shape = (n_state, n)
     rhs = compiled.rhs
@@ -430,7 +446,7 @@ def _adaptive(compiled, P, y0, method, times, breaks, rtol, atol, max_step, stat
 
         def fun(t, y):
             dY = np.empty(shape)
-            rhs(t, 0.0, y.reshape(n, n_state).T, P, empty, dY, empty)
+            rhs(t, 0.0, y.reshape(n, n_state).T, P, S, empty, dY, empty)
             return dY.T.ravel()
         y_start = y0.T.ravel()
     else:
@@ -440,7 +456,7 @@ def _adaptive(compiled, P, y0, method, times, breaks, rtol, atol, max_step, stat
 
         def fun(t, y):
             dY = np.empty(shape)
-            rhs(t, 0.0, y.reshape(shape), P, empty, dY, empty)
+            rhs(t, 0.0, y.reshape(shape), P, S, empty, dY, empty)
             return dY.ravel()
         y_start = y0.ravel()
     if len(times) == 1:
