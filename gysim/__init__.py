@@ -54,9 +54,9 @@ __all__ = [
 ]
 
 # Model files from other tools (issue 5): Vensim .mdl and XMILE via PySD's translators.
-from .io import read_vensim, read_xmile  # noqa: E402
+from .io import read_vensim, read_xmile, write_vensim, write_xmile  # noqa: E402
 
-__all__ += ["read_vensim", "read_xmile"]
+__all__ += ["read_vensim", "read_xmile", "write_vensim", "write_xmile"]
 
 from .batch import envelope, run_batch  # noqa: E402
 from .sensitivity import sensitivity  # noqa: E402  (the function; import the module by path)

@@ -2,11 +2,12 @@
 
 Run as ``python -m gysim.conformance DIR [--no-pysd]`` where ``DIR`` holds case
 folders (or a ``tests/`` folder of them), each with model files (``*.mdl``,
-``*.xmile``) and a canonical output (``output.csv`` or ``output.tab``). Each
+``*.xmile``; ``--stmx`` adds Stella's ``*.stmx``) and a canonical output (``output.csv`` or ``output.tab``). Each
 model file is read, run with gysim and compared with the canonical output as
 PySD's test suite does: the canonical file's columns only, matched to gysim
 variables through their original names, ``|expected - actual| <= 1e-5 +
-1e-5 |actual|``, constant columns filled forward. Unless ``--no-pysd`` is
+1e-5 |actual|``, constant columns filled forward; a value equal to Vensim's
+``:NA:`` number counts as the blank Vensim writes for it. Unless ``--no-pysd`` is
 given, the same file is also run by PySD (in a temporary copy) to time both:
 the times shown are the best of five runs of an already read model
 (``gysim.simulate`` of the compiled model vs PySD's ``model.run()``), so
@@ -58,8 +59,13 @@ class CaseResult:
         return self.pysd_seconds / self.gysim_seconds
 
 
-def find_cases(directory: str | Path) -> list[Path]:
-    """Model files of every case folder under ``directory`` that has a canonical output."""
+def find_cases(directory: str | Path, *, stmx: bool = False) -> list[Path]:
+    """Model files of every case folder under ``directory`` that has a canonical output.
+
+    ``.mdl`` and ``.xmile`` files; with ``stmx=True`` also Stella's ``.stmx``
+    (XMILE too, read with :func:`gysim.read_xmile`).
+    """
+    suffixes = MODEL_SUFFIXES + ((".stmx",) if stmx else ())
     directory = Path(directory)
     if (directory / "tests").is_dir():
         directory = directory / "tests"
@@ -67,7 +73,7 @@ def find_cases(directory: str | Path) -> list[Path]:
     for case in sorted(p for p in directory.iterdir() if p.is_dir()):
         if _canonical_file(case) is None:
             continue
-        files += sorted(f for f in case.iterdir() if f.suffix.lower() in MODEL_SUFFIXES)
+        files += sorted(f for f in case.iterdir() if f.suffix.lower() in suffixes)
     return files
 
 
@@ -98,6 +104,7 @@ def _read(path: Path):
 
 def _compare(ds, model, canon) -> str:
     """'' if the run matches the canonical output, else why not."""
+    from .io._abstract import VENSIM_NA
     by_original = {}
     for ident, original in model.vensim_names.items():
         by_original.setdefault(_norm(original), ident)
@@ -122,6 +129,8 @@ def _compare(ds, model, canon) -> str:
             actual = np.full(len(times), model.params[ident].value)
         else:
             return f"canonical column '{col}' ({ident}) is not in the results"
+        # Vensim's :NA: is a number (VENSIM_NA) that its output files leave blank.
+        actual = np.where(actual == VENSIM_NA, np.nan, actual)
         if np.isnan(expected[1:]).all() and len(expected) > 1:  # constants: first row only
             expected = np.full_like(expected, expected[0])
         with np.errstate(invalid="ignore"):
@@ -182,9 +191,10 @@ def run_case(path: str | Path, *, pysd: bool = True) -> CaseResult:
     return result
 
 
-def run_suite(directory: str | Path, *, pysd: bool = True) -> list[CaseResult]:
-    """Run every model file of the suite in ``directory``."""
-    return [run_case(p, pysd=pysd) for p in find_cases(directory)]
+def run_suite(directory: str | Path, *, pysd: bool = True,
+              stmx: bool = False) -> list[CaseResult]:
+    """Run every model file of the suite in ``directory`` (``stmx``: also ``.stmx`` files)."""
+    return [run_case(p, pysd=pysd) for p in find_cases(directory, stmx=stmx)]
 
 
 def format_table(results: list[CaseResult]) -> str:
@@ -212,8 +222,9 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("directory", help="folder of test-model cases")
     parser.add_argument("--no-pysd", action="store_true", help="do not time PySD")
+    parser.add_argument("--stmx", action="store_true", help="also run Stella .stmx files")
     args = parser.parse_args(argv)
-    results = run_suite(args.directory, pysd=not args.no_pysd)
+    results = run_suite(args.directory, pysd=not args.no_pysd, stmx=args.stmx)
     print(format_table(results))
     return 0 if all(r.passed for r in results) else 1
 

@@ -645,6 +645,38 @@ class Model:
         text = json.dumps(self.description(), sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
+    def to_vensim(self, path, *, dt: float | None = None, saveper: float | None = None):
+        """Write the model as a Vensim ``.mdl`` file (see :func:`gysim.io.export.write_vensim`).
+
+        Scenarios are not written. TIME STEP is ``dt``, else the model's ``dt``, else 0.125.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> m = Model("m", start=0, stop=2, dt=1)
+        >>> m.stock("x", 1.0)
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     m.to_vensim(pathlib.Path(tmp) / "m.mdl").name
+        'm.mdl'
+        """
+        from .io.export import write_vensim
+        return write_vensim(self, path, dt=dt, saveper=saveper)
+
+    def to_xmile(self, path, *, dt: float | None = None):
+        """Write the model as an XMILE file (see :func:`gysim.io.export.write_xmile`).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> m = Model("m", start=0, stop=2, dt=1)
+        >>> m.stock("x", 1.0)
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     m.to_xmile(pathlib.Path(tmp) / "m.xmile").name
+        'm.xmile'
+        """
+        from .io.export import write_xmile
+        return write_xmile(self, path, dt=dt)
+
     def __repr__(self) -> str:
         counts = {k: 0 for k in ("stock", "flow", "aux", "param", "lookup", "data")}
         for e in self._elements.values():

@@ -24,6 +24,11 @@ from ..errors import ModelDefinitionError
 from ..expr import BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, UnaryOp, to_text, walk
 from ..model import Model
 
+#: The number Vensim gives its missing value ``:NA:`` (-2**109, Vensim's documentation).
+#: Vensim computes with it like any number (so ``x = :NA:`` tests work) and shows
+#: it as a blank in tables and exported output.
+VENSIM_NA = -2.0 ** 109
+
 #: Vensim/XMILE control variables, by the key PySD gives their references.
 CONTROL = {"initial_time": "start", "final_time": "stop", "time_step": "dt", "saveper": "saveper"}
 
@@ -137,8 +142,8 @@ class _Builder:
             return Const(float(ast))
         if isinstance(ast, (int, float, np.integer, np.floating)):
             value = float(ast)
-            if math.isnan(value):  # Vensim's :NA:
-                return Call("not_available", ())
+            if math.isnan(value):  # Vensim's :NA: (PySD's parser gives NaN)
+                return Const(VENSIM_NA)
             if not math.isfinite(value):
                 raise self.fail(f"the non-finite number {value}", owner)
             return Const(value)

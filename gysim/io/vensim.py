@@ -40,7 +40,11 @@ def read_vensim(path: str | Path) -> Model:
         :func:`gysim.simulate`) and ``vensim_names``, a dict mapping each
         gysim identifier to the file's original name (also each element's
         ``doc``, hence the ``long_name`` of its result variable). Stocks get a
-        flow ``<stock>_net_flow`` holding the INTEG rate.
+        flow ``<stock>_net_flow`` holding the INTEG rate. Vensim's missing
+        value ``:NA:`` is read as the number Vensim gives it, -2**109
+        (``gysim.io._abstract.VENSIM_NA``), so tests like ``x = :NA:`` work
+        as in Vensim. DELAY N with a delay time that changes during the run
+        follows Vensim's step-by-step semantics and needs a fixed-step method.
 
     Raises
     ------

@@ -1,0 +1,578 @@
+"""Writing gysim models out as Vensim ``.mdl`` (and XMILE) files.
+
+:func:`write_vensim` walks the parsed equation trees of a
+:class:`~gysim.Model` and prints them in Vensim's equation language, so that
+a colleague with Vensim, Stella (through Vensim import) or PySD can open the
+model. Each stock becomes ``INTEG(inflows - outflows, initial)``, parameters
+become constants, flows and auxiliaries become auxiliaries, lookups become
+named lookups and data inputs become lookups of ``Time``. Units go in the
+units field (with a parameter's bounds as Vensim's ``[min,max]`` range), docs
+in the comment field. Builtins map onto their Vensim counterparts
+(``smooth`` -> ``SMOOTH``/``SMOOTHI``, ``delay_fixed`` -> ``DELAY FIXED``,
+``a if c else b`` -> ``IF THEN ELSE(c, a, b)``, ...). Anything without a
+Vensim counterpart raises :class:`~gysim.errors.ModelDefinitionError` naming
+the element and the construct.
+
+What is not written: scenarios (named sets of overrides) are no part of a
+Vensim model file; run them in gysim, or apply one first with
+``model.with_params(**model.scenarios[name].overrides)`` and write that model.
+The file has no sketch (diagram): Vensim opens it and lists the equations, and
+"Model > Diagram" can lay them out.
+
+:func:`write_xmile` writes the same model as an XMILE 1.0 file.
+
+Examples
+--------
+>>> import gysim, tempfile, pathlib
+>>> from gysim.io.export import write_vensim, vensim_text
+>>> m = gysim.Model("decay", start=0, stop=5, dt=0.5)
+>>> m.stock("x", 1.0, units="kg")
+>>> m.param("k", 0.5)
+>>> m.flow("outflow", "k * x", out_of="x", units="kg/year")
+>>> print(vensim_text(m).split("\\n")[2])
+	INTEG(-outflow, 1)
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     path = write_vensim(m, pathlib.Path(tmp) / "decay.mdl")
+...     back = gysim.read_vensim(path)
+>>> sorted(back.stocks), back.dt
+(['x'], 0.5)
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+from ..errors import ModelDefinitionError
+from ..expr import BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, UnaryOp
+from ..model import Aux, DataInput, Flow, Lookup, Model, Param, Stock
+
+__all__ = ["write_vensim", "write_xmile", "write_registered", "vensim_text", "xmile_text",
+           "DEFAULT_DT"]
+
+#: TIME STEP written for a model that has no ``dt`` of its own.
+DEFAULT_DT = 0.125
+
+#: Element names that would collide with Vensim's control variables and ``Time``.
+_CONTROL_NAMES = {"initial_time", "final_time", "time_step", "saveper", "time"}
+
+#: Vensim function names (spaces folded to ``_``): elements so named are quoted.
+_VENSIM_FUNCTIONS = {
+    "abs", "exp", "ln", "log", "sqrt", "sin", "cos", "tan", "arcsin", "arccos", "arctan",
+    "integer", "modulo", "min", "max", "xidz", "zidz", "if_then_else", "step", "ramp",
+    "pulse", "pulse_train", "smooth", "smoothi", "smooth3", "smooth3i", "smooth_n",
+    "delay1", "delay1i", "delay3", "delay3i", "delay_n", "delay_fixed", "initial",
+    "active_initial", "integ", "with_lookup", "pi", "random_uniform", "random_normal",
+    "sample_if_true", "trend", "forecast", "lookup_invert", "quantum", "sinh", "cosh",
+    "tanh", "power", "sum", "prod", "vmin", "vmax", "elmcount", "game", "get_data",
+}
+
+_COMPARE = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+#: Calls printed as Vensim functions of the same arguments.
+_DIRECT = {
+    "abs": "ABS", "exp": "EXP", "ln": "LN", "sqrt": "SQRT", "sin": "SIN", "cos": "COS",
+    "tan": "TAN", "arcsin": "ARCSIN", "arccos": "ARCCOS", "arctan": "ARCTAN",
+    "integer": "INTEGER", "modulo": "MODULO", "xidz": "XIDZ", "zidz": "ZIDZ",
+    "if_then_else": "IF THEN ELSE", "step": "STEP", "initial": "INITIAL",
+    "delay_fixed": "DELAY FIXED", "smooth_n": "SMOOTH N", "delay_n": "DELAY N",
+}
+#: Stateful calls whose Vensim name depends on whether an initial value is given.
+_WITH_INITIAL = {"smooth": ("SMOOTH", "SMOOTHI"), "smooth3": ("SMOOTH3", "SMOOTH3I"),
+                 "delay1": ("DELAY1", "DELAY1I"), "delay3": ("DELAY3", "DELAY3I")}
+
+
+def _number(value: float) -> str:
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def _clean(text: str) -> str:
+    """Text for a units or comment field: no ``~`` or ``|`` (Vensim's separators)."""
+    return " ".join(str(text).replace("~", "-").replace("|", "/").split())
+
+
+class _VensimPrinter:
+    """Prints gysim trees in Vensim syntax, for one model."""
+
+    def __init__(self, model: Model, dt: float) -> None:
+        self.model = model
+        self.dt = dt
+        for name in model.elements:
+            if name.lower() in _CONTROL_NAMES:
+                raise ModelDefinitionError(
+                    f"element '{name}' of model '{model.name}' has the name of a Vensim "
+                    f"control variable; rename it before writing a Vensim file")
+
+    def name(self, ident: str) -> str:
+        if ident == "time":
+            return "Time"
+        if ident.lower() in _VENSIM_FUNCTIONS:
+            return f'"{ident}"'
+        return ident
+
+    def fail(self, owner: str, construct: str) -> ModelDefinitionError:
+        return ModelDefinitionError(
+            f"element '{owner}' of model '{self.model.name}' uses {construct}, which has no "
+            f"Vensim equivalent; rewrite it before writing a Vensim file")
+
+    def atom(self, tree: Node, owner: str) -> str:
+        """An operand: bracketed unless it is a name, a call or a non-negative number."""
+        text = self.expr(tree, owner)
+        if isinstance(tree, (Name, Call)) or (isinstance(tree, Const) and tree.value >= 0):
+            return text
+        return f"({text})"
+
+    def expr(self, tree: Node, owner: str) -> str:
+        if isinstance(tree, Const):
+            if not math.isfinite(tree.value):
+                raise self.fail(owner, f"the non-finite number {tree.value}")
+            return _number(tree.value)
+        if isinstance(tree, Name):
+            return self.name(tree.id)
+        if isinstance(tree, BinOp):
+            left, right = self.atom(tree.left, owner), self.atom(tree.right, owner)
+            if tree.op == "**":
+                return f"{left} ^ {right}"
+            if tree.op == "%":
+                return f"MODULO({self.expr(tree.left, owner)}, {self.expr(tree.right, owner)})"
+            if tree.op in "+-*/":
+                # Sums and products keep their left operand unbracketed (left-associative).
+                if tree.op in "+-" and isinstance(tree.left, BinOp) and tree.left.op in "+-*/":
+                    left = self.expr(tree.left, owner)
+                elif tree.op in "*/" and isinstance(tree.left, BinOp) and tree.left.op in "*/":
+                    left = self.expr(tree.left, owner)
+                if tree.op == "+" and isinstance(tree.right, BinOp) and tree.right.op in "*/":
+                    right = self.expr(tree.right, owner)
+                elif tree.op == "-" and isinstance(tree.right, BinOp) and tree.right.op in "*/":
+                    right = self.expr(tree.right, owner)
+                return f"{left} {tree.op} {right}"
+            raise self.fail(owner, f"the operator '{tree.op}'")
+        if isinstance(tree, UnaryOp):
+            if tree.op == "not":
+                return f":NOT: {self.atom(tree.operand, owner)}"
+            return f"{tree.op}{self.atom(tree.operand, owner)}"
+        if isinstance(tree, Compare):
+            return (f"{self.atom(tree.left, owner)} {_COMPARE[tree.op]} "
+                    f"{self.atom(tree.right, owner)}")
+        if isinstance(tree, BoolOp):
+            joiner = " :AND: " if tree.op == "and" else " :OR: "
+            return joiner.join(self.atom(v, owner) for v in tree.values)
+        if isinstance(tree, IfExp):
+            return (f"IF THEN ELSE({self.expr(tree.test, owner)}, "
+                    f"{self.expr(tree.body, owner)}, {self.expr(tree.orelse, owner)})")
+        if isinstance(tree, Call):
+            return self.call(tree, owner)
+        raise self.fail(owner, f"the expression {tree!r}")  # pragma: no cover
+
+    def call(self, tree: Call, owner: str) -> str:
+        func = tree.func
+        args = [self.expr(a, owner) for a in tree.args]
+        element = self.model.elements.get(func)
+        if isinstance(element, Lookup):
+            return f"{self.name(func)}({args[0]})"
+        if func in _DIRECT:
+            return f"{_DIRECT[func]}({', '.join(args)})"
+        if func in _WITH_INITIAL:
+            plain, with_init = _WITH_INITIAL[func]
+            return f"{with_init if len(args) > 2 else plain}({', '.join(args)})"
+        if func in ("min", "max"):  # Vensim's MIN and MAX take two arguments
+            text = args[-1]
+            for arg in reversed(args[:-1]):
+                text = f"{func.upper()}({arg}, {text})"
+            return text
+        if func == "log":
+            return f"LN({args[0]})" if len(args) == 1 else f"LOG({args[0]}, {args[1]})"
+        if func == "log10":
+            return f"LOG({args[0]}, 10)"
+        if func == "ramp":
+            end = args[2] if len(args) > 2 else "FINAL TIME"
+            return f"RAMP({args[0]}, {args[1]}, {end})"
+        if func == "pulse":  # gysim's default width (dt/2) covers one Euler step, as TIME STEP
+            return f"PULSE({args[0]}, {args[1] if len(args) > 1 else 'TIME STEP'})"
+        if func == "pulse_train":  # same argument order: start, width, interval, end
+            return f"PULSE TRAIN({', '.join(args)})"
+        if func == "nonnegative_rate":  # the fixed-step form gysim uses, as Vensim runs
+            return f"MAX({args[0]}, -{self.atom(tree.args[1], owner)} / TIME STEP)"
+        if func == "not_available":
+            return ":NA:"
+        raise self.fail(owner, f"the function `{func}`")
+
+
+def _table(xs, ys) -> str:
+    lo_x, hi_x, lo_y, hi_y = min(xs), max(xs), min(ys), max(ys)
+    points = ",".join(f"({_number(float(x))},{_number(float(y))})" for x, y in zip(xs, ys))
+    return (f"[({_number(lo_x)},{_number(lo_y)})-({_number(hi_x)},{_number(hi_y)})],"
+            f"{points}")
+
+
+def _units(element) -> str:
+    units = _clean(element.units).replace("[", "(").replace("]", ")")
+    bounds = getattr(element, "bounds", None)
+    if bounds is not None:
+        lo, hi = (_number(float(b)) if math.isfinite(b) else "?" for b in bounds)
+        units = f"{units} [{lo},{hi}]".strip()
+    return units
+
+
+def _entry(lhs: str, equation: str, units: str, doc: str) -> str:
+    return f"{lhs} =\n\t{equation}\n\t~\t{units}\n\t~\t{doc}\n\t|\n"
+
+
+def _time_step(model: Model, dt: float | None) -> float:
+    step = dt if dt is not None else (model.dt if model.dt is not None else DEFAULT_DT)
+    if isinstance(step, bool) or not isinstance(step, (int, float)) or not step > 0 \
+            or not math.isfinite(step):
+        raise ModelDefinitionError(f"`dt` must be a positive number, got {step!r}")
+    return float(step)
+
+
+def _saveper(model: Model, step: float, saveper: float | None) -> str:
+    value = model.saveper if saveper is None else saveper
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ModelDefinitionError(f"`saveper` must be a positive number, got {value!r}")
+    ratio = value / step
+    if abs(ratio - round(ratio)) <= 1e-9 * max(1.0, ratio) and round(ratio) >= 1:
+        return _number(float(value))
+    if saveper is not None:
+        raise ModelDefinitionError(
+            f"`saveper` ({saveper:g}) must be a whole multiple of the time step ({step:g})")
+    return "TIME STEP"  # the model's own saveper does not fit this time step
+
+
+def vensim_text(model: Model, *, dt: float | None = None,
+                saveper: float | None = None) -> str:
+    """The Vensim ``.mdl`` text of a model (what :func:`write_vensim` writes).
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+    dt : float, optional
+        TIME STEP of the file; default the model's ``dt``, or
+        :data:`DEFAULT_DT` (0.125) for a model without one.
+    saveper : float, optional
+        SAVEPER of the file, a whole multiple of the time step; default the
+        model's ``saveper`` if it is one, else the time step.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import gysim
+    >>> m = gysim.Model("m", start=0, stop=4)
+    >>> m.param("a", 2.0, bounds=(0, None))
+    >>> m.aux("b", "a ** 2 if time > 1 else -a")
+    >>> text = vensim_text(m)
+    >>> "IF THEN ELSE(Time > 1, a ^ 2, -a)" in text, "TIME STEP =\\n\\t0.125" in text
+    (True, True)
+    """
+    if not isinstance(model, Model):
+        raise ModelDefinitionError(f"`model` must be a gysim.Model, got {type(model).__name__}")
+    step = _time_step(model, dt)
+    printer = _VensimPrinter(model, step)
+    flows_in: dict[str, list[str]] = {s: [] for s in model.stocks}
+    flows_out: dict[str, list[str]] = {s: [] for s in model.stocks}
+    for name, flow in model.flows.items():
+        if flow.into:
+            flows_in[flow.into].append(name)
+        if flow.out_of:
+            flows_out[flow.out_of].append(name)
+    parts = ["{UTF-8}\n"]
+    for name, e in model.elements.items():
+        lhs, doc, units = printer.name(name), _clean(e.doc), _units(e)
+        if isinstance(e, Stock):
+            rate = " + ".join(printer.name(f) for f in flows_in[name])
+            for f in flows_out[name]:
+                rate += f" - {printer.name(f)}" if rate else f"-{printer.name(f)}"
+            equation = f"INTEG({rate or '0'}, {printer.expr(e.initial, name)})"
+        elif isinstance(e, Param):
+            equation = _number(e.value)
+        elif isinstance(e, (Flow, Aux)):
+            equation = printer.expr(e.tree, name)
+        elif isinstance(e, Lookup):
+            parts.append(f"{lhs}(\n\t{_table(e.x, e.y)})\n\t~\t{units}\n\t~\t{doc}\n\t|\n")
+            continue
+        elif isinstance(e, DataInput):
+            equation = f"WITH LOOKUP(Time, ({_table(e.times, e.values)}))"
+            doc = _clean(f"{e.doc} (time series input)")
+        else:  # pragma: no cover - every element kind is handled above
+            raise ModelDefinitionError(f"element '{name}' of kind {e.kind} cannot be written")
+        parts.append(_entry(lhs, equation, units, doc))
+    time_units = _clean(model.time_units) or "Year"
+    parts.append("********************************************************\n\t.Control\n"
+                 "********************************************************~\n"
+                 "\t\tSimulation Control Parameters\n\t|\n")
+    parts.append(_entry("INITIAL TIME", _number(model.start), time_units,
+                        "The initial time for the simulation."))
+    parts.append(_entry("FINAL TIME", _number(model.stop), time_units,
+                        "The final time for the simulation."))
+    parts.append(_entry("TIME STEP", _number(step), f"{time_units} [0,?]",
+                        "The time step for the simulation."))
+    parts.append(_entry("SAVEPER", _saveper(model, step, saveper), f"{time_units} [0,?]",
+                        "The frequency with which output is stored."))
+    return "".join(parts[:1]) + "\n".join(parts[1:]) + (
+        "\n\\\\\\---/// Sketch information - do not modify anything except names\n"
+        "V300  Do not put anything below this section - it will be ignored\n"
+        "*View 1\n///---\\\\\\\n")
+
+
+def write_vensim(model: Model, path: str | Path, *, dt: float | None = None,
+                 saveper: float | None = None) -> Path:
+    """Write a model as a Vensim ``.mdl`` file.
+
+    Stocks become ``INTEG(inflows - outflows, initial)``, parameters constants
+    (with their bounds as the units field's ``[min,max]`` range), flows and
+    auxiliaries auxiliaries, lookups named lookups, data inputs lookups of
+    ``Time``; units and docs go in the units and comment fields; the control
+    section holds INITIAL TIME, FINAL TIME, TIME STEP and SAVEPER. Element names
+    are written as they are (Vensim reads ``_`` as a space), so
+    :func:`gysim.read_vensim` gives the same names back.
+
+    Scenarios are not written (a Vensim file has no place for them): write
+    ``model.with_params(**model.scenarios[name].overrides)`` to get a file of
+    one scenario. No diagram (sketch) is written.
+
+    Parameters
+    ----------
+    model : Model
+        The model to write.
+    path : str or pathlib.Path
+        The ``.mdl`` file to write (overwritten if it exists).
+    dt : float, optional
+        TIME STEP of the file; default the model's ``dt``, or 0.125
+        (:data:`DEFAULT_DT`) for a model without one. Vensim and PySD run the
+        file with Euler's method at this step.
+    saveper : float, optional
+        SAVEPER of the file (a whole multiple of the time step); default the
+        model's ``saveper`` if it is one, else the time step.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    ModelDefinitionError
+        If an equation uses something with no Vensim equivalent, or an
+        element is named like a Vensim control variable, naming the element.
+
+    Examples
+    --------
+    >>> import gysim, tempfile, pathlib
+    >>> m = gysim.Model("growth", start=0, stop=3, dt=1)
+    >>> m.stock("x", 1.0)
+    >>> m.flow("inflow", "0.5 * x", into="x")
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = write_vensim(m, pathlib.Path(tmp) / "growth.mdl")
+    ...     ds = gysim.simulate(gysim.read_vensim(path))
+    >>> ds.x.values.tolist()
+    [1.0, 1.5, 2.25, 3.375]
+    """
+    path = Path(path)
+    text = vensim_text(model, dt=dt, saveper=saveper)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------------------- XMILE
+_XMILE_DIRECT = {
+    "abs": "ABS", "exp": "EXP", "ln": "LN", "sqrt": "SQRT", "sin": "SIN", "cos": "COS",
+    "tan": "TAN", "arcsin": "ARCSIN", "arccos": "ARCCOS", "arctan": "ARCTAN",
+    "integer": "INT", "xidz": "SAFEDIV", "step": "STEP", "initial": "INIT",
+    "min": "MIN", "max": "MAX",
+}
+
+
+class _XmilePrinter(_VensimPrinter):
+    """Prints gysim trees in XMILE syntax (names with spaces as ``_``)."""
+
+    def name(self, ident: str) -> str:
+        return "TIME" if ident == "time" else ident
+
+    def expr(self, tree: Node, owner: str) -> str:
+        if isinstance(tree, UnaryOp) and tree.op == "not":
+            return f"NOT {self.atom(tree.operand, owner)}"
+        if isinstance(tree, BoolOp):
+            joiner = " AND " if tree.op == "and" else " OR "
+            return joiner.join(self.atom(v, owner) for v in tree.values)
+        if isinstance(tree, IfExp):
+            return (f"IF {self.expr(tree.test, owner)} THEN {self.expr(tree.body, owner)} "
+                    f"ELSE {self.expr(tree.orelse, owner)}")
+        if isinstance(tree, BinOp) and tree.op == "%":
+            return f"{self.atom(tree.left, owner)} MOD {self.atom(tree.right, owner)}"
+        return super().expr(tree, owner)
+
+    def call(self, tree: Call, owner: str) -> str:
+        func = tree.func
+        args = [self.expr(a, owner) for a in tree.args]
+        element = self.model.elements.get(func)
+        if isinstance(element, Lookup):
+            return f"{func}({args[0]})"
+        if func == "if_then_else":
+            return f"(IF {args[0]} THEN {args[1]} ELSE {args[2]})"
+        if func == "zidz":
+            return f"SAFEDIV({args[0]}, {args[1]}, 0)"
+        if func == "modulo":
+            return f"({self.atom(tree.args[0], owner)} MOD {self.atom(tree.args[1], owner)})"
+        if func in ("smooth", "smooth3", "delay1", "delay3"):
+            name = {"smooth": "SMTH1", "smooth3": "SMTH3", "delay1": "DELAY1",
+                    "delay3": "DELAY3"}[func]
+            return f"{name}({', '.join(args)})"
+        if func == "smooth_n":
+            return f"SMTHN({args[0]}, {args[1]}, {args[3]}, {args[2]})"
+        if func == "delay_n":
+            return f"DELAYN({args[0]}, {args[1]}, {args[3]}, {args[2]})"
+        if func == "delay_fixed":
+            return f"DELAY({', '.join(args)})"
+        if func == "log":
+            return f"LN({args[0]})" if len(args) == 1 else f"(LN({args[0]}) / LN({args[1]}))"
+        if func == "log10":
+            return f"LOG10({args[0]})"
+        if func == "ramp":
+            if len(args) > 2:
+                return f"(RAMP({args[0]}, {args[1]}) - RAMP({args[0]}, {args[2]}))"
+            return f"RAMP({args[0]}, {args[1]})"
+        if func in ("pulse", "pulse_train", "nonnegative_rate", "not_available"):
+            raise self.fail(owner, f"the function `{func}` (write a Vensim file instead)")
+        if func in _XMILE_DIRECT:
+            return f"{_XMILE_DIRECT[func]}({', '.join(args)})"
+        raise self.fail(owner, f"the function `{func}`")
+
+
+def _xml_units(element) -> str:
+    units = _clean(element.units)
+    return f"<units>{escape(units)}</units>" if units else ""
+
+
+def xmile_text(model: Model, *, dt: float | None = None) -> str:
+    """The XMILE 1.0 text of a model (what :func:`write_xmile` writes).
+
+    Examples
+    --------
+    >>> import gysim
+    >>> m = gysim.Model("m", start=0, stop=4, dt=1)
+    >>> m.stock("x", 1.0)
+    >>> m.flow("f", "x / 2 if time > 1 else 0", into="x")
+    >>> "<eqn>IF TIME &gt; 1 THEN x / 2 ELSE 0</eqn>" in xmile_text(m)
+    True
+    """
+    if not isinstance(model, Model):
+        raise ModelDefinitionError(f"`model` must be a gysim.Model, got {type(model).__name__}")
+    step = _time_step(model, dt)
+    printer = _XmilePrinter(model, step)
+    rows = []
+    for name, e in model.elements.items():
+        doc = f"<doc>{escape(_clean(e.doc))}</doc>" if e.doc else ""
+        attr = quoteattr(name)
+        if isinstance(e, Stock):
+            links = "".join(f"<inflow>{f}</inflow>" for f, fl in model.flows.items()
+                            if fl.into == name)
+            links += "".join(f"<outflow>{f}</outflow>" for f, fl in model.flows.items()
+                             if fl.out_of == name)
+            rows.append(f'<stock name={attr}><eqn>{escape(printer.expr(e.initial, name))}'
+                        f'</eqn>{links}{_xml_units(e)}{doc}</stock>')
+        elif isinstance(e, Param):
+            rows.append(f"<aux name={attr}><eqn>{_number(e.value)}</eqn>{_xml_units(e)}{doc}"
+                        f"</aux>")
+        elif isinstance(e, Flow):
+            rows.append(f"<flow name={attr}><eqn>{escape(printer.expr(e.tree, name))}</eqn>"
+                        f"{_xml_units(e)}{doc}</flow>")
+        elif isinstance(e, Aux):
+            rows.append(f"<aux name={attr}><eqn>{escape(printer.expr(e.tree, name))}</eqn>"
+                        f"{_xml_units(e)}{doc}</aux>")
+        elif isinstance(e, (Lookup, DataInput)):
+            xs, ys = (e.x, e.y) if isinstance(e, Lookup) else (e.times, e.values)
+            arg = "" if isinstance(e, Lookup) else "TIME"
+            xpts = ",".join(_number(float(v)) for v in xs)
+            ypts = ",".join(_number(float(v)) for v in ys)
+            rows.append(f"<aux name={attr}><eqn>{arg}</eqn><gf><xpts>{xpts}</xpts>"
+                        f"<ypts>{ypts}</ypts></gf>{_xml_units(e)}{doc}</aux>")
+    time_units = escape(_clean(model.time_units) or "Year")
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0">\n'
+        f"<header><name>{escape(model.name)}</name><vendor>gysim</vendor>"
+        '<product version="1.0">gysim</product></header>\n'
+        f'<sim_specs method="Euler" time_units="{time_units}"><start>{_number(model.start)}'
+        f"</start><stop>{_number(model.stop)}</stop><dt>{_number(step)}</dt>"
+        f"</sim_specs>\n<model><variables>\n" + "\n".join(rows)
+        + "\n</variables></model>\n</xmile>\n")
+
+
+def write_xmile(model: Model, path: str | Path, *, dt: float | None = None) -> Path:
+    """Write a model as an XMILE 1.0 file (Stella, iThink, PySD).
+
+    Like :func:`write_vensim`; builtins map onto XMILE's (``smooth`` ->
+    ``SMTH1``, ``xidz`` -> ``SAFEDIV``, ``delay_fixed`` -> ``DELAY``,
+    ``initial`` -> ``INIT``, ``a if c else b`` -> ``IF c THEN a ELSE b``).
+    ``pulse``, ``pulse_train`` and ``:NA:`` have no exact XMILE counterpart and
+    raise. Scenarios are not written; parameter bounds are not written.
+
+    Examples
+    --------
+    >>> import gysim, tempfile, pathlib
+    >>> m = gysim.Model("growth", start=0, stop=3, dt=1)
+    >>> m.stock("x", 1.0)
+    >>> m.flow("inflow", "0.5 * x", into="x")
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = write_xmile(m, pathlib.Path(tmp) / "growth.xmile")
+    ...     ds = gysim.simulate(gysim.read_xmile(path))
+    >>> ds.x.values.tolist()
+    [1.0, 1.5, 2.25, 3.375]
+    """
+    path = Path(path)
+    path.write_text(xmile_text(model, dt=dt), encoding="utf-8")
+    return path
+
+
+def write_registered(name: str, directory: str | Path, *, fmt: str = "mdl",
+                     dt: float | None = None, scenario: str | None = None,
+                     **build_options) -> Path:
+    """Write a registered model (see :func:`gysim.load_model`) to ``directory/<name>.<fmt>``.
+
+    For benchmarks and colleagues: the file is generated on demand, never kept
+    in the repository.
+
+    Parameters
+    ----------
+    name : str
+        A registered model, e.g. ``"guiyang"``.
+    directory : str or pathlib.Path
+        Where to write (created if missing).
+    fmt : {"mdl", "xmile"}
+        Vensim or XMILE.
+    dt : float, optional
+        TIME STEP of the file (default: the model's, or 0.125).
+    scenario : str, optional
+        Apply this scenario's overrides before writing (scenarios are not
+        part of the file otherwise).
+    **build_options
+        Passed to :func:`gysim.load_model`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = write_registered("guiyang", tmp)
+    ...     print(path.name, path.stat().st_size > 10_000)
+    guiyang.mdl True
+    """
+    from ..registry import load_model
+    if fmt not in ("mdl", "xmile"):
+        raise ModelDefinitionError(f"`fmt` must be 'mdl' or 'xmile', got {fmt!r}")
+    model = load_model(name, **build_options)
+    if scenario is not None:
+        if scenario not in model.scenarios:
+            raise ModelDefinitionError(
+                f"`scenario` must be one of {sorted(model.scenarios)}, got {scenario!r}")
+        model = model.with_params(dict(model.scenarios[scenario].overrides))
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    writer = write_vensim if fmt == "mdl" else write_xmile
+    return writer(model, directory / f"{name}.{fmt}", dt=dt)
