@@ -1,46 +1,43 @@
-"""Sobol' study throughput: in-process against a 2-worker Dask LocalCluster.
+"""Sobol' study of the Guiyang model: in-process, on a 2-worker Dask LocalCluster, vs PySD.
 
-Runs the same time-resolved Sobol' study of the Guiyang model (10 uncertain
-parameters sampled within their bounds, Euler at ``dt`` = 0.25, yearly output
-2000-2010, indices at 2006-2010) three ways and prints a Markdown table of
-wall time, runs per second and the ratio to the in-process run:
-
-The evaluation (simulating the runs, streaming them to the store) and the
-analysis (SALib's Sobol' estimator with its bootstrap, at every output and
-time, in this process) are timed apart.
+The study of issue 4: the calibrated Guiyang model, 10 uncertain parameters
+sampled within their bounds, Sobol' with second-order indices at base
+n = 4096 (N(2D+2) = 90 112 runs), Euler at dt = 0.25, yearly output of every
+reporting variable, indices at 2006-2010. Each configuration runs in a fresh
+interpreter so its peak memory (VmHWM) is its own:
 
 1. in-process, in memory;
 2. in-process, streamed to a zarr store;
-3. on a LocalCluster of 2 worker processes (1 thread each), streamed to a zarr store.
+3. on a LocalCluster of 2 worker processes (1 thread each), streamed to a
+   zarr store (cluster start-up reported apart, not counted);
+4. the 10x larger study (n = 40 960, 921 600 runs) streamed to a zarr store:
+   its peak memory against (2).
 
-It also checks that the Dask indices are identical to the in-process ones
-(and exits non-zero if they are not). The time to start the cluster is
-reported apart and not counted in the study's wall time. Peak memory is the
-parent process's peak RSS (``ru_maxrss``), which only grows: read it per row
-as "at most".
-
-This is the scaled-down study of issue 4 (the issue's full study is base
-n = 4096 with second-order indices, 90 112 runs); pass ``--n 4096
---second-order`` for that.
+Beside them, PySD runs the same model, exported to a Vensim file by
+:func:`gysim.io.export.write_registered`, in a loop for a few hundred runs;
+its study time is extrapolated from that (and said so). The Dask indices must
+be identical to the in-process ones (exit code 1 otherwise).
 
 Usage::
 
-    python benchmarks/bench_sensitivity.py              # n = 256: 3 072 runs
-    python benchmarks/bench_sensitivity.py --n 1024     # 12 288 runs
+    python benchmarks/bench_sensitivity.py                 # the issue's study (n = 4096)
+    python benchmarks/bench_sensitivity.py --n 256 --skip-large   # a quick look
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 import warnings
+from pathlib import Path
 
-import xarray as xr
+import numpy as np
 
 import gysim
 from gysim.batch import run_batch
@@ -50,44 +47,31 @@ from gysim.sensitivity import analyze
 PARAMS = ["birth_rate", "death_rate", "tfp_growth", "capital_share", "depreciation_rate",
           "investment_efficiency", "employment_elasticity", "farm_productivity_growth",
           "inflation_rate", "migration_growth_elasticity"]
-OUTPUTS = ["gdp", "gdp_per_capita", "population", "urbanization_rate", "energy_intensity",
-           "energy_use", "water_use", "registered_unemployment_rate"]
+OUTPUTS = ["gdp", "gdp_real", "gdp_real_growth", "va_primary", "va_secondary", "va_tertiary",
+           "gdp_per_capita", "population", "urbanization_rate", "natural_growth_rate",
+           "rural_labor_transferred", "fixed_asset_investment", "energy_intensity",
+           "energy_use", "industrial_water_intensity", "water_use", "sewage_treatment_rate"]
 TIMES = [2006, 2007, 2008, 2009, 2010]
+SIM = {"method": "euler", "dt": 0.25}
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def peak_mb() -> float:
+    """Peak resident memory of this process (VmHWM), in MB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def study(model, n, second_order, **kw):
-    """The steps of :func:`gysim.sensitivity`, timed apart: (indices, evaluate s, analyse s)."""
-    s = sample(model, PARAMS, "sobol", n, seed=1, second_order=second_order)
-    t0 = time.perf_counter()
-    ens = run_batch(model, s, progress=False, variables=OUTPUTS, method="euler", dt=0.25, **kw)
-    t1 = time.perf_counter()
-    si = analyze(s, ens, OUTPUTS, times=TIMES, seed=1)
-    return si, t1 - t0, time.perf_counter() - t1
-
-
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=256, help="Sobol' base sample size (power of 2)")
-    ap.add_argument("--second-order", action="store_true", help="also S2 (N(2D+2) runs)")
-    ap.add_argument("--chunk-size", type=int, default=512)
-    args = ap.parse_args(argv)
-
+def one(config: str, n: int, second_order: bool, chunk: int, store: str | None) -> dict:
+    """One configuration, in this (fresh) process."""
     model = gysim.load_model("guiyang")
-    runs = n_runs("sobol", args.n, len(PARAMS), second_order=args.second_order)
-    tmp = tempfile.mkdtemp(prefix="gysim-bench-")
-    rows = []
-    try:
-        study(model, 8, False)  # warm-up: compile, imports
-        base, wall, ana = study(model, args.n, args.second_order, chunk_size=args.chunk_size)
-        rows.append(("in-process, in memory", wall, ana, peak_mb()))
-        _, wall, ana2 = study(model, args.n, args.second_order, chunk_size=args.chunk_size,
-                        store=os.path.join(tmp, "local.zarr"))
-        rows.append(("in-process, zarr store", wall, ana2, peak_mb()))
-
+    client = cluster = None
+    startup = 0.0
+    if config == "dask":
         from distributed import Client, LocalCluster
         t0 = time.perf_counter()
         with warnings.catch_warnings():
@@ -96,33 +80,123 @@ def main(argv=None) -> int:
                                    dashboard_address=":0", silence_logs=40)
             client = Client(cluster)
         startup = time.perf_counter() - t0
-        try:
-            study(model, 8, False, client=client)  # warm-up: workers import gysim
-            dask_si, wall, ana3 = study(model, args.n, args.second_order,
-                                        chunk_size=args.chunk_size,
-                                        client=client, store=os.path.join(tmp, "dask.zarr"))
-            rows.append(("2-worker LocalCluster, zarr store", wall, ana3, peak_mb()))
-        finally:
+    try:
+        warm = sample(model, PARAMS, "sobol", 8, seed=1)
+        run_batch(model, warm, progress=False, variables=OUTPUTS, client=client, **SIM)
+        t0 = time.perf_counter()
+        s = sample(model, PARAMS, "sobol", n, seed=1, second_order=second_order)
+        ens = run_batch(model, s, progress=False, variables=OUTPUTS, chunk_size=chunk,
+                        client=client, store=store, **SIM)
+        t1 = time.perf_counter()
+        si = analyze(s, ens, OUTPUTS, times=TIMES, seed=1)
+        t2 = time.perf_counter()
+    finally:
+        if client is not None:
             client.close()
             cluster.close()
+    if store:
+        si.to_netcdf(store + ".indices.nc")
+    return {"config": config, "runs": len(s), "evaluate": t1 - t0, "analyse": t2 - t1,
+            "total": t2 - t0, "peak_mb": peak_mb(), "startup": startup}
+
+
+def in_fresh_process(args: list[str]) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--one", *args], capture_output=True,
+                         text=True, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"benchmark child failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def pysd_runs_per_second(n_runs_timed: int, tmp: str) -> tuple[float, int]:
+    """PySD on the exported Guiyang model, a loop of runs with sampled parameters."""
+    import pysd
+    from gysim.io.export import write_registered
+    model = gysim.load_model("guiyang")
+    path = write_registered("guiyang", tmp, dt=SIM["dt"])
+    names = gysim.read_vensim(path).vensim_names
+    s = sample(model, PARAMS, "sobol", 64, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pm = pysd.read_vensim(str(path))
+        columns = [names[v] for v in OUTPUTS if v in names]
+        pm.run(params={names[p]: float(s[p].iloc[0]) for p in PARAMS}, return_columns=columns)
+        t0 = time.perf_counter()
+        for i in range(n_runs_timed):
+            row = s.iloc[i % len(s)]
+            # every run sets all sampled parameters, so PySD's sticky values do no harm
+            pm.run(params={names[p]: float(row[p]) for p in PARAMS}, return_columns=columns)
+        elapsed = time.perf_counter() - t0
+    return n_runs_timed / elapsed, n_runs_timed
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=4096, help="Sobol' base sample size (power of 2)")
+    ap.add_argument("--first-order-only", action="store_true", help="no S2 (N(D+2) runs)")
+    ap.add_argument("--chunk-size", type=int, default=4096)
+    ap.add_argument("--pysd-runs", type=int, default=200, help="PySD runs actually timed")
+    ap.add_argument("--skip-large", action="store_true", help="skip the 10x larger study")
+    ap.add_argument("--one", nargs=4, metavar=("CONFIG", "N", "SECOND", "STORE"),
+                    help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.one:
+        config, n, second, store = args.one
+        print(json.dumps(one(config, int(n), second == "1", args.chunk_size,
+                             None if store == "-" else store)))
+        return 0
+
+    second = "0" if args.first_order_only else "1"
+    runs = n_runs("sobol", args.n, len(PARAMS), second_order=second == "1")
+    tmp = tempfile.mkdtemp(prefix="gysim-bench-")
+    rows = []
+    try:
+        rows.append(("in-process, in memory", in_fresh_process(["local", str(args.n), second, "-"])))
+        rows.append(("in-process, zarr store", in_fresh_process(
+            ["local", str(args.n), second, os.path.join(tmp, "local.zarr")])))
+        rows.append(("2-worker LocalCluster, zarr store", in_fresh_process(
+            ["dask", str(args.n), second, os.path.join(tmp, "dask.zarr")])))
+        if not args.skip_large:
+            rows.append((f"10x larger (n = {10 * args.n}), zarr store", in_fresh_process(
+                ["local", str(10 * args.n), second, os.path.join(tmp, "large.zarr")])))
+        import xarray as xr
+        local = xr.open_dataset(os.path.join(tmp, "local.zarr.indices.nc")).load()
+        dask = xr.open_dataset(os.path.join(tmp, "dask.zarr.indices.nc")).load()
+        same = bool(local.identical(dask))
+        pysd_rate, timed = pysd_runs_per_second(args.pysd_runs, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    same = dask_si.identical(base)
-    ref = rows[0][1]
-    print(f"Sobol' study of the Guiyang model: {len(PARAMS)} parameters, n = {args.n}, "
-          f"{runs} runs, {len(OUTPUTS)} outputs x {len(TIMES)} times analysed, "
-          f"chunk_size = {args.chunk_size}, {os.cpu_count()} CPUs\n")
-    print("| where | evaluate (s) | runs/s | speed vs in-process | analyse (s) | "
-          "peak RSS so far (MB) |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, wall, ana, mem in rows:
-        print(f"| {name} | {wall:.2f} | {runs / wall:,.0f} | {ref / wall:.2f}x | {ana:.2f} | "
-              f"{mem:,.0f} |")
-    print("\nevaluate: sampling excluded, simulation and (for stores) writing included; "
-          "analyse: SALib at every output and time, always in this process")
-    print(f"\nLocalCluster start-up (not counted above): {startup:.1f} s")
-    print(f"Dask indices identical to in-process: {same}")
+    lines = [
+        "# Sobol' study of the Guiyang model: gysim in-process, on Dask, and PySD", "",
+        f"{len(PARAMS)} parameters, base n = {args.n}"
+        f"{' with second-order indices' if second == '1' else ''}: {runs:,} runs; Euler "
+        f"dt = {SIM['dt']}, 2000-2010; {len(OUTPUTS)} reporting variables x {len(TIMES)} "
+        f"years analysed; chunk size {args.chunk_size}; {os.cpu_count()} CPUs. Each row in a "
+        "fresh interpreter (peak = its VmHWM).", "",
+        "| configuration | runs | evaluate (s) | analyse (s) | study total (s) | runs/s "
+        "(evaluate) | vs PySD | peak memory (MB) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in rows:
+        rate = r["runs"] / r["evaluate"]
+        lines.append(f"| {name} | {r['runs']:,} | {r['evaluate']:.2f} | {r['analyse']:.2f} | "
+                     f"{r['total']:.2f} | {rate:,.0f} | {rate / pysd_rate:,.0f}x | "
+                     f"{r['peak_mb']:,.0f} |")
+    lines.append(f"| PySD `run()` in a loop (extrapolated from {timed} timed runs) | {runs:,} | "
+                 f"{runs / pysd_rate:,.0f} | | | {pysd_rate:,.1f} | 1x | |")
+    dask_row = rows[2][1]
+    lines += ["", f"LocalCluster start-up (not counted): {dask_row['startup']:.1f} s. "
+              f"Dask indices identical to in-process: {same}.",
+              "evaluate = sampling + simulation (+ writing the store); analyse = SALib's "
+              "estimator with its bootstrap at every output and year, in the calling process."]
+    if not args.skip_large:
+        lines.append(f"Peak memory, 10x larger study vs the zarr-store study: "
+                     f"{rows[3][1]['peak_mb']:,.0f} MB vs {rows[1][1]['peak_mb']:,.0f} MB.")
+    text = "\n".join(lines)
+    print(text)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "bench_sensitivity.md").write_text(text + "\n", encoding="utf-8")
     return 0 if same else 1
 
 

@@ -156,9 +156,11 @@ def analyze(samples: Any, ensemble: xr.Dataset, outputs: Sequence[str], *,
     opts = dict(second_order=second_order, num_levels=meta.get("num_levels", 4),
                 fast_m=meta.get("fast_m", 4), seed=seed, num_resamples=num_resamples,
                 conf_level=conf_level)
-    data = ensemble[outputs].sel(time=tsel).load()  # one read of a lazy (store-backed) ensemble
     for j, out in enumerate(outputs):
-        Y = np.asarray(data[out].transpose("time", "run").values, dtype=float)
+        # one output at a time: a store-backed ensemble is read piece by piece, so memory
+        # grows with the number of runs only, not with runs x outputs
+        Y = np.asarray(ensemble[out].sel(time=tsel).transpose("time", "run").values,
+                       dtype=float)
         for k in range(n_t):
             y = Y[k]
             if _constant(y):
