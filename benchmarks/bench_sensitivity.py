@@ -37,7 +37,6 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 
 import gysim
 from gysim.batch import run_batch

@@ -28,6 +28,7 @@ import sys
 from pathlib import Path
 
 import gysim
+from gysim.atomic import write_text_atomic
 from gysim.registry import models_module
 
 HERE = Path(__file__).resolve().parent
@@ -83,9 +84,7 @@ def write_report(result: gysim.CalibrationResult, path: Path) -> None:
              markdown_table(result.correlation, ".2f"), ""]
     if result.warnings:
         lines += ["## Notes", ""] + [f"- {w}" for w in result.warnings] + [""]
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text("\n".join(lines), encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomic(path, "\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,6 +27,7 @@ from .model import Model
 from .registry import available_models, load_model
 from .simulate import METHODS, simulate
 from .targets import Target, check_targets, load_targets, parse_kind
+from .units import check_units
 
 __all__ = [
     "__version__",
@@ -43,6 +44,7 @@ __all__ = [
     "check_targets",
     "load_targets",
     "parse_kind",
+    "check_units",
     "available_models",
     "GysimError",
     "ModelDefinitionError",

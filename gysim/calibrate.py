@@ -37,10 +37,11 @@ not emit a Python warning.
 
 from __future__ import annotations
 
+import inspect
+
 import html
 import json
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -193,19 +194,8 @@ class CalibrationResult:
             "provenance": self.provenance,
         }
         text = json.dumps(_jsonable(doc), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-        path = os.fspath(path)
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        from .atomic import write_text_atomic
+        write_text_atomic(path, text)
 
     def __repr__(self) -> str:
         lines = [f"CalibrationResult(model={self.base_model.name!r}, cost={self.cost:.6g}, "
@@ -226,6 +216,10 @@ class CalibrationResult:
         )
 
 
+#: Keyword options of gysim.simulate that calibrate passes through.
+_SIMULATE_OPTIONS = frozenset(inspect.signature(simulate).parameters) - {"model"}
+
+
 def calibrate(
     model: Model,
     data: pd.DataFrame | xr.Dataset,
@@ -239,6 +233,7 @@ def calibrate(
     dt: float | None = None,
     diff_step: float = 1e-6,
     optimizer_options: Mapping[str, Any] | None = None,
+    data_units: Mapping[str, str] | None = None,
     **simulate_options: Any,
 ) -> CalibrationResult:
     """Fit parameters (and stock initial values) of a model to data.
@@ -321,6 +316,11 @@ def calibrate(
     """
     if not isinstance(model, Model):
         raise ParameterError(f"`model` must be a gysim.Model, got {type(model).__name__}")
+    unknown = sorted(set(simulate_options) - _SIMULATE_OPTIONS)
+    if unknown:
+        raise ParameterError(
+            f"calibrate got unknown option(s) {', '.join(f'`{k}`' for k in unknown)}; it takes "
+            f"its own options and those of gysim.simulate: {', '.join(sorted(_SIMULATE_OPTIONS))}")
     reserved = _RESERVED_SIMULATE_KEYS & set(simulate_options)
     if reserved:
         raise ParameterError(
@@ -337,6 +337,8 @@ def calibrate(
 
     names, lower, upper, units = _parameters(model, params, bounds)
     notes: list[str] = []
+    from .units import to_model_units
+    data = to_model_units(model, data, data_units)
     frame = _data_frame(model, data, simulate_options.get("stop", model.stop), notes)
     w = _weights(frame, weights, notes)
 

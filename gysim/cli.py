@@ -36,7 +36,7 @@ import math
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 from .errors import GysimError
 
@@ -140,16 +140,10 @@ def _check_writable(path: str | os.PathLike) -> Path:
     return path
 
 
-@contextlib.contextmanager
-def _atomic(path: Path) -> Iterator[Path]:
-    """Yield a temporary name beside `path`; rename it to `path` on success."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+def _atomic(path: Path):
+    """A temporary name beside `path`, renamed to `path` on success (gysim.atomic)."""
+    from .atomic import atomic_path
+    return atomic_path(path)
 
 
 def _write_netcdf(ds, path: Path) -> None:

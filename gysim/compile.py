@@ -100,8 +100,16 @@ class CompiledModel:
         Fixed delays, which need a fixed-step method.
     """
 
+    def check_units(self) -> None:
+        """Check the model's units (gysim.units.check_units), once per compiled model."""
+        if not self._units_checked:
+            from .units import check_units
+            check_units(self.model)
+            self._units_checked = True
+
     def __init__(self, model: Model) -> None:
         self.model = model
+        self._units_checked = False
         elements = model.elements
         self.param_names = [n for n, e in elements.items() if isinstance(e, Param)]
         self.stock_names = [n for n, e in elements.items() if isinstance(e, Stock)]

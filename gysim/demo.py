@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .atomic import savefig_atomic, to_netcdf_atomic, write_text_atomic
 from .registry import load_model, models_module
 from .simulate import simulate
 from .targets import check_targets
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     for scenario in ("baseline", "plan"):
         ds = simulate(model, scenario=scenario)
         path = out / f"guiyang_{scenario}.nc"
-        ds.to_netcdf(path)
+        to_netcdf_atomic(ds, path)
         results[scenario] = ds
         print(f"wrote {path}")
 
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
                        data=plan.observations(), targets=targets,
                        title="Guiyang: baseline vs the 11th plan's levers (dots: 2000-2005 data)")
     figure = out / "guiyang_scenarios.png"
-    fig.savefig(figure, dpi=110)
+    savefig_atomic(fig, figure, dpi=110)
     print(f"wrote {figure}")
 
     tables = {s: check_targets(ds, targets) for s, ds in results.items()}
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nensemble: {args.runs} runs of the plan scenario varying {len(names)} assumption-based "
           f"parameters uniformly within their bounds, in {elapsed:.2f} s "
           f"({args.runs / elapsed:,.0f} runs/s)")
-    table.to_csv(out / "guiyang_targets.csv")
+    write_text_atomic(out / "guiyang_targets.csv", table.to_csv())
     print(f"wrote {out / 'guiyang_targets.csv'}")
     return 0
 

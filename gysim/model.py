@@ -32,7 +32,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .builtins import BUILTINS, RESERVED_NAMES
+from .builtins import RESERVED_NAMES
 from .errors import DataError, ModelDefinitionError, ParameterError
 from .expr import Node, parse, to_text
 
@@ -644,6 +644,27 @@ class Model:
         """
         text = json.dumps(self.description(), sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
+
+    def check_units(self) -> None:
+        """Check every equation dimensionally (see :func:`gysim.units.check_units`).
+
+        Raises
+        ------
+        UnitsError
+            Naming the element, its equation and the two sides' units.
+
+        Examples
+        --------
+        >>> m = Model("m")
+        >>> m.stock("x", 1.0, units="kg")
+        >>> m.flow("f", "x", into="x", units="kg/year")
+        >>> m.check_units()
+        Traceback (most recent call last):
+        ...
+        gysim.errors.UnitsError: ...
+        """
+        from .units import check_units
+        check_units(self)
 
     def to_vensim(self, path, *, dt: float | None = None, saveper: float | None = None):
         """Write the model as a Vensim ``.mdl`` file (see :func:`gysim.io.export.write_vensim`).

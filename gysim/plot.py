@@ -1,7 +1,15 @@
-"""Pictures of runs: trajectories against data points and plan targets.
+"""Pictures of runs and studies: trajectories, scenarios, fan charts, sensitivity indices.
 
-Each function takes Datasets from :func:`gysim.simulate` and returns the
-matplotlib Figure, so a notebook shows it and a script saves it.
+Each function takes Datasets (from :func:`gysim.simulate`,
+:func:`gysim.envelope` or :func:`gysim.sensitivity`) and returns the
+matplotlib Figure, so a notebook shows it and a script saves it; the
+single-panel ones draw into given Axes (``ax=``) and then return those.
+
+- :func:`trajectories`: variables over time against data points and targets;
+- :func:`scenario_comparison`: scenarios' levels and differences from a baseline;
+- :func:`fan_chart`: nested quantile bands of an ensemble;
+- :func:`sensitivity_bars`, :func:`sensitivity_heatmap`: indices with
+  confidence intervals, and their evolution over time.
 
 Examples
 --------
@@ -20,11 +28,14 @@ from __future__ import annotations
 import math
 from typing import Iterable, Mapping, Sequence
 
+import numpy as np
 import xarray as xr
 
+from .compile import suggest
 from .errors import DataError
 
-__all__ = ["trajectories", "TARGET_MARKERS"]
+__all__ = ["trajectories", "scenario_comparison", "fan_chart", "sensitivity_bars",
+           "sensitivity_heatmap", "TARGET_MARKERS"]
 
 #: Marker drawn for each kind of target: at least (pointing up), at most
 #: (pointing down), about (a dot with the tolerance band as an error bar).
@@ -120,3 +131,474 @@ def trajectories(results: xr.Dataset | Mapping[str, xr.Dataset], variables: Sequ
     if title:
         fig.suptitle(title)
     return fig
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+def _new_axes(ax, figsize: tuple[float, float]):
+    """(figure, axes, given): a new figure unless `ax` is given."""
+    if ax is not None:
+        return ax.figure, ax, True
+    import matplotlib.pyplot as plt
+    fig, new = plt.subplots(figsize=figsize, layout="constrained")
+    return fig, new, False
+
+
+def _check_dataset(ds, argument: str) -> None:
+    if not isinstance(ds, xr.Dataset):
+        raise DataError(f"`{argument}` must be an xarray Dataset, got {type(ds).__name__}")
+
+
+def _variable(ds: xr.Dataset, name: str, argument: str, what: str = "the Dataset") -> xr.DataArray:
+    if name not in ds.data_vars:
+        raise DataError(f"`{argument}`: variable '{name}' is not in {what}"
+                        f"{suggest(str(name), list(ds.data_vars))}")
+    return ds[name]
+
+
+def _need_dims(da: xr.DataArray, dims: Sequence[str], what: str) -> None:
+    for dim in dims:
+        if dim not in da.dims:
+            raise DataError(f"{what} has no `{dim}` dimension (its dimensions: "
+                            f"{', '.join(da.dims) or 'none'})")
+
+
+def _time_axis(ax, da: xr.DataArray) -> None:
+    """Label the x axis with the time units; whole-number ticks for yearly times."""
+    from matplotlib.ticker import MaxNLocator
+
+    units = da["time"].attrs.get("units", "") if "time" in da.coords else ""
+    ax.set_xlabel(f"time ({units})" if units else "time")
+    t = np.asarray(da["time"].values, dtype=float)
+    if t.size and np.allclose(t, np.round(t)):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _check_quantiles(quantiles) -> np.ndarray:
+    try:
+        q = np.asarray(quantiles, dtype=float)
+    except (TypeError, ValueError):
+        raise DataError(f"`quantiles` must be numbers in [0, 1], got {quantiles!r}") from None
+    if q.ndim != 1 or q.size < 2 or not ((q >= 0) & (q <= 1)).all():
+        raise DataError(f"`quantiles` must be at least two numbers in [0, 1], got {quantiles!r}")
+    return np.unique(q)
+
+
+def _quantile_lines(da: xr.DataArray, q: np.ndarray, name: str) -> np.ndarray:
+    """Quantiles of an ensemble (``run`` dim) or picked from an envelope (``quantile`` dim),
+    shape (len(q), n_times)."""
+    if "run" in da.dims:
+        out = da.quantile(q, dim="run").transpose("quantile", "time")
+        return np.asarray(out.values, dtype=float)
+    if "quantile" in da.dims:
+        have = np.asarray(da["quantile"].values, dtype=float)
+        rows = []
+        for value in q:
+            hit = np.flatnonzero(np.isclose(have, value, rtol=0, atol=1e-9))
+            if not hit.size:
+                raise DataError(f"`quantiles`: {value:g} is not among the envelope's quantiles "
+                                f"of '{name}' ({', '.join(f'{h:g}' for h in have)})")
+            rows.append(da.isel(quantile=int(hit[0])).transpose("time").values)
+        return np.asarray(rows, dtype=float)
+    raise DataError(f"variable '{name}' has neither a `run` dimension (an ensemble) nor a "
+                    f"`quantile` dimension (from gysim.envelope); its dimensions: "
+                    f"{', '.join(da.dims)}")
+
+
+# --- fan charts ----------------------------------------------------------------------------
+
+def fan_chart(ds: xr.Dataset, variable: str,
+              quantiles: Sequence[float] = (0.05, 0.25, 0.5, 0.75, 0.95), ax=None, *,
+              color: str | None = None, label: str | None = None):
+    """Fan chart of one variable of an ensemble: nested quantile bands around the median.
+
+    The quantiles pair from the outside in (the lowest with the highest, and so
+    on); each pair is a band, darker towards the middle. An odd middle
+    quantile (the median, by default) is drawn as a line.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        An ensemble with a ``run`` dimension (from :func:`gysim.simulate` with
+        array parameters or :func:`gysim.run_batch`), or its summary from
+        :func:`gysim.envelope` (a ``quantile`` dimension holding ``quantiles``).
+    variable : str
+        The variable to draw.
+    quantiles : sequence of float
+        At least two quantiles in [0, 1].
+    ax : matplotlib Axes, optional
+        Draw into these axes (and return them) instead of a new figure.
+    color : str, optional
+        Colour of the bands and the median line.
+    label : str, optional
+        Name of the ensemble in the legend, e.g. ``"plan"``: the bands are
+        labelled ``"plan: 5-95 %"`` and the median ``"plan: median"``
+        (without it, ``"5-95 %"`` and ``"median"``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure, or the Axes when ``ax`` is given
+
+    Raises
+    ------
+    DataError
+        If the variable is not in ``ds``, it has no ``time`` and no ``run``
+        or ``quantile`` dimension, or a quantile is invalid (or missing from
+        an envelope).
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import numpy as np, gysim
+    >>> from gysim.examples import population_model
+    >>> ens = gysim.simulate(population_model(), params={"birth_rate": np.linspace(0.01, 0.02, 50)})
+    >>> fig = fan_chart(ens, "population")
+    >>> len(fig.axes[0].collections)  # two bands: 5-95 % and 25-75 %
+    2
+    >>> ax = fan_chart(gysim.envelope(ens, "population"), "population", ax=fig.axes[0])
+    """
+    _check_dataset(ds, "ds")
+    da = _variable(ds, variable, "variable")
+    _need_dims(da, ["time"], f"variable '{variable}'")
+    q = _check_quantiles(quantiles)
+    lines = _quantile_lines(da, q, variable)
+    fig, ax, given = _new_axes(ax, (6.0, 3.8))
+    t = np.asarray(da["time"].values, dtype=float)
+    if color is None:  # the axes' next colour
+        (probe,) = ax.plot([], [])
+        color = probe.get_color()
+        probe.remove()
+    prefix = f"{label}: " if label else ""
+    n_bands = len(q) // 2
+    for i in range(n_bands):
+        lo, hi = lines[i], lines[len(q) - 1 - i]
+        alpha = 0.15 + 0.35 * (i + 1) / n_bands
+        ax.fill_between(t, lo, hi, color=color, alpha=alpha, linewidth=0,
+                        label=f"{prefix}{100 * q[i]:g}-{100 * q[len(q) - 1 - i]:g} %")
+    if len(q) % 2:
+        mid = q[n_bands]
+        name = "median" if np.isclose(mid, 0.5) else f"{100 * mid:g} %"
+        ax.plot(t, lines[n_bands], color=color, linewidth=1.8, label=prefix + name)
+    ax.set_title(variable)
+    ax.set_ylabel(da.attrs.get("units", ""))
+    _time_axis(ax, da)
+    ax.legend(fontsize="small")
+    return ax if given else fig
+
+
+# --- scenarios -----------------------------------------------------------------------------
+
+def _central(values: np.ndarray) -> np.ndarray:
+    return values if values.ndim == 1 else np.nanmedian(values, axis=1)
+
+
+def _as_time_runs(da: xr.DataArray) -> np.ndarray:
+    """Values as (time,) or (time, run)."""
+    order = ["time"] + (["run"] if "run" in da.dims else [])
+    extra = [d for d in da.dims if d not in order]
+    if extra:
+        raise DataError(f"variable '{da.name}' has dimensions {', '.join(extra)} besides "
+                        f"time and run; select one value of each first")
+    return np.asarray(da.transpose(*order).values, dtype=float)
+
+
+def scenario_comparison(results: Mapping[str, xr.Dataset], variables: str | Sequence[str],
+                        baseline: str = "baseline", *, relative: bool = False,
+                        quantiles: tuple[float, float] = (0.05, 0.95), title: str | None = None):
+    """Compare scenarios with a baseline: levels (top row) and differences (bottom row).
+
+    Parameters
+    ----------
+    results : mapping of label to Dataset
+        One run or an ensemble per scenario, e.g.
+        ``{"baseline": simulate(m, scenario="baseline"), "plan": ...}``.
+    variables : str or sequence of str
+        Variables to compare, one column each.
+    baseline : str
+        The label in ``results`` the others are compared with.
+    relative : bool
+        Draw differences in percent of the baseline instead of in the
+        variable's units.
+    quantiles : (float, float)
+        Band drawn for ensembles. When a scenario and the baseline are
+        ensembles of the same number of runs (the same sample), the
+        differences are taken run by run, so the band is the spread of the
+        scenario's effect; otherwise the medians are compared.
+    title : str, optional
+        Title of the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Axes ``[0, j]`` hold the levels of variable ``j``, ``[1, j]`` the
+        differences from the baseline, over the times the runs share.
+
+    Raises
+    ------
+    DataError
+        If ``baseline`` is not in ``results``, a variable is missing from a
+        run, or a run has no ``time`` dimension.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import gysim
+    >>> from gysim.examples import population_model
+    >>> m = population_model()
+    >>> runs = {"baseline": gysim.simulate(m), "more births": gysim.simulate(m, params={"birth_rate": 0.02})}
+    >>> fig = scenario_comparison(runs, ["population"])
+    >>> [ax.get_ylabel() for ax in fig.axes][:1], fig.axes[1].get_title()
+    (['1e4 person'], 'population: difference from baseline')
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(results, Mapping) or not results:
+        raise DataError("`results` must be a non-empty mapping of label to Dataset")
+    runs = dict(results)
+    for label, ds in runs.items():
+        _check_dataset(ds, f"results[{label!r}]")
+    if baseline not in runs:
+        raise DataError(f"`baseline`: '{baseline}' is not a label of `results` "
+                        f"({', '.join(map(str, runs))}){suggest(str(baseline), map(str, runs))}")
+    variables = [variables] if isinstance(variables, str) else list(variables)
+    if not variables:
+        raise DataError("`variables` must name at least one variable")
+    for label, ds in runs.items():
+        for name in variables:
+            _need_dims(_variable(ds, name, "variables", f"the results '{label}'"), ["time"],
+                       f"variable '{name}' of '{label}'")
+    lo_q, hi_q = _check_quantiles(quantiles)[[0, -1]]
+    fig, axes = plt.subplots(2, len(variables), figsize=(4.4 * len(variables), 6.0),
+                             squeeze=False, sharex="col", layout="constrained")
+    colors = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
+    base = runs[baseline]
+    for j, name in enumerate(variables):
+        top, bottom = axes[0, j], axes[1, j]
+        for k, (label, ds) in enumerate(runs.items()):
+            color = colors[k % len(colors)]
+            t = np.asarray(ds["time"].values, dtype=float)
+            values = _as_time_runs(ds[name])
+            if values.ndim == 2:
+                top.fill_between(t, *np.nanquantile(values, [lo_q, hi_q], axis=1), color=color,
+                                 alpha=0.2, linewidth=0)
+            top.plot(t, _central(values), color=color, label=label)
+            if label == baseline:
+                continue
+            common = np.intersect1d(t, np.asarray(base["time"].values, dtype=float))
+            if not common.size:
+                raise DataError(f"results '{label}' and '{baseline}' share no time for "
+                                f"variable '{name}'")
+            own = _as_time_runs(ds[name].sel(time=common)).reshape(len(common), -1)
+            ref = _as_time_runs(base[name].sel(time=common)).reshape(len(common), -1)
+            if 1 < own.shape[1] != ref.shape[1] > 1:  # unpaired ensembles: compare medians
+                own, ref = _central(own)[:, None], _central(ref)[:, None]
+            diff = own - ref
+            if relative:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    diff = 100 * diff / np.abs(ref)
+            if diff.shape[1] > 1:
+                bottom.fill_between(common, *np.nanquantile(diff, [lo_q, hi_q], axis=1),
+                                    color=color, alpha=0.2, linewidth=0)
+            bottom.plot(common, _central(diff) if diff.shape[1] > 1 else diff[:, 0], color=color,
+                        label=f"{label} - {baseline}")
+        units = base[name].attrs.get("units", "")
+        top.set_title(name)
+        top.set_ylabel(units)
+        top.legend(fontsize="small")
+        bottom.axhline(0.0, color="0.4", linewidth=0.8)
+        bottom.set_title(f"{name}: difference from {baseline}")
+        bottom.set_ylabel(f"% of {baseline}" if relative else units)
+        _time_axis(bottom, base[name])
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+# --- sensitivity indices -------------------------------------------------------------------
+
+def _index_at(indices: xr.Dataset, name: str, output: str) -> xr.DataArray:
+    _check_dataset(indices, "indices")
+    da = _variable(indices, name, "index", "the indices")
+    _need_dims(da, ["param", "output"], f"index '{name}'")
+    outputs = [str(o) for o in indices["output"].values]
+    if output not in outputs:
+        raise DataError(f"`output`: '{output}' is not an output of the indices "
+                        f"({', '.join(outputs)}){suggest(str(output), outputs)}")
+    return da.sel(output=output)
+
+
+def _pick_time(da: xr.DataArray, time: float | None, index: str, output: str):
+    """(values at one time, the time) -- by default the last time with a finite index."""
+    if "time" not in da.dims:
+        return da, None
+    times = np.asarray(da["time"].values, dtype=float)
+    if time is None:
+        finite = np.isfinite(da.transpose("time", ...).values.reshape(len(times), -1)).any(axis=1)
+        if not finite.any():
+            raise DataError(f"index '{index}' of output '{output}' is NaN at every time (the "
+                            "output does not vary over the runs)")
+        k = int(np.flatnonzero(finite)[-1])
+    else:
+        hit = np.flatnonzero(np.isclose(times, float(time), rtol=0,
+                                        atol=1e-9 * max(1.0, abs(float(time)))))
+        if not hit.size:
+            raise DataError(f"`time`: {float(time):g} is not a time of the indices "
+                            f"({times[0]:g} to {times[-1]:g})")
+        k = int(hit[0])
+    return da.isel(time=k), float(times[k])
+
+
+def sensitivity_bars(indices: xr.Dataset, output: str, time: float | None = None,
+                     index: str = "ST", ax=None, *, sort: bool = False):
+    """Sensitivity indices of one output as horizontal bars with confidence intervals.
+
+    Parameters
+    ----------
+    indices : xarray.Dataset
+        From :func:`gysim.sensitivity` (dims ``param``, ``output``, ``time``).
+    output : str
+        The output whose indices are drawn.
+    time : float, optional
+        The time (default: the last time at which the index is defined).
+    index : str
+        The index: ``"ST"`` or ``"S1"`` (Sobol', eFAST), ``"mu_star"``
+        (Morris), or any other per-parameter variable. The error bars are
+        the variable ``<index>_conf`` when the Dataset has it.
+    ax : matplotlib Axes, optional
+        Draw into these axes (and return them) instead of a new figure.
+    sort : bool
+        Order the bars by the index, largest on top (default: the order of
+        the ``param`` dimension, top to bottom).
+
+    Returns
+    -------
+    matplotlib.figure.Figure, or the Axes when ``ax`` is given
+        One bar per parameter: the BarContainer among ``ax.containers``,
+        its error bars in the container's ``errorbar``.
+
+    Raises
+    ------
+    DataError
+        If the index variable, the output or the time is not in the indices,
+        or a ``param``/``output`` dimension is missing.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import gysim
+    >>> m = gysim.Model("linear", start=0, stop=1)
+    >>> m.param("a", 1.0, bounds=(0, 1))
+    >>> m.param("b", 1.0, bounds=(0, 1))
+    >>> m.aux("y", "a + 3 * b")
+    >>> si = gysim.sensitivity(m, ["a", "b"], ["y"], n=64, progress=False, solver="euler", dt=1)
+    >>> fig = sensitivity_bars(si, "y")
+    >>> len(fig.axes[0].patches)
+    2
+    >>> fig.axes[0].get_title()
+    'y at time 1: ST'
+    """
+    da = _index_at(indices, index, output)
+    da, t = _pick_time(da, time, index, output)
+    params = [str(p) for p in indices["param"].values]
+    extra = [d for d in da.dims if d != "param"]
+    if extra:
+        raise DataError(f"index '{index}' has dimensions {', '.join(extra)} besides param, "
+                        "output and time; bars need one value per parameter")
+    values = np.asarray(da.transpose("param").values, dtype=float)
+    conf = None
+    if f"{index}_conf" in indices.data_vars:
+        c = indices[f"{index}_conf"].sel(output=output)
+        if "time" in c.dims and t is not None:
+            c = c.sel(time=t)
+        conf = np.asarray(c.transpose("param").values, dtype=float)
+    order = np.arange(len(params))
+    if sort:
+        order = np.argsort(np.nan_to_num(values, nan=-np.inf))[::-1]
+    fig, ax, given = _new_axes(ax, (6.0, 0.9 + 0.38 * len(params)))
+    y = np.arange(len(params))
+    ax.barh(y, values[order], xerr=None if conf is None else conf[order],
+            color="steelblue", ecolor="0.2", capsize=3)
+    ax.set_yticks(y, [params[i] for i in order])
+    ax.invert_yaxis()  # first parameter on top
+    ax.axvline(0.0, color="0.4", linewidth=0.8)
+    level = indices.attrs.get("conf_level")
+    ax.set_xlabel(index + (f" ({100 * float(level):g} % confidence interval)"
+                           if conf is not None and level is not None else ""))
+    when = "" if t is None else f" at time {t:g}"
+    ax.set_title(f"{output}{when}: {index}")
+    return ax if given else fig
+
+
+def sensitivity_heatmap(indices: xr.Dataset, output: str, index: str = "ST", ax=None, *,
+                        cmap: str = "viridis", vmax: float | None = None):
+    """Sensitivity indices of one output as a parameter × time heatmap.
+
+    Parameters
+    ----------
+    indices : xarray.Dataset
+        From :func:`gysim.sensitivity` (dims ``param``, ``output``, ``time``).
+    output : str
+        The output whose indices are drawn.
+    index : str
+        The index variable (``"ST"``, ``"S1"``, ``"mu_star"``, ...). Times at
+        which it is undefined (NaN: the output does not vary) are left blank.
+    ax : matplotlib Axes, optional
+        Draw into these axes (and return them) instead of a new figure.
+    cmap : str
+        Colour map.
+    vmax : float, optional
+        Top of the colour scale (default: 1 for Sobol' indices ``S*``, the
+        largest value otherwise).
+
+    Returns
+    -------
+    matplotlib.figure.Figure, or the Axes when ``ax`` is given
+        The image is ``ax.collections[0]`` (a QuadMesh, rows = parameters,
+        columns = times), with a colour bar.
+
+    Raises
+    ------
+    DataError
+        If the index, the output, or the ``param``/``output``/``time``
+        dimension is missing.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import gysim
+    >>> m = gysim.Model("growth", start=0, stop=4)
+    >>> m.param("r", 0.1, bounds=(0.05, 0.15))
+    >>> m.param("x0", 1.0, bounds=(0.5, 1.5))
+    >>> m.stock("x", "x0")
+    >>> m.flow("growth", "r * x", into="x")
+    >>> si = gysim.sensitivity(m, ["r", "x0"], ["x"], n=64, progress=False)
+    >>> fig = sensitivity_heatmap(si, "x")
+    >>> fig.axes[0].collections[0].get_array().shape
+    (2, 5)
+    """
+    da = _index_at(indices, index, output)
+    _need_dims(da, ["time"], f"index '{index}'")
+    extra = [d for d in da.dims if d not in ("param", "time")]
+    if extra:
+        raise DataError(f"index '{index}' has dimensions {', '.join(extra)} besides param, "
+                        "output and time; a heatmap needs one value per parameter and time")
+    values = np.asarray(da.transpose("param", "time").values, dtype=float)
+    params = [str(p) for p in indices["param"].values]
+    t = np.asarray(da["time"].values, dtype=float)
+    if len(t) > 1:
+        mids = (t[1:] + t[:-1]) / 2
+        edges = np.concatenate([[t[0] - (mids[0] - t[0])], mids, [t[-1] + (t[-1] - mids[-1])]])
+    else:
+        edges = np.array([t[0] - 0.5, t[0] + 0.5])
+    if vmax is None:
+        finite = values[np.isfinite(values)]
+        vmax = 1.0 if index.startswith("S") else (float(finite.max()) if finite.size else 1.0)
+    fig, ax, given = _new_axes(ax, (7.0, 1.2 + 0.4 * len(params)))
+    mesh = ax.pcolormesh(edges, np.arange(len(params) + 1), np.ma.masked_invalid(values),
+                         cmap=cmap, vmin=0.0, vmax=vmax, shading="flat")
+    ax.set_yticks(np.arange(len(params)) + 0.5, params)
+    ax.invert_yaxis()
+    _time_axis(ax, da)
+    ax.set_title(f"{output}: {index} over time")
+    ax.figure.colorbar(mesh, ax=ax, label=index)
+    return ax if given else fig

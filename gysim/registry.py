@@ -135,6 +135,15 @@ def load_model(name: str, **build_options) -> Model:
     build = getattr(module, "build", None)
     if not callable(build):
         raise ModelDefinitionError(f"model module {text!r} must define a function `build()`")
+    import inspect
+    try:
+        inspect.signature(build).bind(**build_options)
+    except TypeError:
+        accepted = [p for p in inspect.signature(build).parameters]
+        raise ModelDefinitionError(
+            f"build() of model {text!r} does not take the option(s) "
+            f"{', '.join(sorted(build_options))}; it accepts: {', '.join(accepted) or 'none'}"
+        ) from None
     model = build(**build_options)
     if not isinstance(model, Model):
         raise ModelDefinitionError(

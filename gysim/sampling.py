@@ -67,6 +67,10 @@ def _check_names(model: Model, params: Any) -> list[str]:
                     else f"is not a parameter of model '{model.name}'"
                          f"{suggest(name, model.params)}")
             raise ParameterError(f"`params`: '{name}' {what}")
+        bounds = model.params[name].bounds
+        if bounds is not None and not bounds[0] < bounds[1]:
+            raise ParameterError(f"`params`: '{name}' has bounds {bounds}, an empty range; "
+                                 f"a parameter to sample needs lower < upper")
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise ParameterError(f"`params` names {', '.join(repr(d) for d in dup)} more than once")

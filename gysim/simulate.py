@@ -68,7 +68,8 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
              scenario: str | None = None, method: str | None = None, dt: float | None = None,
              saveper: float | None = None, rtol: float = 1e-6, atol: float = 1e-9,
              variables: Sequence[str] | None = None, stop: float | None = None,
-             chunk_size: int | None = None, max_step: float | None = None) -> xr.Dataset:
+             chunk_size: int | None = None, max_step: float | None = None,
+             check_units: bool | None = None) -> xr.Dataset:
     """Simulate a model once, or as a vectorized ensemble.
 
     Parameters
@@ -105,6 +106,11 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
         two million state values in one integration.
     max_step : float, optional
         Largest step of the adaptive methods (useful with pulses).
+    check_units : bool, optional
+        Check every equation's units (:func:`gysim.units.check_units`) before
+        running, once per model. Default: on, except for models read from
+        Vensim/XMILE files, whose units are free text (check them with
+        ``model.check_units()``).
 
     Returns
     -------
@@ -118,6 +124,8 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
         If the model or the options are invalid.
     ParameterError
         If a parameter value is unknown, non-finite or out of bounds.
+    UnitsError
+        If an equation's units do not match its element's.
     SimulationError
         If the integration fails or produces non-finite values.
 
@@ -126,7 +134,8 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
     >>> import gysim
     >>> m = gysim.Model("decay", start=0, stop=2)
     >>> m.stock("x", 1.0, units="kg")
-    >>> m.flow("loss", "0.5 * x", out_of="x", units="kg/year")
+    >>> m.param("k", 0.5, units="1/year")
+    >>> m.flow("loss", "k * x", out_of="x", units="kg/year")
     >>> ds = gysim.simulate(m, method="euler", dt=0.5)
     >>> ds.x.values.round(4).tolist()
     [1.0, 0.5625, 0.3164]
@@ -134,6 +143,8 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
     if not isinstance(model, Model):
         raise ModelDefinitionError(f"`model` must be a gysim.Model, got {type(model).__name__}")
     compiled = model.compile()
+    if check_units if check_units is not None else getattr(model, "check_units_on_run", True):
+        compiled.check_units()
     method = _check_method(model.method if method is None else method)
     start = model.start
     stop = model.stop if stop is None else _check_number(stop, "`stop`")

@@ -182,7 +182,10 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
     m.aux("gdp_real_growth_rate",
           "(va_nonprimary_real * va_nonprimary_growth_rate + primary_output_growth) / gdp_real",
           units="1/year", doc="Instantaneous relative growth rate of real GDP")
-    m.aux("gdp_real_growth", "exp(gdp_real_growth_rate) - 1", units="fraction/year",
+    m.param("one_year", 1.0, units="year", bounds=(1.0, 1.0),
+            doc="One year: turns a rate per year into the growth over a year",
+            source="assumption: a constant of the calendar, not a model assumption to vary")
+    m.aux("gdp_real_growth", "(exp(gdp_real_growth_rate * one_year) - 1) / one_year", units="fraction/year",
           doc="Real GDP growth as an annual rate (instantaneous rate compounded over a year)")
     m.aux("gdp_per_capita", "gdp / population * 10000", units="yuan/person/year",
           doc="GDP per registered resident, current prices")

@@ -64,13 +64,14 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
             source="assumption: Chinese energy intensity was roughly flat in 2001-2005; this "
                    "offsets the rise of the secondary share")
     saving = _common.lever(
-        m, "energy_saving_investment_share", 0.0, 0.033, units="fraction", bounds=(0.0, 0.06),
+        m, "energy_saving_investment_share", 0.0, 0.039, units="fraction", bounds=(0.0, 0.06),
         doc="Share of fixed-asset investment spent on energy saving",
         source="assumption: no dedicated energy-saving programme before the 11th plan",
         plan_source="plan: 万元生产总值综合能耗比“十五”期末下降20% (the share that, with the "
                     "cost below, brings intensity 20 % under its 2005 level in 2010)")
     m.param("energy_saving_cost", 0.25, units="1e8 yuan/(1e4 tce/year)", bounds=(0.1, 0.6),
-            doc="Investment per unit of yearly energy savings (2 500 yuan per tce a year)",
+            doc="Investment per unit of yearly energy savings at the 2000 intensity "
+                "(2 500 yuan per tce a year)",
             source="assumption: Chinese energy-saving projects of the 11th plan cost 1 500-4 000 "
                    "yuan per tce of yearly savings")
 
@@ -91,7 +92,13 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
           doc="Total energy use")
     m.aux("energy_saving_investment", f"{saving} * fixed_asset_investment", units="1e8 yuan/year",
           doc="Investment in energy saving")
-    m.aux("energy_saving_rate", "energy_saving_investment / energy_saving_cost / energy_use",
+    m.aux("energy_saving_cost_effective",
+          "energy_saving_cost * energy_intensity_2000 / energy_intensity",
+          units="1e8 yuan/(1e4 tce/year)",
+          doc="Investment per unit of yearly savings, rising as intensity falls (the cheapest "
+              "savings are made first), so intensity approaches zero only asymptotically")
+    m.aux("energy_saving_rate",
+          "energy_saving_investment / energy_saving_cost_effective / energy_use",
           units="1/year", doc="Yearly fall of intensity bought by energy-saving investment")
     m.aux("energy_efficiency_rate", "efficiency_gain_rate + energy_saving_rate", units="1/year",
           doc="Yearly relative fall of the technical intensities")

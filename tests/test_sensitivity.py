@@ -206,3 +206,13 @@ def test_dask_gives_the_same_numbers(dask_client):
                                      client=dask_client, **kw)
     xr.testing.assert_identical(local, remote)
     xr.testing.assert_identical(ens_local, ens_remote)
+
+
+def test_sampling_refuses_a_parameter_with_an_empty_range():
+    import gysim
+    from gysim.sampling import sample
+    m = gysim.Model("m", start=0, stop=1)
+    m.param("fixed", 1.0, bounds=(1.0, 1.0))
+    m.param("free", 1.0, bounds=(0.0, 2.0))
+    with pytest.raises(gysim.ParameterError, match="'fixed' has bounds \\(1.0, 1.0\\), an empty range"):
+        sample(m, ["fixed", "free"], "sobol", 8, seed=1)

@@ -468,6 +468,7 @@ class _Builder:
             self.names[name] = f"lookup of {owner}"
             model.lookup(name, x, y, doc=f"inline lookup of {owner}", source=self.path.name)
         model.vensim_names = dict(self.names)
+        model.check_units_on_run = False  # free-text units of other tools: check on request
         return model
 
     def _initial_calls(self, tree: Node) -> Node:

@@ -44,6 +44,7 @@ import math
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from ..atomic import write_text_atomic
 from ..errors import ModelDefinitionError
 from ..expr import BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, UnaryOp
 from ..model import Aux, DataInput, Flow, Lookup, Model, Param, Stock
@@ -376,7 +377,7 @@ def write_vensim(model: Model, path: str | Path, *, dt: float | None = None,
     """
     path = Path(path)
     text = vensim_text(model, dt=dt, saveper=saveper)
-    path.write_text(text, encoding="utf-8")
+    write_text_atomic(path, text)
     return path
 
 
@@ -527,7 +528,7 @@ def write_xmile(model: Model, path: str | Path, *, dt: float | None = None) -> P
     [1.0, 1.5, 2.25, 3.375]
     """
     path = Path(path)
-    path.write_text(xmile_text(model, dt=dt), encoding="utf-8")
+    write_text_atomic(path, xmile_text(model, dt=dt))
     return path
 
 

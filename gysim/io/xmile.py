@@ -13,6 +13,7 @@ from pathlib import Path
 from ..errors import ModelDefinitionError
 from ..model import Model
 from ._abstract import build_model
+from .safe_xml import check_xml
 
 __all__ = ["read_xmile"]
 
@@ -31,6 +32,7 @@ def read_xmile(path: str | Path) -> Model:
     path = Path(path)
     if not path.is_file():
         raise ModelDefinitionError(f"`path` must be an existing XMILE file, got '{path}'")
+    check_xml(path, name=path.name)  # no DOCTYPE/entities: billion laughs, XXE (issue 7)
     from pysd.translators.xmile.xmile_file import XmileFile
     try:
         xfile = XmileFile(path)

@@ -1,0 +1,751 @@
+"""Units: a registry that knows the plan's units, a dimensional check of every equation, conversion.
+
+Units are written as text on every element (``units="1e8 yuan/year"``) and
+parsed with `pint <https://pint.readthedocs.io>`_ into a *scale* and *units*:
+``"1e8 yuan/year"`` is 1e8 yuan per year, ``"tce/1e4 yuan"`` is tonnes of coal
+equivalent per 10 000 yuan. :func:`check_units` walks every equation tree and
+verifies that both sides of every sum, comparison and assignment have the same
+dimensions, and the same scale where the scale is known.
+
+The registry
+------------
+pint's default units (metre, day, year, tonne, percent, permille ``‰``, ...)
+plus:
+
+=====================  ==========================================================
+``yuan`` (元, CNY)      Chinese yuan, dimension ``[currency_cny]``
+``万`` and ``亿``       prefixes 1e4 and 1e8: ``万元``, ``亿元``, ``万人``, ``万吨``
+``person`` (人)         a head count, dimension ``[person]``; ``1e4 person`` = 万人
+``job``                 a position, dimension ``[job]``: converting jobs to persons
+                        needs an explicit persons-per-job factor
+``tce`` (吨标准煤)      tonne of coal equivalent, its own dimension
+                        ``[coal_equivalent]``, not an energy: Chinese statistics
+                        convert electricity to coal equivalent by two methods
+                        (calorific value, or coal used by power plants), so a
+                        conversion to joules or kWh must be an explicit factor;
+                        ``kgce`` = 0.001 tce
+``USD`` (``$``)         US dollar, dimension ``[currency_usd]``: yuan and dollars
+                        convert only through an explicit ``yuan/USD`` rate
+``m3``, ``m2``          cubic and square metre (立方米)
+``fraction``, ``Dmnl``  dimensionless 1 (``percent`` is 0.01, ``‰`` is 0.001)
+``年``, ``吨``          year, tonne
+=====================  ==========================================================
+
+Writing units
+-------------
+* A number followed by a unit scales that unit: ``"m3/1e4 yuan"`` is cubic
+  metres per 10 000 yuan (the number binds to the word after it).
+* Words separated by spaces join into one unit name: ``"output per composite
+  input"`` is a single unit. Use ``*`` to multiply units.
+* A word the registry does not know becomes a new unit of its own dimension,
+  as in Vensim: ``"widget/year"`` works, and widgets only match widgets.
+  Real (constant-price) money is written this way: ``"1e8 yuan_2000/year"``
+  is a dimension of its own, distinct from nominal ``yuan``, only in the
+  models that use it; a price index in ``yuan/yuan_2000`` converts.
+* Empty units mean *not declared*: the element's equation is not checked at
+  all, and where the element is used its units are unknown (see below). So a
+  model without units passes, and units can be added element by element.
+
+The rules of the check
+----------------------
+* Only elements with declared units are checked. Names have their
+  element's declared units; ``time`` has the model's ``time_units``. An
+  element with empty units is *unknown* where it is used: an expression
+  containing it is not checked (the rest of the equation still is, where
+  the other side is known).
+* A number is dimensionless but adopts whatever units its place needs (the
+  usual system-dynamics convention): ``x + 1`` has the units of ``x``, and in
+  ``0.5 * x`` or ``gdp / population * 10000`` the number may be a conversion
+  factor, so the *scale* of such a product is not checked (its dimensions
+  are); a factor of exactly 1, as in ``x * step(1, 2005)``, keeps the scale.
+* ``+ - %``, comparisons, ``min``, ``max``, ``abs``, ``integer``, ``modulo``,
+  the branches of ``a if c else b`` and of ``if_then_else``, and the
+  fallback of ``xidz`` must agree in dimensions, and in scale where both
+  scales are known (``1e8 yuan`` plus ``1e4 yuan`` is an error).
+* ``*`` and ``/`` combine units. ``x ** n`` with a constant ``n`` raises the
+  units to ``n``; with a non-constant exponent the exponent must be
+  dimensionless and the result is dimensionless if the base is, else unknown
+  (e.g. a Cobb-Douglas product with an estimated elasticity).
+* ``exp``, ``log``, ``ln``, ``log10`` and the trigonometric functions need a
+  dimensionless argument with scale 1 (so ``exp(g * t)`` with ``g`` in
+  ``percent/year`` is refused) and return a dimensionless number; ``sqrt``
+  halves the exponents.
+* Lookups return their declared units; their argument is not checked (a
+  lookup declares no units for x).
+* ``step(height, start)`` has the units of ``height``, ``ramp(slope, start[,
+  end])`` those of ``slope`` times time (a number if ``slope`` is one), ``pulse`` and ``pulse_train`` are
+  dimensionless; their times must be in the model's time units.
+  ``smooth``, ``smooth3``, ``smooth_n``, ``delay1``, ``delay3``, ``delay_n``,
+  ``delay_fixed`` and ``initial`` keep the units of their input (the initial
+  value must match it, the delay time must be a time);
+  ``nonnegative_rate(rate, level)`` has the units of ``rate``.
+* Conditions (``and``, ``or``, ``not``, comparisons) are dimensionless.
+* Each auxiliary's and flow's equation must give its declared units, each
+  stock's initial value the stock's units, and each flow's declared units
+  must be (stock units) / (time units) of the stocks it fills and drains.
+
+Examples
+--------
+>>> import gysim
+>>> from gysim.units import check_units, convert
+>>> m = gysim.Model("m", start=2000, stop=2005)
+>>> m.stock("gdp", 264.8, units="1e8 yuan/year")
+>>> m.param("g", 0.1, units="1/year")
+>>> m.flow("gdp_growth", "g * gdp", into="gdp", units="1e8 yuan/year/year")
+>>> check_units(m)
+>>> convert([1.5, 2.0], "亿元", "万元").tolist()
+[15000.0, 20000.0]
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Mapping
+
+import numpy as np
+
+from .errors import UnitsError
+from .expr import BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, UnaryOp, to_text
+
+__all__ = ["registry", "parse_units", "check_units", "unit_problems", "convert",
+           "to_model_units", "DEFINITIONS"]
+
+#: Definitions added to pint's default registry (pint's definition syntax).
+DEFINITIONS = (
+    "yuan = [currency_cny] = 元 = CNY = RMB",
+    "USD = [currency_usd] = US_dollar = usd",
+    "person = [person] = 人 = persons = capita",
+    "job = [job] = jobs",
+    "tce = [coal_equivalent] = tonne_coal_equivalent = 吨标准煤 = 标准煤",
+    "kgce = 1e-3 * tce = kilogram_coal_equivalent",
+    "fraction = 1",
+    "Dmnl = 1 = dmnl",
+    "m3 = meter ** 3 = 立方米",
+    "m2 = meter ** 2 = 平方米",
+    "年 = year",
+    "吨 = tonne",
+    "万- = 1e4",
+    "亿- = 1e8",
+)
+
+_NUMBER_UNIT = re.compile(
+    r"(?<![\w.])(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)\s+([^\W\d]\w*)")
+_WORD_WORD = re.compile(r"(?<![\w.])([^\W\d]\w*)\s+(?=[^\W\d])")
+_WORD = re.compile(r"[^\W\d]\w*")
+_RTOL = 1e-9
+#: Longest units string accepted, in characters.
+MAX_LENGTH = 200
+
+
+@lru_cache(maxsize=1)
+def registry():
+    """The shared :class:`pint.UnitRegistry` that knows the plan's units.
+
+    Examples
+    --------
+    >>> ureg = registry()
+    >>> ureg.Quantity(1, "亿元").to("万元").magnitude
+    10000.0
+    """
+    import pint
+
+    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    for line in DEFINITIONS:
+        ureg.define(line)
+    return ureg
+
+
+def _normalise(text: str) -> str:
+    text = " ".join(text.split()).replace("$", " USD ")
+    text = _NUMBER_UNIT.sub(r"(\1 \2)", text)
+    return _WORD_WORD.sub(r"\1_", text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(text: str):
+    ureg = registry()
+    import pint
+
+    expr = _normalise(text)
+    defined: set[str] = set()
+    while True:  # each round defines one more unknown word
+        try:
+            value = ureg.parse_expression(expr)
+        except pint.UndefinedUnitError as err:
+            names = err.unit_names if isinstance(err.unit_names, (list, tuple)) else [err.unit_names]
+            word = str(names[0])
+            if not _WORD.fullmatch(word) or word.startswith("_") or word in defined:
+                raise UnitsError(f"units {text!r}: {word!r} is not a unit name") from None
+            defined.add(word)
+            _define_word(ureg, word)
+            continue
+        except UnitsError:
+            raise
+        except Exception as err:  # pint's parser raises assorted errors on bad text
+            raise UnitsError(f"units {text!r} cannot be parsed ({type(err).__name__}: "
+                             f"{str(err) or 'malformed expression'}); write e.g. '1e8 yuan/year'") from None
+        if not isinstance(value, ureg.Quantity):
+            value = ureg.Quantity(float(value), "dimensionless")
+        magnitude = value.magnitude
+        if isinstance(magnitude, (int, float)) and math.isfinite(magnitude) and magnitude > 0:
+            return ureg.Quantity(float(magnitude), value.units)
+        raise UnitsError(f"units {text!r} must have a positive finite scale, got {magnitude!r}")
+
+
+_ALIAS_DIMS = ("[time]", "[person]", "[job]", "[currency_cny]", "[currency_usd]",
+               "[coal_equivalent]")
+
+
+def _define_word(ureg, word: str) -> None:
+    """Define a word the registry does not know (see "Writing units")."""
+    lower = word.lower()
+    try:  # "Month", "Minutes", "Persons" (Vensim's capitals): the registry's unit
+        if lower != word:
+            dims = ureg.Quantity(1, lower).dimensionality
+            if len(dims) == 1 and next(iter(dims)) in _ALIAS_DIMS:
+                ureg.define(f"{word} = {lower}")
+                return
+    except Exception:
+        pass
+    if len(word) > 2 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]  # define the singular; pint reads the plural from it
+    ureg.define(f"{word} = [{word}]")
+
+
+def parse_units(text: str):
+    """Parse a units string into a :class:`pint.Quantity` (scale times units).
+
+    Parameters
+    ----------
+    text : str
+        E.g. ``"1e8 yuan/year"``, ``"万人"``, ``"tce/1e4 yuan"``.
+
+    Raises
+    ------
+    UnitsError
+        If the text is empty or not a units expression.
+
+    Examples
+    --------
+    >>> q = parse_units("m3/1e4 yuan")
+    >>> q.magnitude, str(q.units)
+    (0.0001, 'm3 / yuan')
+    >>> str(parse_units("万人").to("person"))
+    '10000.0 person'
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise UnitsError(f"units must be a non-empty string, got {text!r}")
+    if len(text) > MAX_LENGTH:
+        raise UnitsError(f"units {text[:40]!r}... are {len(text)} characters long; "
+                         f"the limit is {MAX_LENGTH}")
+    bad = sorted(set(text) & set(",;:=[]{}<>!?'\"\\`|&@#"))
+    if bad:
+        raise UnitsError(f"units {text!r} cannot be parsed: {''.join(bad)!r} has no meaning in "
+                         f"units; write e.g. '1e8 yuan/year'")
+    return _parse_cached(text.strip())
+
+
+def _describe(q) -> str:
+    """'1e+08 yuan / year [currency_cny] / [time]' style text."""
+    scale = q.magnitude
+    units = str(q.units)
+    head = units if scale == 1 else f"{scale:g} {units}"
+    dims = str(q.dimensionality)
+    return f"{head} ({'dimensionless' if dims == 'dimensionless' else dims})"
+
+
+# --------------------------------------------------------------------- the check
+@dataclass(frozen=True)
+class _U:
+    """Units of a sub-expression: quantity (scale * units) or None if unknown."""
+
+    q: Any = None
+    exact: bool = False     # scale known (no number multiplied in)
+    literal: bool = False   # a number: adopts any units
+    value: float | None = None  # a literal's value, where known
+
+
+_UNKNOWN = _U()
+_LITERAL = _U(literal=True)
+
+
+class _Mismatch(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _ratio(a, b) -> float | None:
+    """a / b as a number, for quantities of the same dimensions (None if pint cannot tell)."""
+    try:
+        return float((a / b).to("dimensionless").magnitude)
+    except Exception:
+        return None
+
+
+def _side(node: Node) -> str:
+    text = to_text(node)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class _Checker:
+    def __init__(self, model) -> None:
+        self.model = model
+        self.declared: dict[str, _U] = {}
+        self.problems: list[str] = []
+        for name, element in model.elements.items():
+            self.declared[name] = self._declare(element.units, f"{element.kind} '{name}'")
+        self.time = self._declare(model.time_units, f"time units of model '{model.name}'")
+        self.dim1 = _U(registry().Quantity(1.0, "dimensionless"), True)
+
+    def _declare(self, text: str, what: str) -> _U:
+        if not text or not str(text).strip():
+            return _UNKNOWN
+        try:
+            return _U(parse_units(str(text)), True)
+        except UnitsError as err:
+            self.problems.append(f"{what}: {err}")
+            return _UNKNOWN
+
+    # ---- combining
+    def same(self, a: _U, b: _U, left: Node | str, right: Node | str, what: str) -> _U:
+        if a.literal:
+            return b
+        if b.literal:
+            return a
+        if a.q is None:
+            return b
+        if b.q is None:
+            return a
+        lt = left if isinstance(left, str) else f"`{_side(left)}`"
+        rt = right if isinstance(right, str) else f"`{_side(right)}`"
+        if a.q.dimensionality != b.q.dimensionality:
+            raise _Mismatch(f"{what}: {lt} is in {_describe(a.q)} but {rt} is in "
+                            f"{_describe(b.q)}")
+        if a.exact and b.exact:
+            r = _ratio(a.q, b.q)
+            if r is not None and not math.isclose(r, 1.0, rel_tol=_RTOL):
+                raise _Mismatch(f"{what}: {lt} is in {_describe(a.q)} but {rt} is in "
+                                f"{_describe(b.q)}, a factor {r:g} apart")
+        return a if a.exact or not b.exact else b
+
+    def dimensionless(self, u: _U, node: Node, what: str) -> None:
+        if u.literal or u.q is None:
+            return
+        if not u.q.dimensionless:
+            raise _Mismatch(f"{what}: `{_side(node)}` must be dimensionless but is in "
+                            f"{_describe(u.q)}")
+        if u.exact:
+            r = _ratio(u.q, self.dim1.q)
+            if r is not None and not math.isclose(r, 1.0, rel_tol=_RTOL):
+                raise _Mismatch(f"{what}: `{_side(node)}` must be a plain number but is in "
+                                f"{_describe(u.q)} (scale {r:g})")
+
+    def is_time(self, u: _U, node: Node, what: str) -> None:
+        self.same(u, self.time, node, f"time ({self.model.time_units})", what)
+
+    @staticmethod
+    def mul(a: _U, b: _U, divide: bool = False) -> _U:
+        if a.literal and b.literal:
+            return _LITERAL
+        if a.q is None and not a.literal or b.q is None and not b.literal:
+            return _UNKNOWN
+        if a.literal:  # a number times units: it may be a conversion factor, unless it is 1
+            return _U(1 / b.q if divide else b.q, a.value == 1.0 and b.exact)
+        if b.literal:
+            return _U(a.q, b.value == 1.0 and a.exact)
+        return _U(a.q / b.q if divide else a.q * b.q, a.exact and b.exact)
+
+    # ---- walking
+    def units(self, node: Node) -> _U:
+        if isinstance(node, Const):
+            return _U(literal=True, value=node.value)
+        if isinstance(node, Name):
+            if node.id in self.declared:
+                return self.declared[node.id]
+            if node.id in ("time", "t"):
+                return self.time
+            if node.id == "dt":
+                return self.time
+            return _LITERAL if node.id in ("pi", "inf", "nan") else _UNKNOWN
+        if isinstance(node, UnaryOp):
+            inner = self.units(node.operand)
+            if node.op == "not":
+                return self.dim1
+            if inner.literal and inner.value is not None and node.op == "-":
+                return _U(literal=True, value=-inner.value)
+            return inner
+        if isinstance(node, BinOp):
+            return self.binop(node)
+        if isinstance(node, Compare):
+            self.same(self.units(node.left), self.units(node.right), node.left, node.right,
+                      f"comparison `{_side(node)}`")
+            return self.dim1
+        if isinstance(node, BoolOp):
+            for value in node.values:
+                self.units(value)
+            return self.dim1
+        if isinstance(node, IfExp):
+            self.units(node.test)
+            return self.same(self.units(node.body), self.units(node.orelse), node.body,
+                             node.orelse, f"the branches of `{_side(node)}`")
+        if isinstance(node, Call):
+            return self.call(node)
+        return _UNKNOWN  # pragma: no cover - every node class is handled above
+
+    def binop(self, node: BinOp) -> _U:
+        a, b = self.units(node.left), self.units(node.right)
+        op = node.op
+        if op in ("+", "-", "%"):
+            what = {"+": "sum", "-": "difference", "%": "remainder"}[op]
+            return self.same(a, b, node.left, node.right, f"{what} `{_side(node)}`")
+        if op in ("*", "/"):
+            return self.mul(a, b, divide=op == "/")
+        # power
+        self.dimensionless(b, node.right, f"exponent of `{_side(node)}`")
+        power = _constant(node.right)
+        if a.literal:
+            return _LITERAL
+        if a.q is None:
+            return _UNKNOWN
+        if power is not None:
+            try:
+                return _U(a.q ** power, a.exact)
+            except Exception:
+                return _UNKNOWN
+        if a.q.dimensionless:
+            r = _ratio(a.q, self.dim1.q)
+            return _U(self.dim1.q, a.exact and r is not None and math.isclose(r, 1.0))
+        return _UNKNOWN
+
+    def call(self, node: Call) -> _U:
+        func, args = node.func, node.args
+        where = f"`{_side(node)}`"
+        if func in self.model.lookups:
+            for arg in args:
+                self.units(arg)
+            return self.declared.get(func, _UNKNOWN)
+        u = [self.units(a) for a in args]
+        n = len(u)
+        if func in ("min", "max") and n:
+            out = u[0]
+            for i in range(1, n):
+                out = self.same(out, u[i], args[0], args[i], f"arguments of {where}")
+            return out
+        if func in ("abs", "integer") and n == 1:
+            return u[0]
+        if func == "modulo" and n == 2:
+            return self.same(u[0], u[1], args[0], args[1], f"arguments of {where}")
+        if func in ("exp", "ln", "log10", "log", "sin", "cos", "tan", "arcsin", "arccos",
+                    "arctan") and n:
+            for arg, ua in zip(args, u):
+                self.dimensionless(ua, arg, f"argument of {where}")
+            return self.dim1
+        if func == "sqrt" and n == 1:
+            return self._power(u[0], 0.5)
+        if func == "if_then_else" and n == 3:
+            return self.same(u[1], u[2], args[1], args[2], f"the branches of {where}")
+        if func in ("xidz", "zidz") and n >= 2:
+            ratio = self.mul(u[0], u[1], divide=True)
+            if func == "xidz" and n == 3:
+                return self.same(ratio, u[2], f"`{_side(args[0])} / {_side(args[1])}`",
+                                 args[2], f"the fallback of {where}")
+            return ratio
+        if func == "step" and n == 2:
+            self.is_time(u[1], args[1], f"start of {where}")
+            return u[0]
+        if func == "ramp" and n >= 2:
+            for i in range(1, n):
+                self.is_time(u[i], args[i], f"{'start' if i == 1 else 'end'} of {where}")
+            return _LITERAL if u[0].literal else self.mul(u[0], self.time)
+        if func in ("pulse", "pulse_train"):
+            for i in range(n):
+                self.is_time(u[i], args[i], f"argument {i + 1} of {where}")
+            return self.dim1
+        if func in ("smooth", "smooth3", "delay1", "delay3", "smooth_n", "delay_n",
+                    "delay_fixed") and n >= 2:
+            self.is_time(u[1], args[1], f"delay time of {where}")
+            out = u[0]
+            if n >= 3:
+                out = self.same(u[0], u[2], args[0], args[2],
+                                f"input and initial value of {where}")
+            if n == 4:
+                self.dimensionless(u[3], args[3], f"order of {where}")
+            return out
+        if func == "initial" and n == 1:
+            return u[0]
+        if func == "nonnegative_rate" and n == 2:
+            return u[0]
+        if func == "not_available":
+            return _LITERAL
+        return _UNKNOWN  # unknown function or wrong arity: the compiler reports it
+
+    @staticmethod
+    def _power(u: _U, power: float) -> _U:
+        if u.literal or u.q is None:
+            return u
+        try:
+            return _U(u.q ** power, u.exact)
+        except Exception:
+            return _UNKNOWN
+
+    # ---- elements
+    def assign(self, label: str, tree: Node, declared: _U, target: str) -> None:
+        if declared.q is None:  # no (usable) units declared: the element is not checked
+            return
+        try:
+            got = self.units(tree)
+            self.same(got, declared, tree, f"the declared units {target}",
+                      "equation and declared units differ")
+        except _Mismatch as err:
+            self.problems.append(f"{label} = `{_side(tree)}`: {err.message}")
+        except Exception as err:  # pint cannot combine these units (e.g. offset temperatures)
+            if not type(err).__module__.startswith("pint"):
+                raise
+
+    def run(self) -> list[str]:
+        from .model import Aux, Flow, Stock
+
+        for name, element in self.model.elements.items():
+            declared = self.declared[name]
+            target = repr(element.units)
+            if isinstance(element, Stock):
+                self.assign(f"initial value of stock '{name}'", element.initial, declared, target)
+            elif isinstance(element, Aux):
+                self.assign(f"aux '{name}'", element.tree, declared, target)
+            elif isinstance(element, Flow):
+                self.assign(f"flow '{name}'", element.tree, declared, target)
+                self.flow_units(name, element, declared)
+        return self.problems
+
+    def flow_units(self, name: str, flow: Any, declared: _U) -> None:
+        if declared.q is None or self.time.q is None:
+            return
+        for stock_name in (flow.into, flow.out_of):
+            stock = self.declared.get(stock_name) if stock_name else None
+            if stock is None or stock.q is None:
+                continue
+            expected = _U(stock.q / self.time.q, True)
+            units = self.model.elements[stock_name].units
+            try:
+                self.same(declared, expected, f"flow units {flow.units!r}",
+                          f"stock units per time unit ({units!r} per {self.model.time_units!r})",
+                          f"flow '{name}' {'into' if stock_name == flow.into else 'out of'} "
+                          f"stock '{stock_name}'")
+            except _Mismatch as err:
+                self.problems.append(err.message)
+
+
+def _constant(node: Node) -> float | None:
+    """The value of a sub-tree made only of numbers and arithmetic, else None."""
+    if isinstance(node, Const):
+        return node.value
+    if isinstance(node, UnaryOp) and node.op in "+-":
+        inner = _constant(node.operand)
+        return None if inner is None else (-inner if node.op == "-" else inner)
+    if isinstance(node, BinOp):
+        a, b = _constant(node.left), _constant(node.right)
+        if a is None or b is None:
+            return None
+        try:
+            value = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
+                     "/": lambda: a / b, "%": lambda: a % b, "**": lambda: a ** b}[node.op]()
+        except (ZeroDivisionError, OverflowError, ValueError):
+            return None
+        return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
+    return None
+
+
+def unit_problems(model) -> list[str]:
+    """Every dimensional inconsistency of a model, one message each (empty if none).
+
+    Parameters
+    ----------
+    model : gysim.Model
+        The model; its elements' ``units`` are checked as described in
+        :mod:`gysim.units`.
+
+    Returns
+    -------
+    list of str
+        One line per problem, naming the element, the equation and the
+        two sides' units and dimensions.
+
+    Examples
+    --------
+    >>> import gysim
+    >>> m = gysim.Model("m")
+    >>> m.stock("population", 331.8, units="1e4 person")
+    >>> m.param("births_per_year", 4.0, units="1e4 person/year")
+    >>> m.aux("total", "population + births_per_year", units="1e4 person")
+    >>> print(unit_problems(m)[0])
+    aux 'total' = `population + births_per_year`: sum `population + births_per_year`: `population` is in 10000 person ([person]) but `births_per_year` is in 10000 person / year ([person] / [time])
+    """
+    from .model import Model
+
+    if not isinstance(model, Model):
+        raise UnitsError(f"`model` must be a gysim.Model, got {type(model).__name__}")
+    return _Checker(model).run()
+
+
+def check_units(model) -> None:
+    """Check every equation of a model dimensionally; raise on the first inconsistencies.
+
+    The rules are those in :mod:`gysim.units`: sums, comparisons and the
+    branches of conditions must agree, each equation must give its element's
+    declared units, each flow must be in (stock units)/(time units) of the
+    stocks it connects. Elements without units are not checked.
+
+    Parameters
+    ----------
+    model : gysim.Model
+        The model to check. It is not changed.
+
+    Raises
+    ------
+    UnitsError
+        Naming every inconsistent element, its equation and the two sides'
+        units and dimensions (the list is also in the error's ``problems``
+        attribute).
+
+    Examples
+    --------
+    >>> import gysim
+    >>> from gysim.examples import population_model
+    >>> check_units(population_model())
+    >>> m = gysim.Model("m")
+    >>> m.stock("capital", 100.0, units="1e8 yuan")
+    >>> m.flow("investment", 20.0, into="capital", units="1e4 yuan/year")
+    >>> check_units(m)
+    Traceback (most recent call last):
+    ...
+    gysim.errors.UnitsError: model 'm' has 1 unit inconsistency: flow 'investment' into stock 'capital': flow units '1e4 yuan/year' is in 10000 yuan / year ([currency_cny] / [time]) but stock units per time unit ('1e8 yuan' per 'year') is in 1e+08 yuan / year ([currency_cny] / [time]), a factor 0.0001 apart
+    """
+    problems = unit_problems(model)
+    if problems:
+        n = len(problems)
+        head = f"model '{model.name}' has {n} unit inconsistenc{'y' if n == 1 else 'ies'}: "
+        text = problems[0] if n == 1 else "\n  - " + "\n  - ".join(problems)
+        err = UnitsError(head + text)
+        err.problems = problems
+        raise err
+
+
+# --------------------------------------------------------------------- conversion
+def _factor(from_units: str, to_units: str, what: str = "values") -> float:
+    a, b = parse_units(from_units), parse_units(to_units)
+    if a.dimensionality != b.dimensionality:
+        raise UnitsError(f"{what} in {from_units!r} cannot be converted to {to_units!r}: "
+                         f"{_describe(a)} and {_describe(b)} have different dimensions")
+    r = _ratio(a, b)
+    if r is None or not math.isfinite(r):
+        raise UnitsError(f"{what} in {from_units!r} cannot be converted to {to_units!r}")
+    return r
+
+
+def convert(values: Any, from_units: str, to_units: str) -> Any:
+    """Convert numbers from one unit to another.
+
+    Parameters
+    ----------
+    values : float, array-like, pandas Series/DataFrame or xarray object
+        The numbers, in `from_units`.
+    from_units, to_units : str
+        Units strings (see :mod:`gysim.units`).
+
+    Returns
+    -------
+    The values in `to_units`: a float for a number, a numpy array for a
+    list, otherwise the same type as given.
+
+    Raises
+    ------
+    UnitsError
+        If the units do not parse or have different dimensions (yuan and
+        USD, tce and joules, persons and jobs need an explicit factor).
+
+    Examples
+    --------
+    >>> convert(350.66, "万人", "person")
+    3506600.0
+    >>> convert(2.5, "percent/year", "1/year")
+    0.025
+    >>> convert(1.0, "1e8 yuan", "USD")
+    Traceback (most recent call last):
+    ...
+    gysim.errors.UnitsError: values in '1e8 yuan' cannot be converted to 'USD': 1e+08 yuan ([currency_cny]) and USD ([currency_usd]) have different dimensions
+    """
+    factor = _factor(from_units, to_units)
+    if isinstance(values, (list, tuple)):
+        values = np.asarray(values, dtype=float)
+    if isinstance(values, (int, float, np.integer, np.floating)) and not isinstance(values, bool):
+        return float(values) * factor
+    return values * factor
+
+
+def to_model_units(model, data: Any, units: Mapping[str, str] | None = None) -> Any:
+    """Convert calibration data to the units of the model's variables.
+
+    Parameters
+    ----------
+    model : gysim.Model
+        The model whose stocks, flows and auxiliaries the data columns name.
+    data : pandas.DataFrame or xarray.Dataset
+        Observations, one column (variable) per model variable.
+    units : mapping, optional
+        Column -> units of the data. For a Dataset, a variable's
+        ``attrs["units"]`` is used when `units` does not name it. Columns
+        with no units given are taken to be in the model's units already.
+
+    Returns
+    -------
+    The data (same type), with every column that has units converted to
+    the declared units of its model variable.
+
+    Raises
+    ------
+    UnitsError
+        If a column's units and its variable's units have different
+        dimensions, or the variable declares no units to convert to.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from gysim.examples import population_model
+    >>> data = pd.DataFrame({"population": [3318000.0, 3350000.0]}, index=[2000, 2001])
+    >>> to_model_units(population_model(), data, {"population": "person"})["population"].tolist()
+    [331.8, 335.0]
+    """
+    units = dict(units or {})
+    is_dataset = hasattr(data, "data_vars")
+    if not is_dataset and not units:
+        return data
+    if not is_dataset and not hasattr(data, "columns"):
+        raise UnitsError(f"data with `units` must be a pandas DataFrame or an xarray Dataset, "
+                         f"got {type(data).__name__}")
+    columns = list(data.data_vars) if is_dataset else list(data.columns)
+    unknown = [k for k in units if k not in columns]
+    if unknown:
+        raise UnitsError(f"`units` given for {', '.join(map(repr, unknown))}, which "
+                         f"{'is' if len(unknown) == 1 else 'are'} not in the data")
+    out = data.copy()
+    for column in columns:
+        given = units.get(column)
+        if given is None and is_dataset:
+            given = data[column].attrs.get("units")
+        if not given:
+            continue
+        element = model.elements.get(column) if isinstance(column, str) else None
+        target = getattr(element, "units", "") if element is not None else ""
+        if not target:
+            what = "declares no units" if element is not None else "is not in the model"
+            raise UnitsError(f"data column {column!r} is in {given!r} but model variable "
+                             f"{column!r} {what}; cannot convert")
+        factor = _factor(given, target, what=f"data column {column!r}")
+        out[column] = data[column] * factor
+        if is_dataset:
+            out[column].attrs["units"] = target
+    return out
