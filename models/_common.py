@@ -102,3 +102,39 @@ def finish(m: gysim.Model, *, calibrated: bool = True) -> gysim.Model:
     add_scenarios(m)
     fitted = {k: v for k, v in fitted_values().items() if k in m.params} if calibrated else {}
     return m.with_params(fitted) if fitted else m
+
+
+def add_population_stand_ins(m: gysim.Model) -> None:
+    """Town and rural population as exponential trends, for sectors run without population."""
+    m.param("urban_population_2000_standin", 182.5, units="1e4 person", bounds=(150.0, 220.0),
+            doc="Stand-in: town population at the end of 2000",
+            source="assumption: registered population 331.8 x urbanisation 0.55")
+    m.param("rural_population_2000_standin", 149.3, units="1e4 person", bounds=(110.0, 180.0),
+            doc="Stand-in: rural population at the end of 2000",
+            source="assumption: registered population 331.8 x (1 - 0.55)")
+    m.param("urban_population_growth_standin", 0.03, units="1/year", bounds=(0.0, 0.06),
+            doc="Stand-in: growth of the town population",
+            source="assumption: 1.1 %/yr total growth plus 1 point/yr of urbanisation")
+    m.param("rural_population_growth_standin", -0.012, units="1/year", bounds=(-0.05, 0.02),
+            doc="Stand-in: growth of the rural population",
+            source="assumption: consistent with urban_population_growth_standin and 1.1 %/yr "
+                   "in total")
+    m.aux("urban_population", "urban_population_2000_standin * exp(urban_population_growth_standin"
+          " * (time - 2000))", units="1e4 person",
+          doc="Stand-in for the population sector: town population")
+    m.aux("rural_population", "rural_population_2000_standin * exp(rural_population_growth_standin"
+          " * (time - 2000))", units="1e4 person",
+          doc="Stand-in for the population sector: rural population")
+
+
+def add_primary_output_stand_in(m: gysim.Model) -> None:
+    """Primary value added (2000 prices) as an exponential trend, for sectors run without economy."""
+    m.param("va_primary_real_2000_standin", 24.1762, units="1e8 yuan/year", bounds=(20.0, 30.0),
+            doc="Stand-in: primary value added in 2000",
+            source=f"data: {DATA_FILE} column va_primary (2000)")
+    m.param("primary_growth_standin", 0.053, units="1/year", bounds=(0.0, 0.12),
+            doc="Stand-in: real growth of primary value added",
+            source="assumption: the economy sector's fitted primary_growth")
+    m.aux("va_primary_real", "va_primary_real_2000_standin * exp(primary_growth_standin"
+          " * (time - 2000))", units="1e8 yuan/year",
+          doc="Stand-in for the economy sector: primary value added, 2000 prices")

@@ -25,46 +25,23 @@ LY = "1e4 person/year"
 
 def add_stand_ins(m: gysim.Model) -> None:
     """What the population and economy sectors supply when coupled, as simple trends."""
-    m.param("urban_population_2000_standin", 182.5, units=L, bounds=(150.0, 220.0),
-            doc="Stand-in: town population at the end of 2000",
-            source="assumption: registered population 331.8 x urbanisation 0.55")
-    m.param("rural_population_2000_standin", 149.3, units=L, bounds=(110.0, 180.0),
-            doc="Stand-in: rural population at the end of 2000",
-            source="assumption: registered population 331.8 x (1 - 0.55)")
-    m.param("urban_population_growth_standin", 0.03, units="1/year", bounds=(0.0, 0.06),
-            doc="Stand-in: growth of the town population",
-            source="assumption: 1.1 %/yr total growth plus 1 point/yr of urbanisation")
-    m.param("rural_population_growth_standin", -0.012, units="1/year", bounds=(-0.05, 0.02),
-            doc="Stand-in: growth of the rural population",
-            source="assumption: consistent with urban_population_growth_standin and 1.1 %/yr in total")
+    _common.add_population_stand_ins(m)
+    _common.add_primary_output_stand_in(m)
     m.param("natural_growth_rate_standin", 0.0065, units="1/year", bounds=(0.0, 0.015),
             doc="Stand-in: natural growth rate of both populations",
             source="assumption: as the population sector's birth_rate - death_rate")
     m.param("net_migration_rate_standin", 0.0045, units="1/year", bounds=(-0.005, 0.02),
             doc="Stand-in: registered net in-migration per person per year",
             source="assumption: as the population sector's net_migration_rate")
-    m.param("va_primary_real_2000_standin", 24.1762, units="1e8 yuan/year", bounds=(20.0, 30.0),
-            doc="Stand-in: primary value added in 2000",
-            source=f"data: {_common.DATA_FILE} column va_primary (2000)")
-    m.param("primary_growth_standin", 0.053, units="1/year", bounds=(0.0, 0.12),
-            doc="Stand-in: real growth of primary value added",
-            source="assumption: the economy sector's fitted primary_growth")
     m.param("nonprimary_growth_standin", 0.126, units="1/year", bounds=(0.05, 0.25),
             doc="Stand-in: real growth of non-primary value added",
             source="assumption: as in the coupled model's 2000-2005 run (GDP grew 12.8 %/yr)")
-    m.aux("urban_population", "urban_population_2000_standin * exp(urban_population_growth_standin"
-          " * (time - 2000))", units=L, doc="Stand-in for the population sector: town population")
-    m.aux("rural_population", "rural_population_2000_standin * exp(rural_population_growth_standin"
-          " * (time - 2000))", units=L, doc="Stand-in for the population sector: rural population")
     m.aux("urban_natural_increase", "natural_growth_rate_standin * urban_population", units=LY,
           doc="Stand-in for the population sector: births less deaths in towns")
     m.aux("rural_natural_increase", "natural_growth_rate_standin * rural_population", units=LY,
           doc="Stand-in for the population sector: births less deaths in the countryside")
     m.aux("net_in_migration", "net_migration_rate_standin * (urban_population + rural_population)",
           units=LY, doc="Stand-in for the population sector: registered net in-migration")
-    m.aux("va_primary_real", "va_primary_real_2000_standin * exp(primary_growth_standin"
-          " * (time - 2000))", units="1e8 yuan/year",
-          doc="Stand-in for the economy sector: primary value added, 2000 prices")
     m.aux("va_nonprimary_growth_rate", "nonprimary_growth_standin", units="1/year",
           doc="Stand-in for the economy sector: relative growth of non-primary value added")
 
