@@ -410,13 +410,20 @@ def _fixed_step(compiled, P, S, y0, discrete, delay_times, method, step, times, 
                               .astype(int), (n,)) for T in delay_times]
     buffers = [np.empty((int(o.max()), n)) for o in orders]
     inits = [np.broadcast_to(np.asarray(v, float), (n,)) for v in discrete]
+    # A delay whose order is the same for every run reads one buffer row; others per run.
+    uniform = [int(o[0]) if (o == o[0]).all() else None for o in orders]
     cols = np.arange(n)
     D = list(inits)
     rhs, rhs_outputs = compiled.rhs, compiled.rhs_outputs
     for k in range(n_steps + 1):
         t = start + k * step
         for i in range(n_d):
-            if k:
+            if not k:
+                continue
+            if uniform[i] is not None:
+                if k >= uniform[i]:
+                    D[i] = buffers[i][(k - uniform[i]) % len(buffers[i])].copy()
+            else:
                 past = buffers[i][(k - orders[i]) % len(buffers[i]), cols]
                 D[i] = np.where(k >= orders[i], past, inits[i])
         if k % save_every == 0:  # saved step: derivatives and outputs in one pass

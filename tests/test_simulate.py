@@ -253,3 +253,15 @@ def test_delay_fixed_of_a_stock_is_not_one_step_short():
     m.aux("late", "delay_fixed(x, 1, 0)")
     ds = gysim.simulate(m, method="euler", dt=0.5)
     np.testing.assert_allclose(ds.late.values, [0, 0, 1, 2, 3])
+
+
+def test_chained_fixed_delays_each_shift_by_their_own_time():
+    m = gysim.Model("m", start=0, stop=6)
+    m.aux("a", "delay_fixed(time, 1, 0)")
+    m.aux("b", "delay_fixed(a, 1, 0)")
+    m.aux("c", "delay_fixed(b, 0.5, -1)")
+    ds = gysim.simulate(m, method="euler", dt=0.5)
+    t = ds.time.values
+    np.testing.assert_array_equal(ds.a.values, np.where(t >= 1, t - 1, 0))
+    np.testing.assert_array_equal(ds.b.values, np.where(t >= 2, t - 2, 0))
+    np.testing.assert_array_equal(ds.c.values, [-1, 0, 0, 0.5, 1.5, 2.5, 3.5])
