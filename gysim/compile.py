@@ -79,6 +79,10 @@ def _fmt_dims(dims: tuple) -> str:
     return "(" + ", ".join(dims) + ")" if dims else "no dimensions"
 
 
+def _has(dims: tuple) -> str:
+    return f"has dims {_fmt_dims(dims)}" if dims else "has no dimensions"
+
+
 def _local(name: str) -> str:
     """Python local for an element (user names) or hidden variable (leading _)."""
     return "h" + name if name.startswith("_") else "v_" + name
@@ -337,7 +341,7 @@ class CompiledModel:
                 if dim not in have:
                     raise ModelDefinitionError(
                         f"{where}: '{label}' in `{shown}` is an element of dimension '{dim}', "
-                        f"but '{base}' has dims {_fmt_dims(have)}")
+                        f"but '{base}' {_has(have)}")
                 if dim not in left:
                     raise ModelDefinitionError(
                         f"{where}: `{shown}` selects two elements of dimension '{dim}'")
@@ -350,7 +354,7 @@ class CompiledModel:
                 if dim not in inner:
                     raise ModelDefinitionError(
                         f"{where}: `{to_text(tree)}` aggregates over dimension '{dim}', but "
-                        f"`{to_text(tree.args[0])}` has dims {_fmt_dims(inner)}")
+                        f"`{to_text(tree.args[0])}` {_has(inner)}")
                 return tuple(d for d in inner if d != dim)
             dims = self._union(*(self._infer(a, where) for a in tree.args))
             if dims and tree.func == "delay_fixed":
@@ -389,8 +393,8 @@ class CompiledModel:
             extra = [d for d in have if d not in e.dims]
             if extra:
                 raise ModelDefinitionError(
-                    f"{where}: `{to_text(tree)}` has dims {_fmt_dims(have)}, but '{name}' is "
-                    f"declared with dims {_fmt_dims(e.dims)}; add {', '.join(extra)} to its "
+                    f"{where}: `{to_text(tree)}` {_has(have)}, but '{name}' is declared "
+                    f"{'with dims ' + _fmt_dims(e.dims) if e.dims else 'without dims'}; add {', '.join(extra)} to its "
                     f"`dims`, or select/aggregate over {', '.join(extra)}")
             if isinstance(e, Flow):
                 for role, target in (("into", e.into), ("out_of", e.out_of)):
@@ -399,9 +403,9 @@ class CompiledModel:
                     stock_dims = elements[target].dims
                     if not set(e.dims) <= set(stock_dims):
                         raise ModelDefinitionError(
-                            f"flow '{name}' has dims {_fmt_dims(e.dims)}, but the stock it "
+                            f"flow '{name}' {_has(e.dims)}, but the stock it "
                             f"flows {'into' if role == 'into' else 'out of'}, '{target}', has "
-                            f"dims {_fmt_dims(stock_dims)}; a flow's dims must be contained "
+                            f"{_has(stock_dims)[4:]}; a flow's dims must be contained "
                             f"in each connected stock's dims")
 
     def _ones_name(self, dims: tuple[str, ...]) -> str:
