@@ -1,23 +1,22 @@
-"""Subscripted ensemble throughput: gysim against a hand-written numpy Euler loop.
+"""Subscripted ensemble throughput: gysim against PySD and a hand-written numpy loop.
 
 A regional economy over two dimensions, ``region`` (10 elements) and
-``sector`` (3 elements), written two ways side by side:
+``sector`` (3 elements), written three ways side by side:
 
 (a) the gysim Python DSL with dimensions (:func:`build_gysim`): 10 stocks
     over (region, sector) and 2 over region, i.e. 320 state values per run;
 (b) a hand-written vectorized numpy Euler loop over arrays of shape
     (10, 3, n_runs) (:func:`run_numpy`): the practical floor for a pure-numpy
-    engine.
+    engine;
+(c) the same model as a Vensim file with subscripts (:func:`mdl_text`,
+    written to a scratch directory), run by PySD one run at a time.
 
-PySD is not part of this benchmark: no subscripted ``.mdl`` of this model is
-written, so there is nothing for PySD to run (see ``bench_ensemble.py`` for
-gysim vs PySD on a scalar model).
-
-Both integrate with Euler at the same ``dt`` and save the same points. The
+All three integrate with Euler at the same ``dt`` and save the same points. The
 script first checks that they agree numerically (and exits non-zero if they do
 not), then measures single-run latency, ensemble throughput for 1, 100, 1 000
 and 10 000 runs and the peak memory of the 10 000-run ensemble, prints a
-Markdown table and writes it to ``benchmarks/results/bench_dimensions.md``.
+Markdown table and writes it to ``benchmarks/results/bench_dimensions.md``. A PySD run of this model takes
+seconds, so PySD is timed on a few runs and extrapolated; those rows say so.
 
 Every parameter element varies across runs uniformly within +-20 % of its
 default, from a fixed seed (region- and sector-level parameters are varied
@@ -38,6 +37,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 import warnings
@@ -277,6 +277,132 @@ def run_numpy(params, n):
     return out
 
 
+# --- (c) PySD -------------------------------------------------------------------
+
+# Two-dimensional variables are subscripted [sector,region] in the .mdl: PySD 3.14
+# stacks the stocks' states with np.array(..., dtype=object), which fails with
+# numpy 2 when a (region, sector) stock meets a (region,) one (same first axis).
+RS, R, S = "[sector,region]", "[region]", "[sector]"
+# the same model in Vensim syntax (name -> equation); stocks as INTEG
+MDL_EQUATIONS = {
+    f"capital{RS}": f"INTEG(completion{RS} - depreciation{RS}, initial_capital{RS})",
+    f"construction{RS}": f"INTEG(investment{RS} - completion{RS}, 0.1 * initial_capital{RS})",
+    f"labour{RS}": f"INTEG(hiring{RS}, participation_rate * initial_population{R}"
+                   f" * sector_share{S})",
+    f"energy_intensity{RS}": f"INTEG(-efficiency_gain{RS}, 1.5)",
+    f"water_intensity{RS}": f"INTEG(-water_saving{RS}, 2)",
+    f"perceived_output{RS}": f"INTEG(perception{RS}, 100)",
+    f"knowledge{RS}": f"INTEG(learning{RS}, 1)",
+    f"cumulative_energy{RS}": f"INTEG(energy_flow{RS}, 0)",
+    f"cumulative_water{RS}": f"INTEG(water_flow{RS}, 0)",
+    f"cumulative_investment{RS}": f"INTEG(investment_flow{RS}, 0)",
+    f"population{R}": f"INTEG(births{R} - deaths{R}, initial_population{R})",
+    f"pollution{R}": f"INTEG(emissions{R} - absorption{R}, 8)",
+    f"pollution_ratio{R}": f"pollution{R} / reference_pollution",
+    f"output{RS}": f"tfp{RS} * knowledge{RS} ^ 0.3 * capital{RS} ^ capital_share{S}"
+                   f" * labour{RS} ^ (1 - capital_share{S}) * damage_f(pollution_ratio{R})",
+    f"energy_use{RS}": f"energy_intensity{RS} * output{RS}",
+    f"regional_output{R}": "SUM(output[sector!,region])",
+    "total_output": "SUM(regional_output[region!])",
+    f"investment{RS}": f"savings_rate{R} * output{RS}",
+    f"completion{RS}": f"construction{RS} / construction_time",
+    f"depreciation{RS}": f"depreciation_rate{S} * capital{RS}",
+    f"hiring{RS}": f"(participation_rate * population{R} * sector_share{S} - labour{RS})"
+                   " / labour_adjustment_time",
+    f"efficiency_gain{RS}": f"efficiency_rate{S} * energy_intensity{RS}",
+    f"water_saving{RS}": f"water_saving_rate{S} * water_intensity{RS}",
+    f"perception{RS}": f"(output{RS} - perceived_output{RS}) / perception_time",
+    f"learning{RS}": f"learning_rate * perceived_output{RS} / (perceived_output{RS} + 100)",
+    f"energy_flow{RS}": f"energy_use{RS}",
+    f"water_flow{RS}": f"water_intensity{RS} * output{RS}",
+    f"investment_flow{RS}": f"investment{RS}",
+    f"births{R}": f"birth_rate * population{R}",
+    f"deaths{R}": f"death_rate * population{R} * (1 + pollution_mortality * pollution_ratio{R})",
+    f"emissions{R}": "SUM(energy_use[sector!,region] * emission_factor[sector!])",
+    f"absorption{R}": f"pollution{R} / pollution_lifetime",
+}
+
+
+def mdl_text() -> str:
+    """The benchmark model as a Vensim file with subscripts."""
+    def block(lhs, rhs):
+        return f"{lhs}=\n\t{rhs}\n\t~\t\n\t~\t\t|\n\n"
+
+    parts = ["{UTF-8}\n", f"region:\n\t{', '.join(REGIONS)}\n\t~\t\n\t~\t\t|\n\n",
+             f"sector:\n\t{', '.join(SECTORS)}\n\t~\t\n\t~\t\t|\n\n"]
+    for name, (value, dims) in PARAMS.items():
+        arr = np.asarray(value, dtype=float)
+        if not dims:
+            parts.append(block(name, repr(float(arr))))
+        elif arr.ndim == 1:
+            parts.append(block(f"{name}[{','.join(dims)}]", ", ".join(map(repr, arr.tolist()))))
+        else:  # (region, sector) -> [sector,region]
+            parts.append(block(f"{name}[sector,region]",
+                               "; ".join(", ".join(map(repr, r)) for r in arr.T.tolist()) + ";"))
+    points = ",".join(f"({x:g},{y:g})" for x, y in zip(DAMAGE_X, DAMAGE_Y))
+    parts.append(f"damage_f(\n\t[(0,0)-(6,1)],{points})\n\t~\t\n\t~\t\t|\n\n")
+    for lhs, rhs in MDL_EQUATIONS.items():
+        parts.append(block(lhs, rhs))
+    parts.append("********************************************************\n\t.Control\n"
+                 "********************************************************~\n"
+                 "\t\tSimulation Control Parameters\n\t|\n\n")
+    for name, value in (("FINAL TIME", STOP), ("INITIAL TIME", START), ("SAVEPER", SAVEPER),
+                        ("TIME STEP", DT)):
+        parts.append(f"{name}  = {value:g}\n\t~\tyear\n\t~\t\t|\n\n")
+    parts.append("\\\\\\---/// Sketch information - do not modify anything except names\n"
+                 "V300  Do not put anything below this section - it will be ignored\n")
+    return "".join(parts)
+
+
+def load_pysd(workdir: Path):
+    import pysd
+
+    target = workdir / "bench_dimensions.mdl"
+    target.write_text(mdl_text(), encoding="utf-8")
+    return pysd.read_vensim(str(target))
+
+
+def _pysd_value(name, value):
+    import xarray as xr
+
+    dims = PARAMS[name][1]
+    arr = np.asarray(value, dtype=float)
+    if not dims:
+        return float(arr)
+    if len(dims) == 2:
+        arr, dims = arr.T, ("sector", "region")
+    coords = {d: REGIONS if d == "region" else SECTORS for d in dims}
+    return xr.DataArray(arr, coords=coords, dims=list(dims))
+
+
+def run_pysd(model, params):
+    """One PySD run; every parameter is set on every run (PySD keeps them)."""
+    return model.run(params={k: _pysd_value(k, v) for k, v in params.items()},
+                     return_columns=VARIABLES)
+
+
+def pysd_arrays(frames):
+    """name -> array (time, region, sector, run) from a list of PySD DataFrames."""
+    out = {}
+    for name in VARIABLES:
+        runs = []
+        for df in frames:
+            if name in df.columns:
+                runs.append(df[name].to_numpy(dtype=float)[:, None, None])
+                continue
+            regions = REGIONS
+            sectors = SECTORS if f"{name}[{SECTORS[0]},{REGIONS[0]}]" in df.columns else None
+            if sectors:
+                cols = [[df[f"{name}[{s},{r}]"].to_numpy(dtype=float) for s in sectors]
+                        for r in regions]
+                runs.append(np.moveaxis(np.array(cols), -1, 0))
+            else:
+                cols = [df[f"{name}[{r}]"].to_numpy(dtype=float) for r in regions]
+                runs.append(np.moveaxis(np.array(cols), -1, 0)[:, :, None])
+        out[name] = np.stack(runs, axis=-1)
+    return out
+
+
 # --- inputs, checks, timing ---------------------------------------------------------
 
 
@@ -313,13 +439,19 @@ def disagreement(label, got, want):
     return problems
 
 
-def check_agreement(gmodel):
+def check_agreement(gmodel, pmodel):
     defaults = {k: np.asarray(v, dtype=float) for k, (v, _) in PARAMS.items()}
-    problems = disagreement("gysim vs numpy (defaults)", gysim_arrays(run_gysim(gmodel, None)),
-                            run_numpy(as_runs(defaults), 1))
+    g = gysim_arrays(run_gysim(gmodel, None))
+    problems = disagreement("gysim vs numpy (defaults)", g, run_numpy(as_runs(defaults), 1))
+    problems += disagreement("gysim vs PySD (defaults)", g, pysd_arrays([run_pysd(pmodel,
+                                                                                  defaults)]))
     samples = sample_params(100)
-    problems += disagreement("gysim vs numpy (100-run ensemble)",
-                             gysim_arrays(run_gysim(gmodel, samples)), run_numpy(samples, 100))
+    ens = gysim_arrays(run_gysim(gmodel, samples))
+    problems += disagreement("gysim vs numpy (100-run ensemble)", ens, run_numpy(samples, 100))
+    picks = [0, 99]
+    problems += disagreement("gysim ensemble vs PySD runs",
+                             {k: v[..., picks] for k, v in ens.items()},
+                             pysd_arrays([run_pysd(pmodel, row(samples, i)) for i in picks]))
     return problems
 
 
@@ -355,6 +487,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="smaller ensembles and fewer repeats (a smoke test)")
+    parser.add_argument("--pysd-subset", type=int, default=5,
+                        help="PySD runs actually timed (the larger rows are extrapolated)")
     parser.add_argument("--memory", choices=["gysim", "numpy"], help=argparse.SUPPRESS)
     parser.add_argument("--runs", type=int, default=10_000, help=argparse.SUPPRESS)
     parser.add_argument("--output", type=Path, default=RESULTS,
@@ -366,39 +500,54 @@ def main(argv=None):
 
     warnings.simplefilter("ignore")
     import gysim
+    import pysd
 
     sizes = [1, 100, 1000] if args.quick else [1, 100, 1000, 10_000]
     repeats = 3 if args.quick else 5
     t_begin = time.perf_counter()
     load_begin = _load_average()
 
+    subset = max(1, min(args.pysd_subset, 2 if args.quick else args.pysd_subset))
     gmodel = build_gysim()
     n_state = gmodel.compile().n_state_rows
-    print("checking that gysim and numpy agree ...", flush=True)
-    problems = check_agreement(gmodel)
-    if problems:
-        print("DISAGREEMENT (rtol=1e-9): no timings reported.", file=sys.stderr)
-        for p in problems:
-            print("  " + p, file=sys.stderr)
-        return 1
-    print(f"  all {len(VARIABLES)} variables agree to rtol={AGREEMENT_RTOL:g}", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        pmodel = load_pysd(Path(tmp))
+        print("checking that gysim, PySD and numpy agree ...", flush=True)
+        problems = check_agreement(gmodel, pmodel)
+        if problems:
+            print("DISAGREEMENT (rtol=1e-9): no timings reported.", file=sys.stderr)
+            for p in problems:
+                print("  " + p, file=sys.stderr)
+            return 1
+        print(f"  all {len(VARIABLES)} variables agree to rtol={AGREEMENT_RTOL:g} "
+              "(defaults, a 100-run ensemble, 2 PySD runs)", flush=True)
 
-    one = row(sample_params(1), 0)
-    run_gysim(gmodel, None)
-    lat_gysim = median_seconds(lambda: run_gysim(gmodel, None), repeats * 3)
-    lat_numpy = median_seconds(lambda: run_numpy(as_runs(one), 1), repeats * 3)
-    print(f"latency: gysim {lat_gysim * 1e3:.2f} ms, numpy {lat_numpy * 1e3:.2f} ms", flush=True)
+        samples = sample_params(max(sizes))
+        one = row(samples, 0)
+        run_gysim(gmodel, None)
+        lat_gysim = median_seconds(lambda: run_gysim(gmodel, None), repeats * 3)
+        lat_numpy = median_seconds(lambda: run_numpy(as_runs(one), 1), repeats * 3)
+        t0 = time.perf_counter()
+        for i in range(subset):
+            run_pysd(pmodel, row(samples, i))
+        t_pysd_one = (time.perf_counter() - t0) / subset
+        lat_pysd = median_seconds(lambda: pmodel.run(return_columns=VARIABLES), 1)
+        print(f"latency: gysim {lat_gysim * 1e3:.2f} ms, PySD {lat_pysd * 1e3:.0f} ms, "
+              f"numpy {lat_numpy * 1e3:.2f} ms", flush=True)
 
-    samples = sample_params(max(sizes))
     rows = []
     for n in sizes:
         part = {k: v[:n] for k, v in samples.items()}
         reps = repeats if n <= 1000 else 3
         t_g = median_seconds(lambda: run_gysim(gmodel, part), reps)
         t_n = median_seconds(lambda: run_numpy(part, n), reps)
-        rows.append((n, t_g, t_n))
-        print(f"  {n:>6} runs: gysim {n / t_g:,.0f} runs/s, numpy {n / t_n:,.0f} runs/s "
-              f"(gysim time / numpy time {t_g / t_n:.2f})", flush=True)
+        t_p = t_pysd_one * n
+        note = (f"mean of {subset} timed runs" if n == 1 else
+                f"extrapolated from {subset} runs")
+        rows.append((n, t_g, t_p, t_n, note))
+        print(f"  {n:>6} runs: gysim {n / t_g:,.0f} runs/s, PySD {n / t_p:,.2f} runs/s "
+              f"({note}), numpy {n / t_n:,.0f} runs/s (gysim time / numpy time "
+              f"{t_g / t_n:.2f})", flush=True)
 
     n_mem = max(sizes)
     memory = {impl: measure_memory(impl, n_mem) for impl in ("gysim", "numpy")}
@@ -407,20 +556,19 @@ def main(argv=None):
 
     n_steps = int(round((STOP - START) / DT))
     lines = [
-        "# Subscripted ensemble benchmark: gysim vs hand-written numpy",
+        "# Subscripted ensemble benchmark: gysim vs PySD vs hand-written numpy",
         "",
         f"Model `bench_dimensions.py:build_gysim` (dimensions region = {NR}, sector = {NS}; "
         f"{len(STOCKS_RS)} stocks over (region, sector) and {len(STOCKS_R)} over region: "
         f"{n_state} state values per run; {len(PARAMS)} parameters, 1 lookup, "
         f"{len(VARIABLES)} saved variables); Euler, dt={DT:g}, {START:g}-{STOP:g} "
         f"({n_steps} steps), saved every {SAVEPER:g} year. Every parameter element uniform "
-        f"within +-{SPREAD:.0%} of its default, seed {SEED}. Both implementations agree to "
-        f"rtol={AGREEMENT_RTOL:g} on every variable (checked before timing). PySD: not "
-        "measured (no subscripted .mdl of this model is written).",
+        f"within +-{SPREAD:.0%} of its default, seed {SEED}. All three implementations agree to "
+        f"rtol={AGREEMENT_RTOL:g} on every variable (checked before timing).",
         "",
         f"Machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} CPUs; Python {platform.python_version()}, numpy {np.__version__}, "
-        f"gysim {gysim.__version__}. {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; total "
+        f"gysim {gysim.__version__}, PySD {pysd.__version__}. {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; total "
         f"{elapsed:.0f} s; 1-minute load average {load_begin} at the start, {load_end} at "
         "the end (wall-clock timings are only comparable on an otherwise idle machine).",
         "",
@@ -429,15 +577,23 @@ def main(argv=None):
         "| implementation | latency (ms) | relative to gysim |",
         "|---|---:|---:|",
         f"| gysim `simulate` | {lat_gysim * 1e3:.2f} | 1 |",
+        f"| PySD `model.run()` | {lat_pysd * 1e3:.0f} | {lat_pysd / lat_gysim:.0f}x |",
         f"| hand-written numpy | {lat_numpy * 1e3:.2f} | {lat_numpy / lat_gysim:.2f}x |",
         "",
         "## 2. Ensemble throughput (runs per second)",
         "",
-        "| runs | gysim (runs/s) | numpy (runs/s) | gysim time / numpy time |",
-        "|---:|---:|---:|---:|",
+        "gysim: one `simulate` call with array parameters (per-element arrays of shape"
+        " (n_runs, n_elements) for subscripted parameters). PySD: `model.run(params=...)`"
+        " per run, subscripted parameters as `xarray.DataArray`. numpy: the hand-written"
+        " loop over arrays of shape (10, 3, n_runs).",
+        "",
+        "| runs | gysim (runs/s) | PySD (runs/s) | numpy (runs/s) | gysim / PySD speed-up |"
+        " gysim time / numpy time | PySD timing |",
+        "|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for n, t_g, t_n in rows:
-        lines.append(f"| {n:,} | {fmt(n / t_g)} | {fmt(n / t_n)} | {t_g / t_n:.2f} |")
+    for n, t_g, t_p, t_n, note in rows:
+        lines.append(f"| {n:,} | {fmt(n / t_g)} | {fmt(n / t_p)} | {fmt(n / t_n)} | "
+                     f"{t_p / t_g:,.1f}x | {t_g / t_n:.2f} | {note} |")
     lines += [
         "",
         f"## 3. Peak memory of the {n_mem:,}-run ensemble (fresh interpreter each)",
@@ -452,6 +608,7 @@ def main(argv=None):
         else:
             lines.append(f"| {label} | {mem['tracemalloc_peak_mb']:.1f} | "
                          f"{mem['maxrss_increase_mb']:.1f} |")
+    lines.append("| PySD | n/a (runs one at a time) | |")
     table = "\n".join(lines) + "\n"
     print()
     print(table)

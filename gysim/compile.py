@@ -21,6 +21,16 @@ functions from the parsed trees (never from the user's text):
 Every value inside them is a numpy array whose last axis is the run axis (or a
 scalar that broadcasts), so one call evaluates a whole ensemble.
 
+With dimensions (:meth:`Model.dimension`), a value over dims is held in *full
+form*: one axis per model dimension, in declaration order, of the dimension's
+size where the value has that dimension and of size 1 elsewhere, followed by
+the trailing axes (run; or time, run in ``outputs``). numpy's broadcasting then
+matches dimensions by name, a selection ``x[label]`` is a slice of length 1 and
+an aggregation ``sum(x, dim)`` a reduction with ``keepdims``. A state over dims
+takes ``prod(sizes)`` consecutive rows of the state array ``Y`` (rows, runs)
+and is read as a reshaped view. Models without dimensions generate the same
+code as before dimensions existed.
+
 Examples
 --------
 >>> import gysim

@@ -79,7 +79,9 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
         Parameter values (or stock initial values) for this run, by name.
         A 1-D array makes an ensemble: every array must have the same length
         N and the result gains a ``run`` dimension of size N. A DataFrame
-        gives one column per name and one row per run.
+        gives one column per name and one row per run. For an element over
+        dimensions, a number or a 1-D array of runs applies to every element;
+        an array of shape ``(N, *sizes)`` gives one value per run and element.
     scenario : str, optional
         Name of a scenario registered with :meth:`Model.scenario`; its
         overrides apply first, ``params`` on top of them.
@@ -110,7 +112,9 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
     -------
     xarray.Dataset
         One variable per element with dims ``("time",)`` or
-        ``("time", "run")``; attributes hold units, docs and provenance.
+        ``("time", "run")``; a variable over model dimensions has them in
+        between, ``("time", "sector", "run")``, with the element labels as
+        coordinates. Attributes hold units, docs and provenance.
 
     Raises
     ------
