@@ -492,6 +492,9 @@ class Model:
             The rate.
         into, out_of : str, optional
             The stock the flow fills and the stock it drains (at least one).
+        dims : tuple of str, optional
+            Dimensions of the flow; they must be among each connected stock's
+            dims, and the equation's dims among them (fewer broadcast).
 
         Examples
         --------
@@ -520,6 +523,9 @@ class Model:
             source: str = "", dims: Sequence[str] | None = None) -> None:
         """Add an auxiliary variable.
 
+        With ``dims``, the equation may have those dimensions or fewer (it is
+        broadcast); an equation with other dims is an error.
+
         Examples
         --------
         >>> m = Model("m")
@@ -540,11 +546,16 @@ class Model:
         ----------
         name : str
             Name of the parameter.
-        value : float
-            Its default value.
+        value : float, mapping or array
+            Its default value. With ``dims``, a number applies to every
+            element; a mapping gives one number per label (tuples of labels
+            with several dims) and an array one number per element, its axes
+            in the order of ``dims``.
         bounds : (float, float), optional
             Plausible range; calibration and sensitivity studies use it, and a
             value outside it is refused.
+        dims : tuple of str, optional
+            Dimensions (declared with :meth:`dimension`) the parameter is defined over.
 
         Examples
         --------
@@ -666,6 +677,10 @@ class Model:
                     **kwargs: float) -> "Model":
         """Return a new model with some parameter values (or stock initial values) changed.
 
+        For an element over dimensions, a number applies to every element; a
+        mapping of labels (tuples of labels with several dims) or an array
+        over its dims gives one value per element.
+
         Examples
         --------
         >>> m = Model("m")
@@ -681,6 +696,8 @@ class Model:
             value = new._checked_value(key, value)
             if isinstance(element, Param):
                 new._elements[key] = replace(element, value=value)
+            elif isinstance(value, tuple):  # one initial value per element
+                new._elements[key] = replace(element, initial=parse(0.0), values=value)
             else:
                 new._elements[key] = replace(element, initial=parse(value), values=None)
         return new
@@ -718,9 +735,20 @@ class Model:
                 f"values can be set")
         return element
 
-    def _checked_value(self, key: str, value: Any) -> float:
-        value = _check_number(value, f"value of '{key}'")
+    def _checked_value(self, key: str, value: Any) -> float | tuple:
         element = self._elements[key]
+        if element.dims and (isinstance(value, Mapping) or np.ndim(value) > 0):
+            # one value per element: a mapping of labels, or an array over the dims
+            arr = self._array(value, element.dims, element.dims, f"value of '{key}'")
+            if isinstance(element, Param) and element.bounds is not None:
+                lo, hi = element.bounds
+                out = (arr < lo) | (arr > hi)
+                if out.any():
+                    raise ParameterError(
+                        f"parameter '{key}' = {float(arr[out][0])!r} (one of its elements) is "
+                        f"outside its bounds ({lo:g}, {hi:g})")
+            return _freeze(arr)
+        value = _check_number(value, f"value of '{key}'")
         if isinstance(element, Param) and element.bounds is not None:
             lo, hi = element.bounds
             if not lo <= value <= hi:

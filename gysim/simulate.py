@@ -249,7 +249,9 @@ def _resolve_runs(model: Model, params: Any, scenario: str | None) -> _Runs:
     n = None
     for key, value in overrides.items():
         element = model._settable(key, where="params")
-        if np.ndim(value) == 0:
+        if np.ndim(value) == 0 or (isinstance(value, tuple) and scenario is not None
+                                   and model.scenarios[scenario].overrides.get(key) is value):
+            # a number, a mapping of labels, or a scenario's checked per-element values
             scalars[key] = model._checked_value(key, value)
             continue
         try:

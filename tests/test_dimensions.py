@@ -362,3 +362,23 @@ def test_nonfinite_values_name_the_variable():
     m.flow("f", "1 / k", into="s", dims="sector")
     with pytest.raises(gysim.errors.SimulationError, match="non-finite value at time 1 in s"):
         gysim.simulate(m, method="euler", dt=1)
+
+
+def test_per_element_values_in_with_params_scenarios_and_params():
+    m = sector_model()
+    m.param("bounded", 0.5, dims="sector", bounds=(0, 1))
+    new = m.with_params(growth_rate={"primary": 0.0, "secondary": 0.0, "tertiary": 0.1},
+                        capital=[1.0, 2.0, 3.0])
+    assert new.params["growth_rate"].value == (0.0, 0.0, 0.1)
+    ds = gysim.simulate(new, method="euler", dt=1)
+    np.testing.assert_allclose(ds.capital.sel(time=1).values, [1.0, 2.0, 3.3])
+    m.scenario("stagnation", {"growth_rate": [0.0, 0.0, 0.0]})
+    ds = gysim.simulate(m, scenario="stagnation", params={"capital": {"primary": 1,
+                                                                      "secondary": 2,
+                                                                      "tertiary": 4}})
+    assert ds.total_capital.dims == ("time",)
+    np.testing.assert_allclose(ds.total_capital.values, 7.0)
+    with pytest.raises(ParameterError, match="outside its bounds"):
+        m.with_params(bounded=[0.5, 2.0, 0.5])
+    with pytest.raises(ModelDefinitionError, match="no value for secondary"):
+        m.with_params(growth_rate={"primary": 0.0, "tertiary": 0.1})
