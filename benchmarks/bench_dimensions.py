@@ -15,8 +15,9 @@ All three integrate with Euler at the same ``dt`` and save the same points. The
 script first checks that they agree numerically (and exits non-zero if they do
 not), then measures single-run latency, ensemble throughput for 1, 100, 1 000
 and 10 000 runs and the peak memory of the 10 000-run ensemble, prints a
-Markdown table and writes it to ``benchmarks/results/bench_dimensions.md``. A PySD run of this model takes
-seconds, so PySD is timed on a few runs and extrapolated; those rows say so.
+Markdown table and writes it to ``benchmarks/results/bench_dimensions.md``.
+A PySD run of this model takes seconds, so PySD is timed on a few runs and
+extrapolated; those rows say so.
 
 Every parameter element varies across runs uniformly within +-20 % of its
 default, from a fixed seed (region- and sector-level parameters are varied
@@ -568,7 +569,8 @@ def main(argv=None):
         "",
         f"Machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} CPUs; Python {platform.python_version()}, numpy {np.__version__}, "
-        f"gysim {gysim.__version__}, PySD {pysd.__version__}. {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; total "
+        f"gysim {gysim.__version__}, PySD {pysd.__version__}. "
+        f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; total "
         f"{elapsed:.0f} s; 1-minute load average {load_begin} at the start, {load_end} at "
         "the end (wall-clock timings are only comparable on an otherwise idle machine).",
         "",

@@ -404,8 +404,9 @@ class CompiledModel:
             if extra:
                 raise ModelDefinitionError(
                     f"{where}: `{to_text(tree)}` {_has(have)}, but '{name}' is declared "
-                    f"{'with dims ' + _fmt_dims(e.dims) if e.dims else 'without dims'}; add {', '.join(extra)} to its "
-                    f"`dims`, or select/aggregate over {', '.join(extra)}")
+                    f"{'with dims ' + _fmt_dims(e.dims) if e.dims else 'without dims'}; "
+                    f"add {', '.join(extra)} to its `dims`, or select/aggregate over "
+                    f"{', '.join(extra)}")
             if isinstance(e, Flow):
                 for role, target in (("into", e.into), ("out_of", e.out_of)):
                     if target is None:

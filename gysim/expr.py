@@ -5,8 +5,9 @@ text into a tree of the node classes below, accepting only numbers, names,
 arithmetic, comparisons, boolean operators, conditional expressions, calls
 of plain function names and selections of elements of subscripted variables
 (``capital[secondary]``: a name subscripted by element labels). Everything
-else (attribute access, other subscripts, slices, strings, lambdas, comprehensions, keyword arguments, names starting with an
-underscore, ...) is refused with a :class:`~gysim.errors.ModelDefinitionError`.
+else (attribute access, other subscripts, slices, strings, lambdas,
+comprehensions, keyword arguments, names starting with an underscore, ...) is
+refused with a :class:`~gysim.errors.ModelDefinitionError`.
 The text is never evaluated; later stages (code generation, dependency
 analysis, printing, export) walk the tree.
 

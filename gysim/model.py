@@ -326,7 +326,8 @@ class Model:
         >>> m.dimension("sector", ["primary", "secondary", "tertiary"])
         >>> m.param("depreciation_rate", 0.05, dims=("sector",))
         >>> m.stock("capital", {"primary": 40, "secondary": 380, "tertiary": 300}, dims=("sector",))
-        >>> m.flow("depreciation", "depreciation_rate * capital", out_of="capital", dims=("sector",))
+        >>> m.flow("depreciation", "depreciation_rate * capital", out_of="capital",
+        ...        dims=("sector",))
         >>> m.aux("total_capital", "sum(capital, sector)")
         >>> m.dimensions["sector"]
         ('primary', 'secondary', 'tertiary')
