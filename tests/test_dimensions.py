@@ -382,3 +382,20 @@ def test_per_element_values_in_with_params_scenarios_and_params():
         m.with_params(bounded=[0.5, 2.0, 0.5])
     with pytest.raises(ModelDefinitionError, match="no value for secondary"):
         m.with_params(growth_rate={"primary": 0.0, "tertiary": 0.1})
+
+
+def test_scalar_stock_from_an_aggregate_and_model_identity():
+    m = sector_model()
+    m.stock("tracked", "sum(capital, sector)")
+    m.flow("tracking", "total_capital - tracked", into="tracked")
+    ds = gysim.simulate(m, method="euler", dt=0.5)
+    assert float(ds.tracked[0]) == float(ds.total_capital[0]) == 720.0
+    np.testing.assert_allclose(ds.tracking.values, ds.total_capital.values - ds.tracked.values)
+    assert ds.tracked.dims == ("time",)
+    copy = m.copy()
+    assert copy.dimensions == m.dimensions and copy.hash() == m.hash()
+    other = sector_model()
+    other.dimension("district", DISTRICTS)
+    assert other.hash() != sector_model().hash()
+    assert m.description()["elements"]["capital"]["dims"] == ["sector"]
+    assert m.stocks["capital"].equation == "(40.0, 380.0, 300.0)"
