@@ -21,6 +21,16 @@ functions from the parsed trees (never from the user's text):
 Every value inside them is a numpy array whose last axis is the run axis (or a
 scalar that broadcasts), so one call evaluates a whole ensemble.
 
+With dimensions (:meth:`Model.dimension`), a value over dims is held in *full
+form*: one axis per model dimension, in declaration order, of the dimension's
+size where the value has that dimension and of size 1 elsewhere, followed by
+the trailing axes (run; or time, run in ``outputs``). numpy's broadcasting then
+matches dimensions by name, a selection ``x[label]`` is a slice of length 1 and
+an aggregation ``sum(x, dim)`` a reduction with ``keepdims``. A state over dims
+takes ``prod(sizes)`` consecutive rows of the state array ``Y`` (rows, runs)
+and is read as a reshaped view. Models without dimensions generate the same
+code as before dimensions existed.
+
 Examples
 --------
 >>> import gysim
@@ -41,10 +51,10 @@ from typing import Iterable, Mapping
 
 import numpy as np
 
-from .builtins import BUILTINS, RUNTIME
+from .builtins import AGGREGATIONS, BUILTINS, RUNTIME
 from .errors import ModelDefinitionError
-from .expr import (BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, UnaryOp,
-                   names, to_text, walk)
+from .expr import (BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, Subscript,
+                   UnaryOp, names, to_text, walk)
 from .model import Aux, DataInput, Flow, Lookup, Model, Param, Stock
 
 __all__ = ["CompiledModel", "suggest"]
@@ -73,6 +83,14 @@ class DelayFixedSpec:
     delay_time: Node
     initial: Node
     owner: str
+
+
+def _fmt_dims(dims: tuple) -> str:
+    return "(" + ", ".join(dims) + ")" if dims else "no dimensions"
+
+
+def _has(dims: tuple) -> str:
+    return f"has dims {_fmt_dims(dims)}" if dims else "has no dimensions"
 
 
 def _local(name: str) -> str:
@@ -111,6 +129,17 @@ class CompiledModel:
         self.model = model
         self._units_checked = False
         elements = model.elements
+        #: Dimensions by name (their labels), in declaration order.
+        self.dimensions: dict[str, tuple[str, ...]] = dict(model.dimensions)
+        self._dim_list = list(self.dimensions)
+        self._label_dim = {label: (d, i) for d, labels in self.dimensions.items()
+                           for i, label in enumerate(labels)}
+        # dims of every named value: declared for elements, inferred for hidden ones
+        self._dims: dict[str, tuple[str, ...]] = {
+            n: tuple(getattr(e, "dims", ())) for n, e in elements.items()}
+        self._ones: dict[tuple, str] = {}
+        self._constants: dict[str, np.ndarray] = {}
+        self._nt = 1
         self.param_names = [n for n, e in elements.items() if isinstance(e, Param)]
         self.stock_names = [n for n, e in elements.items() if isinstance(e, Stock)]
         self.output_names = [n for n, e in elements.items()
@@ -124,6 +153,8 @@ class CompiledModel:
 
         self._check_references()
         self._check_flows()
+        if self.dimensions:
+            self._check_dims()
 
         # Expand stateful builtins into hidden stocks and auxes.
         self._equations: dict[str, Node] = {}      # computed variables
@@ -140,6 +171,12 @@ class CompiledModel:
                             f"initial value of stock '{n}': `{call.func}` keeps state and cannot "
                             f"be used in an initial value; use the value it starts from")
                 self._initials[n] = e.initial
+                if e.values is not None:  # one number per element: a constant of the code
+                    const = f"_initval_{n}"
+                    self._dims[const] = e.dims
+                    self._constants[_local(const)] = np.asarray(e.values, dtype=float).reshape(
+                        self.full_shape(e.dims) + (1,))
+                    self._initials[n] = Name(const)
         for n, e in elements.items():
             if isinstance(e, (Flow, Aux)):
                 self._equations[n] = self._expand(e.tree, owner=n)
@@ -147,6 +184,16 @@ class CompiledModel:
                 self._equations[n] = Call(n, (Name("time"),))
         self.state_names = self.stock_names + self._hidden_states
         self.discrete_names = [d.output for d in self.delays_fixed]
+        # Layout of the state array: a state over dims takes prod(sizes) rows.
+        self.state_rows: dict[str, tuple[int, int]] = {}
+        self.row_names: list[str] = []
+        row = 0
+        for s in self.state_names:
+            size = int(np.prod(self.full_shape(self.dims_of(s))))
+            self.state_rows[s] = (row, row + size)
+            self.row_names += [s] * size
+            row += size
+        self.n_state_rows = row
 
         self.order = self._dynamic_order()
         self.breakpoints = self._breakpoints()
@@ -156,7 +203,7 @@ class CompiledModel:
     # ------------------------------------------------------------------ checks
     def _check_references(self) -> None:
         elements = self.model.elements
-        known = set(elements) | {"time"}
+        known = set(elements) | {"time"} | set(self.dimensions)
         for owner, element in elements.items():
             trees = []
             if isinstance(element, Stock):
@@ -167,6 +214,11 @@ class CompiledModel:
                 where = f"{what} '{owner}'"
                 for node in walk(tree):
                     if isinstance(node, Name):
+                        if node.id in self._label_dim:
+                            raise ModelDefinitionError(
+                                f"{where} uses '{node.id}', an element label of dimension "
+                                f"'{self._label_dim[node.id][0]}'; select an element with a "
+                                f"subscript, e.g. x[{node.id}]")
                         if node.id not in known:
                             raise ModelDefinitionError(
                                 f"{where} uses '{node.id}', which is not defined in model "
@@ -195,6 +247,12 @@ class CompiledModel:
             if node.func in ("smooth_n", "delay_n") and not isinstance(node.args[3], Const):
                 raise ModelDefinitionError(
                     f"{where}: the order of `{node.func}` must be a constant number")
+            if node.func in ("sum", "mean", "prod") and not (
+                    isinstance(node.args[1], Name) and node.args[1].id in self.dimensions):
+                raise ModelDefinitionError(
+                    f"{where}: the second argument of `{node.func}` must be a dimension name "
+                    f"({', '.join(self.dimensions) or 'the model declares none'}), got "
+                    f"`{to_text(node.args[1])}`")
             return
         target = elements.get(node.func)
         if isinstance(target, Lookup):
@@ -226,6 +284,168 @@ class CompiledModel:
                         f"flow '{name}' has {role}='{target}', which is a "
                         f"{elements[target].kind}, not a stock")
 
+    # ------------------------------------------------------------------ dimensions
+    def full_shape(self, dims: Iterable[str]) -> tuple[int, ...]:
+        """Shape of a value over ``dims`` in full form (size 1 for the other dims).
+
+        Examples
+        --------
+        >>> import gysim
+        >>> m = gysim.Model("m")
+        >>> m.dimension("sector", ["a", "b", "c"])
+        >>> m.dimension("district", ["north", "south"])
+        >>> m.compile().full_shape(("district",))
+        (1, 2)
+        """
+        dims = set(dims)
+        return tuple(len(self.dimensions[d]) if d in dims else 1 for d in self._dim_list)
+
+    def _union(self, *groups: Iterable[str]) -> tuple[str, ...]:
+        found = set().union(*groups)
+        return tuple(d for d in self._dim_list if d in found)
+
+    def dims_of(self, name: str) -> tuple[str, ...]:
+        """Dimensions of a named value: declared for elements, inferred for hidden ones."""
+        if name in self._dims:
+            return self._dims[name]
+        if name == "time" or not self.dimensions:
+            return ()
+        self._dims[name] = ()  # a state's derivative refers to the state itself
+        if name in self._hidden_derivs:
+            dims = self._union(self._infer(self._initials[name], name),
+                               self._infer(self._hidden_derivs[name], name))
+        elif name in self._equations:
+            dims = self._infer(self._equations[name], name)
+        else:
+            dims = ()
+        self._dims[name] = dims
+        return dims
+
+    def _aggregated_dim(self, call: Call) -> str | None:
+        """The dimension an aggregating call reduces over, or None."""
+        if call.func in ("sum", "mean", "prod") or (
+                call.func in ("min", "max") and len(call.args) == 2
+                and isinstance(call.args[1], Name) and call.args[1].id in self.dimensions
+                and call.func not in self.model.elements):
+            return call.args[1].id
+        return None
+
+    def _infer(self, tree: Node, where: str) -> tuple[str, ...]:
+        """Dimensions of an expression, checking selections and aggregations."""
+        if not self.dimensions:
+            return ()
+        if isinstance(tree, Const):
+            return ()
+        if isinstance(tree, Name):
+            if tree.id in self.dimensions:
+                raise ModelDefinitionError(
+                    f"{where}: dimension '{tree.id}' may only be the second argument of sum, "
+                    f"mean, prod, min or max, e.g. sum(x, {tree.id})")
+            return self.dims_of(tree.id)
+        if isinstance(tree, Subscript):
+            base = tree.value.id
+            have = self.dims_of(base)
+            shown = f"{base}[{', '.join(tree.labels)}]"
+            if not have:
+                raise ModelDefinitionError(
+                    f"{where}: '{base}' has no dimensions, so `{shown}` selects nothing")
+            left = list(have)
+            for label in tree.labels:
+                if label not in self._label_dim:
+                    raise ModelDefinitionError(
+                        f"{where}: '{label}' in `{shown}` is not an element label of any "
+                        f"dimension{suggest(label, self._label_dim)}")
+                dim = self._label_dim[label][0]
+                if dim not in have:
+                    raise ModelDefinitionError(
+                        f"{where}: '{label}' in `{shown}` is an element of dimension '{dim}', "
+                        f"but '{base}' {_has(have)}")
+                if dim not in left:
+                    raise ModelDefinitionError(
+                        f"{where}: `{shown}` selects two elements of dimension '{dim}'")
+                left.remove(dim)
+            return tuple(left)
+        if isinstance(tree, Call):
+            dim = self._aggregated_dim(tree)
+            if dim is not None:
+                inner = self._infer(tree.args[0], where)
+                if dim not in inner:
+                    raise ModelDefinitionError(
+                        f"{where}: `{to_text(tree)}` aggregates over dimension '{dim}', but "
+                        f"`{to_text(tree.args[0])}` {_has(inner)}")
+                return tuple(d for d in inner if d != dim)
+            dims = self._union(*(self._infer(a, where) for a in tree.args))
+            if dims and tree.func == "delay_fixed":
+                raise ModelDefinitionError(
+                    f"{where}: delay_fixed over dimensions {_fmt_dims(dims)} is not supported; "
+                    f"use delay_n, or one delay_fixed per element")
+            if dims and tree.func == "delay_n" and self._varies(tree.args[1]):
+                raise ModelDefinitionError(
+                    f"{where}: delay_n with a time-varying delay time over dimensions "
+                    f"{_fmt_dims(dims)} is not supported")
+            return dims
+        if isinstance(tree, (BinOp, Compare)):
+            return self._union(self._infer(tree.left, where), self._infer(tree.right, where))
+        if isinstance(tree, UnaryOp):
+            return self._infer(tree.operand, where)
+        if isinstance(tree, BoolOp):
+            return self._union(*(self._infer(v, where) for v in tree.values))
+        if isinstance(tree, IfExp):
+            return self._union(self._infer(tree.test, where), self._infer(tree.body, where),
+                               self._infer(tree.orelse, where))
+        raise TypeError(f"not an expression node: {tree!r}")  # pragma: no cover
+
+    def _check_dims(self) -> None:
+        """Equations' dimensions fit the declared ones; flows fit their stocks."""
+        elements = self.model.elements
+        for name, e in elements.items():
+            if isinstance(e, Stock):
+                if e.values is not None:
+                    continue
+                where, tree = f"initial value of stock '{name}'", e.initial
+            elif isinstance(e, (Flow, Aux)):
+                where, tree = f"{e.kind} '{name}'", e.tree
+            else:
+                continue
+            have = self._infer(tree, where)
+            extra = [d for d in have if d not in e.dims]
+            if extra:
+                raise ModelDefinitionError(
+                    f"{where}: `{to_text(tree)}` {_has(have)}, but '{name}' is declared "
+                    f"{'with dims ' + _fmt_dims(e.dims) if e.dims else 'without dims'}; "
+                    f"add {', '.join(extra)} to its `dims`, or select/aggregate over "
+                    f"{', '.join(extra)}")
+            if isinstance(e, Flow):
+                for role, target in (("into", e.into), ("out_of", e.out_of)):
+                    if target is None:
+                        continue
+                    stock_dims = elements[target].dims
+                    if not set(e.dims) <= set(stock_dims):
+                        raise ModelDefinitionError(
+                            f"flow '{name}' {_has(e.dims)}, but the stock it "
+                            f"flows {'into' if role == 'into' else 'out of'}, '{target}', has "
+                            f"{_has(stock_dims)[4:]}; a flow's dims must be contained "
+                            f"in each connected stock's dims")
+
+    def _ones_name(self, dims: tuple[str, ...]) -> str:
+        """A constant of ones in full form over ``dims`` (for the current trailing axes)."""
+        key = (dims, self._nt)
+        if key not in self._ones:
+            name = f"_ONES{len(self._ones)}"
+            self._ones[key] = name
+            self._constants[name] = np.ones(self.full_shape(dims) + (1,) * self._nt)
+        return self._ones[key]
+
+    def _assign(self, name: str, tree: Node) -> str:
+        """Code of a value, broadcast to its declared dims when the equation has fewer."""
+        code = self._code(tree)
+        if not self.dimensions:
+            return code
+        want = self.dims_of(name)
+        if want and self._infer(tree, name) != want:
+            code = f"({code} * {self._ones_name(want)})"
+        return code
+
     # ------------------------------------------------------------------ stateful expansion
     def _hidden(self, prefix: str, owner: str) -> str:
         self._counter += 1
@@ -254,6 +474,8 @@ class CompiledModel:
         if isinstance(tree, IfExp):
             return IfExp(self._expand(tree.test, owner), self._expand(tree.body, owner),
                          self._expand(tree.orelse, owner))
+        if isinstance(tree, Subscript):
+            return tree
         assert isinstance(tree, Call)
         args = tuple(self._expand(a, owner) for a in tree.args)
         spec = BUILTINS.get(tree.func)
@@ -312,6 +534,8 @@ class CompiledModel:
                 if spec is not None and spec.kind in ("time", "stateful"):
                     return True
             elif isinstance(node, Name) and node.id not in seen:
+                if node.id in self.dimensions:
+                    continue
                 element = elements.get(node.id)
                 if isinstance(element, Param):
                     continue
@@ -439,7 +663,7 @@ class CompiledModel:
                     found.append(node.args[0])
                     if len(node.args) > 1:
                         found.append(BinOp("+", node.args[0], node.args[1]))
-        params = set(self.param_names)
+        params = {p for p in self.param_names if not self._dims.get(p)}
         return [t for t in found
                 if all(isinstance(n, (Const, BinOp)) or (isinstance(n, Name) and n.id in params)
                        for n in walk(t))]
@@ -467,6 +691,19 @@ class CompiledModel:
         if isinstance(tree, IfExp):
             return (f"np.where({self._code(tree.test)}, {self._code(tree.body)}, "
                     f"{self._code(tree.orelse)})")
+        if isinstance(tree, Subscript):
+            index = [":"] * len(self._dim_list)
+            for label in tree.labels:
+                dim, i = self._label_dim[label]
+                index[self._dim_list.index(dim)] = f"{i}:{i + 1}"
+            while index[-1] == ":":
+                index.pop()
+            return f"{_local(tree.value.id)}[{', '.join(index)}]"
+        if isinstance(tree, Call) and self.dimensions and self._aggregated_dim(tree):
+            dim = self._aggregated_dim(tree)
+            axis = self._dim_list.index(dim) - len(self._dim_list) - self._nt
+            return (f"{AGGREGATIONS[tree.func]}({self._code(tree.args[0])}, axis={axis}, "
+                    f"keepdims=True)")
         if isinstance(tree, Call):
             args = [self._code(a) for a in tree.args]
             if tree.func in self._tables:
@@ -488,13 +725,28 @@ class CompiledModel:
 
     def _unpack(self, lines: list[str], used: set[str], states: str | None,
                 discrete: str | None) -> None:
+        def lift(source: str, name: str) -> str:
+            # outputs() of the adaptive methods has a time axis before the run axis
+            if self._nt == 2 and self.dims_of(name):
+                return f"{source}[..., None, :]"
+            return source
+
         if states:
-            lines += [f"    {_local(n)} = {states}[{i}]"
-                      for i, n in enumerate(self.state_names) if n in used]
-        lines += [f"    {_local(n)} = P[{i}]" for i, n in enumerate(self.param_names) if n in used]
+            for n in self.state_names:
+                if n not in used:
+                    continue
+                a, b = self.state_rows[n]
+                dims = self.dims_of(n)
+                if dims:
+                    lines.append(f"    {_local(n)} = {states}[{a}:{b}].reshape("
+                                 f"{self.full_shape(dims)!r} + {states}.shape[1:])")
+                else:
+                    lines.append(f"    {_local(n)} = {states}[{a}]")
+        lines += [f"    {_local(n)} = {lift(f'P[{i}]', n)}"
+                  for i, n in enumerate(self.param_names) if n in used]
         if states:
-            lines += [f"    {_local(n)} = S[{i}]" for i, n in enumerate(self.static_names)
-                      if n in used]
+            lines += [f"    {_local(n)} = {lift(f'S[{i}]', n)}"
+                      for i, n in enumerate(self.static_names) if n in used]
         if discrete:
             lines += [f"    {_local(n)} = {discrete}[{i}]"
                       for i, n in enumerate(self.discrete_names) if n in used]
@@ -504,7 +756,8 @@ class CompiledModel:
         """True when a tree depends on parameters only: no time, no state."""
         for node in walk(tree):
             if isinstance(node, Name):
-                if node.id not in self._param_set and node.id not in self._static_set:
+                if node.id not in self._param_set and node.id not in self._static_set \
+                        and node.id not in self.dimensions:
                     return False
             elif isinstance(node, Call):
                 spec = BUILTINS.get(node.func)
@@ -534,6 +787,8 @@ class CompiledModel:
             return BoolOp(tree.op, tuple(self._hoist(v) for v in tree.values))
         if isinstance(tree, IfExp):
             return IfExp(self._hoist(tree.test), self._hoist(tree.body), self._hoist(tree.orelse))
+        if isinstance(tree, Subscript):
+            return tree
         assert isinstance(tree, Call)
         return Call(tree.func, tuple(self._hoist(a) for a in tree.args))
 
@@ -564,7 +819,7 @@ class CompiledModel:
         used = set().union(*(names(t) for t in roots), *(names(self._equations[n]) for n in body))
         lines = [header]
         self._unpack(lines, used, "Y", "D")
-        lines += [f"    {_local(n)} = {self._code(self._equations[n])}" for n in body]
+        lines += [f"    {_local(n)} = {self._assign(n, self._equations[n])}" for n in body]
         return "\n".join(lines + tail)
 
     def _generate(self) -> None:
@@ -588,8 +843,16 @@ class CompiledModel:
             deriv_trees[s] = terms if terms is not None else Const(0.0)
         deriv_trees.update(self._hidden_derivs)
         din_trees = [self._hoist(d.input) for d in self.delays_fixed]
-        derivs = [f"    dY[{i}] = {self._code(deriv_trees[s])}"
-                  for i, s in enumerate(self.state_names)]
+        self._nt = 1
+        derivs = []
+        for s in self.state_names:
+            a, b = self.state_rows[s]
+            dims = self.dims_of(s)
+            if dims:
+                derivs.append(f"    dY[{a}:{b}].reshape({self.full_shape(dims)!r} + (-1,))[...] = "
+                              f"{self._code(deriv_trees[s])}")
+            else:
+                derivs.append(f"    dY[{a}] = {self._code(deriv_trees[s])}")
         derivs += [f"    DIN[{i}] = {self._code(t)}" for i, t in enumerate(din_trees)]
         returned = "    return (" + "".join(f"{_local(n)}, " for n in self.output_names) + ")"
         out_roots = [Name(n) for n in self.output_names]
@@ -598,13 +861,16 @@ class CompiledModel:
         lines = ["def prepare(P):"]
         used = set().union(*(names(self._equations[n]) for n in self.static_names))
         self._unpack(lines, used, None, None)
-        lines += [f"    {_local(n)} = {self._code(self._equations[n])}" for n in self.static_names]
+        lines += [f"    {_local(n)} = {self._assign(n, self._equations[n])}"
+                  for n in self.static_names]
         lines.append("    return (" + "".join(f"{_local(n)}, " for n in self.static_names) + ")")
         prepare_src = "\n".join(lines)
         rhs_src = self._function("def rhs(t, dt, Y, P, S, D, dY, DIN):",
                                  list(deriv_trees.values()) + din_trees,
                                  derivs + ["    return dY"])
+        self._nt = 2
         out_src = self._function("def outputs(t, dt, Y, P, S, D):", out_roots, [returned])
+        self._nt = 1
         both_src = self._function("def rhs_outputs(t, dt, Y, P, S, D, dY, DIN):",
                                   list(deriv_trees.values()) + din_trees + out_roots,
                                   derivs + [returned])
@@ -616,7 +882,7 @@ class CompiledModel:
         lines = ["def init(t, dt, P, OV):"]
         self._unpack(lines, used, None, None)
         for n in self._init_order:
-            code = self._code(self._init_trees[n])
+            code = self._assign(n, self._init_trees[n])
             if n in state_index and n in self.stock_names:
                 i = state_index[n]
                 code = f"OV[{i}] if {i} in OV else {code}"
@@ -627,6 +893,7 @@ class CompiledModel:
         init_src = "\n".join(lines)
 
         namespace = dict(RUNTIME)
+        namespace.update(self._constants)
         for i, (xs, ys) in enumerate(self._tables.values()):
             namespace[f"_TX{i}"], namespace[f"_TY{i}"] = xs, ys
         self.source = "\n\n".join([init_src, prepare_src, rhs_src, out_src, both_src])

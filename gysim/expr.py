@@ -2,10 +2,12 @@
 
 Equations are written in Python expression syntax. :func:`parse` turns the
 text into a tree of the node classes below, accepting only numbers, names,
-arithmetic, comparisons, boolean operators, conditional expressions and calls
-of plain function names. Everything else (attribute access, subscripts,
-strings, lambdas, comprehensions, keyword arguments, names starting with an
-underscore, ...) is refused with a :class:`~gysim.errors.ModelDefinitionError`.
+arithmetic, comparisons, boolean operators, conditional expressions, calls
+of plain function names and selections of elements of subscripted variables
+(``capital[secondary]``: a name subscripted by element labels). Everything
+else (attribute access, other subscripts, slices, strings, lambdas,
+comprehensions, keyword arguments, names starting with an underscore, ...) is
+refused with a :class:`~gysim.errors.ModelDefinitionError`.
 The text is never evaluated; later stages (code generation, dependency
 analysis, printing, export) walk the tree.
 
@@ -30,7 +32,7 @@ from .errors import ModelDefinitionError
 
 __all__ = [
     "Node", "Const", "Name", "Call", "BinOp", "UnaryOp", "Compare", "BoolOp",
-    "IfExp", "parse", "names", "calls", "walk", "to_text", "MAX_LENGTH",
+    "IfExp", "Subscript", "parse", "names", "calls", "walk", "to_text", "MAX_LENGTH",
     "MAX_DEPTH",
 ]
 
@@ -105,7 +107,19 @@ class IfExp:
     orelse: "Node"
 
 
-Node = Union[Const, Name, Call, BinOp, UnaryOp, Compare, BoolOp, IfExp]
+@dataclass(frozen=True)
+class Subscript:
+    """Selection of elements of a subscripted variable: ``value[label, ...]``.
+
+    ``value`` is a :class:`Name`; ``labels`` are element labels of the model's
+    dimensions (plain identifiers, kept as text, not as names).
+    """
+
+    value: "Name"
+    labels: tuple
+
+
+Node = Union[Const, Name, Call, BinOp, UnaryOp, Compare, BoolOp, IfExp, Subscript]
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/",
            ast.Pow: "**", ast.Mod: "%"}
@@ -226,6 +240,23 @@ def _convert(node: ast.AST, where: str, depth: int) -> Node:
     if isinstance(node, ast.IfExp):
         return IfExp(_convert(node.test, where, d), _convert(node.body, where, d),
                      _convert(node.orelse, where, d))
+    if isinstance(node, ast.Subscript):
+        if not isinstance(node.value, ast.Name):
+            raise ModelDefinitionError(
+                f"equation of {where}: only a plain name may be subscripted, "
+                f"not `{ast.unparse(node.value)[:60]}`")
+        _check_name(node.value.id, where)
+        index = node.slice
+        items = index.elts if isinstance(index, ast.Tuple) else [index]
+        labels = []
+        for item in items:
+            if not isinstance(item, ast.Name):
+                raise ModelDefinitionError(
+                    f"equation of {where}: the subscript of `{node.value.id}` must be element "
+                    f"labels (plain names), not {_describe(item)}")
+            _check_name(item.id, where)
+            labels.append(item.id)
+        return Subscript(Name(node.value.id), tuple(labels))
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name):
             raise ModelDefinitionError(
@@ -283,6 +314,8 @@ def walk(node: Node) -> Iterator[Node]:
             stack.extend(reversed(current.args))
         elif isinstance(current, IfExp):
             stack.extend((current.orelse, current.body, current.test))
+        elif isinstance(current, Subscript):
+            stack.append(current.value)
 
 
 def names(node: Node) -> set[str]:
@@ -358,6 +391,8 @@ def to_text(node: Node, rename: Callable[[str], str] | None = None) -> str:
         return rename(node.id) if rename else node.id
     if isinstance(node, Call):
         return f"{node.func}({', '.join(to_text(a, rename) for a in node.args)})"
+    if isinstance(node, Subscript):
+        return f"{to_text(node.value, rename)}[{', '.join(node.labels)}]"
     if isinstance(node, BinOp):
         p = _PRECEDENCE[node.op]
         if node.op == "**":  # right-associative

@@ -39,6 +39,13 @@ from .expr import Node, parse, to_text
 __all__ = ["Model", "Stock", "Flow", "Aux", "Param", "Lookup", "DataInput", "Scenario"]
 
 
+def _freeze(array: np.ndarray) -> tuple:
+    """Nested tuples of floats from an array (hashable, printable)."""
+    if array.ndim == 1:
+        return tuple(float(v) for v in array)
+    return tuple(_freeze(a) for a in array)
+
+
 @dataclass(frozen=True)
 class Stock:
     """A stock (level): integrates its inflows minus its outflows."""
@@ -48,12 +55,16 @@ class Stock:
     units: str = ""
     doc: str = ""
     source: str = ""
+    dims: tuple[str, ...] = ()
     kind: str = field(default="stock", init=False)
+
+    #: Initial values by element (nested tuples, dims in model order) or None.
+    values: tuple | None = None
 
     @property
     def equation(self) -> str:
         """The initial value as text."""
-        return to_text(self.initial)
+        return repr(self.values) if self.values is not None else to_text(self.initial)
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,7 @@ class Flow:
     units: str = ""
     doc: str = ""
     source: str = ""
+    dims: tuple[str, ...] = ()
     kind: str = field(default="flow", init=False)
 
     @property
@@ -84,6 +96,7 @@ class Aux:
     units: str = ""
     doc: str = ""
     source: str = ""
+    dims: tuple[str, ...] = ()
     kind: str = field(default="aux", init=False)
 
     @property
@@ -97,11 +110,12 @@ class Param:
     """A parameter: a number a run, a calibration or a study may change."""
 
     name: str
-    value: float
+    value: float | tuple
     units: str = ""
     bounds: tuple[float, float] | None = None
     doc: str = ""
     source: str = ""
+    dims: tuple[str, ...] = ()
     kind: str = field(default="param", init=False)
 
     @property
@@ -255,6 +269,7 @@ class Model:
         self.doc = str(doc)
         self.method = method
         self._elements: dict[str, Any] = {}
+        self._dimensions: dict[str, tuple[str, ...]] = {}
         self._scenarios: dict[str, Scenario] = {}
         self._compiled = None
 
@@ -275,22 +290,176 @@ class Model:
             existing = self._elements[name].kind
             raise ModelDefinitionError(
                 f"'{name}' is already defined (as a {existing}); element names must be unique")
+        clash = self._dimension_clash(name)
+        if clash:
+            raise ModelDefinitionError(f"element name '{name}' is already used as {clash}")
         self._elements[name] = element
         self._compiled = None
 
-    def stock(self, name: str, initial: float | str, *, units: str = "", doc: str = "",
-              source: str = "") -> None:
+    def _dimension_clash(self, name: str) -> str:
+        if name in self._dimensions:
+            return f"a dimension of model '{self.name}'"
+        for dim, labels in self._dimensions.items():
+            if name in labels:
+                return f"an element label of dimension '{dim}'"
+        return ""
+
+    def dimension(self, name: str, labels: Sequence[str]) -> None:
+        """Declare a dimension (subscript range) and its element labels.
+
+        Elements declared with ``dims=(name, ...)`` hold one value per label
+        (per combination of labels). Labels are plain identifiers, unique
+        across all dimensions of the model, so ``capital[secondary]`` selects
+        one element unambiguously.
+
+        Parameters
+        ----------
+        name : str
+            Name of the dimension, e.g. ``"sector"``; used in ``dims=`` and as
+            the second argument of the aggregations ``sum(x, sector)``.
+        labels : sequence of str
+            The element labels, in order.
+
+        Examples
+        --------
+        >>> m = Model("m")
+        >>> m.dimension("sector", ["primary", "secondary", "tertiary"])
+        >>> m.param("depreciation_rate", 0.05, dims=("sector",))
+        >>> m.stock("capital", {"primary": 40, "secondary": 380, "tertiary": 300}, dims=("sector",))
+        >>> m.flow("depreciation", "depreciation_rate * capital", out_of="capital",
+        ...        dims=("sector",))
+        >>> m.aux("total_capital", "sum(capital, sector)")
+        >>> m.dimensions["sector"]
+        ('primary', 'secondary', 'tertiary')
+        """
+        if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name) \
+                or name.startswith("_"):
+            raise ModelDefinitionError(
+                f"dimension name {name!r} must be a Python identifier not starting with an "
+                f"underscore")
+        if name in RESERVED_NAMES:
+            raise ModelDefinitionError(f"dimension name {name!r} is reserved; choose another name")
+        if name in self._elements:
+            raise ModelDefinitionError(
+                f"dimension name '{name}' is already used as a {self._elements[name].kind}")
+        clash = self._dimension_clash(name)
+        if clash:
+            raise ModelDefinitionError(f"dimension '{name}' is already declared as {clash}")
+        if isinstance(labels, str) or not isinstance(labels, Sequence):
+            raise ModelDefinitionError(
+                f"labels of dimension '{name}' must be a sequence of names, got {labels!r}")
+        labels = tuple(labels)
+        if not labels:
+            raise ModelDefinitionError(f"dimension '{name}' needs at least one element label")
+        for label in labels:
+            if not isinstance(label, str) or not label.isidentifier() \
+                    or keyword.iskeyword(label) or label.startswith("_"):
+                raise ModelDefinitionError(
+                    f"element label {label!r} of dimension '{name}' must be a Python "
+                    f"identifier not starting with an underscore")
+            if label in RESERVED_NAMES or label == name:
+                raise ModelDefinitionError(
+                    f"element label '{label}' of dimension '{name}' is reserved or the "
+                    f"dimension's own name")
+            if labels.count(label) > 1:
+                raise ModelDefinitionError(
+                    f"element label '{label}' appears twice in dimension '{name}'")
+            if label in self._elements:
+                raise ModelDefinitionError(
+                    f"element label '{label}' of dimension '{name}' is already used as a "
+                    f"{self._elements[label].kind}")
+            clash = self._dimension_clash(label)
+            if clash:
+                raise ModelDefinitionError(
+                    f"element label '{label}' of dimension '{name}' is already {clash}; "
+                    f"labels must be unique across the model's dimensions")
+        self._dimensions[name] = labels
+        self._compiled = None
+
+    def _dims(self, dims: Any, where: str) -> tuple[str, ...]:
+        """Validate ``dims`` and return them in the model's declaration order."""
+        if dims is None:
+            return ()
+        if isinstance(dims, str):
+            dims = (dims,)
+        try:
+            dims = tuple(dims)
+        except TypeError:
+            raise ModelDefinitionError(
+                f"`dims` of {where} must be a tuple of dimension names, got {dims!r}") from None
+        for d in dims:
+            if d not in self._dimensions:
+                from .compile import suggest
+                raise ModelDefinitionError(
+                    f"`dims` of {where}: '{d}' is not a dimension of model '{self.name}'"
+                    f"{suggest(str(d), self._dimensions)}; declare it with "
+                    f"m.dimension({d!r}, [...]) first")
+            if dims.count(d) > 1:
+                raise ModelDefinitionError(f"`dims` of {where} names '{d}' twice")
+        order = list(self._dimensions)
+        return tuple(sorted(dims, key=order.index))
+
+    def _array(self, value: Any, given: tuple[str, ...], dims: tuple[str, ...],
+               where: str) -> np.ndarray:
+        """An array of values over ``dims`` (model order) from a mapping or an array.
+
+        ``given`` is the order of dims the user wrote (arrays follow it).
+        """
+        sizes = tuple(len(self._dimensions[d]) for d in given)
+        if isinstance(value, Mapping):
+            out = np.full(sizes, np.nan)
+            for key, v in value.items():
+                key_t = key if isinstance(key, tuple) else (key,)
+                if len(key_t) != len(given):
+                    raise ModelDefinitionError(
+                        f"{where}: key {key!r} must name one label of each of {given}")
+                index = []
+                for d, label in zip(given, key_t):
+                    if label not in self._dimensions[d]:
+                        from .compile import suggest
+                        raise ModelDefinitionError(
+                            f"{where}: {label!r} is not an element of dimension '{d}'"
+                            f"{suggest(str(label), self._dimensions[d])}")
+                    index.append(self._dimensions[d].index(label))
+                out[tuple(index)] = _check_number(v, f"{where}[{key!r}]")
+            if np.isnan(out).any():
+                missing = [", ".join(self._dimensions[d][i] for d, i in zip(given, idx))
+                           for idx in zip(*np.nonzero(np.isnan(out)))]
+                raise ModelDefinitionError(
+                    f"{where}: no value for {', '.join(missing[:5])}; give every element")
+        else:
+            try:
+                out = np.array(value, dtype=float)
+            except (TypeError, ValueError):
+                raise ModelDefinitionError(
+                    f"{where} must be a number, a mapping of labels to numbers or an array "
+                    f"of numbers, got {value!r}") from None
+            if out.shape != sizes:
+                raise ModelDefinitionError(
+                    f"{where}: an array over dims {given} must have shape {sizes}, got "
+                    f"{out.shape}")
+            if not np.isfinite(out).all():
+                raise ModelDefinitionError(f"{where}: values must be finite")
+        return np.transpose(out, [given.index(d) for d in dims])
+
+    def stock(self, name: str, initial: float | str | Mapping | Any, *, units: str = "",
+              doc: str = "", source: str = "", dims: Sequence[str] | None = None) -> None:
         """Add a stock.
 
         Parameters
         ----------
         name : str
             Name of the stock.
-        initial : float or str
+        initial : float, str, mapping or array
             Initial value: a number or an equation evaluated at the start time
-            (it may use parameters and other elements).
+            (it may use parameters and other elements). With ``dims``, a number
+            or an equation broadcasts over the dims; a mapping gives one number
+            per label (tuples of labels with several dims) and an array one
+            number per element, its axes in the order of ``dims``.
         units, doc, source : str
             Units, a one-line description and where the value comes from.
+        dims : tuple of str, optional
+            Dimensions (declared with :meth:`dimension`) the stock is defined over.
 
         Examples
         --------
@@ -299,11 +468,21 @@ class Model:
         >>> m.stocks["capital"].equation
         '2.5 * output0'
         """
-        tree = parse(initial, where=f"initial value of stock '{name}'")
-        self._add(Stock(name, tree, str(units), str(doc), str(source)))
+        where = f"initial value of stock '{name}'"
+        given = self._dims(dims, f"stock '{name}'")
+        canonical = tuple(sorted(given, key=list(self._dimensions).index)) if given else ()
+        if given and (isinstance(initial, Mapping) or np.ndim(initial) > 0):
+            arr = self._array(initial, tuple(dims if not isinstance(dims, str) else (dims,)),
+                              canonical, where)
+            self._add(Stock(name, parse(0.0), str(units), str(doc), str(source), canonical,
+                            _freeze(arr)))
+            return
+        tree = parse(initial, where=where)
+        self._add(Stock(name, tree, str(units), str(doc), str(source), canonical))
 
     def flow(self, name: str, equation: float | str, *, into: str | None = None,
-             out_of: str | None = None, units: str = "", doc: str = "", source: str = "") -> None:
+             out_of: str | None = None, units: str = "", doc: str = "", source: str = "",
+             dims: Sequence[str] | None = None) -> None:
         """Add a flow into and/or out of stocks.
 
         Parameters
@@ -314,6 +493,9 @@ class Model:
             The rate.
         into, out_of : str, optional
             The stock the flow fills and the stock it drains (at least one).
+        dims : tuple of str, optional
+            Dimensions of the flow; they must be among each connected stock's
+            dims, and the equation's dims among them (fewer broadcast).
 
         Examples
         --------
@@ -335,11 +517,15 @@ class Model:
         if into is not None and into == out_of:
             raise ModelDefinitionError(f"flow '{name}' must not flow into the stock it drains ('{into}')")
         tree = parse(equation, where=f"flow '{name}'")
-        self._add(Flow(name, tree, into, out_of, str(units), str(doc), str(source)))
+        self._add(Flow(name, tree, into, out_of, str(units), str(doc), str(source),
+                       self._dims(dims, f"flow '{name}'")))
 
     def aux(self, name: str, equation: float | str, *, units: str = "", doc: str = "",
-            source: str = "") -> None:
+            source: str = "", dims: Sequence[str] | None = None) -> None:
         """Add an auxiliary variable.
+
+        With ``dims``, the equation may have those dimensions or fewer (it is
+        broadcast); an equation with other dims is an error.
 
         Examples
         --------
@@ -349,21 +535,28 @@ class Model:
         'birth_rate - death_rate'
         """
         tree = parse(equation, where=f"aux '{name}'")
-        self._add(Aux(name, tree, str(units), str(doc), str(source)))
+        self._add(Aux(name, tree, str(units), str(doc), str(source),
+                      self._dims(dims, f"aux '{name}'")))
 
-    def param(self, name: str, value: float, *, units: str = "",
-              bounds: tuple[float, float] | None = None, doc: str = "", source: str = "") -> None:
+    def param(self, name: str, value: float | Mapping | Any, *, units: str = "",
+              bounds: tuple[float, float] | None = None, doc: str = "", source: str = "",
+              dims: Sequence[str] | None = None) -> None:
         """Add a parameter.
 
         Parameters
         ----------
         name : str
             Name of the parameter.
-        value : float
-            Its default value.
+        value : float, mapping or array
+            Its default value. With ``dims``, a number applies to every
+            element; a mapping gives one number per label (tuples of labels
+            with several dims) and an array one number per element, its axes
+            in the order of ``dims``.
         bounds : (float, float), optional
             Plausible range; calibration and sensitivity studies use it, and a
             value outside it is refused.
+        dims : tuple of str, optional
+            Dimensions (declared with :meth:`dimension`) the parameter is defined over.
 
         Examples
         --------
@@ -372,12 +565,24 @@ class Model:
         >>> m.params["birth_rate"].bounds
         (0.008, 0.02)
         """
-        value = _check_number(value, f"value of parameter '{name}'")
+        canonical = self._dims(dims, f"parameter '{name}'")
         checked = _check_bounds(bounds, name)
+        if canonical and (isinstance(value, Mapping) or np.ndim(value) > 0):
+            given = tuple(dims if not isinstance(dims, str) else (dims,))
+            arr = self._array(value, given, canonical, f"value of parameter '{name}'")
+            if checked is not None and ((arr < checked[0]) | (arr > checked[1])).any():
+                bad = float(arr[(arr < checked[0]) | (arr > checked[1])][0])
+                raise ParameterError(
+                    f"parameter '{name}' = {bad!r} (one of its elements) is outside its bounds "
+                    f"{bounds!r}")
+            self._add(Param(name, _freeze(arr), str(units), checked, str(doc), str(source),
+                            canonical))
+            return
+        value = _check_number(value, f"value of parameter '{name}'")
         if checked is not None and not checked[0] <= value <= checked[1]:
             raise ParameterError(
                 f"parameter '{name}' = {value!r} is outside its bounds {bounds!r}")
-        self._add(Param(name, value, str(units), checked, str(doc), str(source)))
+        self._add(Param(name, value, str(units), checked, str(doc), str(source), canonical))
 
     def lookup(self, name: str, x: Sequence[float], y: Sequence[float], *, units: str = "",
                doc: str = "", source: str = "") -> None:
@@ -465,12 +670,17 @@ class Model:
         new = _copy.copy(self)
         new._elements = dict(self._elements)
         new._scenarios = dict(self._scenarios)
+        new._dimensions = dict(self._dimensions)
         new._compiled = None
         return new
 
     def with_params(self, overrides: Mapping[str, float] | None = None, /,
                     **kwargs: float) -> "Model":
         """Return a new model with some parameter values (or stock initial values) changed.
+
+        For an element over dimensions, a number applies to every element; a
+        mapping of labels (tuples of labels with several dims) or an array
+        over its dims gives one value per element.
 
         Examples
         --------
@@ -487,8 +697,10 @@ class Model:
             value = new._checked_value(key, value)
             if isinstance(element, Param):
                 new._elements[key] = replace(element, value=value)
+            elif isinstance(value, tuple):  # one initial value per element
+                new._elements[key] = replace(element, initial=parse(0.0), values=value)
             else:
-                new._elements[key] = replace(element, initial=parse(value))
+                new._elements[key] = replace(element, initial=parse(value), values=None)
         return new
 
     def with_time(self, *, start: float | None = None, stop: float | None = None,
@@ -524,9 +736,20 @@ class Model:
                 f"values can be set")
         return element
 
-    def _checked_value(self, key: str, value: Any) -> float:
-        value = _check_number(value, f"value of '{key}'")
+    def _checked_value(self, key: str, value: Any) -> float | tuple:
         element = self._elements[key]
+        if element.dims and (isinstance(value, Mapping) or np.ndim(value) > 0):
+            # one value per element: a mapping of labels, or an array over the dims
+            arr = self._array(value, element.dims, element.dims, f"value of '{key}'")
+            if isinstance(element, Param) and element.bounds is not None:
+                lo, hi = element.bounds
+                out = (arr < lo) | (arr > hi)
+                if out.any():
+                    raise ParameterError(
+                        f"parameter '{key}' = {float(arr[out][0])!r} (one of its elements) is "
+                        f"outside its bounds ({lo:g}, {hi:g})")
+            return _freeze(arr)
+        value = _check_number(value, f"value of '{key}'")
         if isinstance(element, Param) and element.bounds is not None:
             lo, hi = element.bounds
             if not lo <= value <= hi:
@@ -542,6 +765,11 @@ class Model:
     def elements(self) -> Mapping[str, Any]:
         """Every element by name, in the order they were added."""
         return MappingProxyType(self._elements)
+
+    @property
+    def dimensions(self) -> Mapping[str, tuple[str, ...]]:
+        """Dimensions by name: their element labels, in declaration order."""
+        return MappingProxyType(self._dimensions)
 
     @property
     def stocks(self) -> Mapping[str, Stock]:
@@ -628,11 +856,16 @@ class Model:
                 d.update(into=e.into, out_of=e.out_of)
             if isinstance(e, Param):
                 d.update(bounds=e.bounds)
+            if getattr(e, "dims", ()):
+                d.update(dims=list(e.dims))
             return d
-        return {"name": self.name, "start": self.start, "stop": self.stop, "dt": self.dt,
-                "time_units": self.time_units,
-                "elements": {k: item(v) for k, v in self._elements.items()},
-                "scenarios": {k: dict(s.overrides) for k, s in self._scenarios.items()}}
+        out = {"name": self.name, "start": self.start, "stop": self.stop, "dt": self.dt,
+               "time_units": self.time_units,
+               "elements": {k: item(v) for k, v in self._elements.items()},
+               "scenarios": {k: dict(s.overrides) for k, s in self._scenarios.items()}}
+        if self._dimensions:
+            out["dimensions"] = {k: list(v) for k, v in self._dimensions.items()}
+        return out
 
     def hash(self) -> str:
         """SHA-256 of the model description: equal for equal models.

@@ -80,7 +80,9 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
         Parameter values (or stock initial values) for this run, by name.
         A 1-D array makes an ensemble: every array must have the same length
         N and the result gains a ``run`` dimension of size N. A DataFrame
-        gives one column per name and one row per run.
+        gives one column per name and one row per run. For an element over
+        dimensions, a number or a 1-D array of runs applies to every element;
+        an array of shape ``(N, *sizes)`` gives one value per run and element.
     scenario : str, optional
         Name of a scenario registered with :meth:`Model.scenario`; its
         overrides apply first, ``params`` on top of them.
@@ -116,7 +118,9 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
     -------
     xarray.Dataset
         One variable per element with dims ``("time",)`` or
-        ``("time", "run")``; attributes hold units, docs and provenance.
+        ``("time", "run")``; a variable over model dimensions has them in
+        between, ``("time", "sector", "run")``, with the element labels as
+        coordinates. Attributes hold units, docs and provenance.
 
     Raises
     ------
@@ -185,13 +189,13 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
     runs = _resolve_runs(model, params, scenario)
     names = _select_variables(compiled, variables)
     if chunk_size is None:
-        chunk_size = max(1, STATE_BUDGET // max(1, len(compiled.state_names)))
+        chunk_size = max(1, STATE_BUDGET // max(1, compiled.n_state_rows))
     elif isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) \
             or chunk_size < 1:
         raise ModelDefinitionError(f"`chunk_size` must be a positive integer, got {chunk_size!r}")
 
     stats = _Stats()
-    result = {n: np.empty((n_save, runs.n)) for n in names}
+    result = {n: np.empty((n_save,) + _sizes(compiled, n) + (runs.n,)) for n in names}
     with np.errstate(all="ignore"):
         for lo in range(0, runs.n, chunk_size):
             hi = min(runs.n, lo + chunk_size)
@@ -200,6 +204,31 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
             stats.chunks += 1
     return _to_dataset(model, compiled, result, times, runs, method, step, saveper, rtol, atol,
                        scenario, stats)
+
+
+def _sizes(compiled: CompiledModel, name: str) -> tuple[int, ...]:
+    """Sizes of the dims of a variable (``()`` without dims)."""
+    return tuple(len(compiled.dimensions[d]) for d in compiled.dims_of(name))
+
+
+def _full_value(compiled: CompiledModel, name: str, value: Any) -> Any:
+    """A parameter or initial value over dims in full form, with a trailing run axis.
+
+    ``value`` is a number or nested tuple (the same for every run), a 1-D array
+    of runs (broadcast over the dims) or an array ``(runs, *sizes)``.
+    """
+    dims = compiled.dims_of(name)
+    if not dims:
+        return value
+    full = compiled.full_shape(dims)
+    if isinstance(value, tuple):
+        return np.asarray(value, dtype=float).reshape(full + (1,))
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim == 0:
+        return np.full(full + (1,), float(arr))
+    if arr.ndim == 1:
+        return np.broadcast_to(arr, full + arr.shape)
+    return np.moveaxis(arr, 0, -1).reshape(full + (arr.shape[0],))
 
 
 def _check_method(method: Any) -> str:
@@ -231,35 +260,43 @@ def _resolve_runs(model: Model, params: Any, scenario: str | None) -> _Runs:
     n = None
     for key, value in overrides.items():
         element = model._settable(key, where="params")
-        if np.ndim(value) == 0:
+        if np.ndim(value) == 0 or (isinstance(value, tuple) and scenario is not None
+                                   and model.scenarios[scenario].overrides.get(key) is value):
+            # a number, a mapping of labels, or a scenario's checked per-element values
             scalars[key] = model._checked_value(key, value)
             continue
         try:
             arr = np.asarray(value, dtype=float)
         except (TypeError, ValueError):
             raise ParameterError(f"values of '{key}' must be numbers") from None
-        if arr.ndim != 1:
-            raise ParameterError(f"values of '{key}' must be a scalar or a 1-D array, "
+        dims = getattr(element, "dims", ())
+        sizes = tuple(len(model.dimensions[d]) for d in dims)
+        if arr.ndim != 1 and not (dims and arr.shape[1:] == sizes):
+            extra = (f", or an array of shape (runs, {', '.join(map(str, sizes))}) over its "
+                     f"dims {dims}" if dims else "")
+            raise ParameterError(f"values of '{key}' must be a scalar or a 1-D array{extra}, "
                                  f"got shape {arr.shape}")
         if arr.size == 0:
             raise ParameterError(f"values of '{key}' are empty; an ensemble needs at least one run")
         if n is None:
-            n, first = arr.size, key
-        elif arr.size != n:
+            n, first = arr.shape[0], key
+        elif arr.shape[0] != n:
             raise ParameterError(f"every array in `params` must have the same length: '{first}' "
-                                 f"has {n} values but '{key}' has {arr.size}")
-        bad = ~np.isfinite(arr)
+                                 f"has {n} values but '{key}' has {arr.shape[0]}")
+        flat = arr.reshape(arr.shape[0], -1)
+        bad = ~np.isfinite(flat)
         if bad.any():
-            i = int(np.argmax(bad))
-            raise ParameterError(f"values of '{key}' must be finite; run {i} has {float(arr[i])!r}")
+            i = int(np.argmax(bad.any(axis=1)))
+            raise ParameterError(f"values of '{key}' must be finite; run {i} has "
+                                 f"{float(flat[i][bad[i]][0])!r}")
         if isinstance(element, Param) and element.bounds is not None:
             lo, hi = element.bounds
-            out = (arr < lo) | (arr > hi)
+            out = (flat < lo) | (flat > hi)
             if out.any():
-                i = int(np.argmax(out))
-                raise ParameterError(f"parameter '{key}' = {float(arr[i])!r} (run {i}) is outside its "
-                                     f"bounds ({lo:g}, {hi:g}); {int(out.sum())} of {arr.size} "
-                                     f"values are")
+                i = int(np.argmax(out.any(axis=1)))
+                raise ParameterError(f"parameter '{key}' = {float(flat[i][out[i]][0])!r} (run {i}) "
+                                     f"is outside its bounds ({lo:g}, {hi:g}); {int(out.sum())} of "
+                                     f"{flat.size} values are")
         arrays[key] = arr
         scalars.pop(key, None)
     return _Runs(n or 1, n is not None, scalars, arrays)
@@ -286,6 +323,9 @@ def _select_variables(compiled: CompiledModel, variables: Sequence[str] | None) 
 
 
 def _param_tuple(compiled: CompiledModel, runs: _Runs, lo: int, hi: int) -> tuple:
+    if compiled.dimensions:
+        return tuple(_full_value(compiled, n, runs.arrays[n][lo:hi] if n in runs.arrays
+                                 else runs.scalars[n]) for n in compiled.param_names)
     return tuple(runs.arrays[n][lo:hi] if n in runs.arrays else runs.scalars[n]
                  for n in compiled.param_names)
 
@@ -294,9 +334,9 @@ def _initial_overrides(compiled: CompiledModel, runs: _Runs, lo: int, hi: int) -
     ov = {}
     for i, s in enumerate(compiled.stock_names):
         if s in runs.arrays:
-            ov[i] = runs.arrays[s][lo:hi]
+            ov[i] = _full_value(compiled, s, runs.arrays[s][lo:hi])
         elif s in runs.scalars:
-            ov[i] = runs.scalars[s]
+            ov[i] = _full_value(compiled, s, runs.scalars[s])
     return ov
 
 
@@ -309,15 +349,19 @@ def _integrate_chunk(compiled, runs, lo, hi, method, step, times, rtol, atol, ma
     start = float(times[0])
     states, discrete, delay_times = compiled.init(start, step, P, _initial_overrides(
         compiled, runs, lo, hi))
-    n_state = len(compiled.state_names)
-    y0 = np.empty((n_state, n))
-    for i, value in enumerate(states):
-        y0[i] = value
+    y0 = np.empty((compiled.n_state_rows, n))
+    for name, value in zip(compiled.state_names, states):
+        a, b = compiled.state_rows[name]
+        if compiled.dims_of(name):
+            shape = compiled.full_shape(compiled.dims_of(name)) + (n,)
+            y0[a:b] = np.broadcast_to(value, shape).reshape(b - a, n)
+        else:
+            y0[a] = value
     bad = ~np.isfinite(y0)
     if bad.any():
-        raise SimulationError(_nonfinite_message(compiled.state_names, bad, "initial value",
+        raise SimulationError(_nonfinite_message(compiled.row_names, bad, "initial value",
                                                  start, lo))
-    out = {name: array[:, lo:hi] for name, array in result.items()}
+    out = {name: array[..., lo:hi] for name, array in result.items()}
     if method in FIXED_STEP_METHODS:
         _fixed_step(compiled, P, S, y0, discrete, delay_times, method, step, times, stats, out)
     else:
@@ -326,7 +370,7 @@ def _integrate_chunk(compiled, runs, lo, hi, method, step, times, rtol, atol, ma
         bad = ~np.isfinite(Y)
         if bad.any():
             t_index = int(np.argmax(bad.any(axis=(0, 2))))
-            raise SimulationError(_nonfinite_message(compiled.state_names, bad[:, t_index],
+            raise SimulationError(_nonfinite_message(compiled.row_names, bad[:, t_index],
                                                      "value", times[t_index], lo))
         values = compiled.outputs(times[:, None], 0.0, Y, P, S, [])
         _store(compiled, out, slice(None), Y, values)
@@ -335,12 +379,39 @@ def _integrate_chunk(compiled, runs, lo, hi, method, step, times, rtol, atol, ma
 
 def _store(compiled, out, j, Y, values) -> None:
     """Write stocks and outputs of saved time(s) ``j`` into the result slices."""
+    if compiled.dimensions:
+        return _store_dims(compiled, out, j, Y, values)
     for i, name in enumerate(compiled.stock_names):
         if name in out:
             out[name][j] = Y[i]
     for name, value in zip(compiled.output_names, values):
         if name in out:
             out[name][j] = value
+
+
+def _store_dims(compiled, out, j, Y, values) -> None:
+    """:func:`_store` for models with dimensions: full-form values to (time, *dims, run)."""
+    many = isinstance(j, slice)  # adaptive methods: Y is (rows, time, run)
+    trailing = Y.shape[1:]
+
+    def put(name, value):
+        dims = compiled.dims_of(name)
+        if not dims:
+            out[name][j] = value
+            return
+        sizes = _sizes(compiled, name)
+        full = np.broadcast_to(value, compiled.full_shape(dims) + trailing).reshape(
+            sizes + trailing)
+        out[name][j] = np.moveaxis(full, -2, 0) if many else full
+
+    for name in compiled.stock_names:
+        if name in out:
+            a, b = compiled.state_rows[name]
+            put(name, Y[a:b].reshape(compiled.full_shape(compiled.dims_of(name)) + trailing)
+                if compiled.dims_of(name) else Y[a])
+    for name, value in zip(compiled.output_names, values):
+        if name in out:
+            put(name, value)
 
 
 def _check_finite(compiled, out, times, lo) -> None:
@@ -350,6 +421,7 @@ def _check_finite(compiled, out, times, lo) -> None:
         finite = np.isfinite(out[name])
         if finite.all():
             continue
+        finite = finite.reshape(finite.shape[0], -1, finite.shape[-1]).all(axis=1)
         t_index = int(np.argmax(~finite.all(axis=1)))
         run = lo + int(np.argmax(~finite[t_index]))
         if name in compiled.stock_names:
@@ -362,7 +434,7 @@ def _check_finite(compiled, out, times, lo) -> None:
 
 def _nonfinite_message(state_names, bad, what, time, lo):
     bad = np.atleast_2d(bad)
-    names = [s for i, s in enumerate(state_names) if bad[i].any()]
+    names = list(dict.fromkeys(s for i, s in enumerate(state_names) if bad[i].any()))
     shown = [s for s in names if not s.startswith("_")] or ["a smooth/delay of the model"]
     run = lo + int(np.argmax(bad.any(axis=0)))
     return (f"non-finite {what} at time {time:g} in {', '.join(shown[:5])} "
@@ -511,7 +583,7 @@ def _adaptive(compiled, P, S, y0, method, times, breaks, rtol, atol, max_step, s
                 dY = dY.T if run_major else dY
                 bad = ~np.isfinite(dY)
                 if bad.any():
-                    where = "; " + _nonfinite_message(compiled.state_names, bad, "derivative",
+                    where = "; " + _nonfinite_message(compiled.row_names, bad, "derivative",
                                                       t_fail, 0)
             except Exception:  # pragma: no cover - diagnosis must not hide the failure
                 pass
@@ -536,8 +608,16 @@ def _to_dataset(model, compiled, result, times, runs, method, step, saveper, rto
                  "equation": e.equation}
         if e.source:
             attrs["source"] = e.source
-        data_vars[name] = (dims, values if runs.ensemble else values[:, 0], attrs)
+        var_dims = compiled.dims_of(name)
+        full_dims = ("time",) + var_dims + dims[1:]
+        data_vars[name] = (full_dims, values if runs.ensemble else values[..., 0], attrs)
     coords: dict[str, Any] = {"time": ("time", times, {"units": model.time_units})}
+    used = {d for name in result for d in compiled.dims_of(name)}
+    used |= {d for name in runs.arrays for d in compiled.dims_of(name)
+             if np.ndim(runs.arrays[name]) > 1}
+    for d, labels in compiled.dimensions.items():
+        if d in used:
+            coords[d] = (d, np.array(labels, dtype=object))
     if runs.ensemble:
         coords["run"] = ("run", np.arange(runs.n))
         for name, arr in runs.arrays.items():
@@ -546,8 +626,10 @@ def _to_dataset(model, compiled, result, times, runs, method, step, saveper, rto
                 label = f"{name}_initial"
                 while label in elements:
                     label += "_"
-            coords[label] = ("run", arr, {"units": elements[name].units,
-                                          "long_name": elements[name].doc or name})
+            coords[label] = ((compiled.dims_of(name) + ("run",)) if arr.ndim > 1 else "run",
+                             arr if arr.ndim == 1 else np.moveaxis(arr, 0, -1),
+                             {"units": elements[name].units,
+                              "long_name": elements[name].doc or name})
     params_used = {n: runs.scalars[n] for n in model.params if n in runs.scalars}
     initials = {n: runs.scalars[n] for n in model.stocks if n in runs.scalars}
     attrs = {
