@@ -108,7 +108,8 @@ from typing import Any, Mapping
 import numpy as np
 
 from .errors import UnitsError
-from .expr import BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, UnaryOp, to_text
+from .expr import (BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, Subscript, UnaryOp,
+                   to_text)
 
 __all__ = ["registry", "parse_units", "check_units", "unit_problems", "convert",
            "to_model_units", "DEFINITIONS"]
@@ -394,6 +395,8 @@ class _Checker:
                              node.orelse, f"the branches of `{_side(node)}`")
         if isinstance(node, Call):
             return self.call(node)
+        if isinstance(node, Subscript):  # one element of a subscripted variable
+            return self.units(node.value)
         return _UNKNOWN  # pragma: no cover - every node class is handled above
 
     def binop(self, node: BinOp) -> _U:
@@ -428,6 +431,12 @@ class _Checker:
             for arg in args:
                 self.units(arg)
             return self.declared.get(func, _UNKNOWN)
+        dims = self.model.dimensions
+        if (func in ("sum", "mean", "min", "max", "prod") and len(args) == 2
+                and isinstance(args[1], Name) and args[1].id in dims):
+            # aggregation over a dimension: a sum or mean keeps the units, a product does not
+            inner = self.units(args[0])
+            return _UNKNOWN if func == "prod" else inner
         u = [self.units(a) for a in args]
         n = len(u)
         if func in ("min", "max") and n:

@@ -276,3 +276,22 @@ def test_to_model_units_needs_declared_units():
     m.stock("x", 1.0)
     with pytest.raises(gysim.UnitsError, match="model variable 'x' declares no units"):
         to_model_units(m, pd.DataFrame({"x": [1.0]}, index=[0]), {"x": "kg"})
+
+
+def test_units_of_selections_and_aggregations_over_dimensions():
+    import gysim
+    m = gysim.Model("m", start=0, stop=1)
+    m.dimension("sector", ["primary", "secondary", "tertiary"])
+    m.param("capital_by_sector", 10.0, units="1e8 yuan", dims=("sector",))
+    m.aux("total_capital", "sum(capital_by_sector, sector)", units="1e8 yuan")
+    m.aux("industry_capital", "capital_by_sector[secondary]", units="1e8 yuan")
+    m.aux("largest", "max(capital_by_sector, sector)", units="1e8 yuan")
+    m.check_units()
+    bad = m.copy()
+    bad.aux("wrong", "sum(capital_by_sector, sector)", units="1e4 person")
+    with pytest.raises(gysim.UnitsError, match="wrong"):
+        bad.check_units()
+    bad2 = m.copy()
+    bad2.aux("wrong_pick", "capital_by_sector[primary]", units="m3")
+    with pytest.raises(gysim.UnitsError, match="wrong_pick"):
+        bad2.check_units()
