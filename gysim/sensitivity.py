@@ -18,6 +18,15 @@ Examples
 >>> si = sensitivity(m, ["a", "b"], ["y"], n=256, progress=False, solver="euler", dt=1)
 >>> si.S1.sel(output="y", time=1).round(1).values.tolist()
 [0.1, 0.9]
+
+A subscripted output is analysed element by element, as outputs ``var[label]``:
+
+>>> m.dimension("sector", ["farm", "mill"])
+>>> m.param("weight", {"farm": 0.0, "mill": 3.0}, dims=("sector",))
+>>> m.aux("z", "weight * a + b", dims=("sector",))
+>>> si = sensitivity(m, ["a", "b"], ["z"], n=256, progress=False, solver="euler", dt=1)
+>>> si.output.values.tolist(), si.S1.sel(output="z[mill]", time=1).round(1).values.tolist()
+(['z[farm]', 'z[mill]'], [0.9, 0.1])
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ import xarray as xr
 from .batch import envelope, run_batch
 from .compile import suggest
 from .errors import DataError, ModelDefinitionError, ParameterError
+from .fit_report import expand_elements, select_element, split_element
 from .model import Model
 from .sampling import sample
 
@@ -49,6 +59,15 @@ def _constant(y: np.ndarray) -> bool:
     """True when an output does not vary over the runs (indices are undefined)."""
     spread = np.ptp(y)
     return not np.isfinite(spread) or spread <= 1e-12 * max(1.0, float(np.max(np.abs(y))))
+
+
+def _expand_outputs(ensemble: xr.Dataset, outputs: Sequence[str]) -> list[str]:
+    """Outputs as one series each: a subscripted variable becomes its elements ``var[label]``."""
+    out: list[str] = []
+    for name in outputs:
+        names = expand_elements(ensemble, str(name), argument="outputs", what="the ensemble")
+        out += [n for n in names if n not in out]
+    return out
 
 
 def _analyze_one(method: str, prob: dict, X: np.ndarray, y: np.ndarray, *, second_order: bool,
@@ -69,9 +88,28 @@ def _analyze_one(method: str, prob: dict, X: np.ndarray, y: np.ndarray, *, secon
     return {k: np.asarray(v, dtype=float) for k, v in res.items() if k != "names"}
 
 
+def _analyze_series(method: str, prob: dict, X: np.ndarray, Y: np.ndarray, keys: list,
+                    opts: dict) -> dict:
+    """Indices of one output at each of its times (rows of ``Y``); NaN where it is constant."""
+    D = len(prob["names"])
+    out = {k: np.full((D, D, len(Y)) if k.startswith("S2") else (D, len(Y)), np.nan)
+           for k in keys}
+    for k, y in enumerate(Y):
+        if _constant(y):
+            continue
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            # said once in the Dataset's attrs rather than at every time and output
+            warnings.filterwarnings("ignore", message="FAST confidence intervals")
+            r = _analyze_one(method, prob, X, y, **opts)
+        for key in keys:
+            out[key][..., k] = r[key]
+    return out
+
+
 def analyze(samples: Any, ensemble: xr.Dataset, outputs: Sequence[str], *,
             times: Sequence[float] | None = None, seed: int | None = 1,
-            num_resamples: int = 100, conf_level: float = 0.95) -> xr.Dataset:
+            num_resamples: int = 100, conf_level: float = 0.95, client: Any = None,
+            workers: int | None = None) -> xr.Dataset:
     """Sensitivity indices of an evaluated sample, at every time.
 
     Parameters
@@ -83,13 +121,22 @@ def analyze(samples: Any, ensemble: xr.Dataset, outputs: Sequence[str], *,
         Its evaluation, dims ``(time, run)`` in the sample's row order (from
         :func:`gysim.batch.run_batch`).
     outputs : sequence of str
-        The variables to analyse.
+        The variables to analyse: a name, or ``var[label]`` for one element
+        of a subscripted variable. A whole subscripted variable is analysed
+        element by element: its outputs are ``var[label]`` for every
+        element (flattened), so the indices keep dims ``(param, output,
+        time)`` whatever the variables' dimensions.
     times : sequence of float, optional
         The saved times to analyse (default: all of them).
     seed : int, optional
         Seed of SALib's bootstrap of the confidence intervals.
     num_resamples, conf_level
         Bootstrap resamples and confidence level of the intervals.
+    client : dask.distributed.Client, optional
+        Analyse the outputs on this client's workers.
+    workers : int, optional
+        Without a client: analyse the outputs in this many processes
+        (default 1, in this process). The indices do not depend on either.
 
     Returns
     -------
@@ -131,11 +178,7 @@ def analyze(samples: Any, ensemble: xr.Dataset, outputs: Sequence[str], *,
                         f"sample row), got {dict(ensemble.sizes)}")
     if isinstance(outputs, str):
         outputs = [outputs]
-    outputs = list(outputs)
-    for v in outputs:
-        if v not in ensemble.data_vars:
-            raise DataError(f"`outputs`: '{v}' is not a variable of the ensemble"
-                            f"{suggest(str(v), list(ensemble.data_vars))}")
+    outputs = _expand_outputs(ensemble, outputs)
     all_times = ensemble["time"].values
     if times is None:
         tsel = all_times
@@ -156,21 +199,33 @@ def analyze(samples: Any, ensemble: xr.Dataset, outputs: Sequence[str], *,
     opts = dict(second_order=second_order, num_levels=meta.get("num_levels", 4),
                 fast_m=meta.get("fast_m", 4), seed=seed, num_resamples=num_resamples,
                 conf_level=conf_level)
-    for j, out in enumerate(outputs):
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):
+        raise DataError(f"`workers` must be a positive integer, got {workers!r}")
+
+    def series(out):
         # one output at a time: a store-backed ensemble is read piece by piece, so memory
         # grows with the number of runs only, not with runs x outputs
-        Y = np.asarray(ensemble[out].sel(time=tsel).transpose("time", "run").values,
-                       dtype=float)
-        for k in range(n_t):
-            y = Y[k]
-            if _constant(y):
-                continue
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                # said once in the Dataset's attrs rather than at every time and output
-                warnings.filterwarnings("ignore", message="FAST confidence intervals")
-                r = _analyze_one(method, prob, X, y, **opts)
-            for key in keys:
-                res[key][..., j, k] = r[key]
+        da = select_element(ensemble, out, argument="outputs", whole=False, what="the ensemble")
+        return np.asarray(da.sel(time=tsel).transpose("time", "run").values, dtype=float)
+
+    args = (method, prob)
+    if client is not None:
+        X_remote = client.scatter(X, broadcast=True)
+        futures = [client.submit(_analyze_series, *args, X_remote, series(out), keys, opts,
+                                 pure=False) for out in outputs]
+        results = client.gather(futures)
+    elif workers is not None and workers > 1 and len(outputs) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_analyze_series, *args, X, series(out), keys, opts)
+                       for out in outputs]
+            results = [f.result() for f in futures]
+    else:
+        results = [_analyze_series(*args, X, series(out), keys, opts) for out in outputs]
+    for j, r in enumerate(results):
+        for key in keys:
+            res[key][..., j, :] = r[key]
     coords = {"param": names, "output": outputs, "time": tsel}
     data_vars = {k: (("param", "output", "time"), v) for k, v in res.items()
                  if not k.startswith("S2")}
@@ -198,6 +253,7 @@ def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
                 times: Sequence[float] | None = None, dists: Mapping[str, Any] | None = None,
                 second_order: bool = False, return_ensemble: bool = False,
                 num_levels: int = 4, num_resamples: int = 100, conf_level: float = 0.95,
+                workers: int | None = None,
                 **simulate_options: Any) -> xr.Dataset | tuple[xr.Dataset, xr.Dataset]:
     """Run a global sensitivity study of a model, resolved over time.
 
@@ -207,9 +263,13 @@ def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
         The model. It is not changed.
     params : sequence of str
         The uncertain parameters, sampled within their bounds in the model
-        (or from ``dists``).
+        (or from ``dists``); ``param[label]`` samples one element of a
+        subscripted parameter, a plain name one value for all its elements.
     outputs : sequence of str
-        The variables whose sensitivity is analysed (only these are saved).
+        The variables whose sensitivity is analysed (only these are saved):
+        names, or ``var[label]`` (``var[l1,l2]``) for one element of a
+        subscripted variable. A whole subscripted variable gives one output
+        per element, named ``var[label]`` (see :func:`analyze`).
     method : {"sobol", "morris", "fast"}
         ``"sobol"``: Saltelli's scheme, S1, ST (and S2 with
         ``second_order``) with confidence intervals, ``n`` a power of 2;
@@ -221,12 +281,16 @@ def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
         Seed of the sample and of the bootstrap: the same seed gives the same
         numbers.
     client : dask.distributed.Client, optional
-        Evaluate the chunks on Dask; without one they run in this process.
+        Evaluate the chunks, and analyse the outputs, on Dask; without one
+        both run in this process.
     store : str or path, optional
         A zarr store the ensemble streams to; an interrupted study given the
         same store resumes where it stopped.
     chunk_size : int, optional
         Runs per vectorized chunk.
+    workers : int, optional
+        Without a client, analyse the outputs in this many processes
+        (SALib's bootstrap dominates large studies; default 1).
     progress : bool
         Show a progress bar over chunks.
     times : sequence of float, optional
@@ -292,11 +356,17 @@ def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
     if not outputs:
         raise DataError("`outputs` must name at least one variable")
     variables = list(simulate_options.pop("variables", None) or [])
-    variables += [o for o in outputs if o not in variables]
+    for o in outputs:
+        try:
+            base = split_element(str(o))[0]
+        except DataError as err:
+            raise DataError(f"`outputs`: {err}") from None
+        if base not in variables:
+            variables.append(base)
     s = sample(model, params, method, n, seed, dists=dists, second_order=second_order,
                num_levels=num_levels)
     ens = run_batch(model, s, chunk_size=chunk_size, client=client, store=store,
                     progress=progress, variables=variables, **simulate_options)
     indices = analyze(s, ens, outputs, times=times, seed=seed, num_resamples=num_resamples,
-                      conf_level=conf_level)
+                      conf_level=conf_level, client=client, workers=workers)
     return (indices, ens) if return_ensemble else indices

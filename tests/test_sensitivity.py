@@ -216,3 +216,23 @@ def test_sampling_refuses_a_parameter_with_an_empty_range():
     m.param("free", 1.0, bounds=(0.0, 2.0))
     with pytest.raises(gysim.ParameterError, match="'fixed' has bounds \\(1.0, 1.0\\), an empty range"):
         sample(m, ["fixed", "free"], "sobol", 8, seed=1)
+
+
+def test_parallel_analysis_gives_the_serial_indices():
+    import gysim
+    from gysim.batch import run_batch
+    from gysim.sampling import sample
+    from gysim.sensitivity import analyze
+    m = gysim.Model("additive", start=0, stop=2)
+    m.param("a", 0.5, bounds=(0, 1))
+    m.param("b", 0.5, bounds=(0, 1))
+    m.stock("x", 0.0)
+    m.flow("fx", "a + 2 * b", into="x")
+    m.aux("y", "a * b * time")
+    s = sample(m, ["a", "b"], "sobol", 64, seed=3)
+    ens = run_batch(m, s, progress=False, method="euler", dt=1)
+    serial = analyze(s, ens, ["x", "y"], seed=3)
+    pooled = analyze(s, ens, ["x", "y"], seed=3, workers=2)
+    xr.testing.assert_allclose(serial, pooled, rtol=1e-12, atol=1e-14)
+    with pytest.raises(gysim.DataError, match="`workers` must be a positive integer"):
+        analyze(s, ens, ["x"], workers=0)
