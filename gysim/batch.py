@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 from typing import Any, Iterator, Mapping
@@ -36,17 +37,175 @@ import numpy as np
 import xarray as xr
 
 from .compile import suggest
-from .errors import DataError, ModelDefinitionError, ParameterError
+from .errors import DataError, GysimError, ModelDefinitionError, ParameterError
+from .fit_report import element_name, split_element
 from .model import Model
 from .simulate import simulate
 
-__all__ = ["run_batch", "envelope", "default_chunk_size"]
+__all__ = ["run_batch", "envelope", "default_chunk_size", "as_params", "param_element",
+           "element_bounds"]
 
 #: Values (saved times x variables x runs) a default chunk holds.
 VALUE_BUDGET = 4_000_000
 #: Attributes of a chunk's Dataset that describe one chunk, not the study.
 _PER_CHUNK_ATTRS = ("solver_nfev", "solver_chunks", "solver_steps", "solver_njev", "solver_nlu")
 _DONE = "_done"
+
+
+def param_element(model: Model, name: str, *, argument: str = "samples"
+                  ) -> tuple[str, tuple[int, ...] | None]:
+    """Resolve ``param`` or ``param[label]`` to (parameter, index into its values or None).
+
+    A plain name is a parameter or stock as a whole (for one over dimensions,
+    one value for every element). ``param[label]`` (``param[l1,l2]`` for
+    several dims, one label of each in any order) is one element of a
+    subscripted parameter.
+
+    Raises
+    ------
+    ParameterError
+        If the name is not a parameter (or stock) of the model, names an
+        element of a stock or of a parameter without dims, or a label is not
+        one of the parameter's elements.
+
+    Examples
+    --------
+    >>> import gysim
+    >>> m = gysim.Model("m")
+    >>> m.dimension("sector", ["primary", "secondary"])
+    >>> m.param("rate", 0.1, dims=("sector",), bounds=(0, 1))
+    >>> param_element(m, "rate[secondary]"), param_element(m, "rate")
+    (('rate', (1,)), ('rate', None))
+    """
+    try:
+        base, labels = split_element(name)
+    except GysimError as err:
+        raise ParameterError(f"`{argument}`: {err}") from None
+    known = [*model.params, *model.stocks]
+    if base not in model.params and base not in model.stocks:
+        raise ParameterError(f"`{argument}`: '{base}' is not a parameter or stock of model "
+                             f"'{model.name}'{suggest(str(base), known)}")
+    if not labels:
+        return base, None
+    element = model.elements[base]
+    if base in model.stocks:
+        raise ParameterError(f"`{argument}`: '{name}' names one element of stock '{base}'; "
+                             f"give the stock's initial values as a whole ('{base}', an array "
+                             f"of shape (runs, *sizes)) or make them a parameter over its dims")
+    dims = tuple(element.dims)
+    if not dims:
+        raise ParameterError(f"`{argument}`: '{name}' names an element, but parameter '{base}' "
+                             f"has no dimensions; write '{base}'")
+    index: dict[str, int] = {}
+    for label in labels:
+        hits = [d for d in dims if label in model.dimensions[d]]
+        if not hits:
+            all_labels = [lab for d in dims for lab in model.dimensions[d]]
+            raise ParameterError(f"`{argument}`: '{name}': {label!r} is not an element of the "
+                                 f"dimension(s) {', '.join(dims)} of parameter '{base}'"
+                                 f"{suggest(label, all_labels)}")
+        if hits[0] in index:
+            raise ParameterError(f"`{argument}`: '{name}' names two elements of dimension "
+                                 f"'{hits[0]}'")
+        index[hits[0]] = model.dimensions[hits[0]].index(label)
+    missing = [d for d in dims if d not in index]
+    if missing:
+        example = element_name(base, [model.dimensions[d][0] for d in dims])
+        raise ParameterError(f"`{argument}`: '{name}' must name one element of each dimension "
+                             f"of '{base}' ({', '.join(dims)}), e.g. '{example}'")
+    return base, tuple(index[d] for d in dims)
+
+
+def element_bounds(model: Model, name: str) -> tuple[float, float] | None:
+    """Bounds of a parameter, or of the parameter an element ``param[label]`` belongs to.
+
+    Examples
+    --------
+    >>> import gysim
+    >>> m = gysim.Model("m")
+    >>> m.dimension("sector", ["primary", "secondary"])
+    >>> m.param("rate", 0.1, dims=("sector",), bounds=(0, 1))
+    >>> element_bounds(m, "rate[primary]")
+    (0.0, 1.0)
+    """
+    base, _ = split_element(name)
+    return model.params[base].bounds if base in model.params else None
+
+
+def as_params(model: Model, values: Mapping[str, Any], *, argument: str = "params"
+              ) -> dict[str, Any]:
+    """Values named ``param`` or ``param[label]`` as :func:`gysim.simulate` ``params``.
+
+    :func:`gysim.simulate` and ``Model.with_params`` take a subscripted
+    parameter as a whole. This gathers element values ``param[label]`` (a
+    number, or a 1-D array of runs) into one array per parameter over its
+    dims -- a mapping of labels (tuples of labels over several dims) for
+    numbers, an array ``(runs, *sizes)`` for runs -- with the model's own
+    value in the elements not given. Plain names pass through.
+
+    Raises
+    ------
+    ParameterError
+        For unknown names or labels, a parameter given both as a whole and
+        by element, or element values of different lengths.
+
+    Examples
+    --------
+    >>> import gysim
+    >>> m = gysim.Model("m")
+    >>> m.dimension("sector", ["primary", "secondary"])
+    >>> m.param("rate", {"primary": 0.1, "secondary": 0.2}, dims=("sector",), bounds=(0, 1))
+    >>> as_params(m, {"rate[secondary]": 0.5})["rate"]
+    {'primary': 0.1, 'secondary': 0.5}
+    >>> as_params(m, {"rate[primary]": [0.3, 0.4]})["rate"].tolist()
+    [[0.3, 0.2], [0.4, 0.2]]
+    """
+    out: dict[str, Any] = {}
+    grouped: dict[str, list[tuple[tuple[int, ...], Any, str]]] = {}
+    for key, value in values.items():
+        if not split_element(str(key))[1]:  # a plain name: simulate checks it
+            base, index = str(key), None
+        else:
+            base, index = param_element(model, str(key), argument=argument)
+        if index is None:
+            if base in grouped:
+                raise ParameterError(f"`{argument}` gives '{base}' both as a whole and by "
+                                     f"element ('{grouped[base][0][2]}'); give one or the other")
+            out[base] = value
+            continue
+        if base in out:
+            raise ParameterError(f"`{argument}` gives '{base}' both as a whole and by element "
+                                 f"('{key}'); give one or the other")
+        grouped.setdefault(base, []).append((index, value, str(key)))
+    for base, items in grouped.items():
+        own = np.asarray(model.params[base].value, dtype=float)
+        sizes = tuple(len(model.dimensions[d]) for d in model.params[base].dims)
+        own = np.broadcast_to(own, sizes)
+        n = None
+        for _, value, key in items:
+            arr = np.asarray(value, dtype=float)
+            if arr.ndim > 1:
+                raise ParameterError(f"`{argument}['{key}']` must be a number or a 1-D array of "
+                                     f"runs, got shape {arr.shape}")
+            if arr.ndim == 1:
+                if n is not None and arr.size != n[0]:
+                    raise ParameterError(f"`{argument}`: '{key}' has {arr.size} values but "
+                                         f"'{n[1]}' has {n[0]}; every element needs one per run")
+                n = (arr.size, key)
+        full = np.array(own, dtype=float) if n is None else \
+            np.repeat(own[None, ...], n[0], axis=0)
+        for index, value, _ in items:
+            if n is None:
+                full[index] = float(value)
+            else:
+                full[(slice(None),) + index] = np.asarray(value, dtype=float)
+        if n is None:  # one value per element: a mapping of labels (a 1-D array means runs)
+            dims = model.params[base].dims
+            labels = [model.dimensions[d] for d in dims]
+            full = {(key if len(dims) > 1 else key[0]): float(full[index])
+                    for index, key in zip(np.ndindex(*sizes), itertools.product(*labels))}
+        out[base] = full
+    return out
 
 
 def _as_columns(model: Model, samples: Any) -> dict[str, np.ndarray]:
@@ -69,14 +228,12 @@ def _as_columns(model: Model, samples: Any) -> dict[str, np.ndarray]:
                                  f"'{name}' has {arr.size}, not {n}")
         n = arr.size
         name = str(name)
-        if name not in model.params and name not in model.stocks:
-            raise ParameterError(f"`samples`: '{name}' is not a parameter or stock of model "
-                                 f"'{model.name}'{suggest(name, [*model.params, *model.stocks])}")
+        param_element(model, name)
         bad = ~np.isfinite(arr)
         if bad.any():
             i = int(np.argmax(bad))
             raise ParameterError(f"`samples['{name}']` must be finite; run {i} has {arr[i]}")
-        bounds = model.params[name].bounds if name in model.params else None
+        bounds = element_bounds(model, name)
         if bounds is not None:
             out = (arr < bounds[0]) | (arr > bounds[1])
             if out.any():
@@ -87,6 +244,7 @@ def _as_columns(model: Model, samples: Any) -> dict[str, np.ndarray]:
         cols[name] = arr
     if not cols:
         raise ParameterError("`samples` must have at least one column")
+    as_params(model, {k: v[:1] for k, v in cols.items()}, argument="samples")  # conflicts
     return cols
 
 
@@ -105,11 +263,24 @@ def default_chunk_size(model: Model, n_runs: int, *, n_times: int | None = None,
     """
     compiled = model.compile()
     if n_variables is None:
-        n_variables = len(compiled.stock_names) + len(compiled.output_names)
+        n_variables = _n_values(compiled, compiled.stock_names + compiled.output_names)
     if n_times is None:
         n_times = int(model.stop - model.start) + 1
     per_run = max(1, n_variables) * max(1, n_times)
     return int(max(1, min(n_runs, VALUE_BUDGET // per_run)))
+
+
+def _n_values(compiled: Any, names: Any) -> int:
+    """Saved values per time and run of some variables (elements of subscripted ones count)."""
+    if isinstance(names, str):
+        names = [names]
+    total = 0
+    for name in names:
+        try:
+            total += int(np.prod(compiled.full_shape(compiled.dims_of(name))))
+        except Exception:  # an unknown name: simulate reports it
+            total += 1
+    return total
 
 
 def _run_chunk(model: Model, params: dict[str, np.ndarray], lo: int,
@@ -164,17 +335,23 @@ class _Store:
                             f"another path to start a new one")
         return ds[_DONE].values.astype(bool)
 
-    def create(self, first: xr.Dataset, cols: dict[str, np.ndarray]) -> None:
+    def _lazy(self, var: xr.DataArray) -> tuple:
+        """An unwritten (dask zeros) variable of the whole study: the chunk's shape, all runs."""
         import dask.array as da
-        data_vars = {}
-        for name, var in first.data_vars.items():
-            data_vars[name] = (var.dims, da.zeros((var.shape[0], self.n_runs), dtype=var.dtype,
-                                                  chunks=(var.shape[0], self.chunk_size)),
-                               var.attrs)
-        coords: dict[str, Any] = {"time": first["time"], "run": np.arange(self.n_runs)}
+        axis = var.dims.index("run")
+        shape = var.shape[:axis] + (self.n_runs,) + var.shape[axis + 1:]
+        chunks = var.shape[:axis] + (self.chunk_size,) + var.shape[axis + 1:]
+        return var.dims, da.zeros(shape, dtype=var.dtype, chunks=chunks), var.attrs
+
+    def create(self, first: xr.Dataset) -> None:
+        # (time, *dims, run) per variable; run coordinates (the sampled values, over the
+        # parameter's dims for a subscripted one) are written chunk by chunk like the data
+        data_vars = {name: self._lazy(var) for name, var in first.data_vars.items()}
+        coords: dict[str, Any] = {"run": np.arange(self.n_runs)}
         for name, coord in first.coords.items():
-            if name not in ("time", "run"):
-                coords[name] = ("run", cols[name], coord.attrs)
+            if name == "run":
+                continue
+            coords[name] = self._lazy(coord) if "run" in coord.dims else coord
         attrs = dict(first.attrs, n_runs=self.n_runs, batch_fingerprint=self.fingerprint,
                      batch_chunk_size=self.chunk_size, batch_n_chunks=self.n_chunks)
         template = xr.Dataset(data_vars, coords=coords, attrs=attrs)
@@ -189,12 +366,19 @@ class _Store:
             self._group = zarr.open_group(self.path, mode="r+")
         lo = index * self.chunk_size
         hi = lo + ds.sizes["run"]
-        for name, var in ds.data_vars.items():
-            self._group[name][:, lo:hi] = var.transpose("time", "run").values
+        for name, var in ds.variables.items():
+            if "run" not in var.dims or name == "run":
+                continue
+            where = tuple(slice(lo, hi) if d == "run" else slice(None) for d in var.dims)
+            self._group[name][where] = var.values
         self._group[_DONE][index] = True
 
     def open(self) -> xr.Dataset:
-        return xr.open_zarr(self.path, consolidated=False).drop_vars(_DONE)
+        ds = xr.open_zarr(self.path, consolidated=False).drop_vars(_DONE)
+        # element labels come back as zarr strings; give them the in-memory run's object dtype
+        labels = {d: ds[d].values.astype(object) for d in ds.dims
+                  if d in ds.coords and ds[d].dtype.kind in "UT"}
+        return ds.assign_coords({d: (d, v, ds[d].attrs) for d, v in labels.items()})
 
 
 def _progress(total: int, initial: int, enabled: bool, desc: str):
@@ -250,7 +434,10 @@ def run_batch(model: Model, samples: Any, *, chunk_size: int | None = None, clie
         The model to run. It is not changed.
     samples : pandas.DataFrame or mapping of 1-D arrays
         One column per parameter (or stock initial value), one row per run,
-        e.g. from :func:`gysim.sampling.sample`.
+        e.g. from :func:`gysim.sampling.sample`. A column ``param[label]``
+        varies one element of a subscripted parameter (the others keep the
+        model's values); a plain name of a subscripted parameter gives every
+        element the same value (see :func:`as_params`).
     chunk_size : int, optional
         Runs per chunk; each chunk is one vectorized :func:`gysim.simulate`
         call (and one Dask task). By default as many as keep about four
@@ -272,8 +459,9 @@ def run_batch(model: Model, samples: Any, *, chunk_size: int | None = None, clie
     Returns
     -------
     xarray.Dataset
-        The ensemble, dims ``(time, run)``, with the sampled values as run
-        coordinates. With ``store`` it is opened lazily from the store
+        The ensemble, dims ``(time, run)`` (``(time, *dims, run)`` for a
+        subscripted variable, the same in memory and in a store), with the
+        sampled values as run coordinates. With ``store`` it is opened lazily from the store
         (dask-backed); otherwise it is in memory.
 
     Raises
@@ -309,7 +497,7 @@ def run_batch(model: Model, samples: Any, *, chunk_size: int | None = None, clie
         stop = simulate_options.get("stop", model.stop)
         chunk_size = default_chunk_size(
             model, n, n_times=int((stop - model.start) / saveper) + 1,
-            n_variables=None if variables is None else len(variables))
+            n_variables=None if variables is None else _n_values(model.compile(), variables))
     elif isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) \
             or chunk_size < 1:
         raise ParameterError(f"`chunk_size` must be a positive integer, got {chunk_size!r}")
@@ -317,9 +505,11 @@ def run_batch(model: Model, samples: Any, *, chunk_size: int | None = None, clie
     bounds = [(lo, min(n, lo + chunk_size)) for lo in range(0, n, chunk_size)]
     options = dict(simulate_options, chunk_size=chunk_size)
 
+    run_params = as_params(model, cols, argument="samples")
+
     def chunk_params(i: int) -> dict[str, np.ndarray]:
         lo, hi = bounds[i]
-        return {k: v[lo:hi] for k, v in cols.items()}
+        return {k: v[lo:hi] for k, v in run_params.items()}
 
     st = None
     done = np.zeros(len(bounds), bool)
@@ -337,7 +527,7 @@ def run_batch(model: Model, samples: Any, *, chunk_size: int | None = None, clie
         for i, ds in results:
             if st is not None:
                 if not os.path.exists(st.path):
-                    st.create(ds, cols)
+                    st.create(ds)
                 st.write(i, ds)
             else:
                 held[i] = ds

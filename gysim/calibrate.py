@@ -55,7 +55,7 @@ from scipy.stats import qmc
 
 from .compile import suggest
 from .errors import CalibrationError, DataError, ParameterError, SimulationError
-from .fit_report import fit_report, values_at_times
+from .fit_report import element_names, fit_report, select_element, split_element, values_at_times
 from .model import Model
 from .simulate import simulate
 
@@ -143,8 +143,10 @@ class CalibrationResult:
 
     @property
     def model(self) -> Model:
-        """The calibrated model: ``base_model.with_params(params)``."""
-        return self.base_model.with_params(self.params)
+        """The calibrated model: ``base_model.with_params(params)`` (elements ``p[label]``
+        set within their parameter's values)."""
+        from .batch import as_params
+        return self.base_model.with_params(as_params(self.base_model, self.params))
 
     @property
     def table(self) -> pd.DataFrame:
@@ -245,13 +247,19 @@ def calibrate(
     data : pandas.DataFrame or xarray.Dataset
         Observations indexed by time (a numeric index, e.g. years; for a
         Dataset, a ``time`` coordinate), one column per simulated variable
-        (stock, flow or auxiliary). NaN marks a missing observation. Every
+        (stock, flow or auxiliary). A subscripted variable is observed
+        element by element: columns ``var[label]`` (``var[l1,l2]`` over
+        several dims); a Dataset variable over ``(time, <dims>)`` gives one
+        such column per element. NaN marks a missing observation. Every
         data time must be an output time of the run (see `saveper`); times
         outside the model's horizon are dropped and named in
         ``result.warnings``.
     params : sequence of str
         Names of the parameters to fit, and of stocks whose initial value is
-        fitted. A parameter is searched within its own ``bounds`` unless
+        fitted. An element of a subscripted parameter is fitted as
+        ``param[label]`` (within the parameter's bounds; the other elements
+        keep the model's values); a subscripted parameter or stock as a whole
+        cannot be fitted. A parameter is searched within its own ``bounds`` unless
         `bounds` narrows them; a stock needs an entry in `bounds`.
     weights : mapping, optional
         Series name -> weight ``w`` multiplying the residual
@@ -293,7 +301,7 @@ def calibrate(
     ------
     DataError
         For empty data, a column that is not a simulated variable of the
-        model, non-numeric or infinite values, or no data time within the
+        model (or names a subscripted variable without its element), non-numeric or infinite values, or no data time within the
         model's horizon.
     ParameterError
         For a name in `params` that is not a parameter or stock of the model,
@@ -337,8 +345,7 @@ def calibrate(
 
     names, lower, upper, units = _parameters(model, params, bounds)
     notes: list[str] = []
-    from .units import to_model_units
-    data = to_model_units(model, data, data_units)
+    data = _data_units(model, data, data_units)
     frame = _data_frame(model, data, simulate_options.get("stop", model.stop), notes)
     w = _weights(frame, weights, notes)
 
@@ -451,7 +458,9 @@ def load_calibration(path: str | os.PathLike) -> dict[str, float]:
     -------
     dict
         Parameter (or stock) name -> fitted value, ready for
-        ``model.with_params(...)``.
+        ``model.with_params(...)`` (elements ``p[label]`` of subscripted
+        parameters through ``model.with_params(gysim.batch.as_params(model,
+        values))``).
 
     Raises
     ------
@@ -504,12 +513,14 @@ class _Problem:
     def simulate(self, X: np.ndarray) -> np.ndarray:
         """Simulated data for each parameter row of `X`: shape (n_runs, n_times, n_columns)."""
         n_runs = X.shape[0]
-        ds = simulate(self.model, params={n: X[:, i] for i, n in enumerate(self.names)},
-                      variables=self.columns, **self.options)
+        from .batch import as_params
+        params = as_params(self.model, {n: X[:, i] for i, n in enumerate(self.names)})
+        variables = list(dict.fromkeys(split_element(c)[0] for c in self.columns))
+        ds = simulate(self.model, params=params, variables=variables, **self.options)
         self.attrs = ds.attrs
         out = np.empty((n_runs, len(self.times), len(self.columns)))
         for j, name in enumerate(self.columns):
-            values = values_at_times(ds[name], self.times)
+            values = values_at_times(select_element(ds, name, argument="data"), self.times)
             out[:, :, j] = (values if values.ndim == 2 else values[:, None]).T
         return out
 
@@ -570,7 +581,24 @@ def _parameters(model, params, bounds):
         raise ParameterError(f"`bounds` given for {', '.join(map(repr, extra))}, which is not in `params`")
     lower, upper, units = [], [], {}
     for name in names:
-        if name in model.params:
+        base, labels = split_element(name) if isinstance(name, str) else (name, ())
+        if labels:
+            from .batch import param_element
+            param_element(model, name, argument="params")
+            element = model.params[base]
+            own = element.bounds
+        elif name in model.params and model.params[name].dims:
+            element = model.params[name]
+            example = ", ".join(f"'{n}'" for n in _param_elements(model, name)[:3])
+            raise ParameterError(
+                f"parameter '{name}' is over dimension(s) {', '.join(element.dims)}: calibrate its "
+                f"elements by name, e.g. {example}")
+        elif name in model.stocks and model.stocks[name].dims:
+            raise ParameterError(
+                f"stock '{name}' is over dimension(s) {', '.join(model.stocks[name].dims)}; the "
+                "initial values of a subscripted stock cannot be calibrated (make them a "
+                "parameter over its dims and calibrate that parameter's elements)")
+        elif name in model.params:
             element = model.params[name]
             own = element.bounds
         elif name in model.stocks:
@@ -602,16 +630,63 @@ def _parameters(model, params, bounds):
     return names, np.array(lower, dtype=float), np.array(upper, dtype=float), units
 
 
+def _param_elements(model, name):
+    """``p[label]`` for every element of subscripted parameter ``p``."""
+    import itertools
+    dims = model.params[name].dims
+    return [f"{name}[{','.join(c)}]" for c in itertools.product(*(model.dimensions[d] for d in dims))]
+
+
+def _flatten_dataset(data):
+    """A Dataset of observations as a DataFrame; a variable over dims gives ``var[label]`` columns."""
+    if "time" not in data.coords:
+        raise DataError("calibration `data` as a Dataset must have a 'time' coordinate")
+    columns = {}
+    for name, da in data.data_vars.items():
+        if "time" not in da.dims or "run" in da.dims:
+            raise DataError(f"calibration data variable {name!r} must have dims ('time',) or "
+                            f"('time', <its dims>), got {da.dims}")
+        for element in element_names(da, str(name)):
+            columns[element] = select_element(data, element, argument="data").transpose("time").values
+    return pd.DataFrame(columns, index=pd.Index(data["time"].values, name="time"))
+
+
+def _data_units(model, data, data_units):
+    """Data converted to the model's units (a column ``var[label]`` takes the units of ``var``)."""
+    from .units import to_model_units
+    if isinstance(data, xr.Dataset):
+        units = dict(data_units or {})
+        for name, da in data.data_vars.items():
+            if name not in units and da.attrs.get("units"):
+                units[name] = da.attrs["units"]
+        if any(d != "time" for da in data.data_vars.values() for d in da.dims):
+            data = _flatten_dataset(data)
+            for name in list(units):  # a variable's units hold for each of its elements
+                for column in data.columns:
+                    if split_element(column)[0] == name and column != name:
+                        units.setdefault(column, units[name])
+            data_units = {k: v for k, v in units.items() if k in data.columns}
+        else:
+            data_units = units or None
+    if not data_units or not isinstance(data, pd.DataFrame):
+        return to_model_units(model, data, data_units)
+    plain = {k: v for k, v in data_units.items() if not split_element(str(k))[1]}
+    out = to_model_units(model, data, plain) if plain else data.copy()
+    for column, units in data_units.items():
+        base, labels = split_element(str(column))
+        if not labels:
+            continue
+        if column not in data.columns:
+            raise DataError(f"`data_units` given for {column!r}, which is not in the data")
+        one = to_model_units(model, data[[column]].rename(columns={column: base}), {base: units})
+        out[column] = one[base].to_numpy()
+    return out
+
+
 def _data_frame(model, data, stop, notes):
     """The data as a float DataFrame sorted by time, restricted to the model's horizon."""
     if isinstance(data, xr.Dataset):
-        if "time" not in data.coords:
-            raise DataError("calibration `data` as a Dataset must have a 'time' coordinate")
-        for name, da in data.data_vars.items():
-            if da.dims != ("time",):
-                raise DataError(f"calibration data variable {name!r} must have dims ('time',), got {da.dims}")
-        data = pd.DataFrame({name: da.values for name, da in data.data_vars.items()},
-                            index=pd.Index(data["time"].values, name="time"))
+        data = _flatten_dataset(data)
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"calibration `data` must be a pandas DataFrame or an xarray Dataset, got {type(data).__name__}")
     if data.empty:
@@ -624,8 +699,16 @@ def _data_frame(model, data, stop, notes):
                         f"{', '.join(map(str, data.index[data.index.duplicated()].unique()[:5]))}")
     simulated = list(model.stocks) + list(model.flows) + list(model.auxes)
     for name in data.columns:
-        if name in simulated:
+        base, labels = split_element(name) if isinstance(name, str) else (name, ())
+        dims = model[base].dims if base in simulated else ()
+        if base in simulated and (labels or not dims):
+            if labels:
+                _check_labels(model, name, base, labels)
             continue
+        if base in simulated:
+            example = ", ".join(f"'{base}[{label}]'" for label in model.dimensions[dims[0]][:3])
+            raise DataError(f"data column '{name}' is a variable over dimension(s) "
+                            f"{', '.join(dims)}; name one element per column, e.g. {example}")
         if isinstance(name, str) and name in model:
             raise DataError(f"data column '{name}' is a {model[name].kind} of model '{model.name}', not a "
                             "simulated variable (stock, flow or auxiliary)")
@@ -652,6 +735,27 @@ def _data_frame(model, data, stop, notes):
     if empty:
         raise DataError(f"data column(s) {', '.join(map(repr, empty))} have no observation within the model's horizon")
     return frame
+
+
+def _check_labels(model, name, base, labels):
+    """A data column ``var[label]`` must name one element of each of ``var``'s dims."""
+    dims = model[base].dims
+    if not dims:
+        raise DataError(f"data column '{name}' names an element, but '{base}' has no dimensions; "
+                        f"name the column '{base}'")
+    found = {}
+    for label in labels:
+        hits = [d for d in dims if label in model.dimensions[d]]
+        if not hits:
+            known = [lab for d in dims for lab in model.dimensions[d]]
+            raise DataError(f"data column '{name}': {label!r} is not an element of the dimension(s) "
+                            f"{', '.join(dims)} of '{base}'{suggest(label, known)}")
+        if hits[0] in found:
+            raise DataError(f"data column '{name}' names two elements of dimension '{hits[0]}'")
+        found[hits[0]] = label
+    if len(found) != len(dims):
+        raise DataError(f"data column '{name}' must name one element of each of the dimensions "
+                        f"{', '.join(dims)} of '{base}'")
 
 
 def _weights(frame, weights, notes):
@@ -686,7 +790,17 @@ def _current_values(model, names, options):
         keep = {k: v for k, v in options.items() if k != "stop"}
         ds = simulate(model, variables=stocks, **keep)
         initial = {n: float(ds[n].isel(time=0)) for n in stocks}
-    return np.array([initial[n] if n in initial else model.params[n].value for n in names], dtype=float)
+    values = []
+    for n in names:
+        if n in initial:
+            values.append(initial[n])
+            continue
+        from .batch import param_element
+        base, index = param_element(model, n, argument="params")
+        own = np.asarray(model.params[base].value, dtype=float)
+        values.append(float(own if index is None else np.broadcast_to(
+            own, tuple(len(model.dimensions[d]) for d in model.params[base].dims))[index]))
+    return np.array(values, dtype=float)
 
 
 def _uncertainty(jac, cost, names, lower, upper):

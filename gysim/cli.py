@@ -123,7 +123,16 @@ def parse_assignments(items: Sequence[str] | None, option: str = "--set") -> dic
 def _names(text: str | None) -> list[str] | None:
     if text is None:
         return None
-    names = [n.strip() for n in text.split(",") if n.strip()]
+    # split at commas outside brackets: "gdp,x[secondary,north]" is two names
+    names, depth, current = [], 0, ""
+    for char in text:
+        depth += (char == "[") - (char == "]")
+        if char == "," and depth == 0:
+            names.append(current)
+            current = ""
+        else:
+            current += char
+    names = [n.strip() for n in names + [current] if n.strip()]
     return names or None
 
 
@@ -184,6 +193,16 @@ def _table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
     return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in cells])
 
 
+def _value_text(value: Any) -> str:
+    """A number, or the nested tuple of a subscripted value, in short form."""
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_value_text(v) for v in value) + "]"
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
 def _one_line(err: BaseException) -> str:
     if isinstance(err, OSError) and err.filename is not None and err.strerror:
         return f"{err.filename}: {err.strerror}"
@@ -205,19 +224,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     if out is not None and out.suffix.lower() not in (".nc", ".nc4"):
         raise UsageError(f"-o {args.output!r}: a run is saved as netCDF; give a name ending "
                          f"in .nc")
+    from .batch import as_params
+    from .fit_report import expand_elements, select_element, split_element
+
     model = load_any_model(args.model)
+    if overrides:  # `--set rate[secondary]=0.1` sets one element of a subscripted parameter
+        overrides = as_params(model, overrides, argument="--set")
     ds = simulate(model, scenario=args.scenario, params=overrides or None, method=args.method,
                   dt=args.dt, stop=args.stop)
     variables = _names(args.vars)
     if variables:
-        missing = [v for v in variables if v not in ds]
+        missing = [v for v in variables if split_element(v)[0] not in ds]
         if missing:
             from .compile import suggest
             raise UsageError(f"--vars: {missing[0]!r} is not a variable of model "
                              f"{model.name!r}{suggest(missing[0], list(ds.data_vars))}")
+        for v in variables:
+            select_element(ds, v, argument="--vars", what=f"model {model.name!r}")
     if out is not None:
         if variables:
-            ds = ds[variables]
+            ds = ds[list(dict.fromkeys(split_element(v)[0] for v in variables))]
         _write_netcdf(ds, out)
         times = ds["time"].values
         print(f"wrote {out} ({len(ds.data_vars)} variables, time {times[0]:g} to {times[-1]:g})")
@@ -226,9 +252,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         variables = [n for n, e in model.elements.items()
                      if e.kind in ("stock", "aux") and n in ds]
     t0, t1 = (float(t) for t in ds["time"].values[[0, -1]])
-    shown = variables[:SUMMARY_ROWS] if not args.vars else variables
-    rows = [(v, float(ds[v].values[0]), float(ds[v].values[-1]), ds[v].attrs.get("units", ""))
-            for v in shown]
+    # a subscripted variable gives one row per element, named var[label]
+    elements = []
+    for v in variables:
+        elements += [n for n in expand_elements(ds, v, argument="--vars") if n not in elements]
+    shown = elements[:SUMMARY_ROWS] if not args.vars else elements
+    rows = []
+    for v in shown:
+        da = select_element(ds, v, argument="--vars")
+        rows.append((v, float(da.values[0]), float(da.values[-1]), da.attrs.get("units", "")))
+    variables = elements
     scenario = f", scenario {args.scenario!r}" if args.scenario else ""
     print(f"model {model.name!r}{scenario}, {ds.attrs.get('method', '')}, "
           f"time {t0:g} to {t1:g}")
@@ -349,7 +382,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     keys = SENSITIVITY_METHODS[args.method]
     print(f"{args.method} indices of model {model.name!r} at time {t_end:g} "
           f"({indices.attrs.get('n_runs')} runs, n={args.n}, seed={args.seed}):")
-    for out in outputs:
+    for out in (str(o) for o in indices["output"].values):  # var[label] per element
         at = indices.sel(output=out, time=t_end)
         # 3 decimals (+ 0.0 turns a rounded -0.0 into 0.0)
         rows = [(p, *(round(float(at[k].sel(param=p)), 3) + 0.0 for k in keys))
@@ -388,7 +421,7 @@ def cmd_targets(args: argparse.Namespace) -> int:
                          f"it to reach {last:g} (run with --stop {last:g} or later)")
     frames, skipped = [], []
     for target in targets:
-        if target.variable is not None and target.variable not in ds:
+        if target.variable is not None and target.variable.split("[")[0] not in ds:
             skipped.append(target.name)
             continue
         try:
@@ -485,6 +518,8 @@ def cmd_info(args: argparse.Namespace) -> int:
                 extra = f"  ({e.out_of or '-'} -> {e.into or '-'})"
             elif e.kind == "param" and e.bounds is not None:
                 extra = f"  bounds ({e.bounds[0]:g}, {e.bounds[1]:g})"
+            if getattr(e, "dims", ()):
+                extra += f"  over ({', '.join(e.dims)})"
             sign = "initial =" if e.kind == "stock" else "="
             print(f"  {name} {sign} {e.equation}{units}{extra}")
             if e.doc:
@@ -492,7 +527,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     if model.scenarios:
         print(f"\nscenarios ({len(model.scenarios)})")
         for name, s in model.scenarios.items():
-            sets = ", ".join(f"{k}={v:g}" for k, v in s.overrides.items())
+            sets = ", ".join(f"{k}={_value_text(v)}" for k, v in s.overrides.items())
             print(f"  {name}: {sets or '(no overrides)'}" + (f"  -- {s.doc}" if s.doc else ""))
     return 0
 
@@ -560,12 +595,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", metavar="MODEL", help=model_help)
     p.add_argument("--scenario", metavar="S", help="named scenario of the model (see gysim info)")
     p.add_argument("--set", metavar="NAME=VALUE", action="append",
-                   help="override a parameter or stock initial value (repeatable)")
+                   help="override a parameter or stock initial value (repeatable); "
+                        "NAME[label]=VALUE sets one element of a subscripted parameter")
     p.add_argument("--stop", metavar="YEAR", type=float, help="final time (default: the model's)")
     p.add_argument("--method", metavar="M",
                    help="euler, rk4 or a solve_ivp method such as RK45 (default: the model's)")
     p.add_argument("--dt", type=float, help="time step of euler and rk4")
-    p.add_argument("--vars", metavar="A,B", help="variables to show (or to save with -o)")
+    p.add_argument("--vars", metavar="A,B",
+                   help="variables to show (or to save with -o); a subscripted variable shows "
+                        "one row per element, VAR[label] one element")
     p.add_argument("-o", "--output", metavar="FILE.nc", help="save the run as netCDF")
 
     p = parsers["calibrate"]
@@ -586,7 +624,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--params", metavar="A,B,C",
                    help="parameters to vary within their bounds (default: up to 10 parameters "
                         "whose source is an assumption, else any with bounds)")
-    p.add_argument("--outputs", metavar="X,Y", help="variables to analyse (default: the stocks)")
+    p.add_argument("--outputs", metavar="X,Y",
+                   help="variables to analyse (default: the stocks); VAR[label] for one element "
+                        "of a subscripted variable, which as a whole gives one output per element")
     p.add_argument("--method", default="sobol", choices=["sobol", "morris", "fast"],
                    help="sobol (S1, ST; n a power of 2), morris or fast (default: sobol)")
     p.add_argument("-n", type=int, default=256,

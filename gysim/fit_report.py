@@ -26,6 +26,8 @@ historical fit of system dynamics models", Dynamica 10(2), 51-66.
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -34,7 +36,12 @@ import xarray as xr
 
 from .errors import DataError
 
-__all__ = ["fit_statistics", "fit_report"]
+__all__ = ["fit_statistics", "fit_report", "split_element", "element_name", "element_names",
+           "select_element", "expand_elements"]
+
+#: Dims of a simulated variable that are not subscripts (never named in ``var[label]``).
+NON_ELEMENT_DIMS = ("time", "run", "quantile")
+_ELEMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\[([^\[\]]*)\]\s*$")
 
 #: Columns of :func:`fit_report`, and keys of :func:`fit_statistics`.
 STATISTICS = ("n", "MAPE", "RMSE", "R2", "U", "UM", "US", "UC")
@@ -172,9 +179,9 @@ def fit_report(observed: pd.DataFrame, simulated: pd.DataFrame | xr.Dataset) -> 
     rows = {}
     for name in observed.columns:
         if isinstance(simulated, xr.Dataset):
-            if name not in simulated.data_vars:
+            if split_element(name)[0] not in simulated.data_vars:
                 raise DataError(f"`simulated` has no variable {name!r} to compare with the data.")
-            sim = values_at_times(simulated[name], times)
+            sim = values_at_times(select_element(simulated, name, argument="observed"), times)
             if sim.ndim != 1:
                 raise DataError(
                     f"`simulated` must be a single run; {name!r} has dims {simulated[name].dims}. "
@@ -225,3 +232,195 @@ def values_at_times(da: xr.DataArray, times: np.ndarray) -> np.ndarray:
         )
     other = [d for d in da.dims if d != "time"]
     return np.asarray(da.transpose("time", *other).values, dtype=float)[pick]
+
+
+# ---------------------------------------------------------------------- elements of subscripted variables
+def split_element(name: str) -> tuple[str, tuple[str, ...]]:
+    """A name as (variable, labels): ``"capital[secondary]"`` -> ``("capital", ("secondary",))``.
+
+    Wherever gysim takes a string naming an output (calibration data
+    columns, sensitivity outputs, targets, sampled parameters, the CLI's
+    ``--vars``), one element of a subscripted variable is written
+    ``var[label]``, or ``var[label1,label2]`` for several dimensions (one
+    label of each, in any order: labels are unique across dimensions). A
+    plain name has no labels.
+
+    Raises
+    ------
+    DataError
+        If the brackets are malformed or a label is empty.
+
+    Examples
+    --------
+    >>> from gysim.fit_report import split_element
+    >>> split_element("capital[secondary]"), split_element("x[ north , tertiary ]")
+    (('capital', ('secondary',)), ('x', ('north', 'tertiary')))
+    >>> split_element("gdp")
+    ('gdp', ())
+    """
+    if not isinstance(name, str) or ("[" not in name and "]" not in name):
+        return name, ()
+    match = _ELEMENT.match(name)
+    labels = tuple(part.strip() for part in match.group(2).split(",")) if match else ()
+    if not match or not all(labels):
+        raise DataError(f"{name!r} is neither a variable name nor an element such as "
+                        f"'capital[secondary]' or 'x[secondary,north]'")
+    return match.group(1), labels
+
+
+def element_name(variable: str, labels: Sequence[str]) -> str:
+    """The name of one element: ``element_name("capital", ["secondary"]) == "capital[secondary]"``.
+
+    Examples
+    --------
+    >>> from gysim.fit_report import element_name
+    >>> element_name("x", ("secondary", "north")), element_name("gdp", ())
+    ('x[secondary,north]', 'gdp')
+    """
+    return f"{variable}[{','.join(map(str, labels))}]" if labels else variable
+
+
+def _element_dims(da: xr.DataArray) -> list[str]:
+    return [d for d in da.dims if d not in NON_ELEMENT_DIMS]
+
+
+def element_names(da: xr.DataArray, variable: str | None = None) -> list[str]:
+    """Every element of a (possibly subscripted) variable, as ``var[label]`` names.
+
+    The elements run over the variable's dimensions other than ``time``,
+    ``run`` and ``quantile``, the last dimension fastest; a variable without
+    such dimensions gives just its name.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from gysim.fit_report import element_names
+    >>> da = xr.DataArray(np.zeros((2, 3)), dims=("time", "sector"),
+    ...                   coords={"sector": ["primary", "secondary", "tertiary"]}, name="capital")
+    >>> element_names(da)
+    ['capital[primary]', 'capital[secondary]', 'capital[tertiary]']
+    """
+    variable = str(da.name) if variable is None else variable
+    dims = _element_dims(da)
+    if not dims:
+        return [variable]
+    labels = [[str(v) for v in (da[d].values if d in da.coords else range(da.sizes[d]))]
+              for d in dims]
+    return [element_name(variable, combo) for combo in itertools.product(*labels)]
+
+
+def select_element(ds: xr.Dataset, name: str, *, argument: str = "variables",
+                   whole: bool = True, what: str = "the Dataset") -> xr.DataArray:
+    """One variable, or one element ``var[label]`` of a subscripted variable, of a Dataset.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A run or an ensemble from :func:`gysim.simulate`.
+    name : str
+        ``var``, ``var[label]`` or ``var[label1,label2]`` (see
+        :func:`split_element`). Labels select with ``ds[var].sel(dim=label)``.
+    argument : str
+        The argument named in error messages.
+    whole : bool
+        Accept a result that still has dimensions besides ``time``, ``run``
+        and ``quantile`` (a whole subscripted variable); with False such a
+        name raises, listing the elements to choose from.
+    what : str
+        What ``ds`` is, for error messages.
+
+    Returns
+    -------
+    xarray.DataArray
+        Named ``name``.
+
+    Raises
+    ------
+    DataError
+        If the variable or a label is unknown, two labels name the same
+        dimension, or (with ``whole=False``) an element must be named.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from gysim.fit_report import select_element
+    >>> ds = xr.Dataset({"capital": (("time", "sector"), [[1.0, 2.0], [3.0, 4.0]])},
+    ...                 coords={"time": [0, 1], "sector": ["primary", "secondary"]})
+    >>> select_element(ds, "capital[secondary]").values.tolist()
+    [2.0, 4.0]
+    >>> select_element(ds, "capital", whole=False)
+    Traceback (most recent call last):
+    ...
+    gysim.errors.DataError: `variables`: 'capital' is over dimension(s) sector; name one element, e.g. 'capital[primary]' (elements: capital[primary], capital[secondary])
+    """
+    variable, labels = split_element(name)
+    if variable not in ds.data_vars:
+        from .compile import suggest
+        raise DataError(f"`{argument}`: '{variable}' is not a variable of {what}"
+                        f"{suggest(str(variable), list(map(str, ds.data_vars)))}")
+    da = ds[variable]
+    dims = _element_dims(da)
+    if labels:
+        if not dims:
+            raise DataError(f"`{argument}`: '{name}' names an element, but variable "
+                            f"'{variable}' has no dimensions; write '{variable}'")
+        chosen: dict[str, str] = {}
+        for label in labels:
+            hits = [d for d in dims if d in da.coords and label in map(str, da[d].values)]
+            if not hits:
+                from .compile import suggest
+                known = [str(v) for d in dims if d in da.coords for v in da[d].values]
+                raise DataError(f"`{argument}`: '{name}': {label!r} is not an element of the "
+                                f"dimension(s) {', '.join(dims)} of '{variable}' (elements: "
+                                f"{', '.join(known)}){suggest(label, known)}")
+            if hits[0] in chosen:
+                raise DataError(f"`{argument}`: '{name}' names two elements ({chosen[hits[0]]!r}"
+                                f", {label!r}) of dimension '{hits[0]}'")
+            chosen[hits[0]] = label
+        index = {d: list(map(str, da[d].values)).index(label) for d, label in chosen.items()}
+        da = da.isel(index)
+        dims = [d for d in dims if d not in chosen]
+    if dims and not whole:
+        names = _complete(da, variable, labels, ds[variable].dims)
+        shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+        raise DataError(f"`{argument}`: '{name}' is over dimension(s) {', '.join(dims)}; name "
+                        f"one element, e.g. '{names[0]}' (elements: {shown})")
+    return da.rename(name)
+
+
+def _complete(da: xr.DataArray, variable: str, labels: tuple[str, ...],
+              order: Sequence[str] = ()) -> list[str]:
+    """Full element names of a (partly) selected variable: its labels plus each remaining one,
+    in the order of the dims ``order`` (the unselected variable's) when given."""
+    rest = element_names(da, "_")
+    combos = [labels] if rest == ["_"] else [labels + tuple(r[2:-1].split(",")) for r in rest]
+    if order:
+        where = {str(v): d for d in order if d in da.coords for v in np.atleast_1d(da[d].values)}
+        combos = [tuple(sorted(c, key=lambda lab: list(order).index(where.get(lab, order[0]))))
+                  for c in combos]
+    return [element_name(variable, c) for c in combos]
+
+
+def expand_elements(ds: xr.Dataset, name: str, *, argument: str = "variables",
+                    what: str = "the Dataset") -> list[str]:
+    """A name as the single series it covers: every element ``var[label]`` of a subscripted
+    variable (or of a partial selection ``var[label]`` of one over several dims), or the
+    name itself.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from gysim.fit_report import expand_elements
+    >>> ds = xr.Dataset({"x": (("time", "sector", "district"), np.zeros((1, 2, 2)))},
+    ...                 coords={"time": [0], "sector": ["farm", "mill"], "district": ["n", "s"]})
+    >>> expand_elements(ds, "x[s]")  # labels in the order of the variable's dims
+    ['x[farm,s]', 'x[mill,s]']
+    >>> expand_elements(ds, "x")
+    ['x[farm,n]', 'x[farm,s]', 'x[mill,n]', 'x[mill,s]']
+    """
+    da = select_element(ds, name, argument=argument, what=what)
+    variable, labels = split_element(name)
+    if not labels:
+        return element_names(da, variable)
+    names = _complete(da, variable, labels, ds[variable].dims)
+    return names if len(names) > 1 else [name]

@@ -33,6 +33,7 @@ import xarray as xr
 
 from .compile import suggest
 from .errors import DataError
+from .fit_report import _complete, expand_elements, select_element, split_element
 
 __all__ = ["trajectories", "scenario_comparison", "fan_chart", "sensitivity_bars",
            "sensitivity_heatmap", "TARGET_MARKERS"]
@@ -53,10 +54,12 @@ def trajectories(results: xr.Dataset | Mapping[str, xr.Dataset], variables: Sequ
         Runs to draw, e.g. ``{"baseline": ds1, "plan": ds2}``. An ensemble
         (a ``run`` dimension) is drawn as its median with a quantile band.
     variables : sequence of str
-        Variables to draw, one panel each.
+        Variables to draw, one panel each. A subscripted variable is drawn
+        as one line per element in its panel, with a legend of the
+        elements; ``var[label]`` draws one element.
     data : pandas.DataFrame, optional
-        Observations indexed by time; columns named like variables are drawn
-        as points.
+        Observations indexed by time; columns named like variables (or like
+        their elements, ``var[label]``) are drawn as points.
     targets : iterable of gysim.targets.Target, optional
         Targets of form ``"value"`` on a drawn variable are marked at their
         year: ▲ at least, ▼ at most, ● about (with its tolerance band).
@@ -80,6 +83,12 @@ def trajectories(results: xr.Dataset | Mapping[str, xr.Dataset], variables: Sequ
     >>> fig = trajectories({"ensemble": ens}, ["population"])
     >>> fig.axes[0].get_title()
     'population'
+    >>> m = gysim.Model("sectors", start=0, stop=3)
+    >>> m.dimension("sector", ["primary", "secondary"])
+    >>> m.stock("capital", {"primary": 1.0, "secondary": 2.0}, dims=("sector",))
+    >>> fig = trajectories(gysim.simulate(m), ["capital"])
+    >>> fig.axes[0].get_legend_handles_labels()[1]
+    ['primary', 'secondary']
     """
     import matplotlib.pyplot as plt
 
@@ -88,37 +97,59 @@ def trajectories(results: xr.Dataset | Mapping[str, xr.Dataset], variables: Sequ
         raise DataError("`results` is empty: give a Dataset or a mapping of label to Dataset")
     variables = [variables] if isinstance(variables, str) else list(variables)
     for label, ds in runs.items():
-        missing = [v for v in variables if v not in ds]
+        missing = [v for v in variables if split_element(v)[0] not in ds]
         if missing:
             raise DataError(f"variables {missing} are not in the results{' ' + label if label else ''}")
+        for v in variables:  # unknown labels fail before any drawing
+            select_element(ds, v, what=f"the results{' ' + label if label else ''}")
     ncols = max(1, min(ncols, len(variables)))
     nrows = math.ceil(len(variables) / ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.2 * nrows), squeeze=False,
                              layout="constrained")
     targets = list(targets)
+    colors = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
     for ax, name in zip(axes.flat, variables):
-        first = next(iter(runs.values()))[name]
+        first = select_element(next(iter(runs.values())), name)
+        # one line per element of a subscripted variable, labelled by its element
+        elements = expand_elements(next(iter(runs.values())), name)
+        per_element = elements != [name]
+        fixed = split_element(name)[1]
+        k = 0
+        element_color = {}
         for label, ds in runs.items():
-            da = ds[name]
             t = ds["time"].values
-            if "run" in da.dims:
-                lo, hi = da.quantile(list(quantiles), dim="run").values
-                ax.fill_between(t, lo, hi, alpha=0.25)
-                ax.plot(t, da.median("run").values, label=label or None)
-            else:
-                ax.plot(t, da.values, label=label or None)
-        if data is not None and name in getattr(data, "columns", ()):
-            column = data[name].dropna()
-            ax.plot(column.index.to_numpy(dtype=float), column.to_numpy(dtype=float), "k.",
-                    markersize=8, label="data")
+            for element in elements:
+                da = select_element(ds, element)
+                # the labels the panel's name does not fix ("secondary" in panel "capital")
+                tag = ",".join(x for x in split_element(element)[1] if x not in fixed)
+                line_label = ": ".join(x for x in (label, tag) if x) or None
+                color = colors[k % len(colors)]
+                k += 1
+                element_color.setdefault(element, color)
+                if "run" in da.dims:
+                    lo, hi = da.quantile(list(quantiles), dim="run").transpose("quantile", "time").values
+                    ax.fill_between(t, lo, hi, alpha=0.25, color=color)
+                    ax.plot(t, da.median("run").transpose("time").values, label=line_label, color=color)
+                else:
+                    ax.plot(t, da.transpose("time").values, label=line_label, color=color)
+        if data is not None:
+            for element in elements:
+                if element not in getattr(data, "columns", ()):
+                    continue
+                column = data[element].dropna()
+                style = dict(color=element_color[element], markeredgecolor="k") if per_element else {"color": "k"}
+                ax.plot(column.index.to_numpy(dtype=float), column.to_numpy(dtype=float), ".",
+                        markersize=8, label="data" if not per_element else f"data: {element}", **style)
         for target in targets:
-            if getattr(target, "variable", None) != name or target.form != "value":
+            variable = getattr(target, "variable", None)
+            if (variable != name and variable not in elements) or target.form != "value":
                 continue
             year, value = target.years[0], target.value / target.scale
             marker = TARGET_MARKERS[target.kind]
             err = value * target.tolerance if target.kind == "about" else None
+            what = f" {variable}" if per_element else ""
             ax.errorbar([year], [value], yerr=err, fmt=marker, color="crimson", markersize=9,
-                        capsize=4, label=f"target ({target.kind.replace('_', ' ')})")
+                        capsize=4, label=f"target{what} ({target.kind.replace('_', ' ')})")
         ax.set_title(name)
         units = first.attrs.get("units", "")
         ax.set_ylabel(units)
@@ -150,10 +181,11 @@ def _check_dataset(ds, argument: str) -> None:
 
 
 def _variable(ds: xr.Dataset, name: str, argument: str, what: str = "the Dataset") -> xr.DataArray:
-    if name not in ds.data_vars:
+    """A variable, or one element ``var[label]`` of a subscripted one."""
+    if split_element(name)[0] not in ds.data_vars:
         raise DataError(f"`{argument}`: variable '{name}' is not in {what}"
                         f"{suggest(str(name), list(ds.data_vars))}")
-    return ds[name]
+    return select_element(ds, name, argument=argument, what=what)
 
 
 def _need_dims(da: xr.DataArray, dims: Sequence[str], what: str) -> None:
@@ -223,7 +255,8 @@ def fan_chart(ds: xr.Dataset, variable: str,
         array parameters or :func:`gysim.run_batch`), or its summary from
         :func:`gysim.envelope` (a ``quantile`` dimension holding ``quantiles``).
     variable : str
-        The variable to draw.
+        The variable to draw; ``var[label]`` for one element of a
+        subscripted variable (a fan chart shows one series).
     quantiles : sequence of float
         At least two quantiles in [0, 1].
     ax : matplotlib Axes, optional
@@ -258,7 +291,9 @@ def fan_chart(ds: xr.Dataset, variable: str,
     >>> ax = fan_chart(gysim.envelope(ens, "population"), "population", ax=fig.axes[0])
     """
     _check_dataset(ds, "ds")
-    da = _variable(ds, variable, "variable")
+    if split_element(variable)[0] not in ds.data_vars:
+        _variable(ds, variable, "variable")
+    da = select_element(ds, variable, argument="variable", whole=False)
     _need_dims(da, ["time"], f"variable '{variable}'")
     q = _check_quantiles(quantiles)
     lines = _quantile_lines(da, q, variable)
@@ -298,7 +333,8 @@ def _as_time_runs(da: xr.DataArray) -> np.ndarray:
     extra = [d for d in da.dims if d not in order]
     if extra:
         raise DataError(f"variable '{da.name}' has dimensions {', '.join(extra)} besides "
-                        f"time and run; select one value of each first")
+                        f"time and run; name one element, e.g. "
+                        f"'{_complete(da.isel(time=0), *split_element(str(da.name)))[0]}'")
     return np.asarray(da.transpose(*order).values, dtype=float)
 
 
@@ -313,7 +349,8 @@ def scenario_comparison(results: Mapping[str, xr.Dataset], variables: str | Sequ
         One run or an ensemble per scenario, e.g.
         ``{"baseline": simulate(m, scenario="baseline"), "plan": ...}``.
     variables : str or sequence of str
-        Variables to compare, one column each.
+        Variables to compare, one column each; ``var[label]`` for one
+        element of a subscripted variable.
     baseline : str
         The label in ``results`` the others are compared with.
     relative : bool
@@ -367,6 +404,7 @@ def scenario_comparison(results: Mapping[str, xr.Dataset], variables: str | Sequ
         for name in variables:
             _need_dims(_variable(ds, name, "variables", f"the results '{label}'"), ["time"],
                        f"variable '{name}' of '{label}'")
+            select_element(ds, name, whole=False, what=f"the results '{label}'")
     lo_q, hi_q = _check_quantiles(quantiles)[[0, -1]]
     fig, axes = plt.subplots(2, len(variables), figsize=(4.4 * len(variables), 6.0),
                              squeeze=False, sharex="col", layout="constrained")
@@ -377,7 +415,7 @@ def scenario_comparison(results: Mapping[str, xr.Dataset], variables: str | Sequ
         for k, (label, ds) in enumerate(runs.items()):
             color = colors[k % len(colors)]
             t = np.asarray(ds["time"].values, dtype=float)
-            values = _as_time_runs(ds[name])
+            values = _as_time_runs(select_element(ds, name))
             if values.ndim == 2:
                 top.fill_between(t, *np.nanquantile(values, [lo_q, hi_q], axis=1), color=color,
                                  alpha=0.2, linewidth=0)
@@ -388,8 +426,8 @@ def scenario_comparison(results: Mapping[str, xr.Dataset], variables: str | Sequ
             if not common.size:
                 raise DataError(f"results '{label}' and '{baseline}' share no time for "
                                 f"variable '{name}'")
-            own = _as_time_runs(ds[name].sel(time=common)).reshape(len(common), -1)
-            ref = _as_time_runs(base[name].sel(time=common)).reshape(len(common), -1)
+            own = _as_time_runs(select_element(ds, name).sel(time=common)).reshape(len(common), -1)
+            ref = _as_time_runs(select_element(base, name).sel(time=common)).reshape(len(common), -1)
             if 1 < own.shape[1] != ref.shape[1] > 1:  # unpaired ensembles: compare medians
                 own, ref = _central(own)[:, None], _central(ref)[:, None]
             diff = own - ref
@@ -401,14 +439,14 @@ def scenario_comparison(results: Mapping[str, xr.Dataset], variables: str | Sequ
                                     color=color, alpha=0.2, linewidth=0)
             bottom.plot(common, _central(diff) if diff.shape[1] > 1 else diff[:, 0], color=color,
                         label=f"{label} - {baseline}")
-        units = base[name].attrs.get("units", "")
+        units = select_element(base, name).attrs.get("units", "")
         top.set_title(name)
         top.set_ylabel(units)
         top.legend(fontsize="small")
         bottom.axhline(0.0, color="0.4", linewidth=0.8)
         bottom.set_title(f"{name}: difference from {baseline}")
         bottom.set_ylabel(f"% of {baseline}" if relative else units)
-        _time_axis(bottom, base[name])
+        _time_axis(bottom, select_element(base, name))
     if title:
         fig.suptitle(title)
     return fig

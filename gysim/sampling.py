@@ -20,6 +20,13 @@ Examples
 >>> s = sample(m, ["r"], method="latin", n=8, seed=1)
 >>> s.shape, bool(s.r.between(0.05, 0.15).all())
 ((8, 1), True)
+
+One element of a subscripted parameter is named ``param[label]``:
+
+>>> m.dimension("sector", ["primary", "secondary"])
+>>> m.param("k", 0.1, dims=("sector",), bounds=(0, 1))
+>>> sample(m, ["k[primary]", "k[secondary]"], method="latin", n=4, seed=1).columns.tolist()
+['k[primary]', 'k[secondary]']
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .batch import element_bounds, param_element
 from .compile import suggest
 from .errors import ModelDefinitionError, ParameterError
 from .model import Model
@@ -62,12 +70,14 @@ def _check_names(model: Model, params: Any) -> list[str]:
     if not names:
         raise ParameterError("`params` must name at least one parameter")
     for name in names:
-        if name not in model.params:
-            what = (f"is a {model.elements[name].kind}, not a parameter" if name in model.elements
+        base = name.split("[")[0].strip()
+        if base not in model.params:
+            what = (f"is a {model.elements[base].kind}, not a parameter" if base in model.elements
                     else f"is not a parameter of model '{model.name}'"
-                         f"{suggest(name, model.params)}")
+                         f"{suggest(base, model.params)}")
             raise ParameterError(f"`params`: '{name}' {what}")
-        bounds = model.params[name].bounds
+        param_element(model, name, argument="params")
+        bounds = element_bounds(model, name)
         if bounds is not None and not bounds[0] < bounds[1]:
             raise ParameterError(f"`params`: '{name}' has bounds {bounds}, an empty range; "
                                  f"a parameter to sample needs lower < upper")
@@ -129,7 +139,10 @@ def problem(model: Model, params: Sequence[str], *,
         The model whose parameters are sampled.
     params : sequence of str
         Names of the uncertain parameters. Each must have bounds in the model
-        unless ``dists`` gives it a distribution that needs none.
+        unless ``dists`` gives it a distribution that needs none. For a
+        subscripted parameter, ``param[label]`` samples one element (within
+        the parameter's bounds; name each element to vary them
+        independently); the plain name samples one value for every element.
     dists : mapping, optional
         Distributions by parameter name (the others are uniform over their
         bounds): ``('unif',)``, ``('logunif',)``, ``('triang', peak)``,
@@ -169,7 +182,7 @@ def problem(model: Model, params: Sequence[str], *,
                              f"{suggest(str(unknown[0]), names)}")
     rows, kinds = [], []
     for name in names:
-        bounds = model.params[name].bounds
+        bounds = element_bounds(model, name)
         kind, row = _dist_spec(name, dists.get(name, ("unif",)), bounds)
         rows.append([float(v) for v in row])
         kinds.append(kind)
@@ -291,8 +304,13 @@ def sample(model: Model, params: Sequence[str], method: str = "sobol", n: int = 
         X = scale_samples(np.random.default_rng(seed).random((n, prob["num_vars"])), prob)
     X = np.asarray(X, dtype=float)
     for j, name in enumerate(prob["names"]):
-        bounds = model.params[name].bounds
+        bounds = element_bounds(model, name)
         if bounds is not None:
+            # rounding of the scaled grid (e.g. -0.1 + 1 * 0.3 = 0.20000000000000004) is
+            # not a sample outside the bounds
+            slack = 1e-12 * max(1.0, abs(bounds[0]), abs(bounds[1]))
+            near = (X[:, j] >= bounds[0] - slack) & (X[:, j] <= bounds[1] + slack)
+            X[near, j] = np.clip(X[near, j], bounds[0], bounds[1])
             out = (X[:, j] < bounds[0]) | (X[:, j] > bounds[1])
             if out.any():
                 raise ParameterError(

@@ -44,7 +44,7 @@ import xarray as xr
 
 from .compile import suggest
 from .errors import DataError
-from .fit_report import values_at_times
+from .fit_report import select_element, split_element, values_at_times
 
 __all__ = ["Target", "check_targets", "load_targets", "parse_kind", "FORMS", "KINDS"]
 
@@ -139,7 +139,9 @@ class Target:
         read by :func:`parse_kind` (``"at least (突破)"``, ``"target"``...).
     variable : str, optional
         The simulated variable the target is measured on (with `form` and
-        `years`). Give either `variable` or `func`.
+        `years`), or one element ``var[label]`` (``var[l1,l2]``) of a
+        subscripted variable, which a target must name. Give either
+        `variable` or `func`.
     form : str
         How the variable becomes one number (see :data:`FORMS`):
         ``"value"`` at ``years=(y,)``; between ``years=(y0, y1)``:
@@ -212,6 +214,13 @@ class Target:
             if len(years) == 2 and not years[0] < years[1]:
                 raise DataError(f"target '{self.name}': `years` must be increasing, got {self.years!r}")
             object.__setattr__(self, "years", years)
+            if not isinstance(self.variable, str):
+                raise DataError(f"target '{self.name}': `variable` must be a string, got "
+                                f"{self.variable!r}")
+            try:  # a malformed var[label] fails here, not at check time
+                split_element(self.variable)
+            except DataError as err:
+                raise DataError(f"target '{self.name}': {err}") from None
         if not (np.isfinite(self.scale) and self.scale != 0):
             raise DataError(f"target '{self.name}': `scale` must be a finite non-zero number, got {self.scale!r}")
         if not (np.isfinite(self.tolerance) and self.tolerance >= 0):
@@ -232,15 +241,22 @@ class Target:
         >>> t = Target("g", 10, "about", variable="x", form="growth", years=(2000, 2002))
         >>> round(float(t.model_value(ds)), 9)
         10.0
+        >>> ds2 = xr.Dataset({"va": (("time", "sector"), [[1.0, 5.0], [2.0, 6.0]])},
+        ...                  coords={"time": [2005, 2010], "sector": ["primary", "secondary"]})
+        >>> float(Target("va2", 6, "about", variable="va[secondary]", years=(2010,)).model_value(ds2))
+        6.0
         """
         if self.func is not None:
             out = self.func(ds)
             out = np.asarray(out.values if isinstance(out, xr.DataArray) else out, dtype=float)
             return out * self.scale
-        if self.variable not in ds.data_vars:
+        if split_element(self.variable)[0] not in ds.data_vars:
             raise DataError(f"target '{self.name}': the Dataset has no variable {self.variable!r}"
                             f"{suggest(self.variable, map(str, ds.data_vars))}")
-        da = ds[self.variable]
+        try:
+            da = select_element(ds, self.variable, argument="variable", whole=False)
+        except DataError as err:
+            raise DataError(f"target '{self.name}': {err}") from None
         if self.form == "cumulative":
             y0, y1 = self.years
             years = np.arange(np.ceil(y0), np.floor(y1) + 0.5)
