@@ -2,16 +2,22 @@
 
 Run as ``python -m gysim.conformance DIR [--no-pysd]`` where ``DIR`` holds case
 folders (or a ``tests/`` folder of them), each with model files (``*.mdl``,
-``*.xmile``; ``--stmx`` adds Stella's ``*.stmx``) and a canonical output (``output.csv`` or ``output.tab``). Each
-model file is read, run with gysim and compared with the canonical output as
-PySD's test suite does: the canonical file's columns only, matched to gysim
-variables through their original names, ``|expected - actual| <= 1e-5 +
-1e-5 |actual|``, constant columns filled forward; a value equal to Vensim's
-``:NA:`` number counts as the blank Vensim writes for it. Unless ``--no-pysd`` is
-given, the same file is also run by PySD (in a temporary copy) to time both:
-the times shown are the best of five runs of an already read model
-(``gysim.simulate`` of the compiled model vs PySD's ``model.run()``), so
-reading/translating the file is not counted for either.
+``*.xmile``; ``--stmx`` adds Stella's ``*.stmx``) and a canonical output
+(``output.csv`` or ``output.tab``). Each model file is read, run with gysim and
+compared with the canonical output as PySD's test suite does: the canonical
+file's columns only, matched to gysim variables through their original names,
+``|expected - actual| <= 1e-5 + 1e-5 |actual|``, constant columns filled
+forward; a value equal to Vensim's ``:NA:`` number counts as the blank Vensim
+writes for it. Unless ``--no-pysd`` is given, the same file is also run by
+PySD (in a temporary copy) to time both: the times shown are the best of five
+runs of an already read model (``gysim.simulate`` of the compiled model vs
+PySD's ``model.run()``), so reading/translating the file is not counted for
+either.
+
+Subscripted columns such as ``var[a,b]`` are compared element by element (the
+readers expand subscripts into one variable per element). XMILE files whose
+equations hold ``???`` placeholders (unfinished exports) are reported as
+``invalid`` input: neither passes nor failures.
 
 Examples
 --------
@@ -23,6 +29,7 @@ True
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 import tempfile
@@ -50,6 +57,7 @@ class CaseResult:
     file: str
     passed: bool
     reason: str = ""
+    invalid: bool = False
     gysim_seconds: float = float("nan")
     pysd_seconds: float = float("nan")
 
@@ -94,7 +102,31 @@ def _norm(name: str) -> str:
     name = str(name).strip()
     if len(name) > 1 and name[0] == name[-1] == '"':
         name = name[1:-1]
+    name = re.sub(r"\s*([\[\],])\s*", r"\1", name)  # 'x[a, b]' and 'x[a,b]' alike
     return reference_key(name.replace('\\"', '"').replace("\\\\", "\\"))
+
+
+def invalid_input(path: Path) -> str:
+    """Why a model file is not a valid model ('' if it is): XMILE ``???`` placeholders.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "m.xmile"
+    >>> _ = f.write_text("<aux name='x'><eqn>???</eqn></aux>")
+    >>> invalid_input(f)
+    "equation of 'x' is a ??? placeholder"
+    """
+    if path.suffix.lower() not in (".xmile", ".xml", ".stmx"):
+        return ""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    for match in re.finditer(r"<eqn>([^<]*)</eqn>", text):
+        if "???" in match.group(1):
+            before = text[:match.start()]
+            names = re.findall(r"""<\w+\s+name=["']([^"']*)["']""", before)
+            where = f" of '{names[-1]}'" if names else ""
+            return f"equation{where} is a ??? placeholder"
+    return ""
 
 
 def _read(path: Path):
@@ -171,6 +203,10 @@ def run_case(path: str | Path, *, pysd: bool = True) -> CaseResult:
     from .simulate import simulate
     path = Path(path)
     result = CaseResult(path.parent.name, path.name, False)
+    why = invalid_input(path)
+    if why:
+        result.invalid, result.reason = True, f"invalid input: {why}"
+        return result
     try:
         canon = _load_canonical(_canonical_file(path.parent))
         model = _read(path)
@@ -202,13 +238,26 @@ def format_table(results: list[CaseResult]) -> str:
     rows = [f"{'case':<28} {'file':<42} {'result':<6} {'gysim s':>8} {'PySD s':>8} "
             f"{'PySD/gysim':>10}  reason"]
     for r in results:
-        rows.append(f"{r.case[:28]:<28} {r.file[:42]:<42} {'pass' if r.passed else 'FAIL':<6} "
+        status = "pass" if r.passed else ("inval" if r.invalid else "FAIL")
+        rows.append(f"{r.case[:28]:<28} {r.file[:42]:<42} {status:<6} "
                     f"{r.gysim_seconds:8.4f} {r.pysd_seconds:8.4f} {r.speedup:10.1f}  "
                     f"{r.reason[:160]}")
     n_pass = sum(r.passed for r in results)
+    n_invalid = sum(r.invalid for r in results)
+    valid = len(results) - n_invalid
     ratios = [r.speedup for r in results if r.passed and np.isfinite(r.speedup)]
-    rows.append(f"\n{n_pass} / {len(results)} model files pass "
-                f"({100 * n_pass / max(len(results), 1):.1f}%)")
+    rows.append(f"\n{n_pass} / {valid} model files pass "
+                f"({100 * n_pass / max(valid, 1):.1f}%)"
+                + (f"; {n_invalid} invalid inputs (??? placeholders) not counted"
+                   if n_invalid else ""))
+    by_suffix = {}
+    for r in results:
+        if not r.invalid:
+            total, ok = by_suffix.get(Path(r.file).suffix.lower(), (0, 0))
+            by_suffix[Path(r.file).suffix.lower()] = (total + 1, ok + r.passed)
+    if len(by_suffix) > 1:
+        rows.append("by format: " + ", ".join(f"{sfx} {ok}/{total}"
+                                               for sfx, (total, ok) in sorted(by_suffix.items())))
     if ratios:
         rows.append(f"run time PySD/gysim on passing cases: median {np.median(ratios):.1f}x, "
                     f"min {min(ratios):.1f}x, max {max(ratios):.1f}x; "
@@ -226,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results = run_suite(args.directory, pysd=not args.no_pysd, stmx=args.stmx)
     print(format_table(results))
-    return 0 if all(r.passed for r in results) else 1
+    return 0 if all(r.passed or r.invalid for r in results) else 1
 
 
 if __name__ == "__main__":

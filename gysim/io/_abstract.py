@@ -4,13 +4,24 @@ PySD's translators parse a model file into an ``AbstractModel``: sections of
 elements whose equations are trees of ``*Structure`` objects
 (``pysd.translators.structures.abstract_expressions``). This module walks those
 trees and produces gysim equation trees (:mod:`gysim.expr`), so nothing the
-file says is ever executed. Only the subscript-free core of the languages is
-covered; anything else raises :class:`~gysim.errors.ModelDefinitionError`
-naming the construct and the element.
+file says is ever executed. Anything outside the supported constructs raises
+:class:`~gysim.errors.ModelDefinitionError` naming the construct and the element.
+
+Subscripts (Vensim) and arrays (XMILE) are expanded element by element: each
+element of a subscripted variable becomes one scalar gysim element (``Stock
+A[Entry 1]`` becomes ``stock_a_entry_1``), with every reference resolved to
+the element it means under Vensim's rules (ranges, subranges, mappings ``->``,
+positional correspondence of equal-size ranges, :EXCEPT:, element-by-element
+definitions); ``SUM``/``PROD``/``VMIN``/``VMAX`` over ``dim!`` become sums,
+products, minima and maxima of the elements, ``ELMCOUNT`` a constant and a
+subscripted lookup one lookup per element. The run is still vectorized over
+runs; ``Model.vensim_subscripts`` keeps the layout so that results can be
+stacked into dimensions (:func:`stack_subscripts`).
 """
 
 from __future__ import annotations
 
+import itertools
 import keyword
 import math
 import re
@@ -108,26 +119,278 @@ class _Builder:
                 f"{path.name}: macros are not supported (found {others[0].type} "
                 f"'{others[0].name}'); expand them into the main model")
         self.section = main[0]
-        if self.section.subscripts:
-            raise ModelDefinitionError(
-                f"{path.name}: subscripts are not supported (found subscript range "
-                f"'{self.section.subscripts[0].name}')")
+        # subscript ranges: name -> labels; folded keys -> canonical names/labels
+        self.ranges: dict[str, list[str]] = {}
+        self.range_canon: dict[str, str] = {}
+        self.label_canon: dict[str, str] = {}
+        raw_maps: dict[str, list] = {}
+        raw_ranges = {}
+        for rng in self.section.subscripts:
+            self.range_canon[reference_key(rng.name)] = rng.name
+            raw_maps[rng.name] = list(rng.mapping or [])
+            raw_ranges[rng.name] = rng.subscripts
+        for name in raw_ranges:
+            self.ranges[name] = self._range_labels(name, raw_ranges, raw_maps, ())
+        #: position of each label in its family (the largest range holding it), from 1
+        self.family_pos: dict[str, int] = {}
+        for labels in sorted(self.ranges.values(), key=len, reverse=True):
+            for i, label in enumerate(labels):
+                self.label_canon.setdefault(reference_key(label), label)
+                self.family_pos.setdefault(label, i + 1)
+        self.mappings: dict[str, set[str]] = {r: set() for r in self.ranges}
+        for rng, maps in raw_maps.items():
+            for other in maps:
+                target = (self.range_canon.get(reference_key(other))
+                          if isinstance(other, str) else None)
+                if target is None:
+                    raise ModelDefinitionError(
+                        f"{path.name}: the subscript mapping {other!r} of range '{rng}' is not "
+                        f"supported by gysim's {language} reader (only mappings onto a whole "
+                        f"range, element by position)")
+                self.mappings[rng].add(target)
+                self.mappings[target].add(rng)
+        self.binding: dict[str, str] = {}       # range (or 'range!') -> element label
+        self.lhs: list[str | None] = []         # range of each subscript of the definition
         self.taken: set[str] = set()
         self.names: dict[str, str] = {}        # identifier -> original name
-        self.by_key: dict[str, str] = {}       # reference key -> identifier
+        self.by_key: dict[str, str] = {}       # reference key -> identifier (scalars)
         self.kinds: dict[str, str] = {}        # identifier -> 'lookup', 'aux', ...
+        self.instances: dict[str, dict[tuple, str]] = {}   # key -> labels -> identifier
+        self.default_subs: dict[str, list[str]] = {}
+        # identifier -> (element, component, labels, binding, lhs ranges)
+        self.comp_of: dict[str, tuple] = {}
+        self.subscripted: dict[str, tuple] = {}  # original name -> (ranges, labels -> ident)
         for element in self.section.elements:
-            ident = safe_identifier(element.name, self.taken)
-            self.names[ident] = element.name
-            self.by_key[reference_key(element.name)] = ident
-            comps = element.components
-            if len(comps) == 1 and _type(comps[0]) == "AbstractLookup":
-                self.kinds[ident] = "lookup"
+            key = reference_key(element.name)
+            inst: dict[tuple, str] = {}
+            for comp in element.components:
+                subs = list(comp.subscripts[0]) if comp.subscripts else []
+                self.default_subs.setdefault(key, subs)
+                for labels, binding, lhs in self.expand(comp, element.name):
+                    if labels in inst:
+                        raise self.fail(f"a second definition of {self.show(element.name, labels)}",
+                                        element.name)
+                    shown = self.show(element.name, labels)
+                    ident = safe_identifier(shown, self.taken)
+                    inst[labels] = ident
+                    self.names[ident] = shown
+                    self.comp_of[ident] = (element, comp, labels, binding, lhs)
+                    if _type(comp) == "AbstractLookup":
+                        self.kinds[ident] = "lookup"
+            self.instances[key] = inst
+            if () in inst:
+                self.by_key[key] = inst[()]
+            elif inst:
+                ranges = [self.range_canon.get(reference_key(s)) for s in self.default_subs[key]]
+                self.subscripted[element.name] = (tuple(ranges), dict(inst))
         # specs: (kind, ident, payload, element)
         self.specs: list[tuple[str, str, Any, Any]] = []
         self.active_initial: dict[str, Node] = {}
         self.lookups_extra: list[tuple[str, tuple, tuple, str]] = []
         self.control: dict[str, Node] = {}
+
+    # -------------------------------------------------------------- subscripts
+    def _range_labels(self, name: str, raw: dict, maps: dict, stack: tuple) -> list[str]:
+        """Labels of a range, with ranges named in its definition (subranges, copies) expanded."""
+        if name in stack:
+            raise ModelDefinitionError(f"{self.path.name}: subscript range '{name}' is defined "
+                                       f"through itself")
+        items = raw[name]
+        if isinstance(items, str):  # a copy (`new <-> old` or `new: old`)
+            items = [items]
+        labels: list[str] = []
+        for item in items:
+            other = self.range_canon.get(reference_key(str(item)))
+            if other is not None and other != name:
+                labels += self._range_labels(other, raw, maps, stack + (name,))
+                if len(items) == 1:  # an equivalent range: correspond by position
+                    maps[name].append(other)
+            else:
+                labels.append(str(item))
+        return labels
+
+    @staticmethod
+    def show(name: str, labels: tuple) -> str:
+        return f"{name}[{','.join(labels)}]" if labels else name
+
+    def sub_options(self, sub: Any, owner: str) -> list[tuple[str, str | None]]:
+        """(label, range or None) pairs a definition's subscript stands for."""
+        fk = reference_key(str(sub))
+        rng = self.range_canon.get(fk)
+        if rng is not None:
+            return [(label, rng) for label in self.ranges[rng]]
+        if fk in self.label_canon:
+            return [(self.label_canon[fk], None)]
+        raise self.fail(f"the unknown subscript '{sub}'", owner)
+
+    def expand(self, comp: Any, owner: str):
+        """Element tuples a component defines, with the ranges bound for each."""
+        if not comp.subscripts:
+            yield (), {}, []
+            return
+        subs, excepts = comp.subscripts
+        excluded: set[tuple] = set()
+        for ex in excepts or []:
+            opts = [[label for label, _ in self.sub_options(s, owner)] for s in ex]
+            excluded |= set(itertools.product(*opts))
+        options = [self.sub_options(s, owner) for s in subs]
+        for combo in itertools.product(*options):
+            labels = tuple(label for label, _ in combo)
+            if labels in excluded:
+                continue
+            yield (labels, {r: label for label, r in combo if r is not None},
+                   [r for _, r in combo])
+
+    def resolve_one(self, sub: Any, pos: int, ref: str, owner: str) -> str:
+        """The element label a reference's subscript means under the current binding."""
+        text = str(sub).strip()
+        bang = text.endswith("!")
+        fk = reference_key(text[:-1] if bang else text)
+        rng = self.range_canon.get(fk)
+        if rng is None:
+            if fk in self.label_canon:
+                return self.label_canon[fk]
+            raise self.fail(f"the unknown subscript '{sub}' of '{ref}'", owner)
+        if bang:
+            if rng + "!" not in self.binding:
+                raise self.fail(f"'{rng}!' outside SUM/PROD/VMIN/VMAX (in '{ref}')", owner)
+            return self.binding[rng + "!"]
+        if rng in self.binding:
+            return self.binding[rng]
+        bound = [(r, e) for r, e in self.binding.items() if not r.endswith("!")]
+        labels = self.ranges[rng]
+        for r, e in bound:  # a mapping (->): element by position
+            if r in self.mappings[rng] and self.ranges[r].index(e) < len(labels):
+                return labels[self.ranges[r].index(e)]
+        same = self.lhs[pos] if pos < len(self.lhs) else None
+        if same in self.binding and self.binding[same] in labels:  # subrange / superrange
+            return self.binding[same]
+        for r, e in bound:
+            if e in labels and set(self.ranges[r]) & set(labels):
+                return e
+        if same in self.binding and len(self.ranges[same]) == len(labels):  # by position
+            return labels[self.ranges[same].index(self.binding[same])]
+        raise self.fail(f"the subscript '{sub}' of '{ref}', which matches no subscript of the "
+                        f"definition ({', '.join(f'{r}={e}' for r, e in bound) or 'none'})",
+                        owner)
+
+    def resolve(self, subs: Any, key: str, ref: str, owner: str) -> tuple:
+        inst = self.instances[key]
+        if subs is None:
+            if () in inst:
+                return ()
+            items = self.default_subs.get(key, [])
+        else:
+            items = list(subs.subscripts)
+        return tuple(self.resolve_one(s, j, ref, owner) for j, s in enumerate(items))
+
+    def instance(self, key: str, subs: Any, ref: str, owner: str) -> str:
+        labels = self.resolve(subs, key, ref, owner)
+        ident = self.instances[key].get(labels)
+        if ident is None:
+            raise self.fail(f"the reference to {self.show(ref, labels)}, an element the file "
+                            f"does not define", owner)
+        return ident
+
+    def bang_ranges(self, ast: Any, found: list[str]) -> list[str]:
+        """Ranges marked ``dim!`` anywhere in a PySD tree."""
+        if _type(ast) == "SubscriptsReferenceStructure":
+            for sub in ast.subscripts:
+                text = str(sub).strip()
+                if text.endswith("!"):
+                    rng = self.range_canon.get(reference_key(text[:-1]))
+                    if rng is not None and rng not in found:
+                        found.append(rng)
+            return found
+        if isinstance(ast, (list, tuple)):
+            for item in ast:
+                self.bang_ranges(item, found)
+        elif hasattr(ast, "__dataclass_fields__"):
+            for field in ast.__dataclass_fields__:
+                self.bang_ranges(getattr(ast, field), found)
+        return found
+
+    def aggregate(self, fname: str, args: list, owner: str) -> Node:
+        if len(args) != 1:
+            raise self.fail(f"{fname.upper()} with {len(args)} arguments", owner)
+        over = self.bang_ranges(args[0], [])
+        saved = self.binding
+        terms = []
+        try:
+            for combo in itertools.product(*(self.ranges[r] for r in over)):
+                self.binding = {**saved, **{r + "!": e for r, e in zip(over, combo)}}
+                terms.append(self.conv(args[0], owner))
+        finally:
+            self.binding = saved
+        tree = terms[0]
+        for term in terms[1:]:
+            if fname == "sum":
+                tree = BinOp("+", tree, term)
+            elif fname == "prod":
+                tree = BinOp("*", tree, term)
+            else:
+                tree = Call(fname[1:], (tree, term))
+        return tree
+
+    def vector_select(self, args: list, owner: str) -> Node:
+        """VECTOR SELECT(selection[d!], values[d!], missing, action, error action)."""
+        if len(args) != 5:
+            raise self.fail(f"VECTOR SELECT with {len(args)} arguments", owner)
+        try:
+            action = self.evaluate(self.conv(args[3], owner), {})
+            error_action = self.evaluate(self.conv(args[4], owner), {})
+        except (KeyError, TypeError, ZeroDivisionError):
+            raise self.fail("VECTOR SELECT with an action that is not constant", owner) from None
+        if action not in (0, 1, 2, 3) or error_action != 0:
+            raise self.fail(f"VECTOR SELECT with action {action:g} and error action "
+                            f"{error_action:g} (supported: actions 0-3, error action 0)", owner)
+        over = self.bang_ranges(args[:2], [])
+        neutral = {0: Const(0.0), 1: Const(1.0), 2: Const(1e300), 3: Const(-1e300)}
+        saved = self.binding
+        picks, count = [], None
+        try:
+            for combo in itertools.product(*(self.ranges[r] for r in over)):
+                self.binding = {**saved, **{r + "!": e for r, e in zip(over, combo)}}
+                chosen = Compare("!=", self.conv(args[0], owner), Const(0.0))
+                picks.append(Call("if_then_else", (chosen, self.conv(args[1], owner),
+                                                   neutral[int(action)])))
+                one = Call("if_then_else", (chosen, Const(1.0), Const(0.0)))
+                count = one if count is None else BinOp("+", count, one)
+        finally:
+            self.binding = saved
+        if not picks:
+            raise self.fail("VECTOR SELECT without a 'dim!' range", owner)
+        tree = picks[0]
+        for pick in picks[1:]:
+            tree = (BinOp({0: "+", 1: "*"}[int(action)], tree, pick) if action < 2
+                    else Call({2: "min", 3: "max"}[int(action)], (tree, pick)))
+        return Call("if_then_else", (Compare(">", count, Const(0.0)), tree,
+                                     self.conv(args[2], owner)))
+
+    def in_context(self, ident: str, func, *args):
+        """Call ``func`` with the subscripts of ``ident``'s definition bound."""
+        saved = self.binding, self.lhs
+        _, _, _, self.binding, self.lhs = self.comp_of[ident]
+        try:
+            return func(*args)
+        finally:
+            self.binding, self.lhs = saved
+
+    def array_value(self, ident: str, array: Any) -> Const:
+        """The number of one element in a constant array definition."""
+        element, _, labels, _, lhs = self.comp_of[ident]
+        array = np.asarray(array, dtype=float)
+        positions = [i for i, r in enumerate(lhs) if r is not None]
+        sizes = tuple(len(self.ranges[lhs[i]]) for i in positions)
+        if array.shape != sizes and array.size == int(np.prod(sizes)):
+            array = array.reshape(sizes)  # tabbed arrays come flat
+        if array.ndim == len(positions):
+            index = tuple(self.ranges[lhs[i]].index(labels[i]) for i in positions)
+        elif array.size == 1:
+            index = (0,) * array.ndim
+        else:
+            raise self.fail(f"a constant array of shape {array.shape}", self.names[ident])
+        return self.conv(float(array[index]), element.name)
 
     # -------------------------------------------------------------- expressions
     def fail(self, construct: str, element: str) -> ModelDefinitionError:
@@ -149,6 +412,8 @@ class _Builder:
             return Const(value)
         if kind == "ReferenceStructure":
             return self.reference(ast, owner)
+        if isinstance(ast, np.ndarray):
+            raise self.fail("a constant array inside an expression", owner)
         if kind == "ArithmeticStructure":
             ops, args = list(ast.operators), [self.conv(a, owner) for a in ast.arguments]
             if ops == ["negative"] and len(args) == 1:
@@ -221,6 +486,15 @@ class _Builder:
             name = safe_identifier(f"{owner}_lookup", self.taken)
             self.lookups_extra.append((name, x, y, owner))
             return Call(name, (self.conv(ast.argument, owner),))
+        if kind == "TrendStructure":
+            # Vensim's TREND: a first-order smooth s of the input, starting at
+            # input / (1 + initial trend * average time); TREND = (input - s) / (time * |s|)
+            x = self.conv(ast.input, owner)
+            avg = self.conv(ast.average_time, owner)
+            init = self.conv(ast.initial_trend, owner)
+            smooth = Call("smooth", (x, avg, BinOp("/", x, BinOp("+", Const(1.0),
+                                                                  BinOp("*", init, avg)))))
+            return Call("zidz", (BinOp("-", x, smooth), BinOp("*", avg, Call("abs", (smooth,)))))
         if kind == "GameStructure":
             return self.conv(ast.expression, owner)
         names = {"IntegStructure": "INTEG inside an expression",
@@ -235,18 +509,26 @@ class _Builder:
                                   + (f" {ast!r}" if isinstance(ast, str) else "")), owner)
 
     def reference(self, ast: Any, owner: str) -> Node:
-        if ast.subscripts is not None:
-            raise self.fail("a subscripted reference", owner)
         key = reference_key(ast.reference)
         if key == "time":
             return Name("time")
-        if key in self.by_key:
-            ident = self.by_key[key]
+        if self.instances.get(key):
+            ident = self.instance(key, ast.subscripts, ast.reference, owner)
             if self.kinds.get(ident) == "lookup":
                 raise self.fail(f"the lookup '{ast.reference}' used as a value", owner)
             return Name(ident)
+        rng = self.range_canon.get(key)
+        if rng is not None and ast.subscripts is None:
+            if rng in self.binding:   # a range as a value: the element's position, from 1,
+                return Const(float(self.family_pos[self.binding[rng]]))  # in its family
+            label = self.resolve_one(rng, len(self.lhs), rng, owner) if self.binding else None
+            if label is not None:
+                return Const(float(self.family_pos[label]))
+            raise self.fail(f"the subscript range '{rng}' used as a value", owner)
         if key == "pi":
             return Const(math.pi)
+        if key in self.label_canon and ast.subscripts is None:  # an element label as a value
+            return Const(float(self.family_pos[self.label_canon[key]]))
         raise ModelDefinitionError(
             f"{self.path.name}: element '{owner}' refers to '{ast.reference}', which the file "
             f"does not define")
@@ -256,8 +538,21 @@ class _Builder:
         if _type(func) != "ReferenceStructure":
             raise self.fail(f"a call of {_type(func)}", owner)
         fname = func.reference
+        if fname in ("sum", "prod", "vmin", "vmax"):
+            return self.aggregate(fname, list(ast.arguments), owner)
+        if fname == "elmcount":
+            arg = ast.arguments[0] if len(ast.arguments) == 1 else None
+            rng = (self.range_canon.get(reference_key(arg.reference))
+                   if _type(arg) == "ReferenceStructure" else None)
+            if rng is None:
+                raise self.fail("ELMCOUNT of something other than a subscript range", owner)
+            return Const(float(len(self.ranges[rng])))
+        if fname == "vector_select":
+            return self.vector_select(list(ast.arguments), owner)
         args = [self.conv(a, owner) for a in ast.arguments]
-        ident = self.by_key.get(reference_key(fname))
+        key = reference_key(fname)
+        ident = (self.instance(key, func.subscripts, fname, owner)
+                 if self.instances.get(key) else None)
         if ident is not None and self.kinds.get(ident) == "lookup":
             if len(args) != 1:
                 raise self.fail(f"lookup '{fname}' called with {len(args)} arguments", owner)
@@ -270,6 +565,14 @@ class _Builder:
         if fname == "active_initial":
             raise self.fail("ACTIVE INITIAL inside an expression (it must be the whole "
                             "equation)", owner)
+        if fname == "power" and len(args) == 2:
+            return BinOp("**", args[0], args[1])
+        if fname in ("sinh", "cosh", "tanh") and len(args) == 1:
+            up = Call("exp", (args[0],))
+            down = Call("exp", (UnaryOp("-", args[0]),))
+            if fname == "tanh":
+                return BinOp("/", BinOp("-", up, down), BinOp("+", up, down))
+            return BinOp("/", BinOp("-" if fname == "sinh" else "+", up, down), Const(2.0))
         if fname in _SIMPLE_CALLS:
             return Call(_SIMPLE_CALLS[fname], tuple(args))
         raise self.fail(f"the function {fname.upper()}", owner)
@@ -300,13 +603,16 @@ class _Builder:
             for key, spec in self.control.items():
                 if self.by_key.get(key) == tree.id:
                     return self.evaluate(spec, seen)
-            if tree.id in seen:
+            if tree.id in seen or tree.id not in self.comp_of:
                 raise TypeError(tree)
-            element = self.element_by_ident[tree.id]
-            ast = element.components[0].ast
+            element, comp, *_ = self.comp_of[tree.id]
+            ast = comp.ast
             if _type(ast) == "IntegStructure":
                 ast = ast.initial
-            return self.evaluate(self.conv(ast, element.name), {**seen, tree.id: True})
+            if isinstance(ast, np.ndarray):
+                return self.array_value(tree.id, ast).value
+            return self.evaluate(self.in_context(tree.id, self.conv, ast, self.names[tree.id]),
+                                 {**seen, tree.id: True})
         if isinstance(tree, UnaryOp) and tree.op == "-":
             return -self.evaluate(tree.operand, seen)
         if isinstance(tree, BinOp):
@@ -323,53 +629,52 @@ class _Builder:
     # -------------------------------------------------------------- elements
     def collect(self) -> None:
         self.equations: dict[str, Node] = {}
-        self.element_by_ident = {self.by_key[reference_key(e.name)]: e
-                                 for e in self.section.elements}
         for element in self.section.elements:  # control variables first: others may use them
             key = reference_key(element.name)
             if key in CONTROL and len(element.components) == 1:
                 self.control[key] = self.conv(element.components[0].ast, element.name)
-        for element in self.section.elements:
-            ident = self.by_key[reference_key(element.name)]
-            original = element.name
-            comps = element.components
-            if len(comps) != 1:
-                raise self.fail(f"{len(comps)} equations (subscripted definitions)", original)
-            comp = comps[0]
-            if comp.subscripts and (comp.subscripts[0] or comp.subscripts[1]):
-                raise self.fail("subscripts", original)
-            ctype = _type(comp)
-            if ctype == "AbstractData":
-                raise self.fail("a data variable", original)
-            ast = comp.ast
-            key = reference_key(original)
-            if _type(element) == "AbstractControlElement" or key in CONTROL:
-                if key not in CONTROL:
-                    raise self.fail("the control variable", original)
-                tree = self.conv(ast, original)
-                self.control[key] = tree
-                self.specs.append(("control", ident, tree, element))
-                continue
-            if ctype == "AbstractLookup":
-                x, y = self.table(ast, original)
-                self.specs.append(("lookup", ident, (x, y), element))
-                continue
-            if _type(ast) == "IntegStructure":
-                flow = self.conv(ast.flow, original)
-                initial = self.conv(ast.initial, original)
-                self.specs.append(("stock", ident, (initial, flow, bool(ast.non_negative)),
-                                   element))
-                continue
-            if (_type(ast) == "CallStructure" and _type(ast.function) == "ReferenceStructure"
-                    and ast.function.reference == "active_initial"):
-                if len(ast.arguments) != 2:
-                    raise self.fail("ACTIVE INITIAL without two arguments", original)
-                tree = self.conv(ast.arguments[0], original)
-                self.active_initial[ident] = self.conv(ast.arguments[1], original)
-            else:
-                tree = self.conv(ast, original)
-            self.equations[ident] = tree
-            self.specs.append(("aux", ident, tree, element))
+        for ident in self.comp_of:
+            self.in_context(ident, self.collect_one, ident)
+
+    def collect_one(self, ident: str) -> None:
+        """The spec of one (element of an) element of the file."""
+        element, comp, labels, _, _ = self.comp_of[ident]
+        original = self.names[ident]
+        ctype = _type(comp)
+        if ctype == "AbstractData":
+            raise self.fail("a data variable", original)
+        ast = comp.ast
+        key = reference_key(element.name)
+        if _type(element) == "AbstractControlElement" or key in CONTROL:
+            if key not in CONTROL or labels:
+                raise self.fail("the control variable", original)
+            tree = self.conv(ast, original)
+            self.control[key] = tree
+            self.specs.append(("control", ident, tree, element))
+            return
+        if ctype == "AbstractLookup":
+            x, y = self.table(ast, original)
+            self.specs.append(("lookup", ident, (x, y), element))
+            return
+        if _type(ast) == "IntegStructure":
+            flow = self.conv(ast.flow, original)
+            initial = (self.array_value(ident, ast.initial)
+                       if isinstance(ast.initial, np.ndarray) else self.conv(ast.initial, original))
+            self.specs.append(("stock", ident, (initial, flow, bool(ast.non_negative)),
+                               element))
+            return
+        if (_type(ast) == "CallStructure" and _type(ast.function) == "ReferenceStructure"
+                and ast.function.reference == "active_initial"):
+            if len(ast.arguments) != 2:
+                raise self.fail("ACTIVE INITIAL without two arguments", original)
+            tree = self.conv(ast.arguments[0], original)
+            self.active_initial[ident] = self.conv(ast.arguments[1], original)
+        elif isinstance(ast, np.ndarray):
+            tree = self.array_value(ident, ast)
+        else:
+            tree = self.conv(ast, original)
+        self.equations[ident] = tree
+        self.specs.append(("aux", ident, tree, element))
 
     def initial_version(self, tree: Node, stack: tuple = ()) -> Node:
         """``tree`` as evaluated at initialisation: ACTIVE INITIAL elements use their initial."""
@@ -437,7 +742,7 @@ class _Builder:
                       doc=f"read from {self.path.name} by gysim's {self.language} reader")
         model.saveper = values.get("saveper", dt)
         for kind, ident, payload, element in self.specs:
-            doc = element.name
+            doc = self.names[ident]
             if getattr(element, "documentation", ""):
                 doc += " — " + " ".join(str(element.documentation).split())
             units = element.units or ""
@@ -454,8 +759,8 @@ class _Builder:
                 if non_negative:
                     flow = Call("nonnegative_rate", (flow, Name(ident)))
                 fname = safe_identifier(f"{ident}_net_flow", self.taken)
-                self.names[fname] = f"net flow of {element.name}"
-                model.flow(fname, to_text(flow), into=ident, doc=f"net flow of {element.name}",
+                self.names[fname] = f"net flow of {self.names[ident]}"
+                model.flow(fname, to_text(flow), into=ident, doc=f"net flow of {self.names[ident]}",
                            source=src)
             else:
                 tree = payload
@@ -468,6 +773,11 @@ class _Builder:
             self.names[name] = f"lookup of {owner}"
             model.lookup(name, x, y, doc=f"inline lookup of {owner}", source=self.path.name)
         model.vensim_names = dict(self.names)
+        model.vensim_subscripts = {
+            name: (ranges, {labels: ident for labels, ident in inst.items()
+                            if ident in self.names})
+            for name, (ranges, inst) in self.subscripted.items()}
+        model.vensim_ranges = {r: tuple(labels) for r, labels in self.ranges.items()}
         model.check_units_on_run = False  # free-text units of other tools: check on request
         return model
 
@@ -497,3 +807,72 @@ class _Builder:
 def build_model(abstract_model: Any, path: Path, language: str) -> Model:
     """Build a gysim model from PySD's abstract model of the file at ``path``."""
     return _Builder(abstract_model, Path(path), language).build()
+
+
+def stack_subscripts(ds: Any, model: Model) -> Any:
+    """Results of a model read from a subscripted file, with its subscripts as dimensions.
+
+    The readers expand each subscripted variable into one variable per element
+    (``stock_a_entry_1``, ...). This gathers them back: for every subscripted
+    variable of the file (``model.vensim_subscripts``) whose elements are all in
+    ``ds``, one variable named after the file's name (made an identifier), with
+    one dimension per subscript range, labelled with the range's elements.
+    Elements the file leaves undefined (definitions over subranges, :EXCEPT:)
+    are NaN. Variables without subscripts are kept as they are.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The result of :func:`gysim.simulate` for ``model``.
+    model : Model
+        A model read by :func:`gysim.read_vensim` or :func:`gysim.read_xmile`.
+
+    Returns
+    -------
+    xarray.Dataset
+
+    Examples
+    --------
+    >>> import tempfile, gysim
+    >>> from pathlib import Path
+    >>> f = Path(tempfile.mkdtemp()) / "m.mdl"
+    >>> _ = f.write_text("{UTF-8}\\nd: a, b ~ ~|\\nv[d] = 1, 2 ~ ~|\\nx[d] = v[d] * Time ~ ~|\\n"
+    ...                  "INITIAL TIME = 0 ~ ~|\\nFINAL TIME = 2 ~ ~|\\nTIME STEP = 1 ~ ~|\\n")
+    >>> m = gysim.read_vensim(f)
+    >>> out = stack_subscripts(gysim.simulate(m), m)
+    >>> out["x"].dims, out["x"].sel(d="b").values.tolist()
+    (('time', 'd'), [0.0, 2.0, 4.0])
+    """
+    import xarray as xr
+    layout = getattr(model, "vensim_subscripts", {})
+    out = ds.copy()
+    taken = set(ds.data_vars) | set(ds.dims) | set(ds.coords)
+    for original, (ranges, elements) in layout.items():
+        if None in ranges or not elements or not all(i in ds for i in elements.values()):
+            continue
+        dims = [safe_identifier(r, set()) for r in ranges]
+        if len(set(dims)) != len(dims):
+            continue  # a range used twice (x[d, d]): keep the elements
+        labels = [list(model.vensim_ranges[r]) for r in ranges]
+        sample = ds[next(iter(elements.values()))]
+        shape = tuple(len(x) for x in labels)
+        data = np.full(shape + sample.shape, np.nan)
+        for key, ident in elements.items():
+            try:
+                index = tuple(labels[i].index(k) for i, k in enumerate(key))
+            except ValueError:
+                break
+            data[index] = ds[ident].values
+        else:
+            new_dims = tuple(dims) + sample.dims
+            if sample.dims[:1] == ("time",):  # time first, as gysim's results
+                data = np.moveaxis(data, list(range(len(shape))),
+                                   list(range(1, len(shape) + 1)))
+                new_dims = ("time",) + tuple(dims) + sample.dims[1:]
+            coords = {d: lab for d, lab in zip(dims, labels)}
+            coords.update({d: ds.coords[d] for d in sample.dims if d in ds.coords})
+            name = safe_identifier(original, set(taken))
+            taken.add(name)
+            out[name] = xr.DataArray(data, dims=new_dims, coords=coords,
+                                     attrs={"long_name": original})
+    return out

@@ -20,7 +20,7 @@ __all__ = ["read_vensim"]
 
 
 def read_vensim(path: str | Path) -> Model:
-    """Read a Vensim ``.mdl`` model (subscript-free core) into a :class:`gysim.Model`.
+    """Read a Vensim ``.mdl`` model into a :class:`gysim.Model`.
 
     The file is parsed with PySD's Vensim translator into PySD's abstract
     model, and the gysim model is built from that structure; no code is
@@ -46,11 +46,23 @@ def read_vensim(path: str | Path) -> Model:
         as in Vensim. DELAY N with a delay time that changes during the run
         follows Vensim's step-by-step semantics and needs a fixed-step method.
 
+        Subscripts are expanded element by element: ``Stock A[Entry 1]``
+        becomes the scalar element ``stock_a_entry_1`` (``vensim_names`` maps
+        it back to ``'Stock A[Entry 1]'``), with ranges, subranges, mappings
+        (``->``), equal-size ranges by position, :EXCEPT:, element-by-element
+        definitions, tabbed arrays, SUM/PROD/VMIN/VMAX over ``dim!``, ELMCOUNT,
+        VECTOR SELECT (actions 0-3), subscripted lookups, delays and smooths.
+        ``vensim_subscripts`` (original name -> (ranges, labels -> element))
+        and ``vensim_ranges`` keep the layout; ``gysim.io._abstract.stack_subscripts``
+        turns the results back into variables with one dimension per range.
+
     Raises
     ------
     ModelDefinitionError
-        For constructs outside the supported core (subscripts, macros, data,
-        SAMPLE IF TRUE, ...), naming the construct and the element.
+        For constructs outside the supported core (macros, data, SAMPLE IF
+        TRUE, ALLOCATE AVAILABLE, INVERT MATRIX, explicit element-list mappings,
+        ...), naming the construct and the element (``'x[a,b]'`` for one
+        element of a subscripted variable).
 
     Examples
     --------
