@@ -675,6 +675,9 @@ class CompiledModel:
         if isinstance(tree, Name):
             return "t" if tree.id == "time" else _local(tree.id)
         if isinstance(tree, BinOp):
+            if isinstance(tree.left, Const) and isinstance(tree.right, Const):
+                # two Python numbers: compute as numpy so 1/0 is inf, not an exception
+                return f"(np.float64({tree.left.value!r}) {tree.op} {tree.right.value!r})"
             return f"({self._code(tree.left)} {tree.op} {self._code(tree.right)})"
         if isinstance(tree, UnaryOp):
             if tree.op == "not":

@@ -326,7 +326,9 @@ def _param_tuple(compiled: CompiledModel, runs: _Runs, lo: int, hi: int) -> tupl
     if compiled.dimensions:
         return tuple(_full_value(compiled, n, runs.arrays[n][lo:hi] if n in runs.arrays
                                  else runs.scalars[n]) for n in compiled.param_names)
-    return tuple(runs.arrays[n][lo:hi] if n in runs.arrays else runs.scalars[n]
+    # numpy scalars, not Python floats: a division by zero gives inf (and is then
+    # reported as a non-finite value) instead of raising ZeroDivisionError
+    return tuple(runs.arrays[n][lo:hi] if n in runs.arrays else np.float64(runs.scalars[n])
                  for n in compiled.param_names)
 
 
@@ -346,7 +348,7 @@ def _integrate_chunk(compiled, runs, lo, hi, method, step, times, rtol, atol, ma
     n = hi - lo
     P = _param_tuple(compiled, runs, lo, hi)
     S = compiled.prepare(P)
-    start = float(times[0])
+    start = np.float64(times[0])
     states, discrete, delay_times = compiled.init(start, step, P, _initial_overrides(
         compiled, runs, lo, hi))
     y0 = np.empty((compiled.n_state_rows, n))
@@ -469,7 +471,7 @@ def _evaluate_constant(tree, values) -> float:
 def _fixed_step(compiled, P, S, y0, discrete, delay_times, method, step, times, stats, out):
     """Euler or RK4 at a fixed step; stocks and outputs go to ``out`` at the saved steps."""
     n_state, n = y0.shape
-    start = float(times[0])
+    start = np.float64(times[0])
     save_every = int(round((times[1] - times[0]) / step)) if len(times) > 1 else 1
     n_steps = (len(times) - 1) * save_every
     Y = y0.copy()

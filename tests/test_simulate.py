@@ -265,3 +265,19 @@ def test_chained_fixed_delays_each_shift_by_their_own_time():
     np.testing.assert_array_equal(ds.a.values, np.where(t >= 1, t - 1, 0))
     np.testing.assert_array_equal(ds.b.values, np.where(t >= 2, t - 2, 0))
     np.testing.assert_array_equal(ds.c.values, [-1, 0, 0, 0.5, 1.5, 2.5, 3.5])
+
+
+@pytest.mark.parametrize("equation", ["1 / (2 - time)", "1 / 0", "k / (time - 2)"])
+def test_division_by_zero_in_a_single_run_is_a_simulation_error(equation):
+    m = gysim.Model("m", start=0, stop=4)
+    m.param("k", 1.0)
+    m.aux("y", equation)
+    with pytest.raises(gysim.SimulationError, match="'y' is not finite"):
+        gysim.simulate(m, method="euler", dt=1)
+
+
+def test_division_by_zero_gives_inf_then_zero_like_vensim():
+    m = gysim.Model("m", start=0, stop=4)
+    m.aux("y", "1 / (1 / (2 - time))")  # 1/inf = 0 at t = 2
+    ds = gysim.simulate(m, method="euler", dt=1)
+    np.testing.assert_allclose(ds.y.values, [2, 1, 0, -1, -2])

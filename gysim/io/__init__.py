@@ -12,8 +12,10 @@ Examples
 
 from __future__ import annotations
 
+from ._abstract import stack_subscripts
 from .export import write_registered, write_vensim, write_xmile
 from .vensim import read_vensim
 from .xmile import read_xmile
 
-__all__ = ["read_vensim", "read_xmile", "write_vensim", "write_xmile", "write_registered"]
+__all__ = ["read_vensim", "read_xmile", "write_vensim", "write_xmile", "write_registered",
+           "stack_subscripts"]
