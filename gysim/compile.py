@@ -670,14 +670,14 @@ class CompiledModel:
 
     # ------------------------------------------------------------------ code generation
     def _code(self, tree: Node) -> str:
-        if isinstance(tree, Const):
-            return repr(tree.value)
+        if isinstance(tree, Const):  # negative numbers bracketed: (-2.0) ** x, not -(2.0 ** x)
+            return f"({tree.value!r})" if tree.value < 0 else repr(tree.value)
         if isinstance(tree, Name):
             return "t" if tree.id == "time" else _local(tree.id)
         if isinstance(tree, BinOp):
             if isinstance(tree.left, Const) and isinstance(tree.right, Const):
                 # two Python numbers: compute as numpy so 1/0 is inf, not an exception
-                return f"(np.float64({tree.left.value!r}) {tree.op} {tree.right.value!r})"
+                return f"(np.float64({tree.left.value!r}) {tree.op} ({tree.right.value!r}))"
             return f"({self._code(tree.left)} {tree.op} {self._code(tree.right)})"
         if isinstance(tree, UnaryOp):
             if tree.op == "not":

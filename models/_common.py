@@ -24,12 +24,41 @@ FITTED_FILE = Path(__file__).resolve().parent.parent / "calibration" / "fitted_p
 
 DATA_FILE = "guiyang_annual_2000_2005.csv"
 
+#: The three sectors of the statistics, the labels of the ``sector`` dimension.
+SECTORS = ("primary", "secondary", "tertiary")
+
 
 def new_model(name: str, doc: str) -> gysim.Model:
-    """A model on the Guiyang time frame (2000-2010, years) with the plan switch."""
+    """A model on the Guiyang time frame (2000-2010, years) with the ``sector`` dimension and
+    the plan switch."""
     m = gysim.Model(name, start=START, stop=STOP, time_units="year", doc=doc)
+    add_sectors(m)
     add_plan_switch(m)
     return m
+
+
+def add_sectors(m: gysim.Model) -> None:
+    """Declare the ``sector`` dimension: primary, secondary, tertiary."""
+    m.dimension("sector", list(SECTORS))
+
+
+def add_sector_indicators(m: gysim.Model) -> None:
+    """Add ``is_primary``, ``is_secondary`` and ``is_tertiary`` (once; later calls do nothing).
+
+    Each is 1 for its own sector and 0 for the others. They combine
+    sector-specific scalars (a fitted growth rate, an assumed intensity
+    ratio), which stay scalar so that calibration and sensitivity studies
+    can vary them, into one value per sector, e.g.
+    ``1 + (secondary_intensity_ratio - 1) * is_secondary``.
+    """
+    for sector in SECTORS:
+        if f"is_{sector}" in m.params:
+            continue
+        m.param(f"is_{sector}", {label: float(label == sector) for label in SECTORS},
+                dims=("sector",), units="dimensionless", bounds=(0.0, 1.0),
+                doc=f"1 for the {sector} sector, 0 for the others",
+                source=f"data: the three-sector classification of {DATA_FILE} "
+                       "(columns va_primary, va_secondary, va_tertiary)")
 
 
 def add_plan_switch(m: gysim.Model) -> None:

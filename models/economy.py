@@ -7,8 +7,11 @@ the investment lever), so output drives investment and investment drives
 output through capital (a reinforcing loop, limited by depreciation,
 diminishing returns to capital and the ceiling).
 Primary real output grows at its own rate; the non-primary output is split
-between secondary and tertiary by ``services_share``, which drifts. A single
-GDP deflator (``price_level``) turns real into nominal values.
+between secondary and tertiary by ``services_share``, which drifts. The
+result is ``value_added_real`` over the ``sector`` dimension; a single GDP
+deflator (``price_level``) turns it into ``value_added`` at current prices.
+``va_primary``, ``va_secondary``, ``va_tertiary`` (and their ``*_real``
+counterparts) are its elements.
 """
 
 from __future__ import annotations
@@ -50,12 +53,13 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
 
     Reads ``nonfarm_labor``, ``nonfarm_labor_growth`` (labour sector) and
     ``population`` (population sector); supplies ``gdp``, ``gdp_real``,
-    ``gdp_real_growth``, the value added series, ``va_nonprimary_growth_rate``,
-    ``secondary_share``,
-    ``fixed_asset_investment`` and ``price_level``.
+    ``gdp_real_growth``, ``value_added_real`` and ``value_added`` (over
+    ``sector``) and the ``va_*`` series, ``va_nonprimary_growth_rate``,
+    ``secondary_share``, ``fixed_asset_investment`` and ``price_level``.
     """
     if standalone:
         add_stand_ins(m)
+    _common.add_sector_indicators(m)
     m.param("gdp_2000", 264.8113, units=Y, bounds=(250.0, 280.0),
             doc="GDP in 2000 (current prices = 2000 prices)", source=f"{DATA} gdp_nominal (2000)")
     m.param("va_primary_2000", 24.1762, units=Y, bounds=(20.0, 30.0),
@@ -159,16 +163,18 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
            into="fixed_asset_investment_cumulative", units=Y,
            doc="Investment counted toward the 2006-2010 total")
 
-    m.aux("va_primary", "va_primary_real * price_level", units=Y,
-          doc="Primary value added, current prices")
-    m.aux("va_secondary", "va_nonprimary_real * (1 - services_share) * price_level", units=Y,
-          doc="Secondary value added, current prices")
-    m.aux("va_tertiary", "va_nonprimary_real * services_share * price_level", units=Y,
-          doc="Tertiary value added, current prices")
-    m.aux("va_secondary_real", "va_nonprimary_real * (1 - services_share)", units=Y,
-          doc="Secondary value added, 2000 prices")
-    m.aux("va_tertiary_real", "va_nonprimary_real * services_share", units=Y,
-          doc="Tertiary value added, 2000 prices")
+    m.aux("value_added_real", "is_primary * va_primary_real + va_nonprimary_real"
+          " * (is_secondary * (1 - services_share) + is_tertiary * services_share)",
+          units=Y, dims=("sector",),
+          doc="Value added by sector, 2000 prices (non-primary output split by services_share)")
+    m.aux("value_added", "value_added_real * price_level", units=Y, dims=("sector",),
+          doc="Value added by sector, current prices")
+    for sector in _common.SECTORS:
+        m.aux(f"va_{sector}", f"value_added[{sector}]", units=Y,
+              doc=f"{sector.capitalize()} value added, current prices")
+    for sector in _common.SECTORS[1:]:  # va_primary_real is the stock above
+        m.aux(f"va_{sector}_real", f"value_added_real[{sector}]", units=Y,
+              doc=f"{sector.capitalize()} value added, 2000 prices")
     m.aux("secondary_share", "va_secondary / gdp", units="fraction", doc="Secondary share of GDP")
     m.aux("va_industry", "industry_share_of_secondary * va_secondary", units=Y,
           doc="Industrial value added, current prices")

@@ -1,11 +1,14 @@
 """Energy sector: energy intensity from economic structure and technology.
 
-Energy intensity (tce per 1e4 yuan of GDP, 2000 prices) is the output-weighted
-mean of a secondary-sector and an other-sector technical intensity, so a
-rising secondary share raises it. Each technical intensity is a stock that
-falls by an autonomous efficiency gain plus the savings that energy-saving
-investment (a share of fixed-asset investment, the plan's lever) buys at a
-cost per tce of yearly savings. Energy use is intensity times real GDP.
+Each sector has a technical energy intensity (tce per 1e4 yuan of value
+added, 2000 prices; ``energy_intensity_tech`` over the ``sector``
+dimension), secondary output ``secondary_intensity_ratio`` times as intensive
+as primary and tertiary output. Energy use is the sum over sectors of
+intensity times real value added, and ``energy_intensity`` is energy use per
+unit of real GDP, so a rising secondary share raises it. The technical
+intensities fall by an autonomous efficiency gain plus the savings that
+energy-saving investment (a share of fixed-asset investment, the plan's
+lever) buys at a cost per tce of yearly savings.
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ def add_stand_ins(m: gysim.Model) -> None:
     m.param("gdp_real_growth_standin", 0.12, units="1/year", bounds=(0.05, 0.2),
             doc="Stand-in: real GDP growth (continuous rate)",
             source="plan: 全市生产总值预计突破500亿元，年均增长12.8% (ln 1.128 = 0.12)")
-    m.param("secondary_share_standin", 0.50, units="fraction", bounds=(0.4, 0.6),
-            doc="Stand-in: secondary share of GDP, held constant",
-            source=f"data: {_common.DATA_FILE} columns va_secondary / gdp_nominal, 2000-2005 mean")
+    m.param("sector_share_standin", {"primary": 0.078, "secondary": 0.504, "tertiary": 0.418},
+            dims=("sector",), units="fraction", bounds=(0.0, 1.0),
+            doc="Stand-in: each sector's share of GDP, held constant",
+            source=f"data: {_common.DATA_FILE} columns va_primary, va_secondary and va_tertiary "
+                   "over gdp_nominal, 2000-2005 means")
     m.param("fai_growth_standin", 0.2215, units="1/year", bounds=(0.0, 0.3),
             doc="Stand-in: growth of fixed-asset investment",
             source="plan: 全社会固定资产投资预计“十五”期间累计超过1220亿元，年均增长24.8% (ln 1.248)")
@@ -36,8 +41,9 @@ def add_stand_ins(m: gysim.Model) -> None:
                    "(implies about 120 in 2000)")
     m.aux("gdp_real", "gdp_2000_standin * exp(gdp_real_growth_standin * (time - 2000))",
           units="1e8 yuan/year", doc="Stand-in for the economy sector: GDP, 2000 prices")
-    m.aux("secondary_share", "secondary_share_standin", units="fraction",
-          doc="Stand-in for the economy sector: secondary share of GDP")
+    m.aux("value_added_real", "sector_share_standin * gdp_real", units="1e8 yuan/year",
+          dims=("sector",), doc="Stand-in for the economy sector: value added by sector, "
+                                "2000 prices")
     m.aux("fixed_asset_investment", "fixed_asset_investment_2000_standin * exp(fai_growth_standin * (time - 2000))",
           units="1e8 yuan/year", doc="Stand-in for the economy sector: fixed-asset investment")
 
@@ -45,11 +51,12 @@ def add_stand_ins(m: gysim.Model) -> None:
 def add_to(m: gysim.Model, *, standalone: bool) -> None:
     """Add the energy sector to `m` (with stand-ins for its inputs if `standalone`).
 
-    Reads ``gdp_real``, ``secondary_share`` and ``fixed_asset_investment``
-    (economy sector).
+    Reads ``gdp_real``, ``value_added_real`` (over ``sector``) and
+    ``fixed_asset_investment`` (economy sector).
     """
     if standalone:
         add_stand_ins(m)
+    _common.add_sector_indicators(m)
     m.param("energy_intensity_2000", 3.0, units=EI, bounds=(2.0, 4.5),
             doc="Energy use per 1e4 yuan of GDP in 2000",
             source="assumption: no city series; Guizhou province reported 3.25 for 2005 (2005 "
@@ -75,21 +82,22 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
             source="assumption: Chinese energy-saving projects of the 11th plan cost 1 500-4 000 "
                    "yuan per tce of yearly savings")
 
-    m.stock("energy_intensity_other_tech",
-            "energy_intensity_2000 / (secondary_share * secondary_intensity_ratio"
-            " + 1 - secondary_share)",
-            units=EI, doc="Technical energy intensity of primary and tertiary output",
+    m.aux("relative_energy_intensity", "1 + (secondary_intensity_ratio - 1) * is_secondary",
+          units="dimensionless", dims=("sector",),
+          doc="Technical energy intensity of each sector relative to primary and tertiary output")
+    m.stock("energy_intensity_tech",
+            "energy_intensity_2000 * relative_energy_intensity * gdp_real"
+            " / sum(relative_energy_intensity * value_added_real, sector)",
+            units=EI, dims=("sector",),
+            doc="Technical energy intensity of each sector (per 1e4 yuan of its value added, "
+                "2000 prices)",
             source="initial: reproduces energy_intensity_2000 with the 2000 structure")
-    m.stock("energy_intensity_secondary_tech",
-            "secondary_intensity_ratio * energy_intensity_2000 / (secondary_share"
-            " * secondary_intensity_ratio + 1 - secondary_share)",
-            units=EI, doc="Technical energy intensity of secondary output",
-            source="initial: secondary_intensity_ratio times the other-output intensity")
-    m.aux("energy_intensity", "secondary_share * energy_intensity_secondary_tech"
-          " + (1 - secondary_share) * energy_intensity_other_tech", units=EI,
-          doc="Energy use per 1e4 yuan of GDP (2000 prices)")
-    m.aux("energy_use", "energy_intensity * gdp_real", units="1e4 tce/year",
+    m.aux("energy_use_by_sector", "energy_intensity_tech * value_added_real",
+          units="1e4 tce/year", dims=("sector",), doc="Energy use by sector")
+    m.aux("energy_use", "sum(energy_use_by_sector, sector)", units="1e4 tce/year",
           doc="Total energy use")
+    m.aux("energy_intensity", "energy_use / gdp_real", units=EI,
+          doc="Energy use per 1e4 yuan of GDP (2000 prices)")
     m.aux("energy_saving_investment", f"{saving} * fixed_asset_investment", units="1e8 yuan/year",
           doc="Investment in energy saving")
     m.aux("energy_saving_cost_effective",
@@ -102,12 +110,9 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
           units="1/year", doc="Yearly fall of intensity bought by energy-saving investment")
     m.aux("energy_efficiency_rate", "efficiency_gain_rate + energy_saving_rate", units="1/year",
           doc="Yearly relative fall of the technical intensities")
-    m.flow("secondary_efficiency_gain", "energy_efficiency_rate * energy_intensity_secondary_tech",
-           out_of="energy_intensity_secondary_tech", units=f"{EI}/year",
-           doc="Fall of the secondary technical intensity")
-    m.flow("other_efficiency_gain", "energy_efficiency_rate * energy_intensity_other_tech",
-           out_of="energy_intensity_other_tech", units=f"{EI}/year",
-           doc="Fall of the other technical intensity")
+    m.flow("efficiency_gain", "energy_efficiency_rate * energy_intensity_tech",
+           out_of="energy_intensity_tech", units=f"{EI}/year", dims=("sector",),
+           doc="Fall of the technical intensities")
 
 
 def build(calibrated: bool = True) -> gysim.Model:

@@ -68,7 +68,8 @@ def test_every_parameter_has_units_bounds_doc_and_source(name):
     for p in m.params.values():
         assert p.units and p.doc and p.bounds is not None, p.name
         assert p.source.startswith(SOURCE_KINDS), (p.name, p.source)
-        assert p.bounds[0] <= p.value <= p.bounds[1], p.name
+        values = np.asarray(p.value, dtype=float)  # a nested tuple for a parameter over sector
+        assert np.all((p.bounds[0] <= values) & (values <= p.bounds[1])), p.name
     for e in list(m.stocks.values()) + list(m.flows.values()) + list(m.auxes.values()):
         assert e.units and e.doc, e.name
 
@@ -206,3 +207,58 @@ def test_plan_targets_measure_model_variables(guiyang, runs):
     assert len(targets) == len(plan.MAPPING) + len(plan.STRUCTURE)  # the model covers them all
     table = gysim.check_targets(runs["plan"], targets)
     assert np.all(np.isfinite(table["model_value"].astype(float)))
+
+
+def test_value_added_is_one_variable_over_sector_and_va_series_are_its_elements(runs, guiyang):
+    assert guiyang.dimensions["sector"] == ("primary", "secondary", "tertiary")
+    ds = runs["plan"]
+    assert ds.value_added.dims[:2] == ("time", "sector")
+    assert list(ds.sector.values) == ["primary", "secondary", "tertiary"]
+    for sector in ["primary", "secondary", "tertiary"]:
+        np.testing.assert_array_equal(ds[f"va_{sector}"], ds.value_added.sel(sector=sector))
+    for sector in ["secondary", "tertiary"]:
+        np.testing.assert_array_equal(ds[f"va_{sector}_real"], ds.value_added_real.sel(sector=sector))
+    np.testing.assert_allclose(ds.value_added_real.sel(sector="primary"), ds.va_primary_real,
+                               rtol=1e-14)
+    # the sectors add up to GDP, at current and at 2000 prices
+    np.testing.assert_allclose(ds.value_added.sum("sector"), ds.gdp, rtol=1e-12)
+    np.testing.assert_allclose(ds.value_added_real.sum("sector"), ds.gdp_real, rtol=1e-12)
+    # 2000: the published structure (24.18 : 134.69 : 105.95 of 264.81)
+    np.testing.assert_allclose(ds.value_added.sel(time=2000), [24.1762, 134.6883, 105.9468],
+                               rtol=2e-4)
+
+
+def test_energy_intensity_is_a_stock_over_sector(runs, guiyang):
+    assert guiyang.stocks["energy_intensity_tech"].dims == ("sector",)
+    assert "energy_intensity_secondary_tech" not in guiyang.stocks
+    ds = runs["plan"]
+    tech = ds.energy_intensity_tech
+    assert tech.dims[:2] == ("time", "sector")
+    # secondary output is secondary_intensity_ratio (4) times as intensive as the others
+    ratio = guiyang.params["secondary_intensity_ratio"].value
+    np.testing.assert_allclose(tech.sel(sector="secondary"), ratio * tech.sel(sector="primary"),
+                               rtol=1e-9)
+    np.testing.assert_allclose(tech.sel(sector="tertiary"), tech.sel(sector="primary"), rtol=1e-9)
+    # use = sum over sectors of intensity x real value added; intensity 3.0 in 2000
+    np.testing.assert_allclose(ds.energy_use, (tech * ds.value_added_real).sum("sector"),
+                               rtol=1e-12)
+    np.testing.assert_allclose(ds.energy_use_by_sector.sum("sector"), ds.energy_use, rtol=1e-12)
+    assert float(ds.energy_intensity.sel(time=2000)) == pytest.approx(3.0, rel=1e-9)
+    # 2000: primary 1.188 tce per 1e4 yuan = 3.0 / (0.509 * 4 + 0.491)
+    assert float(tech.sel(time=2000, sector="primary")) == pytest.approx(1.18774, rel=1e-4)
+    # the same weighting as the former secondary-share formula
+    share = ds.secondary_share
+    np.testing.assert_allclose(ds.energy_intensity, share * tech.sel(sector="secondary")
+                               + (1 - share) * tech.sel(sector="primary"), rtol=1e-9)
+
+
+def test_sector_indicators_are_not_sampled_as_assumptions(guiyang):
+    demo = importlib.import_module("gysim.demo")
+    uncertain = demo.uncertain_parameters(guiyang)
+    for name in ["is_primary", "is_secondary", "is_tertiary"]:
+        assert guiyang.params[name].dims == ("sector",)
+        assert name not in uncertain
+    # parameters that calibration and sensitivity studies vary stay scalar
+    for name in ["tfp_growth", "primary_growth", "services_share_trend", "secondary_intensity_ratio",
+                 "capital_share", "energy_saving_investment_share_plan"]:
+        assert guiyang.params[name].dims == (), name

@@ -281,3 +281,13 @@ def test_division_by_zero_gives_inf_then_zero_like_vensim():
     m.aux("y", "1 / (1 / (2 - time))")  # 1/inf = 0 at t = 2
     ds = gysim.simulate(m, method="euler", dt=1)
     np.testing.assert_allclose(ds.y.values, [2, 1, 0, -1, -2])
+
+
+def test_negative_base_of_a_power():
+    m = gysim.Model("m", start=0, stop=1)
+    m.param("x", 2.0)
+    m.aux("a", "(-2) ** x")
+    m.aux("b", "-2 ** x")
+    m.aux("c", "(-2) ** 2")
+    ds = gysim.simulate(m, method="euler", dt=1)
+    assert (ds.a.values[0], ds.b.values[0], ds.c.values[0]) == (4.0, -4.0, 4.0)

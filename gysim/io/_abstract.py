@@ -422,8 +422,13 @@ class _Builder:
                 raise self.fail(f"arithmetic with operators {ops}", owner)
             if ops and all(op == "^" for op in ops):   # a^b^c as PySD writes it: a**(b**c)
                 tree = args[-1]
-                for left in reversed(args[:-1]):
-                    tree = BinOp("**", left, tree)
+                for raw, left in reversed(list(zip(ast.arguments[:-1], args[:-1]))):
+                    if isinstance(left, Const) and left.value < 0 and not isinstance(raw, str):
+                        # `-2^2` reaches us as the number -2 raised to 2; Vensim and XMILE
+                        # (and PySD's generated `-2**2`) mean -(2^2)
+                        tree = UnaryOp("-", BinOp("**", Const(-left.value), tree))
+                    else:
+                        tree = BinOp("**", left, tree)
                 return tree
             tree = args[0]
             for op, right in zip(ops, args[1:]):
@@ -538,6 +543,8 @@ class _Builder:
         if _type(func) != "ReferenceStructure":
             raise self.fail(f"a call of {_type(func)}", owner)
         fname = func.reference
+        # XMILE's one-argument MIN/MAX over an array reach us as vmin_xmile/vmax_xmile
+        fname = {"vmin_xmile": "vmin", "vmax_xmile": "vmax"}.get(fname, fname)
         if fname in ("sum", "prod", "vmin", "vmax"):
             return self.aggregate(fname, list(ast.arguments), owner)
         if fname == "elmcount":

@@ -13,13 +13,32 @@ in the comment field. Builtins map onto their Vensim counterparts
 Vensim counterpart raises :class:`~gysim.errors.ModelDefinitionError` naming
 the element and the construct.
 
+Dimensions become subscript ranges (``sector:\n\tprimary, secondary,
+tertiary``). An element with dims is written ``name[sector] = ...`` and every
+reference to it carries its subscripts (``value_added_real[sector]``); a
+selection ``x[primary]`` stays one; a parameter with one value per element is
+a constant list (``is_primary[sector] = 1, 0, 0``; 2-D tables row by row,
+``1, 2; 3, 4;``; more dims one table per leading element). Aggregations mark
+the dimension they reduce with ``!`` on every name inside:
+``sum(x, sector)`` -> ``SUM(x[sector!])``, ``mean`` -> ``SUM(...) /
+ELMCOUNT(sector)``, ``prod`` -> ``PROD``, ``min``/``max`` over a dimension
+-> ``VMIN``/``VMAX``; directly nested aggregations of one kind collapse
+(``SUM(x[a!, b!])``); other nested aggregations are refused.
+A stock with one initial value per element gets a constant
+``<stock>_initial[dims]`` for its INTEG.
+
 What is not written: scenarios (named sets of overrides) are no part of a
 Vensim model file; run them in gysim, or apply one first with
 ``model.with_params(**model.scenarios[name].overrides)`` and write that model.
 The file has no sketch (diagram): Vensim opens it and lists the equations, and
 "Model > Diagram" can lay them out.
 
-:func:`write_xmile` writes the same model as an XMILE 1.0 file.
+:func:`write_xmile` writes the same model as an XMILE 1.0 file: dimensions as
+``<dimensions>`` (model level and per variable), arrays of numbers as one
+``<element subscript="...">`` per element, references and aggregations as in
+the Vensim file (``SUM(x[sector!])``, the form PySD's XMILE translator reads;
+``mean`` divides by the number of elements, ``min``/``max`` over a dimension
+are XMILE's one-argument ``MIN``/``MAX``).
 
 Examples
 --------
@@ -44,9 +63,12 @@ import math
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+import numpy as np
+
 from ..atomic import write_text_atomic
 from ..errors import ModelDefinitionError
-from ..expr import BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, UnaryOp
+from ..expr import (BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, Subscript,
+                    UnaryOp)
 from ..model import Aux, DataInput, Flow, Lookup, Model, Param, Stock
 
 __all__ = ["write_vensim", "write_xmile", "write_registered", "vensim_text", "xmile_text",
@@ -82,6 +104,8 @@ _DIRECT = {
 #: Stateful calls whose Vensim name depends on whether an initial value is given.
 _WITH_INITIAL = {"smooth": ("SMOOTH", "SMOOTHI"), "smooth3": ("SMOOTH3", "SMOOTH3I"),
                  "delay1": ("DELAY1", "DELAY1I"), "delay3": ("DELAY3", "DELAY3I")}
+#: Aggregations over a dimension (``sum(x, dim)``) and their Vensim array functions.
+_AGGREGATE = {"sum": "SUM", "mean": "SUM", "prod": "PROD", "min": "VMIN", "max": "VMAX"}
 
 
 def _number(value: float) -> str:
@@ -101,6 +125,11 @@ class _VensimPrinter:
     def __init__(self, model: Model, dt: float) -> None:
         self.model = model
         self.dt = dt
+        self.dimensions = dict(model.dimensions)
+        self.label_dim = {label: dim for dim, labels in self.dimensions.items()
+                          for label in labels}
+        #: Dimensions aggregated over by the enclosing SUM/PROD/VMIN/VMAX (written ``dim!``).
+        self.banged: tuple[str, ...] = ()
         for name in model.elements:
             if name.lower() in _CONTROL_NAMES:
                 raise ModelDefinitionError(
@@ -119,10 +148,72 @@ class _VensimPrinter:
             f"element '{owner}' of model '{self.model.name}' uses {construct}, which has no "
             f"Vensim equivalent; rewrite it before writing a Vensim file")
 
+    def dims_of(self, ident: str) -> tuple[str, ...]:
+        element = self.model.elements.get(ident)
+        return tuple(getattr(element, "dims", ()) or ())
+
+    def subscripts(self, dims: tuple[str, ...], chosen: dict[str, str] | None = None) -> str:
+        """``[d1, d2!]``: a label where ``chosen`` selects one, ``dim!`` where aggregated."""
+        chosen = chosen or {}
+        parts = []
+        for d in dims:
+            if d in chosen:
+                parts.append(self.name(chosen[d]))
+            else:
+                parts.append(self.name(d) + ("!" if d in self.banged else ""))
+        return f"[{', '.join(parts)}]" if parts else ""
+
+    def reference(self, ident: str) -> str:
+        """A reference to an element, with its subscripts if it has dimensions."""
+        return self.name(ident) + self.subscripts(self.dims_of(ident))
+
+    def selection(self, tree: Subscript, owner: str) -> str:
+        base = tree.value.id
+        chosen = {}
+        for label in tree.labels:
+            if label not in self.label_dim:
+                raise self.fail(owner, f"the unknown element label '{label}'")
+            chosen[self.label_dim[label]] = label
+        return self.name(base) + self.subscripts(self.dims_of(base), chosen)
+
+    def aggregated_dim(self, tree: Call) -> str | None:
+        if tree.func not in _AGGREGATE or len(tree.args) != 2:
+            return None
+        dim = tree.args[1]
+        if isinstance(dim, Name) and dim.id in self.dimensions \
+                and tree.func not in self.model.elements:
+            return dim.id
+        return None
+
+    def aggregate(self, tree: Call, owner: str) -> str:
+        """``sum(x, d)`` -> ``SUM(x[d!])``; directly nested sums over several dims collapse."""
+        func, dims, inner = tree.func, [], tree
+        while isinstance(inner, Call) and inner.func == func \
+                and self.aggregated_dim(inner) is not None:
+            dims.append(self.aggregated_dim(inner))
+            inner = inner.args[0]
+        if self.banged:
+            raise self.fail(owner, f"`{func}` over '{dims[0]}' inside an aggregation over "
+                                   f"'{self.banged[0]}' (only directly nested aggregations "
+                                   f"of one kind, e.g. sum(sum(x, a), b), can be written)")
+        self.banged = tuple(dims)
+        try:
+            text = self.expr(inner, owner)
+        finally:
+            self.banged = ()
+        text = f"{_AGGREGATE[func]}({text})"
+        if func == "mean":
+            count = " * ".join(f"ELMCOUNT({self.name(d)})" for d in dims)
+            text = f"{text} / ({count})" if len(dims) > 1 else f"{text} / {count}"
+        return text
+
     def atom(self, tree: Node, owner: str) -> str:
         """An operand: bracketed unless it is a name, a call or a non-negative number."""
         text = self.expr(tree, owner)
-        if isinstance(tree, (Name, Call)) or (isinstance(tree, Const) and tree.value >= 0):
+        if isinstance(tree, Call) and tree.func == "mean" and self.aggregated_dim(tree):
+            return f"({text})"
+        if isinstance(tree, (Name, Call, Subscript)) or (
+                isinstance(tree, Const) and tree.value >= 0):
             return text
         return f"({text})"
 
@@ -132,7 +223,11 @@ class _VensimPrinter:
                 raise self.fail(owner, f"the non-finite number {tree.value}")
             return _number(tree.value)
         if isinstance(tree, Name):
-            return self.name(tree.id)
+            if tree.id in self.dimensions:
+                raise self.fail(owner, f"the dimension '{tree.id}' outside an aggregation")
+            return self.reference(tree.id)
+        if isinstance(tree, Subscript):
+            return self.selection(tree, owner)
         if isinstance(tree, BinOp):
             left, right = self.atom(tree.left, owner), self.atom(tree.right, owner)
             if tree.op == "**":
@@ -170,6 +265,8 @@ class _VensimPrinter:
 
     def call(self, tree: Call, owner: str) -> str:
         func = tree.func
+        if self.aggregated_dim(tree) is not None:
+            return self.aggregate(tree, owner)
         args = [self.expr(a, owner) for a in tree.args]
         element = self.model.elements.get(func)
         if isinstance(element, Lookup):
@@ -216,6 +313,28 @@ def _units(element) -> str:
         lo, hi = (_number(float(b)) if math.isfinite(b) else "?" for b in bounds)
         units = f"{units} [{lo},{hi}]".strip()
     return units
+
+
+def _unique(base: str, model: Model) -> str:
+    """``base``, or ``base_2``, ... : a name no element or dimension of ``model`` has."""
+    taken = {n.lower() for n in list(model.elements) + list(model.dimensions)}
+    for labels in model.dimensions.values():
+        taken.update(x.lower() for x in labels)
+    name, k = base, 1
+    while name.lower() in taken:
+        k += 1
+        name = f"{base}_{k}"
+    return name
+
+
+def _constant_list(values, owner: str, printer: "_VensimPrinter") -> str:
+    """Vensim's constant list of a 1-D (``1, 0, 0``) or 2-D (``1, 2; 3, 4;``) array."""
+    array = np.asarray(values, dtype=float)
+    if not np.all(np.isfinite(array)):
+        raise printer.fail(owner, "a non-finite value")
+    if array.ndim == 1:
+        return ", ".join(_number(float(v)) for v in array)
+    return " ".join(", ".join(_number(float(v)) for v in row) + ";" for row in array)
 
 
 def _entry(lhs: str, equation: str, units: str, doc: str) -> str:
@@ -271,6 +390,17 @@ def vensim_text(model: Model, *, dt: float | None = None,
     >>> text = vensim_text(m)
     >>> "IF THEN ELSE(Time > 1, a ^ 2, -a)" in text, "TIME STEP =\\n\\t0.125" in text
     (True, True)
+
+    With a dimension:
+
+    >>> m.dimension("sector", ["primary", "secondary"])
+    >>> m.param("w", {"primary": 1, "secondary": 3}, dims=("sector",))
+    >>> m.aux("share", "w / sum(w, sector)", dims=("sector",))
+    >>> text = vensim_text(m)
+    >>> "sector:\\n\\tprimary, secondary\\n" in text, "w[sector] =\\n\\t1, 3\\n" in text
+    (True, True)
+    >>> "share[sector] =\\n\\tw[sector] / SUM(w[sector!])\\n" in text
+    True
     """
     if not isinstance(model, Model):
         raise ModelDefinitionError(f"`model` must be a gysim.Model, got {type(model).__name__}")
@@ -284,15 +414,35 @@ def vensim_text(model: Model, *, dt: float | None = None,
         if flow.out_of:
             flows_out[flow.out_of].append(name)
     parts = ["{UTF-8}\n"]
+    for dim, labels in model.dimensions.items():
+        parts.append(f"{printer.name(dim)}:\n\t{', '.join(printer.name(x) for x in labels)}"
+                     f"\n\t~\t\n\t~\t\n\t|\n")
     for name, e in model.elements.items():
-        lhs, doc, units = printer.name(name), _clean(e.doc), _units(e)
+        dims = printer.dims_of(name)
+        lhs, doc, units = printer.reference(name), _clean(e.doc), _units(e)
         if isinstance(e, Stock):
-            rate = " + ".join(printer.name(f) for f in flows_in[name])
+            rate = " + ".join(printer.reference(f) for f in flows_in[name])
             for f in flows_out[name]:
-                rate += f" - {printer.name(f)}" if rate else f"-{printer.name(f)}"
-            equation = f"INTEG({rate or '0'}, {printer.expr(e.initial, name)})"
+                rate += f" - {printer.reference(f)}" if rate else f"-{printer.reference(f)}"
+            if e.values is not None:  # one initial value per element: a constant list
+                initial = _unique(f"{name}_initial", model)
+                init_text = printer.name(initial) + printer.subscripts(dims)
+                parts.append(_entry(init_text, _constant_list(e.values, name, printer), units,
+                                    _clean(f"initial value of {name}")))
+            else:
+                init_text = printer.expr(e.initial, name)
+            equation = f"INTEG({rate or '0'}, {init_text})"
         elif isinstance(e, Param):
-            equation = _number(e.value)
+            if dims and len(dims) > 2:  # Vensim's tables are 2-D: one per leading element
+                values = np.asarray(e.value, dtype=float)
+                for index in np.ndindex(*values.shape[:-2]):
+                    chosen = {d: model.dimensions[d][i] for d, i in zip(dims, index)}
+                    parts.append(_entry(printer.name(name) + printer.subscripts(dims, chosen),
+                                        _constant_list(values[index], name, printer),
+                                        units, doc))
+                continue
+            equation = (_constant_list(e.value, name, printer) if dims
+                        else _number(float(e.value)))
         elif isinstance(e, (Flow, Aux)):
             equation = printer.expr(e.tree, name)
         elif isinstance(e, Lookup):
@@ -333,6 +483,11 @@ def write_vensim(model: Model, path: str | Path, *, dt: float | None = None,
     section holds INITIAL TIME, FINAL TIME, TIME STEP and SAVEPER. Element names
     are written as they are (Vensim reads ``_`` as a space), so
     :func:`gysim.read_vensim` gives the same names back.
+
+    Dimensions become subscript ranges, subscripted elements
+    ``name[dim] = ...`` with subscripted references, per-element parameter
+    values constant lists, aggregations ``SUM``/``PROD``/``VMIN``/``VMAX``
+    over ``dim!`` (see the module's description).
 
     Scenarios are not written (a Vensim file has no place for them): write
     ``model.with_params(**model.scenarios[name].overrides)`` to get a file of
@@ -409,8 +564,24 @@ class _XmilePrinter(_VensimPrinter):
             return f"{self.atom(tree.left, owner)} MOD {self.atom(tree.right, owner)}"
         return super().expr(tree, owner)
 
+    def aggregate(self, tree: Call, owner: str) -> str:
+        """``sum(x, d)`` -> ``SUM(x[d!])``; ``mean`` divides by the number of elements."""
+        if tree.func != "mean":
+            text = super().aggregate(tree, owner)
+            return text.replace("VMIN(", "MIN(", 1).replace("VMAX(", "MAX(", 1) \
+                if tree.func in ("min", "max") else text
+        count, inner = 1, tree
+        while isinstance(inner, Call) and inner.func == "mean" \
+                and self.aggregated_dim(inner) is not None:
+            count *= len(self.dimensions[self.aggregated_dim(inner)])
+            inner = inner.args[0]
+        text = super().aggregate(tree, owner)
+        return f"{text.rsplit(' / ', 1)[0]} / {count}"
+
     def call(self, tree: Call, owner: str) -> str:
         func = tree.func
+        if self.aggregated_dim(tree) is not None:
+            return self.aggregate(tree, owner)
         args = [self.expr(a, owner) for a in tree.args]
         element = self.model.elements.get(func)
         if isinstance(element, Lookup):
@@ -446,6 +617,17 @@ class _XmilePrinter(_VensimPrinter):
         raise self.fail(owner, f"the function `{func}`")
 
 
+def _xml_elements(model: Model, dims: tuple[str, ...], values) -> str:
+    """One ``<element subscript="a,b">`` per element of an array of numbers over ``dims``."""
+    array = np.asarray(values, dtype=float)
+    out = []
+    for index in np.ndindex(*array.shape):
+        labels = ",".join(model.dimensions[d][i] for d, i in zip(dims, index))
+        out.append(f"<element subscript={quoteattr(labels)}><eqn>{_number(float(array[index]))}"
+                   f"</eqn></element>")
+    return "".join(out)
+
+
 def _xml_units(element) -> str:
     units = _clean(element.units)
     return f"<units>{escape(units)}</units>" if units else ""
@@ -471,22 +653,32 @@ def xmile_text(model: Model, *, dt: float | None = None) -> str:
     for name, e in model.elements.items():
         doc = f"<doc>{escape(_clean(e.doc))}</doc>" if e.doc else ""
         attr = quoteattr(name)
+        dims = printer.dims_of(name)
+        shape = "".join(f'<dim name={quoteattr(d)}/>' for d in dims)
+        shape = f"<dimensions>{shape}</dimensions>" if dims else ""
         if isinstance(e, Stock):
             links = "".join(f"<inflow>{f}</inflow>" for f, fl in model.flows.items()
                             if fl.into == name)
             links += "".join(f"<outflow>{f}</outflow>" for f, fl in model.flows.items()
                              if fl.out_of == name)
-            rows.append(f'<stock name={attr}><eqn>{escape(printer.expr(e.initial, name))}'
-                        f'</eqn>{links}{_xml_units(e)}{doc}</stock>')
+            if e.values is not None:  # one initial value per element: an array constant
+                initial = _unique(f"{name}_initial", model)
+                rows.append(f"<aux name={quoteattr(initial)}>{shape}"
+                            f"{_xml_elements(model, dims, e.values)}{_xml_units(e)}</aux>")
+                init = f"<eqn>{escape(printer.name(initial) + printer.subscripts(dims))}</eqn>"
+            else:
+                init = f"<eqn>{escape(printer.expr(e.initial, name))}</eqn>"
+            rows.append(f'<stock name={attr}>{shape}{init}{links}{_xml_units(e)}{doc}</stock>')
         elif isinstance(e, Param):
-            rows.append(f"<aux name={attr}><eqn>{_number(e.value)}</eqn>{_xml_units(e)}{doc}"
-                        f"</aux>")
+            value = (_xml_elements(model, dims, e.value) if dims
+                     else f"<eqn>{_number(float(e.value))}</eqn>")
+            rows.append(f"<aux name={attr}>{shape}{value}{_xml_units(e)}{doc}</aux>")
         elif isinstance(e, Flow):
-            rows.append(f"<flow name={attr}><eqn>{escape(printer.expr(e.tree, name))}</eqn>"
-                        f"{_xml_units(e)}{doc}</flow>")
+            rows.append(f"<flow name={attr}>{shape}<eqn>{escape(printer.expr(e.tree, name))}"
+                        f"</eqn>{_xml_units(e)}{doc}</flow>")
         elif isinstance(e, Aux):
-            rows.append(f"<aux name={attr}><eqn>{escape(printer.expr(e.tree, name))}</eqn>"
-                        f"{_xml_units(e)}{doc}</aux>")
+            rows.append(f"<aux name={attr}>{shape}<eqn>{escape(printer.expr(e.tree, name))}"
+                        f"</eqn>{_xml_units(e)}{doc}</aux>")
         elif isinstance(e, (Lookup, DataInput)):
             xs, ys = (e.x, e.y) if isinstance(e, Lookup) else (e.times, e.values)
             arg = "" if isinstance(e, Lookup) else "TIME"
@@ -494,6 +686,10 @@ def xmile_text(model: Model, *, dt: float | None = None) -> str:
             ypts = ",".join(_number(float(v)) for v in ys)
             rows.append(f"<aux name={attr}><eqn>{arg}</eqn><gf><xpts>{xpts}</xpts>"
                         f"<ypts>{ypts}</ypts></gf>{_xml_units(e)}{doc}</aux>")
+    ranges = "".join(
+        f"<dim name={quoteattr(d)}>" + "".join(f"<elem name={quoteattr(x)}/>" for x in labels)
+        + "</dim>" for d, labels in model.dimensions.items())
+    ranges = f"<dimensions>{ranges}</dimensions>\n" if ranges else ""
     time_units = escape(_clean(model.time_units) or "Year")
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n'
@@ -502,7 +698,7 @@ def xmile_text(model: Model, *, dt: float | None = None) -> str:
         '<product version="1.0">gysim</product></header>\n'
         f'<sim_specs method="Euler" time_units="{time_units}"><start>{_number(model.start)}'
         f"</start><stop>{_number(model.stop)}</stop><dt>{_number(step)}</dt>"
-        f"</sim_specs>\n<model><variables>\n" + "\n".join(rows)
+        f"</sim_specs>\n{ranges}<model><variables>\n" + "\n".join(rows)
         + "\n</variables></model>\n</xmile>\n")
 
 
@@ -513,7 +709,8 @@ def write_xmile(model: Model, path: str | Path, *, dt: float | None = None) -> P
     ``SMTH1``, ``xidz`` -> ``SAFEDIV``, ``delay_fixed`` -> ``DELAY``,
     ``initial`` -> ``INIT``, ``a if c else b`` -> ``IF c THEN a ELSE b``).
     ``pulse``, ``pulse_train`` and ``:NA:`` have no exact XMILE counterpart and
-    raise. Scenarios are not written; parameter bounds are not written.
+    raise. Dimensions are written as XMILE arrays (see the module's
+    description). Scenarios are not written; parameter bounds are not written.
 
     Examples
     --------
