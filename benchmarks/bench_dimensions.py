@@ -35,7 +35,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -50,7 +49,8 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "bench_dimensions.md"
 sys.path.insert(0, str(HERE))
-from bench_ensemble import _load_average, _peak_rss_mb, fmt, median_seconds  # noqa: E402
+from bench_ensemble import (_load_average, _peak_rss_mb, median_seconds,  # noqa: E402
+                            result_tables)
 
 START, STOP, DT, SAVEPER = 2000.0, 2030.0, 0.125, 5.0  # saved every 5 years: 7 points
 SEED = 20060101
@@ -589,28 +589,8 @@ def main(argv=None):
         " per run, subscripted parameters as `xarray.DataArray`. numpy: the hand-written"
         " loop over arrays of shape (10, 3, n_runs).",
         "",
-        "| runs | gysim (runs/s) | PySD (runs/s) | numpy (runs/s) | gysim / PySD speed-up |"
-        " gysim time / numpy time | PySD timing |",
-        "|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for n, t_g, t_p, t_n, note in rows:
-        lines.append(f"| {n:,} | {fmt(n / t_g)} | {fmt(n / t_p)} | {fmt(n / t_n)} | "
-                     f"{t_p / t_g:,.1f}x | {t_g / t_n:.2f} | {note} |")
-    lines += [
-        "",
-        f"## 3. Peak memory of the {n_mem:,}-run ensemble (fresh interpreter each)",
-        "",
-        "| implementation | tracemalloc peak (MB) | peak RSS increase (MB) |",
-        "|---|---:|---:|",
-    ]
-    for impl, label in (("gysim", "gysim `simulate`"), ("numpy", "hand-written numpy")):
-        mem = memory[impl]
-        if "error" in mem:
-            lines.append(f"| {label} | failed: {mem['error']} | |")
-        else:
-            lines.append(f"| {label} | {mem['tracemalloc_peak_mb']:.1f} | "
-                         f"{mem['maxrss_increase_mb']:.1f} |")
-    lines.append("| PySD | n/a (runs one at a time) | |")
+    lines += result_tables(rows, memory, n_mem)
     table = "\n".join(lines) + "\n"
     print()
     print(table)

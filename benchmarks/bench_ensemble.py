@@ -349,6 +349,34 @@ def fmt(x, digits=3):
     return f"{x:.{digits}g}"
 
 
+def result_tables(rows, memory, n_mem):
+    """Lines of the throughput table (from its header) and of the memory section."""
+    lines = [
+        "| runs | gysim (runs/s) | PySD (runs/s) | numpy (runs/s) | gysim / PySD speed-up |"
+        " gysim time / numpy time | PySD timing |",
+        "|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for n, t_g, t_p, t_n, note in rows:
+        lines.append(f"| {n:,} | {fmt(n / t_g)} | {fmt(n / t_p)} | {fmt(n / t_n)} | "
+                     f"{t_p / t_g:,.1f}x | {t_g / t_n:.2f} | {note} |")
+    lines += [
+        "",
+        f"## 3. Peak memory of the {n_mem:,}-run ensemble (fresh interpreter each)",
+        "",
+        "| implementation | tracemalloc peak (MB) | peak RSS increase (MB) |",
+        "|---|---:|---:|",
+    ]
+    for impl, label in (("gysim", "gysim `simulate`"), ("numpy", "hand-written numpy")):
+        mem = memory[impl]
+        if "error" in mem:
+            lines.append(f"| {label} | failed: {mem['error']} | |")
+        else:
+            lines.append(f"| {label} | {mem['tracemalloc_peak_mb']:.1f} | "
+                         f"{mem['maxrss_increase_mb']:.1f} |")
+    lines.append("| PySD | n/a (runs one at a time) | |")
+    return lines
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
@@ -473,28 +501,8 @@ def main(argv=None):
         " on this model goes to its graphical function, evaluated with"
         " `xarray.DataArray.interp` at every step.",
         "",
-        "| runs | gysim (runs/s) | PySD (runs/s) | numpy (runs/s) | gysim / PySD speed-up |"
-        " gysim time / numpy time | PySD timing |",
-        "|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for n, t_g, t_p, t_n, note in rows:
-        lines.append(f"| {n:,} | {fmt(n / t_g)} | {fmt(n / t_p)} | {fmt(n / t_n)} | "
-                     f"{t_p / t_g:,.1f}x | {t_g / t_n:.2f} | {note} |")
-    lines += [
-        "",
-        f"## 3. Peak memory of the {n_mem:,}-run ensemble (fresh interpreter each)",
-        "",
-        "| implementation | tracemalloc peak (MB) | peak RSS increase (MB) |",
-        "|---|---:|---:|",
-    ]
-    for impl, label in (("gysim", "gysim `simulate`"), ("numpy", "hand-written numpy")):
-        mem = memory[impl]
-        if "error" in mem:
-            lines.append(f"| {label} | failed: {mem['error']} | |")
-        else:
-            lines.append(f"| {label} | {mem['tracemalloc_peak_mb']:.1f} | "
-                         f"{mem['maxrss_increase_mb']:.1f} |")
-    lines.append("| PySD | n/a (runs one at a time) | |")
+    lines += result_tables(rows, memory, n_mem)
     table = "\n".join(lines) + "\n"
 
     print()
