@@ -50,8 +50,6 @@ import numpy as np
 import pandas as pd
 import scipy
 import xarray as xr
-from scipy.optimize import least_squares
-from scipy.stats import qmc
 
 from .compile import suggest
 from .errors import CalibrationError, DataError, ParameterError, SimulationError
@@ -362,6 +360,7 @@ def calibrate(
     starts = [x_model]
     if n_starts > 1:
         rng = np.random.default_rng(seed)
+        from scipy.stats import qmc  # imported here: scipy.stats takes ~0.3 s to import
         unit = qmc.LatinHypercube(d=len(names), rng=rng).random(n_starts - 1)
         starts += list(lower + unit * (upper - lower))
     x0 = np.array(starts)
@@ -562,6 +561,7 @@ class _Problem:
             return self.jacobian(self.to_x(u))[2] * self.width
 
         u0 = (x_start - self.lower) / self.width
+        from scipy.optimize import least_squares  # imported on first use, not with gysim
         return least_squares(fun, u0, jac=jac, bounds=(0.0, 1.0), method="trf", **lsq_options)
 
 
