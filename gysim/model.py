@@ -25,193 +25,19 @@ import hashlib
 import html
 import json
 import keyword
-import math
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from .builtins import RESERVED_NAMES
+from .elements import (Aux, DataInput, Flow, Lookup, Param, Scenario, Stock, _check_bounds,
+                       _check_number, _check_table, _freeze)
 from .errors import DataError, ModelDefinitionError, ParameterError
-from .expr import Node, parse, to_text
+from .expr import parse
 
 __all__ = ["Model", "Stock", "Flow", "Aux", "Param", "Lookup", "DataInput", "Scenario"]
-
-
-def _freeze(array: np.ndarray) -> tuple:
-    """Nested tuples of floats from an array (hashable, printable)."""
-    if array.ndim == 1:
-        return tuple(float(v) for v in array)
-    return tuple(_freeze(a) for a in array)
-
-
-@dataclass(frozen=True)
-class Stock:
-    """A stock (level): integrates its inflows minus its outflows."""
-
-    name: str
-    initial: Node
-    units: str = ""
-    doc: str = ""
-    source: str = ""
-    dims: tuple[str, ...] = ()
-    kind: str = field(default="stock", init=False)
-
-    #: Initial values by element (nested tuples, dims in model order) or None.
-    values: tuple | None = None
-
-    @property
-    def equation(self) -> str:
-        """The initial value as text."""
-        return repr(self.values) if self.values is not None else to_text(self.initial)
-
-
-@dataclass(frozen=True)
-class Flow:
-    """A rate moving material into and/or out of stocks."""
-
-    name: str
-    tree: Node
-    into: str | None = None
-    out_of: str | None = None
-    units: str = ""
-    doc: str = ""
-    source: str = ""
-    dims: tuple[str, ...] = ()
-    kind: str = field(default="flow", init=False)
-
-    @property
-    def equation(self) -> str:
-        """The equation as text."""
-        return to_text(self.tree)
-
-
-@dataclass(frozen=True)
-class Aux:
-    """An auxiliary: a named expression of other elements."""
-
-    name: str
-    tree: Node
-    units: str = ""
-    doc: str = ""
-    source: str = ""
-    dims: tuple[str, ...] = ()
-    kind: str = field(default="aux", init=False)
-
-    @property
-    def equation(self) -> str:
-        """The equation as text."""
-        return to_text(self.tree)
-
-
-@dataclass(frozen=True)
-class Param:
-    """A parameter: a number a run, a calibration or a study may change."""
-
-    name: str
-    value: float | tuple
-    units: str = ""
-    bounds: tuple[float, float] | None = None
-    doc: str = ""
-    source: str = ""
-    dims: tuple[str, ...] = ()
-    kind: str = field(default="param", init=False)
-
-    @property
-    def equation(self) -> str:
-        """The value as text."""
-        return repr(self.value)
-
-
-@dataclass(frozen=True)
-class Lookup:
-    """A graphical function ``y(x)``: linear interpolation, clamped at the ends."""
-
-    name: str
-    x: tuple[float, ...]
-    y: tuple[float, ...]
-    units: str = ""
-    doc: str = ""
-    source: str = ""
-    kind: str = field(default="lookup", init=False)
-
-    @property
-    def equation(self) -> str:
-        """The table as text."""
-        return "lookup(" + ", ".join(f"({a:g}, {b:g})" for a, b in zip(self.x, self.y)) + ")"
-
-
-@dataclass(frozen=True)
-class DataInput:
-    """A time-series input: values given at times, interpolated linearly."""
-
-    name: str
-    times: tuple[float, ...]
-    values: tuple[float, ...]
-    units: str = ""
-    doc: str = ""
-    source: str = ""
-    kind: str = field(default="data", init=False)
-
-    @property
-    def equation(self) -> str:
-        """The series as text."""
-        return "data(" + ", ".join(f"{a:g}: {b:g}" for a, b in zip(self.times, self.values)) + ")"
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """A named set of parameter (or stock initial value) overrides."""
-
-    name: str
-    overrides: Mapping[str, float]
-    doc: str = ""
-
-
-def _check_number(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ParameterError(f"{what} must be a number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ParameterError(f"{what} must be finite, got {value!r}")
-    return value
-
-
-def _check_bounds(bounds: Any, name: str) -> tuple[float, float] | None:
-    if bounds is None:
-        return None
-    try:
-        lo, hi = bounds
-    except (TypeError, ValueError):
-        raise ParameterError(f"`bounds` of parameter '{name}' must be a pair (low, high), "
-                             f"got {bounds!r}") from None
-    lo = _check_number(lo, f"lower bound of parameter '{name}'") if lo is not None else -math.inf
-    hi = _check_number(hi, f"upper bound of parameter '{name}'") if hi is not None else math.inf
-    if lo > hi:
-        raise ParameterError(f"`bounds` of parameter '{name}' must have low <= high, got {bounds!r}")
-    return (lo, hi)
-
-
-def _check_table(x: Any, y: Any, what: str, axis: str = "x") -> tuple[tuple, tuple]:
-    try:
-        xs = np.asarray(x, dtype=float)
-        ys = np.asarray(y, dtype=float)
-    except (TypeError, ValueError):
-        raise DataError(f"{what}: {axis} and y must be sequences of numbers") from None
-    if xs.ndim != 1 or ys.ndim != 1 or xs.size != ys.size:
-        raise DataError(f"{what}: {axis} and y must be 1-D and of the same length, "
-                        f"got {xs.size} and {ys.size} values")
-    if xs.size == 0:
-        raise DataError(f"{what} has no points")
-    if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
-        bad = xs[~(np.isfinite(xs) & np.isfinite(ys))]
-        raise DataError(f"{what} has missing or non-finite values at {axis} = {bad.tolist()}")
-    if xs.size > 1 and not (np.diff(xs) > 0).all():
-        i = int(np.argmax(np.diff(xs) <= 0))
-        raise DataError(f"{what}: {axis} must be strictly increasing, but {xs[i]:g} is "
-                        f"followed by {xs[i + 1]:g}")
-    return tuple(xs.tolist()), tuple(ys.tolist())
 
 
 class Model:
