@@ -281,8 +281,10 @@ def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
         Seed of the sample and of the bootstrap: the same seed gives the same
         numbers.
     client : dask.distributed.Client, optional
-        Evaluate the chunks, and analyse the outputs, on Dask; without one
-        both run in this process.
+        Evaluate the chunks on Dask; without one they run in this process.
+        The analysis runs here (see `workers`): on a small cluster, SALib's
+        bootstrap was measured slower on Dask workers than in local
+        processes; call :func:`analyze` with ``client=`` to spread it anyway.
     store : str or path, optional
         A zarr store the ensemble streams to; an interrupted study given the
         same store resumes where it stopped.
@@ -368,5 +370,5 @@ def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
     ens = run_batch(model, s, chunk_size=chunk_size, client=client, store=store,
                     progress=progress, variables=variables, **simulate_options)
     indices = analyze(s, ens, outputs, times=times, seed=seed, num_resamples=num_resamples,
-                      conf_level=conf_level, client=client, workers=workers)
+                      conf_level=conf_level, workers=workers)
     return (indices, ens) if return_ensemble else indices
