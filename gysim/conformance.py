@@ -14,8 +14,9 @@ runs of an already read model (``gysim.simulate`` of the compiled model vs
 PySD's ``model.run()``), so reading/translating the file is not counted for
 either.
 
-Subscripted columns such as ``var[a,b]`` are compared element by element (the
-readers expand subscripts into one variable per element). XMILE files whose
+Subscripted columns such as ``var[a,b]`` are compared element by element: with
+``.sel`` on the variable's dimensions when the reader made the file's
+subscripts native gysim dimensions, else the element's own scalar variable. XMILE files whose
 equations hold ``???`` placeholders (unfinished exports) are reported as
 ``invalid`` input: neither passes nor failures.
 
@@ -147,20 +148,27 @@ def _compare(ds, model, canon) -> str:
                                                     times, atol=1e-9):
         return (f"canonical times {times[0]:g}..{times[-1]:g} ({len(times)}) do not match "
                 f"the run's {sim_t[0]:g}..{sim_t[-1]:g} ({len(sim_t)})")
+    labels = {_norm(k): v for k, v in getattr(model, "vensim_labels", {}).items()}
     bad = []
     for col in canon.columns:
         if str(col).strip().lower() == "time":
             continue
-        ident = by_original.get(_norm(col))
-        if ident is None:
+        name, select = _norm(col), ()
+        ident = by_original.get(name)
+        if ident is None and labels and name.endswith("]") and "[" in name:
+            base, _, inner = name[:-1].partition("[")
+            ident = by_original.get(base)
+            select = tuple(labels.get(x) for x in inner.split(","))
+        if ident is None or None in select:
             return f"canonical column '{col}' has no gysim variable"
         expected = canon[col].to_numpy(dtype=float)
-        if ident in ds:
-            actual = ds[ident].to_numpy()[idx]
-        elif ident in model.params:
-            actual = np.full(len(times), model.params[ident].value)
-        else:
+        try:
+            actual = _values(ds, model, ident, select, len(times))
+        except KeyError:
             return f"canonical column '{col}' ({ident}) is not in the results"
+        if actual.ndim != 1:
+            return f"canonical column '{col}' ({ident}) selects {actual.shape[1:]} values"
+        actual = actual[idx] if ident in ds else actual
         # Vensim's :NA: is a number (VENSIM_NA) that its output files leave blank.
         actual = np.where(actual == VENSIM_NA, np.nan, actual)
         if np.isnan(expected[1:]).all() and len(expected) > 1:  # constants: first row only
@@ -173,6 +181,35 @@ def _compare(ds, model, canon) -> str:
             bad.append(f"'{col}' at t={times[i]:g}: expected {expected[i]:.6g}, "
                        f"got {actual[i]:.6g}")
     return "; ".join(bad[:3]) + (f" (+{len(bad) - 3} more)" if len(bad) > 3 else "")
+
+
+def _values(ds, model, ident: str, select: tuple, n_times: int) -> np.ndarray:
+    """Values of variable ``ident`` over time, at the gysim labels ``select`` (one per dim).
+
+    Natively dimensioned results are selected with ``.sel``; a parameter
+    (not in the results) repeats its value ``n_times`` times.
+    """
+    dims = model.dimensions
+    where = {}
+    for label in select:
+        dim = next((d for d, labs in dims.items() if label in labs), None)
+        if dim is None:
+            raise KeyError(label)
+        where[dim] = label
+    if ident in ds:
+        out = ds[ident].sel(where) if where else ds[ident]
+        out = out.squeeze([d for d in out.dims if d not in ("time",) and out.sizes[d] == 1])
+        return out.to_numpy()
+    if ident not in model.params:
+        raise KeyError(ident)
+    param = model.params[ident]
+    value = np.asarray(param.value, dtype=float)
+    if param.dims and value.ndim == len(param.dims):  # else one number for every element
+        value = value[tuple(dims[d].index(where[d]) if d in where else slice(None)
+                            for d in param.dims)]
+    if value.ndim:
+        return np.empty((n_times,) + value.shape)  # a shape the caller reports
+    return np.full(n_times, float(value))
 
 
 def _time_pysd(path: Path) -> float:

@@ -40,10 +40,21 @@ def run(tmp_path, *lines):
 
 
 def value(model, ds, original):
-    ident = {v: k for k, v in model.vensim_names.items()}[original]
+    """Values of the file's ``original`` (``'x[a,b]'`` for one element) over time."""
+    by_name = {v: k for k, v in model.vensim_names.items()}
+    if original in by_name:
+        ident, labels = by_name[original], []
+    else:  # natively dimensioned: select the element
+        base, _, inner = original[:-1].partition("[")
+        ident, labels = by_name[base], [model.vensim_labels[x] for x in inner.split(",")]
+    where = {d: lab for lab in labels for d, labs in model.dimensions.items() if lab in labs}
     if ident in ds:
-        return ds[ident].values
-    return np.full(ds.time.size, model.params[ident].value)
+        return ds[ident].sel(where).values
+    param = model.params[ident]
+    array = np.asarray(param.value, dtype=float)
+    if array.ndim:
+        array = array[tuple(model.dimensions[d].index(where[d]) for d in param.dims)]
+    return np.full(ds.time.size, float(array))
 
 
 def test_ranges_arrays_and_stocks(tmp_path):
@@ -52,8 +63,9 @@ def test_ranges_arrays_and_stocks(tmp_path):
     for label, r in zip("abc", (0.1, 0.2, 0.3)):
         np.testing.assert_allclose(value(model, ds, f"stock[{label}]"),
                                    10 * (1 + r) ** np.arange(5))
-    ranges, layout = model.vensim_subscripts["stock"]
-    assert ranges == ("dim",) and sorted(layout) == [("a",), ("b",), ("c",)]
+    # whole ranges only: read with native dimensions
+    assert model.dimensions == {"dim": ("a", "b", "c")} and model.vensim_fallback == ""
+    assert ds["stock"].dims == ("time", "dim")
 
 
 def test_two_dims_table_and_element_by_element(tmp_path):
@@ -158,3 +170,70 @@ def test_subscript_conformance_suite():
     assert sum(r.passed for r in mdl) >= 42, failed
     assert sum(r.invalid for r in xmile) == 8
     assert all(r.passed for r in xmile if not r.invalid)
+
+
+NATIVE = ["region: north, south, east", "good: food, fuel",
+          "demand[region, good] = 3, 1; 4, 2; 5, 0.5;",
+          "growth[good] = 0.1, -0.05", "scale = ELMCOUNT(region)",
+          "stock[region, good] = INTEG(growth[good] * stock[region, good] + demand[region, good]"
+          " / scale, demand[region, good])",
+          "share[region, good] = stock[region, good] / SUM(stock[region!, good])",
+          "total = SUM(stock[region!, good!])", "food north = stock[north, food]",
+          "lowest[good] = VMIN(stock[region!, good])", "spread = VMAX(demand[region!, fuel])",
+          "smoothed[region, good] = SMOOTH(stock[region, good], 2)",
+          "delayed[region, good] = DELAY1(demand[region, good] * Time, 3)"]
+
+
+def read_both(tmp_path, *lines):
+    """The file read natively (read_vensim) and element by element, both run."""
+    from pysd.translators.vensim.vensim_file import VensimFile
+
+    from gysim.io._abstract import build_model
+    path = tmp_path / "m.mdl"
+    path.write_text("{UTF-8}\n" + "".join(eq(x) for x in lines) + CONTROL, encoding="utf-8")
+    native = gysim.read_vensim(path)
+    vfile = VensimFile(path)
+    vfile.parse()
+    flat = build_model(vfile.get_abstract_model(), path, "Vensim", native=False)
+    return (native, gysim.simulate(native, saveper=native.saveper),
+            flat, gysim.simulate(flat, saveper=flat.saveper))
+
+
+def test_whole_ranges_read_with_native_dimensions(tmp_path):
+    from gysim.io import stack_subscripts
+    native, ds, flat, flat_ds = read_both(tmp_path, *NATIVE)
+    assert native.vensim_fallback == "" and not native.vensim_subscripts
+    assert native.dimensions == {"region": ("north", "south", "east"), "good": ("food", "fuel")}
+    assert ds["stock"].dims == ("time", "region", "good")
+    assert ds["lowest"].dims == ("time", "good") and ds["total"].dims == ("time",)
+    assert native.params["demand"].dims == ("region", "good")
+    assert native.vensim_names["food_north"] == "food north"
+    # hand-computed first Euler step: stock = demand + (growth * demand + demand / 3)
+    np.testing.assert_allclose(ds["stock"].sel(region="south", good="fuel").values[1],
+                               2 + (-0.05 * 2 + 2 / 3))
+    np.testing.assert_allclose(ds["share"].sum("region").values, 1.0)
+    # the same numbers as the element-by-element reading, stacked into dims
+    stacked = stack_subscripts(flat_ds, flat)
+    assert flat.dimensions == {} and "stock_south_fuel" in flat_ds
+    for name in ("stock", "share", "lowest", "smoothed", "delayed", "total", "food_north",
+                 "spread"):
+        want = stacked[name]
+        np.testing.assert_allclose(ds[name].transpose(*want.dims).values, want.values,
+                                   rtol=1e-12, err_msg=name)
+    # stack_subscripts leaves native results as they are
+    again = stack_subscripts(ds, native)
+    assert set(again.data_vars) == set(ds.data_vars)
+    np.testing.assert_array_equal(again["stock"].values, ds["stock"].values)
+
+
+@pytest.mark.parametrize("lines, why", [
+    (["d: a, b", "x[a] = 1", "x[b] = 2", "y[d] = x[d] * Time"], "element-by-element"),
+    (["d: a, b, c", "sub: a, b", "x[d] = 1, 2, 3", "y = SUM(x[sub!])"], "subrange"),
+    (["d: a, b", "e: p, q -> d", "x[d] = 1, 2", "y[e] = x[d]"], "mappings"),
+    (["d: a, b", "x[d] :EXCEPT: [a] = 1", "x[a] = 3", "y[d] = x[d]"], "element-by-element"),
+    (["d: a, b", "t[d]( (0,0),(1,1) )", "y[d] = t[d](Time)"], "lookup"),
+])
+def test_other_subscripts_fall_back_element_by_element(tmp_path, lines, why):
+    model, ds = run(tmp_path, *lines)
+    assert why in model.vensim_fallback and model.dimensions == {}
+    assert model.vensim_subscripts  # per-element layout, for stack_subscripts

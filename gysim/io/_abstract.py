@@ -7,9 +7,19 @@ trees and produces gysim equation trees (:mod:`gysim.expr`), so nothing the
 file says is ever executed. Anything outside the supported constructs raises
 :class:`~gysim.errors.ModelDefinitionError` naming the construct and the element.
 
-Subscripts (Vensim) and arrays (XMILE) are expanded element by element: each
-element of a subscripted variable becomes one scalar gysim element (``Stock
-A[Entry 1]`` becomes ``stock_a_entry_1``), with every reference resolved to
+Subscripts (Vensim) and arrays (XMILE) become native gysim dimensions when
+every subscripted element of the file is defined over whole ranges: one
+definition per element over full range names, no subranges, mappings ``->``,
+:EXCEPT:, element-by-element definitions, subscripted lookups or VECTOR SELECT.
+Then each range is a ``m.dimension`` (labels made identifiers:
+``Model.vensim_dims``, ``Model.vensim_labels``), elements take ``dims=``,
+references broadcast by dimension name (a single label is a selection
+``x[label]``), ``SUM``/``PROD``/``VMIN``/``VMAX`` over ``dim!`` become
+``sum``/``prod``/``min``/``max(x, dim)`` and results carry the dimensions.
+
+Otherwise (``Model.vensim_fallback`` says why) subscripts are expanded element
+by element: each element of a subscripted variable becomes one scalar gysim
+element (``Stock A[Entry 1]`` becomes ``stock_a_entry_1``), with every reference resolved to
 the element it means under Vensim's rules (ranges, subranges, mappings ``->``,
 positional correspondence of equal-size ranges, :EXCEPT:, element-by-element
 definitions); ``SUM``/``PROD``/``VMIN``/``VMAX`` over ``dim!`` become sums,
@@ -32,7 +42,8 @@ import numpy as np
 
 from ..builtins import RESERVED_NAMES
 from ..errors import ModelDefinitionError
-from ..expr import BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, UnaryOp, to_text, walk
+from ..expr import (BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, Subscript, UnaryOp,
+                    to_text, walk)
 from ..model import Model
 
 #: The number Vensim gives its missing value ``:NA:`` (-2**109, Vensim's documentation).
@@ -105,11 +116,21 @@ def _type(obj: Any) -> str:
     return type(obj).__name__
 
 
+_NO_SUBSCRIPTS = "no subscripted element"
+
+
+class _NotNative(Exception):
+    """The file needs the element-by-element reading of subscripts (internal signal)."""
+
+
 class _Builder:
     """Walks one abstract model and collects gysim elements."""
 
-    def __init__(self, abstract_model: Any, path: Path, language: str) -> None:
+    def __init__(self, abstract_model: Any, path: Path, language: str,
+                 native: bool = False) -> None:
         self.path = path
+        #: subscripts as gysim dimensions (whole ranges only) instead of element by element
+        self.native = native
         self.language = language
         sections = abstract_model.sections
         main = [s for s in sections if s.type == "main"]
@@ -160,6 +181,18 @@ class _Builder:
         # identifier -> (element, component, labels, binding, lhs ranges)
         self.comp_of: dict[str, tuple] = {}
         self.subscripted: dict[str, tuple] = {}  # original name -> (ranges, labels -> ident)
+        self.dims_of: dict[str, tuple[str, ...]] = {}  # native: identifier -> ranges
+        self.dim_id: dict[str, str] = {}               # native: range -> dimension name
+        self.label_id: dict[str, str] = {}             # native: label -> gysim label
+        self.bang_active: set[str] = set()             # native: ranges summed over here
+        # specs: (kind, ident, payload, element)
+        self.specs: list[tuple[str, str, Any, Any]] = []
+        self.active_initial: dict[str, Node] = {}
+        self.lookups_extra: list[tuple[str, tuple, tuple, str]] = []
+        self.control: dict[str, Node] = {}
+        if native:
+            self._init_native()
+            return
         for element in self.section.elements:
             key = reference_key(element.name)
             inst: dict[tuple, str] = {}
@@ -183,11 +216,94 @@ class _Builder:
             elif inst:
                 ranges = [self.range_canon.get(reference_key(s)) for s in self.default_subs[key]]
                 self.subscripted[element.name] = (tuple(ranges), dict(inst))
-        # specs: (kind, ident, payload, element)
-        self.specs: list[tuple[str, str, Any, Any]] = []
-        self.active_initial: dict[str, Node] = {}
-        self.lookups_extra: list[tuple[str, tuple, tuple, str]] = []
-        self.control: dict[str, Node] = {}
+
+    def _init_native(self) -> None:
+        """Subscripted elements as gysim elements with dims, or :class:`_NotNative`."""
+        if any(self.mappings.values()):
+            raise _NotNative("subscript mappings (->) or equivalent ranges")
+        seen: set[str] = set()
+        for rng, labels in self.ranges.items():
+            if seen & set(labels) or len(set(labels)) != len(labels):
+                raise _NotNative(f"the subrange or overlapping range '{rng}'")
+            seen |= set(labels)
+        for rng in self.ranges:
+            self.dim_id[rng] = safe_identifier(rng, self.taken)
+        for labels in self.ranges.values():
+            for label in labels:
+                self.label_id[label] = safe_identifier(label, self.taken)
+        any_dims = False
+        for element in self.section.elements:
+            key = reference_key(element.name)
+            if len(element.components) != 1:
+                raise _NotNative(f"element-by-element definitions of '{element.name}'")
+            comp = element.components[0]
+            subs, excepts = comp.subscripts if comp.subscripts else ([], [])
+            if excepts:
+                raise _NotNative(f":EXCEPT: in '{element.name}'")
+            ranges = tuple(self.range_canon.get(reference_key(str(s))) for s in subs)
+            if None in ranges:
+                raise _NotNative(f"a definition of single elements of '{element.name}'")
+            if len(set(ranges)) != len(ranges):
+                raise _NotNative(f"a range used twice in '{element.name}'")
+            if ranges and _type(comp) == "AbstractLookup":
+                raise _NotNative(f"the subscripted lookup '{element.name}'")
+            ident = safe_identifier(element.name, self.taken)
+            self.names[ident] = element.name
+            self.comp_of[ident] = (element, comp, (), {}, [])
+            if _type(comp) == "AbstractLookup":
+                self.kinds[ident] = "lookup"
+            self.instances[key] = {(): ident}
+            self.by_key[key] = ident
+            self.dims_of[ident] = ranges
+            any_dims = any_dims or bool(ranges)
+        if not any_dims:
+            raise _NotNative(_NO_SUBSCRIPTS)
+
+    def native_reference(self, key: str, ast: Any, owner: str) -> Node:
+        """A reference as a gysim name (broadcast by dimension) or a selection."""
+        ident = self.by_key[key]
+        have = self.dims_of.get(ident, ())
+        if ast.subscripts is None:
+            if have:
+                raise _NotNative(f"'{ast.reference}' without its subscripts")
+            return Name(ident)
+        items = list(ast.subscripts.subscripts)
+        if len(items) != len(have):
+            raise _NotNative(f"'{ast.reference}' with {len(items)} subscripts")
+        labels = []
+        for sub, rng_have in zip(items, have):
+            text = str(sub).strip()
+            bang = text.endswith("!")
+            fk = reference_key(text[:-1] if bang else text)
+            rng = self.range_canon.get(fk)
+            if rng is not None:
+                if rng != rng_have or bang != (rng in self.bang_active):
+                    raise _NotNative(f"the subscript '{sub}' of '{ast.reference}'")
+            elif fk in self.label_canon and not bang:
+                label = self.label_canon[fk]
+                if label not in self.ranges[rng_have]:
+                    raise _NotNative(f"the label '{sub}' of '{ast.reference}'")
+                labels.append(self.label_id[label])
+            else:
+                raise self.fail(f"the unknown subscript '{sub}' of '{ast.reference}'", owner)
+        return Subscript(Name(ident), tuple(labels)) if labels else Name(ident)
+
+    def native_aggregate(self, fname: str, args: list, owner: str) -> Node:
+        if len(args) != 1:
+            raise self.fail(f"{fname.upper()} with {len(args)} arguments", owner)
+        over = self.bang_ranges(args[0], [])
+        if not over or set(over) & self.bang_active:
+            raise _NotNative(f"{fname.upper()} in '{owner}'")
+        saved = set(self.bang_active)
+        self.bang_active |= set(over)
+        try:
+            tree = self.conv(args[0], owner)
+        finally:
+            self.bang_active = saved
+        func = {"sum": "sum", "prod": "prod", "vmin": "min", "vmax": "max"}[fname]
+        for rng in over:
+            tree = Call(func, (tree, Name(self.dim_id[rng])))
+        return tree
 
     # -------------------------------------------------------------- subscripts
     def _range_labels(self, name: str, raw: dict, maps: dict, stack: tuple) -> list[str]:
@@ -311,6 +427,8 @@ class _Builder:
         return found
 
     def aggregate(self, fname: str, args: list, owner: str) -> Node:
+        if self.native:
+            return self.native_aggregate(fname, args, owner)
         if len(args) != 1:
             raise self.fail(f"{fname.upper()} with {len(args)} arguments", owner)
         over = self.bang_ranges(args[0], [])
@@ -334,6 +452,8 @@ class _Builder:
 
     def vector_select(self, args: list, owner: str) -> Node:
         """VECTOR SELECT(selection[d!], values[d!], missing, action, error action)."""
+        if self.native:
+            raise _NotNative("VECTOR SELECT")
         if len(args) != 5:
             raise self.fail(f"VECTOR SELECT with {len(args)} arguments", owner)
         try:
@@ -380,6 +500,13 @@ class _Builder:
         """The number of one element in a constant array definition."""
         element, _, labels, _, lhs = self.comp_of[ident]
         array = np.asarray(array, dtype=float)
+        if self.native:
+            sizes = tuple(len(self.ranges[r]) for r in self.dims_of[ident])
+            if array.size == 1:
+                return self.conv(float(array.reshape(-1)[0]), element.name)
+            if array.size != int(np.prod(sizes)) or not np.isfinite(array).all():
+                raise _NotNative(f"the constant array of '{element.name}'")
+            return array.reshape(sizes)
         positions = [i for i, r in enumerate(lhs) if r is not None]
         sizes = tuple(len(self.ranges[lhs[i]]) for i in positions)
         if array.shape != sizes and array.size == int(np.prod(sizes)):
@@ -517,6 +644,13 @@ class _Builder:
         key = reference_key(ast.reference)
         if key == "time":
             return Name("time")
+        if self.native and key in self.by_key:
+            node = self.native_reference(key, ast, owner)
+            if self.kinds.get(node.id if isinstance(node, Name) else "") == "lookup":
+                raise self.fail(f"the lookup '{ast.reference}' used as a value", owner)
+            return node
+        if self.native and (key in self.range_canon or key in self.label_canon):
+            raise _NotNative(f"the subscript '{ast.reference}' used as a value")
         if self.instances.get(key):
             ident = self.instance(key, ast.subscripts, ast.reference, owner)
             if self.kinds.get(ident) == "lookup":
@@ -617,7 +751,10 @@ class _Builder:
             if _type(ast) == "IntegStructure":
                 ast = ast.initial
             if isinstance(ast, np.ndarray):
-                return self.array_value(tree.id, ast).value
+                value = self.array_value(tree.id, ast)
+                if not isinstance(value, Const):
+                    raise TypeError(tree)
+                return value.value
             return self.evaluate(self.in_context(tree.id, self.conv, ast, self.names[tree.id]),
                                  {**seen, tree.id: True})
         if isinstance(tree, UnaryOp) and tree.op == "-":
@@ -680,7 +817,8 @@ class _Builder:
             tree = self.array_value(ident, ast)
         else:
             tree = self.conv(ast, original)
-        self.equations[ident] = tree
+        if not isinstance(tree, np.ndarray):
+            self.equations[ident] = tree
         self.specs.append(("aux", ident, tree, element))
 
     def initial_version(self, tree: Node, stack: tuple = ()) -> Node:
@@ -748,7 +886,10 @@ class _Builder:
                       dt=dt, method="euler", time_units=time_units or "time",
                       doc=f"read from {self.path.name} by gysim's {self.language} reader")
         model.saveper = values.get("saveper", dt)
+        for rng, dim in self.dim_id.items():
+            model.dimension(dim, [self.label_id[label] for label in self.ranges[rng]])
         for kind, ident, payload, element in self.specs:
+            dims = tuple(self.dim_id[r] for r in self.dims_of.get(ident, ())) or None
             doc = self.names[ident]
             if getattr(element, "documentation", ""):
                 doc += " — " + " ".join(str(element.documentation).split())
@@ -761,21 +902,24 @@ class _Builder:
                 model.lookup(ident, payload[0], payload[1], units=units, doc=doc, source=src)
             elif kind == "stock":
                 initial, flow, non_negative = payload
-                initial = self.initial_version(initial)
-                model.stock(ident, to_text(initial), units=units, doc=doc, source=src)
+                if not isinstance(initial, np.ndarray):
+                    initial = to_text(self.initial_version(initial))
+                model.stock(ident, initial, units=units, doc=doc, source=src, dims=dims)
                 if non_negative:
                     flow = Call("nonnegative_rate", (flow, Name(ident)))
                 fname = safe_identifier(f"{ident}_net_flow", self.taken)
                 self.names[fname] = f"net flow of {self.names[ident]}"
                 model.flow(fname, to_text(flow), into=ident, doc=f"net flow of {self.names[ident]}",
-                           source=src)
+                           source=src, dims=dims)
             else:
                 tree = payload
-                if isinstance(tree, Const) and ident not in self.active_initial:
-                    model.param(ident, tree.value, units=units, doc=doc, source=src)
+                if isinstance(tree, np.ndarray):
+                    model.param(ident, tree, units=units, doc=doc, source=src, dims=dims)
+                elif isinstance(tree, Const) and ident not in self.active_initial:
+                    model.param(ident, tree.value, units=units, doc=doc, source=src, dims=dims)
                 else:
                     tree = self._initial_calls(tree)
-                    model.aux(ident, to_text(tree), units=units, doc=doc, source=src)
+                    model.aux(ident, to_text(tree), units=units, doc=doc, source=src, dims=dims)
         for name, x, y, owner in self.lookups_extra:
             self.names[name] = f"lookup of {owner}"
             model.lookup(name, x, y, doc=f"inline lookup of {owner}", source=self.path.name)
@@ -785,6 +929,9 @@ class _Builder:
                             if ident in self.names})
             for name, (ranges, inst) in self.subscripted.items()}
         model.vensim_ranges = {r: tuple(labels) for r, labels in self.ranges.items()}
+        #: native dimensions: range -> dimension name, original label -> gysim label
+        model.vensim_dims = dict(self.dim_id)
+        model.vensim_labels = dict(self.label_id)
         model.check_units_on_run = False  # free-text units of other tools: check on request
         return model
 
@@ -811,21 +958,45 @@ class _Builder:
         return tree
 
 
-def build_model(abstract_model: Any, path: Path, language: str) -> Model:
-    """Build a gysim model from PySD's abstract model of the file at ``path``."""
-    return _Builder(abstract_model, Path(path), language).build()
+def build_model(abstract_model: Any, path: Path, language: str, *, native: bool = True) -> Model:
+    """Build a gysim model from PySD's abstract model of the file at ``path``.
+
+    Subscripts become native gysim dimensions when every subscripted element
+    is defined over whole ranges (see :func:`native_fallback_reason`); otherwise
+    each element of a subscripted variable is read as a scalar element, and
+    ``model.vensim_fallback`` says why ('' when the model is native or has no
+    subscripts). ``native=False`` always reads subscripts element by element.
+    """
+    path = Path(path)
+    if not native:
+        model = _Builder(abstract_model, path, language).build()
+        model.vensim_fallback = "native=False"
+        return model
+    try:
+        model = _Builder(abstract_model, path, language, native=True).build()
+        model.compile()  # dimension checks of the engine: fall back if they object
+        model.vensim_fallback = ""
+        return model
+    except (_NotNative, ModelDefinitionError) as exc:
+        why = "" if str(exc) == _NO_SUBSCRIPTS else str(exc)
+    model = _Builder(abstract_model, path, language).build()
+    model.vensim_fallback = why
+    return model
 
 
 def stack_subscripts(ds: Any, model: Model) -> Any:
     """Results of a model read from a subscripted file, with its subscripts as dimensions.
 
-    The readers expand each subscripted variable into one variable per element
-    (``stock_a_entry_1``, ...). This gathers them back: for every subscripted
+    When the readers could not make a file's subscripts native dimensions
+    (``model.vensim_fallback``), they expand each subscripted variable into one
+    variable per element (``stock_a_entry_1``, ...). This gathers them back: for every subscripted
     variable of the file (``model.vensim_subscripts``) whose elements are all in
     ``ds``, one variable named after the file's name (made an identifier), with
     one dimension per subscript range, labelled with the range's elements.
     Elements the file leaves undefined (definitions over subranges, :EXCEPT:)
-    are NaN. Variables without subscripts are kept as they are.
+    are NaN. Variables without subscripts are kept as they are. Results of a
+    model read with native dimensions already carry them: they are returned
+    unchanged (a copy), so callers can always use this function.
 
     Parameters
     ----------
@@ -843,9 +1014,12 @@ def stack_subscripts(ds: Any, model: Model) -> Any:
     >>> import tempfile, gysim
     >>> from pathlib import Path
     >>> f = Path(tempfile.mkdtemp()) / "m.mdl"
-    >>> _ = f.write_text("{UTF-8}\\nd: a, b ~ ~|\\nv[d] = 1, 2 ~ ~|\\nx[d] = v[d] * Time ~ ~|\\n"
+    >>> _ = f.write_text("{UTF-8}\\nd: a, b ~ ~|\\nv[a] = 1 ~ ~|\\nv[b] = 2 ~ ~|\\n"
+    ...                  "x[d] = v[d] * Time ~ ~|\\n"
     ...                  "INITIAL TIME = 0 ~ ~|\\nFINAL TIME = 2 ~ ~|\\nTIME STEP = 1 ~ ~|\\n")
     >>> m = gysim.read_vensim(f)
+    >>> m.vensim_fallback
+    "element-by-element definitions of 'v'"
     >>> out = stack_subscripts(gysim.simulate(m), m)
     >>> out["x"].dims, out["x"].sel(d="b").values.tolist()
     (('time', 'd'), [0.0, 2.0, 4.0])

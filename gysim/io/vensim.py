@@ -46,7 +46,14 @@ def read_vensim(path: str | Path) -> Model:
         as in Vensim. DELAY N with a delay time that changes during the run
         follows Vensim's step-by-step semantics and needs a fixed-step method.
 
-        Subscripts are expanded element by element: ``Stock A[Entry 1]``
+        Subscripts become native gysim dimensions when every subscripted
+        element is defined over whole ranges (one definition each, full range
+        names, no subranges, mappings, :EXCEPT:, subscripted lookups or VECTOR
+        SELECT): ``Stock A[Entry]`` becomes the element ``stock_a`` with
+        ``dims=("entry",)``; ``vensim_dims`` (range -> dimension) and
+        ``vensim_labels`` (original label -> gysim label) keep the naming.
+        Otherwise (``vensim_fallback`` says why) subscripts are expanded
+        element by element: ``Stock A[Entry 1]``
         becomes the scalar element ``stock_a_entry_1`` (``vensim_names`` maps
         it back to ``'Stock A[Entry 1]'``), with ranges, subranges, mappings
         (``->``), equal-size ranges by position, :EXCEPT:, element-by-element
@@ -54,7 +61,8 @@ def read_vensim(path: str | Path) -> Model:
         VECTOR SELECT (actions 0-3), subscripted lookups, delays and smooths.
         ``vensim_subscripts`` (original name -> (ranges, labels -> element))
         and ``vensim_ranges`` keep the layout; ``gysim.io._abstract.stack_subscripts``
-        turns the results back into variables with one dimension per range.
+        turns the results back into variables with one dimension per range
+        (and leaves natively dimensioned results unchanged).
 
     Raises
     ------
