@@ -20,8 +20,7 @@ import xarray as xr
 
 import gysim
 from gysim.atomic import atomic_write, savefig_atomic, to_netcdf_atomic, write_text_atomic
-from gysim.errors import (CalibrationError, DataError, GysimError, ModelDefinitionError,
-                          ParameterError, UnitsError)
+from gysim.errors import DataError, ModelDefinitionError, ParameterError, UnitsError
 from gysim.examples import population_model
 from gysim.io.safe_xml import check_xml
 from gysim.units import check_units, convert, parse_units, to_model_units

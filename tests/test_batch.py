@@ -1,10 +1,7 @@
 """run_batch(): chunking, the streaming zarr store, resuming after an interruption, Dask,
 envelopes."""
 
-import warnings
-
 import numpy as np
-import pandas as pd
 import pytest
 import xarray as xr
 
@@ -138,19 +135,6 @@ def test_envelope_of_a_lazy_store(tmp_path, samples):
     env = envelope(ens, "x", quantiles=(0.05, 0.95))
     np.testing.assert_allclose(env.x.sel(quantile=0.05),
                                np.quantile(ens.x.values, 0.05, axis=1))
-
-
-@pytest.fixture(scope="module")
-def dask_client():
-    distributed = pytest.importorskip("distributed")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                           dashboard_address=":0")
-        client = distributed.Client(cluster)
-    yield client
-    client.close()
-    cluster.close()
 
 
 def test_dask_store_identical_to_in_process(tmp_path, samples, dask_client):

@@ -185,19 +185,6 @@ def test_output_and_time_errors():
         sensitivity(m, X3, ["yy"], n=8, progress=False)
 
 
-@pytest.fixture(scope="module")
-def dask_client():
-    distributed = pytest.importorskip("distributed")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                           dashboard_address=":0")
-        client = distributed.Client(cluster)
-    yield client
-    client.close()
-    cluster.close()
-
-
 def test_dask_gives_the_same_numbers(dask_client):
     m = ishigami_model()
     kw = dict(n=512, seed=11, progress=False, chunk_size=300, solver="euler")
