@@ -36,7 +36,7 @@ from typing import Any, Iterator, Mapping
 import numpy as np
 import xarray as xr
 
-from .compile import suggest
+from ._text import suggest
 from .errors import DataError, GysimError, ModelDefinitionError, ParameterError
 from .fit_report import element_name, split_element
 from .model import Model

@@ -51,7 +51,7 @@ import pandas as pd
 import scipy
 import xarray as xr
 
-from .compile import suggest
+from ._text import suggest
 from .errors import CalibrationError, DataError, ParameterError, SimulationError
 from .fit_report import element_names, fit_report, select_element, split_element, values_at_times
 from .model import Model

@@ -236,7 +236,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if variables:
         missing = [v for v in variables if split_element(v)[0] not in ds]
         if missing:
-            from .compile import suggest
+            from ._text import suggest
             raise UsageError(f"--vars: {missing[0]!r} is not a variable of model "
                              f"{model.name!r}{suggest(missing[0], list(ds.data_vars))}")
         for v in variables:

@@ -45,12 +45,12 @@ Examples
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 import numpy as np
 
+from ._text import suggest
 from .builtins import AGGREGATIONS, BUILTINS, RUNTIME
 from .errors import ModelDefinitionError
 from .expr import (BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, Subscript,
@@ -58,20 +58,6 @@ from .expr import (BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, Subsc
 from .model import Aux, DataInput, Flow, Lookup, Model, Param, Stock
 
 __all__ = ["CompiledModel", "suggest"]
-
-
-def suggest(name: str, candidates: Iterable[str]) -> str:
-    """A ``"; did you mean ...?"`` hint for a misspelt name ('' if none is close).
-
-    Examples
-    --------
-    >>> suggest("birth_rat", ["birth_rate", "inflow"])
-    "; did you mean 'birth_rate'?"
-    """
-    close = difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.6)
-    if not close:
-        return ""
-    return "; did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Iterator, Union
 
+from ._text import format_number
 from .errors import ModelDefinitionError
 
 __all__ = [
@@ -358,10 +359,6 @@ def _prec(node: Node) -> int:
     return 10
 
 
-def _number(value: float) -> str:
-    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-
-
 def to_text(node: Node, rename: Callable[[str], str] | None = None) -> str:
     """Print a tree back as equation text, with minimal brackets.
 
@@ -385,7 +382,7 @@ def to_text(node: Node, rename: Callable[[str], str] | None = None) -> str:
         return text
 
     if isinstance(node, Const):
-        text = _number(node.value)
+        text = format_number(node.value)
         return f"({text})" if node.value < 0 else text
     if isinstance(node, Name):
         return rename(node.id) if rename else node.id

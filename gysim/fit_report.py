@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from ._text import suggest
 from .errors import DataError
 
 __all__ = ["fit_statistics", "fit_report", "split_element", "element_name", "element_names",
@@ -355,7 +356,6 @@ def select_element(ds: xr.Dataset, name: str, *, argument: str = "variables",
     """
     variable, labels = split_element(name)
     if variable not in ds.data_vars:
-        from .compile import suggest
         raise DataError(f"`{argument}`: '{variable}' is not a variable of {what}"
                         f"{suggest(str(variable), list(map(str, ds.data_vars)))}")
     da = ds[variable]
@@ -368,7 +368,6 @@ def select_element(ds: xr.Dataset, name: str, *, argument: str = "variables",
         for label in labels:
             hits = [d for d in dims if d in da.coords and label in map(str, da[d].values)]
             if not hits:
-                from .compile import suggest
                 known = [str(v) for d in dims if d in da.coords for v in da[d].values]
                 raise DataError(f"`{argument}`: '{name}': {label!r} is not an element of the "
                                 f"dimension(s) {', '.join(dims)} of '{variable}' (elements: "

@@ -31,6 +31,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from ._text import suggest
 from .builtins import RESERVED_NAMES
 from .elements import (Aux, DataInput, Flow, Lookup, Param, Scenario, Stock, _check_bounds,
                        _check_number, _check_table, _freeze)
@@ -215,7 +216,6 @@ class Model:
                 f"`dims` of {where} must be a tuple of dimension names, got {dims!r}") from None
         for d in dims:
             if d not in self._dimensions:
-                from .compile import suggest
                 raise ModelDefinitionError(
                     f"`dims` of {where}: '{d}' is not a dimension of model '{self.name}'"
                     f"{suggest(str(d), self._dimensions)}; declare it with "
@@ -242,7 +242,6 @@ class Model:
                 index = []
                 for d, label in zip(given, key_t):
                     if label not in self._dimensions[d]:
-                        from .compile import suggest
                         raise ModelDefinitionError(
                             f"{where}: {label!r} is not an element of dimension '{d}'"
                             f"{suggest(str(label), self._dimensions[d])}")
@@ -553,7 +552,6 @@ class Model:
     def _settable(self, key: str, *, where: str) -> Param | Stock:
         element = self._elements.get(key)
         if element is None:
-            from .compile import suggest  # local import: compile imports model
             raise ParameterError(f"{where}: '{key}' is not an element of model '{self.name}'"
                                  f"{suggest(key, self._elements)}")
         if not isinstance(element, (Param, Stock)):
@@ -636,7 +634,6 @@ class Model:
         try:
             return self._elements[name]
         except KeyError:
-            from .compile import suggest
             raise KeyError(f"'{name}' is not an element of model '{self.name}'"
                            f"{suggest(name, self._elements)}") from None
 

@@ -31,7 +31,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import xarray as xr
 
-from .compile import suggest
+from ._text import suggest
 from .errors import DataError
 from .fit_report import _complete, expand_elements, select_element, split_element
 

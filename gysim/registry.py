@@ -21,7 +21,7 @@ import os
 import sys
 from pathlib import Path
 
-from .compile import suggest
+from ._text import suggest
 from .errors import ModelDefinitionError
 from .model import Model
 

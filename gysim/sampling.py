@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .batch import element_bounds, param_element
-from .compile import suggest
+from ._text import suggest
 from .errors import ModelDefinitionError, ParameterError
 from .model import Model
 

@@ -39,7 +39,7 @@ import numpy as np
 import xarray as xr
 
 from .batch import envelope, run_batch
-from .compile import suggest
+from ._text import suggest
 from .errors import DataError, ModelDefinitionError, ParameterError
 from .fit_report import expand_elements, select_element, split_element
 from .model import Model

@@ -30,7 +30,8 @@ from scipy import sparse
 from scipy.integrate import solve_ivp
 
 from ._version import __version__
-from .compile import CompiledModel, suggest
+from ._text import suggest
+from .compile import CompiledModel
 from .errors import ModelDefinitionError, ParameterError, SimulationError
 from .expr import BinOp, Const, Name, walk
 from .model import Model, Param, Stock, _check_number

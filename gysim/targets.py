@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .compile import suggest
+from ._text import suggest
 from .errors import DataError
 from .fit_report import select_element, split_element, values_at_times
 

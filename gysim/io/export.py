@@ -65,6 +65,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 
+from .._text import format_number
 from ..atomic import write_text_atomic
 from ..errors import ModelDefinitionError
 from ..expr import (BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, Subscript,
@@ -106,12 +107,6 @@ _WITH_INITIAL = {"smooth": ("SMOOTH", "SMOOTHI"), "smooth3": ("SMOOTH3", "SMOOTH
                  "delay1": ("DELAY1", "DELAY1I"), "delay3": ("DELAY3", "DELAY3I")}
 #: Aggregations over a dimension (``sum(x, dim)``) and their Vensim array functions.
 _AGGREGATE = {"sum": "SUM", "mean": "SUM", "prod": "PROD", "min": "VMIN", "max": "VMAX"}
-
-
-def _number(value: float) -> str:
-    if value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return repr(value)
 
 
 def _clean(text: str) -> str:
@@ -221,7 +216,7 @@ class _VensimPrinter:
         if isinstance(tree, Const):
             if not math.isfinite(tree.value):
                 raise self.fail(owner, f"the non-finite number {tree.value}")
-            return _number(tree.value)
+            return format_number(tree.value)
         if isinstance(tree, Name):
             if tree.id in self.dimensions:
                 raise self.fail(owner, f"the dimension '{tree.id}' outside an aggregation")
@@ -301,8 +296,8 @@ class _VensimPrinter:
 
 def _table(xs, ys) -> str:
     lo_x, hi_x, lo_y, hi_y = min(xs), max(xs), min(ys), max(ys)
-    points = ",".join(f"({_number(float(x))},{_number(float(y))})" for x, y in zip(xs, ys))
-    return (f"[({_number(lo_x)},{_number(lo_y)})-({_number(hi_x)},{_number(hi_y)})],"
+    points = ",".join(f"({format_number(float(x))},{format_number(float(y))})" for x, y in zip(xs, ys))
+    return (f"[({format_number(lo_x)},{format_number(lo_y)})-({format_number(hi_x)},{format_number(hi_y)})],"
             f"{points}")
 
 
@@ -310,7 +305,7 @@ def _units(element) -> str:
     units = _clean(element.units).replace("[", "(").replace("]", ")")
     bounds = getattr(element, "bounds", None)
     if bounds is not None:
-        lo, hi = (_number(float(b)) if math.isfinite(b) else "?" for b in bounds)
+        lo, hi = (format_number(float(b)) if math.isfinite(b) else "?" for b in bounds)
         units = f"{units} [{lo},{hi}]".strip()
     return units
 
@@ -333,8 +328,8 @@ def _constant_list(values, owner: str, printer: "_VensimPrinter") -> str:
     if not np.all(np.isfinite(array)):
         raise printer.fail(owner, "a non-finite value")
     if array.ndim == 1:
-        return ", ".join(_number(float(v)) for v in array)
-    return " ".join(", ".join(_number(float(v)) for v in row) + ";" for row in array)
+        return ", ".join(format_number(float(v)) for v in array)
+    return " ".join(", ".join(format_number(float(v)) for v in row) + ";" for row in array)
 
 
 def _entry(lhs: str, equation: str, units: str, doc: str) -> str:
@@ -355,7 +350,7 @@ def _saveper(model: Model, step: float, saveper: float | None) -> str:
         raise ModelDefinitionError(f"`saveper` must be a positive number, got {value!r}")
     ratio = value / step
     if abs(ratio - round(ratio)) <= 1e-9 * max(1.0, ratio) and round(ratio) >= 1:
-        return _number(float(value))
+        return format_number(float(value))
     if saveper is not None:
         raise ModelDefinitionError(
             f"`saveper` ({saveper:g}) must be a whole multiple of the time step ({step:g})")
@@ -442,7 +437,7 @@ def vensim_text(model: Model, *, dt: float | None = None,
                                         units, doc))
                 continue
             equation = (_constant_list(e.value, name, printer) if dims
-                        else _number(float(e.value)))
+                        else format_number(float(e.value)))
         elif isinstance(e, (Flow, Aux)):
             equation = printer.expr(e.tree, name)
         elif isinstance(e, Lookup):
@@ -458,11 +453,11 @@ def vensim_text(model: Model, *, dt: float | None = None,
     parts.append("********************************************************\n\t.Control\n"
                  "********************************************************~\n"
                  "\t\tSimulation Control Parameters\n\t|\n")
-    parts.append(_entry("INITIAL TIME", _number(model.start), time_units,
+    parts.append(_entry("INITIAL TIME", format_number(model.start), time_units,
                         "The initial time for the simulation."))
-    parts.append(_entry("FINAL TIME", _number(model.stop), time_units,
+    parts.append(_entry("FINAL TIME", format_number(model.stop), time_units,
                         "The final time for the simulation."))
-    parts.append(_entry("TIME STEP", _number(step), f"{time_units} [0,?]",
+    parts.append(_entry("TIME STEP", format_number(step), f"{time_units} [0,?]",
                         "The time step for the simulation."))
     parts.append(_entry("SAVEPER", _saveper(model, step, saveper), f"{time_units} [0,?]",
                         "The frequency with which output is stored."))
@@ -623,7 +618,7 @@ def _xml_elements(model: Model, dims: tuple[str, ...], values) -> str:
     out = []
     for index in np.ndindex(*array.shape):
         labels = ",".join(model.dimensions[d][i] for d, i in zip(dims, index))
-        out.append(f"<element subscript={quoteattr(labels)}><eqn>{_number(float(array[index]))}"
+        out.append(f"<element subscript={quoteattr(labels)}><eqn>{format_number(float(array[index]))}"
                    f"</eqn></element>")
     return "".join(out)
 
@@ -671,7 +666,7 @@ def xmile_text(model: Model, *, dt: float | None = None) -> str:
             rows.append(f'<stock name={attr}>{shape}{init}{links}{_xml_units(e)}{doc}</stock>')
         elif isinstance(e, Param):
             value = (_xml_elements(model, dims, e.value) if dims
-                     else f"<eqn>{_number(float(e.value))}</eqn>")
+                     else f"<eqn>{format_number(float(e.value))}</eqn>")
             rows.append(f"<aux name={attr}>{shape}{value}{_xml_units(e)}{doc}</aux>")
         elif isinstance(e, Flow):
             rows.append(f"<flow name={attr}>{shape}<eqn>{escape(printer.expr(e.tree, name))}"
@@ -682,8 +677,8 @@ def xmile_text(model: Model, *, dt: float | None = None) -> str:
         elif isinstance(e, (Lookup, DataInput)):
             xs, ys = (e.x, e.y) if isinstance(e, Lookup) else (e.times, e.values)
             arg = "" if isinstance(e, Lookup) else "TIME"
-            xpts = ",".join(_number(float(v)) for v in xs)
-            ypts = ",".join(_number(float(v)) for v in ys)
+            xpts = ",".join(format_number(float(v)) for v in xs)
+            ypts = ",".join(format_number(float(v)) for v in ys)
             rows.append(f"<aux name={attr}><eqn>{arg}</eqn><gf><xpts>{xpts}</xpts>"
                         f"<ypts>{ypts}</ypts></gf>{_xml_units(e)}{doc}</aux>")
     ranges = "".join(
@@ -696,8 +691,8 @@ def xmile_text(model: Model, *, dt: float | None = None) -> str:
         '<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0">\n'
         f"<header><name>{escape(model.name)}</name><vendor>gysim</vendor>"
         '<product version="1.0">gysim</product></header>\n'
-        f'<sim_specs method="Euler" time_units="{time_units}"><start>{_number(model.start)}'
-        f"</start><stop>{_number(model.stop)}</stop><dt>{_number(step)}</dt>"
+        f'<sim_specs method="Euler" time_units="{time_units}"><start>{format_number(model.start)}'
+        f"</start><stop>{format_number(model.stop)}</stop><dt>{format_number(step)}</dt>"
         f"</sim_specs>\n{ranges}<model><variables>\n" + "\n".join(rows)
         + "\n</variables></model>\n</xmile>\n")
 

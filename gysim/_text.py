@@ -1,0 +1,61 @@
+"""Small text helpers shared by every layer: name suggestions and number formatting.
+
+This module imports nothing from gysim, so any module may use it.
+
+Examples
+--------
+>>> from gysim._text import format_number, suggest
+>>> suggest("birth_rat", ["birth_rate", "inflow"])
+"; did you mean 'birth_rate'?"
+>>> format_number(2.0), format_number(0.25)
+('2', '0.25')
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Iterable
+
+__all__ = ["format_number", "suggest"]
+
+
+def suggest(name: str, candidates: Iterable[str]) -> str:
+    """A ``"; did you mean ...?"`` hint for a misspelt name ('' if none is close).
+
+    Parameters
+    ----------
+    name : str
+        What the user wrote.
+    candidates : iterable of str
+        The names that exist.
+
+    Returns
+    -------
+    str
+        The hint, to append to an error message, or an empty string.
+
+    Examples
+    --------
+    >>> suggest("birth_rat", ["birth_rate", "inflow"])
+    "; did you mean 'birth_rate'?"
+    >>> suggest("zzz", ["birth_rate"])
+    ''
+    """
+    close = difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return "; did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+
+
+def format_number(value: float) -> str:
+    """A number as equation text: integers without a decimal point, others by ``repr``.
+
+    Examples
+    --------
+    >>> format_number(3.0), format_number(-1e20), format_number(0.1)
+    ('3', '-1e+20', '0.1')
+    """
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
