@@ -61,6 +61,15 @@ class Model:
         The integration method runs use unless told otherwise.
     saveper : float
         Interval between saved times that runs use unless told otherwise.
+    check_units_on_run : bool
+        Whether :func:`gysim.simulate` checks units before a run (models read
+        from other tools, whose units are free text, set it to False).
+    source : object, optional
+        Where the model was read from (a :class:`gysim.io.SourceInfo` for
+        Vensim/XMILE files: original names, subscript layout, ...); None for
+        models built in Python. The older attributes ``vensim_names``,
+        ``vensim_dims``, ``vensim_labels``, ``vensim_ranges``,
+        ``vensim_subscripts`` and ``vensim_fallback`` read its fields.
 
     Examples
     --------
@@ -75,7 +84,8 @@ class Model:
 
     def __init__(self, name: str, *, start: float = 0.0, stop: float = 10.0,
                  dt: float | None = None, time_units: str = "year", doc: str = "",
-                 method: str = "RK45", saveper: float = 1.0) -> None:
+                 method: str = "RK45", saveper: float = 1.0, check_units_on_run: bool = True,
+                 source: Any = None) -> None:
         if not isinstance(name, str) or not name.strip():
             raise ModelDefinitionError(f"`name` of a model must be a non-empty string, got {name!r}")
         self.name = name
@@ -95,10 +105,26 @@ class Model:
         self.time_units = str(time_units)
         self.doc = str(doc)
         self.method = method
+        self.check_units_on_run = bool(check_units_on_run)
+        self.source = source
         self._elements: dict[str, Any] = {}
         self._dimensions: dict[str, tuple[str, ...]] = {}
         self._scenarios: dict[str, Scenario] = {}
         self._compiled = None
+
+    #: The older reader attributes and the :attr:`source` fields they read.
+    _SOURCE_FIELDS = {"vensim_names": "names", "vensim_dims": "dims", "vensim_labels": "labels",
+                      "vensim_ranges": "ranges", "vensim_subscripts": "subscripts",
+                      "vensim_fallback": "fallback"}
+
+    def __getattr__(self, name: str) -> Any:
+        # only called for attributes not found otherwise: the pre-SourceInfo reader attributes
+        fields = type(self)._SOURCE_FIELDS
+        if name in fields:
+            source = self.__dict__.get("source")
+            if source is not None and hasattr(source, fields[name]):
+                return getattr(source, fields[name])
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     # ------------------------------------------------------------------ building
     def _add(self, element: Any) -> None:
