@@ -1,40 +1,78 @@
-"""The builtin functions equations may call, and how each becomes numpy code.
+"""The builtin functions equations may call: one table, one row per builtin.
 
-Three kinds of builtins exist:
+Every fact about a builtin lives in its row of :data:`BUILTINS`:
 
-* ``pure`` functions of their arguments (``min``, ``exp``, ``xidz``, ...),
-  turned into numpy expressions that work elementwise over the run axis;
-* ``time`` functions that also read the model clock (``step``, ``ramp``,
-  ``pulse``), following PySD's/Vensim's conventions;
-* ``stateful`` functions (``smooth``, ``delay1``, ``initial``, ...) that the
-  compiler expands into hidden stocks, so every integration method handles
-  them exactly like user stocks.
+* its arity and documented signature (the compiler's call checks);
+* how it becomes numpy code (``numpy``: a template over the argument code
+  strings, with any helper it calls in ``runtime``);
+* its units rule (``units``: the unit checker of :mod:`gysim.units` calls it);
+* for ``stateful`` builtins (``smooth``, ``delay1``, ``initial``, ...), how
+  the compiler lowers a call into hidden stocks (``lower``), so that every
+  integration method handles them exactly like user stocks;
+* the times at which it makes the derivatives jump (``breaks``), where the
+  adaptive methods restart;
+* for aggregations over a dimension (``sum(x, sector)``), the numpy reduction;
+* which arguments must be constant numbers.
+
+Three kinds exist: ``pure`` functions of their arguments (elementwise over
+the run axis), ``time`` functions that also read the model clock (``step``,
+``ramp``, ``pulse``; PySD's/Vensim's conventions) and ``stateful`` ones.
+Adding a builtin is adding one row (and its tests).
 
 Examples
 --------
 >>> from gysim.builtins import BUILTINS
 >>> BUILTINS["xidz"].signature
 'xidz(a, b, x)'
+>>> BUILTINS["exp"].numpy(["v_x"])
+'np.exp(v_x)'
 >>> sorted(name for name, b in BUILTINS.items() if b.kind == "stateful")[:3]
 ['delay1', 'delay3', 'delay_fixed']
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
 import numpy as np
 
-__all__ = ["AGGREGATIONS", "Builtin", "BUILTINS", "RESERVED_NAMES", "RUNTIME", "SMALL"]
+from .errors import ModelDefinitionError
+from .expr import BinOp, Call, Const, Name, Node
+
+__all__ = ["AGGREGATIONS", "Builtin", "BUILTINS", "LoweringContext", "RESERVED_NAMES",
+           "RUNTIME", "SMALL", "aggregated_dim"]
 
 #: What Vensim considers zero (its documentation's ``small`` for XIDZ/ZIDZ).
 SMALL = 1e-6
 
 
+class LoweringContext(Protocol):
+    """What a stateful builtin's ``lower`` may ask of the compiler.
+
+    The compiler's lowering stage (:mod:`gysim.engine.lowering`) implements it.
+    """
+
+    def as_name(self, tree: Node, prefix: str, owner: str) -> Node:
+        """``tree`` as a name, giving a non-trivial argument its own hidden variable."""
+
+    def hidden(self, prefix: str, owner: str) -> str:
+        """A new hidden variable name."""
+
+    def add_state(self, name: str, initial: Node, derivative: Node) -> None:
+        """A hidden stock with its initial value and derivative."""
+
+    def fixed_delay(self, input: Node, delay_time: Node, initial: Node, owner: str, *,
+                    prefix: str = "delay_fixed", why: str | None = None) -> Name:
+        """A pipeline delay of fixed-step methods; returns its output's name."""
+
+    def varies(self, tree: Node) -> bool:
+        """Whether ``tree`` may change during a run."""
+
+
 @dataclass(frozen=True)
 class Builtin:
-    """Description of one builtin function.
+    """Everything gysim knows about one builtin function.
 
     Attributes
     ----------
@@ -48,10 +86,29 @@ class Builtin:
         The call as documented, e.g. ``"step(height, start)"``.
     doc : str
         One line on what it computes.
-    template : callable or None
-        For pure and time builtins: maps the argument code strings to the
-        numpy code of the call. Time builtins may use the locals ``t`` and
-        ``dt`` of the generated function.
+    numpy : callable or None
+        Pure and time builtins: maps the argument code strings to numpy code.
+        Time builtins may use the locals ``t`` and ``dt`` of the generated
+        function. None for stateful builtins and aggregations (the compiler
+        writes those).
+    runtime : mapping
+        Helpers the numpy code calls, by the name it uses.
+    units : callable or None
+        ``units(checker, args, arg_units, where)``: the units of a call, raising
+        the checker's mismatch for inconsistent arguments (see
+        :mod:`gysim.units`). None: the result's units are unknown.
+    lower : callable or None
+        Stateful builtins: ``lower(ctx, args, owner)`` returns the tree that
+        replaces the call, after adding hidden stocks through ``ctx``
+        (a :class:`LoweringContext`).
+    breaks : callable or None
+        ``breaks(args)``: trees of the times at which the call jumps.
+    reduction : str or None
+        Aggregations over a dimension: the numpy reduction (``"np.sum"``).
+    keeps_units : bool
+        Aggregations: whether the result has the units of the argument.
+    constant_args : tuple of int
+        Arguments that must be constant numbers (e.g. a delay's order).
     """
 
     name: str
@@ -60,111 +117,17 @@ class Builtin:
     kind: str
     signature: str
     doc: str
-    template: Callable[[list[str]], str] | None = None
+    numpy: Callable[[list[str]], str] | None = None
+    runtime: Mapping[str, Callable] = field(default_factory=dict)
+    units: Callable[..., Any] | None = None
+    lower: Callable[..., Node] | None = None
+    breaks: Callable[[Sequence[Node]], list[Node]] | None = None
+    reduction: str | None = None
+    keeps_units: bool = True
+    constant_args: tuple[int, ...] = ()
 
 
-def _pure(name, n_min, n_max, signature, doc, template):
-    return Builtin(name, n_min, n_max, "pure", signature, doc, template)
-
-
-def _min_max(func: str) -> Callable[[list[str]], str]:
-    def template(args: list[str]) -> str:
-        code = args[0]
-        for arg in args[1:]:
-            code = f"np.{func}({code}, {arg})"
-        return code
-    return template
-
-
-def _log(args: list[str]) -> str:
-    if len(args) == 1:
-        return f"np.log({args[0]})"
-    return f"(np.log({args[0]}) / np.log({args[1]}))"
-
-
-_FUNCTIONS = [
-    _pure("min", 2, 8, "min(a, b, ...)", "elementwise minimum", _min_max("minimum")),
-    _pure("max", 2, 8, "max(a, b, ...)", "elementwise maximum", _min_max("maximum")),
-    _pure("abs", 1, 1, "abs(x)", "absolute value", lambda a: f"np.abs({a[0]})"),
-    _pure("exp", 1, 1, "exp(x)", "e to the power x", lambda a: f"np.exp({a[0]})"),
-    _pure("log", 1, 2, "log(x[, base])", "natural logarithm, or to the given base", _log),
-    _pure("ln", 1, 1, "ln(x)", "natural logarithm", lambda a: f"np.log({a[0]})"),
-    _pure("log10", 1, 1, "log10(x)", "base-10 logarithm", lambda a: f"np.log10({a[0]})"),
-    _pure("sqrt", 1, 1, "sqrt(x)", "square root", lambda a: f"np.sqrt({a[0]})"),
-    _pure("sin", 1, 1, "sin(x)", "sine (radians)", lambda a: f"np.sin({a[0]})"),
-    _pure("cos", 1, 1, "cos(x)", "cosine (radians)", lambda a: f"np.cos({a[0]})"),
-    _pure("tan", 1, 1, "tan(x)", "tangent (radians)", lambda a: f"np.tan({a[0]})"),
-    _pure("arcsin", 1, 1, "arcsin(x)", "inverse sine", lambda a: f"np.arcsin({a[0]})"),
-    _pure("arccos", 1, 1, "arccos(x)", "inverse cosine", lambda a: f"np.arccos({a[0]})"),
-    _pure("arctan", 1, 1, "arctan(x)", "inverse tangent", lambda a: f"np.arctan({a[0]})"),
-    _pure("integer", 1, 1, "integer(x)", "x truncated toward zero", lambda a: f"np.trunc({a[0]})"),
-    _pure("modulo", 2, 2, "modulo(a, b)", "remainder of a / b, sign of b",
-          lambda a: f"np.mod({a[0]}, {a[1]})"),
-    _pure("if_then_else", 3, 3, "if_then_else(condition, a, b)",
-          "a where condition holds, else b (both are evaluated)",
-          lambda a: f"np.where({a[0]}, {a[1]}, {a[2]})"),
-    _pure("xidz", 3, 3, "xidz(a, b, x)", "a / b, or x where |b| < 1e-6",
-          lambda a: f"_xidz({a[0]}, {a[1]}, {a[2]})"),
-    _pure("zidz", 2, 2, "zidz(a, b)", "a / b, or 0 where |b| < 1e-6",
-          lambda a: f"_xidz({a[0]}, {a[1]}, 0.0)"),
-    Builtin("step", 2, 2, "time", "step(height, start)",
-            "0 before `start`, `height` from then on (Vensim STEP)",
-            lambda a: f"_step(t, dt, {a[0]}, {a[1]})"),
-    Builtin("ramp", 2, 3, "time", "ramp(slope, start[, end])",
-            "0 before `start`, then rising with `slope` until `end` (Vensim RAMP)",
-            lambda a: f"_ramp(t, {a[0]}, {a[1]}, {a[2] if len(a) > 2 else 'np.inf'})"),
-    Builtin("pulse", 1, 2, "time", "pulse(start[, width])",
-            "1 for start <= time < start + width, else 0 (width defaults to dt/2)",
-            lambda a: f"_pulse(t, dt, {a[0]}, {a[1] if len(a) > 1 else 'None'})"),
-    Builtin("pulse_train", 4, 4, "time", "pulse_train(start, width, interval, end)",
-            "a pulse of `width` every `interval` from `start` until `end`",
-            lambda a: f"_pulse_train(t, {a[0]}, {a[1]}, {a[2]}, {a[3]})"),
-]
-
-_STATEFUL = [
-    ("smooth", 2, 3, "smooth(input, delay_time[, initial])",
-     "first-order exponential smooth of `input` (starts at `initial`, default `input`)"),
-    ("smooth3", 2, 3, "smooth3(input, delay_time[, initial])",
-     "third-order exponential smooth"),
-    ("smooth_n", 4, 4, "smooth_n(input, delay_time, initial, order)",
-     "exponential smooth of integer `order` (a constant)"),
-    ("delay1", 2, 3, "delay1(input, delay_time[, initial])",
-     "first-order material delay (outflow starts at `initial`, default `input`)"),
-    ("delay3", 2, 3, "delay3(input, delay_time[, initial])", "third-order material delay"),
-    ("delay_n", 4, 4, "delay_n(input, delay_time, initial, order)",
-     "material delay of integer `order` (a constant)"),
-    ("delay_fixed", 3, 3, "delay_fixed(input, delay_time, initial)",
-     "`input` shifted by `delay_time`; `initial` before that (fixed-step methods only)"),
-    ("initial", 1, 1, "initial(x)", "the value `x` had at the start time"),
-]
-
-def _aggregate(name: str) -> Callable[[list[str]], str]:
-    def template(args: list[str]) -> str:  # pragma: no cover - the compiler writes these
-        raise NotImplementedError(f"{name} over a dimension is generated by the compiler")
-    return template
-
-
-# Aggregations over a named dimension (``sum(capital, sector)``); the compiler
-# generates their code, because the axis depends on the model's dimensions.
-# ``min(x, d)`` and ``max(x, d)`` with a dimension name ``d`` aggregate too.
-_FUNCTIONS += [
-    _pure("sum", 2, 2, "sum(x, dimension)", "sum of x over a dimension", _aggregate("sum")),
-    _pure("mean", 2, 2, "mean(x, dimension)", "mean of x over a dimension", _aggregate("mean")),
-    _pure("prod", 2, 2, "prod(x, dimension)", "product of x over a dimension",
-          _aggregate("prod")),
-]
-#: Aggregating builtins and the numpy reduction each becomes.
-AGGREGATIONS = {"sum": "np.sum", "mean": "np.mean", "prod": "np.prod", "min": "np.min",
-                "max": "np.max"}
-
-BUILTINS: dict[str, Builtin] = {b.name: b for b in _FUNCTIONS}
-BUILTINS.update({name: Builtin(name, lo, hi, "stateful", sig, doc)
-                 for name, lo, hi, sig, doc in _STATEFUL})
-
-#: Names an element may not take.
-RESERVED_NAMES = frozenset(BUILTINS) | {"time", "dt", "t", "np", "pi", "inf", "nan"}
-
-
+# ---------------------------------------------------------------------- numpy helpers
 def _xidz(a, b, x):
     tiny = np.abs(b) < SMALL
     return np.where(tiny, x, a / np.where(tiny, 1.0, b))
@@ -188,27 +151,329 @@ def _pulse_train(t, start, width, interval, end):
     return 1.0 * ((t >= start) & (t < end) & (phase < width))
 
 
-#: Helpers the generated code may call, by the name it uses.
-RUNTIME = {"np": np, "_xidz": _xidz, "_step": _step, "_ramp": _ramp,
-           "_pulse": _pulse, "_pulse_train": _pulse_train}
-
-
-# Added for the Vensim/XMILE readers (gysim.io): non-negative stocks.
 def _nonnegative_rate(rate, level, dt):
     if dt > 0:  # fixed step: never take the level below zero in one step (PySD/Vensim)
         return np.maximum(rate, -level / dt)
     return np.where(level <= 0, np.maximum(rate, 0.0), rate)
 
 
-BUILTINS["nonnegative_rate"] = Builtin(
-    "nonnegative_rate", 2, 2, "time", "nonnegative_rate(rate, level)",
-    "`rate`, limited so that a stock at `level` does not go below zero (non-negative stocks)",
-    lambda a: f"_nonnegative_rate({a[0]}, {a[1]}, dt)")
-RESERVED_NAMES = RESERVED_NAMES | {"nonnegative_rate"}
-RUNTIME["_nonnegative_rate"] = _nonnegative_rate
+def _func(numpy_name: str) -> Callable[[list[str]], str]:
+    return lambda a: f"np.{numpy_name}({', '.join(a)})"
 
-# Vensim's :NA: (PySD reads it as NaN).
-BUILTINS["not_available"] = Builtin(
-    "not_available", 0, 0, "pure", "not_available()",
-    "a missing value, NaN (Vensim's :NA:)", lambda a: "np.nan")
-RESERVED_NAMES = RESERVED_NAMES | {"not_available"}
+
+def _fold(numpy_name: str) -> Callable[[list[str]], str]:
+    def template(args: list[str]) -> str:
+        code = args[0]
+        for arg in args[1:]:
+            code = f"np.{numpy_name}({code}, {arg})"
+        return code
+    return template
+
+
+def _log(args: list[str]) -> str:
+    if len(args) == 1:
+        return f"np.log({args[0]})"
+    return f"(np.log({args[0]}) / np.log({args[1]}))"
+
+
+# ---------------------------------------------------------------------- units rules
+# Each rule gets the checker ``c`` (gysim.units), the argument trees, their units
+# and the call as text for messages.
+def _u_first(c, args, u, where):
+    return u[0]
+
+
+def _u_all_same(c, args, u, where):
+    out = u[0]
+    for i in range(1, len(u)):
+        out = c.same(out, u[i], args[0], args[i], f"arguments of {where}")
+    return out
+
+
+def _u_dimensionless(c, args, u, where):
+    for arg, ua in zip(args, u):
+        c.dimensionless(ua, arg, f"argument of {where}")
+    return c.dim1
+
+
+def _u_sqrt(c, args, u, where):
+    return c.power(u[0], 0.5)
+
+
+def _u_branches(c, args, u, where):
+    return c.same(u[1], u[2], args[1], args[2], f"the branches of {where}")
+
+
+def _u_ratio(c, args, u, where):
+    ratio = c.mul(u[0], u[1], divide=True)
+    if len(u) == 3:
+        return c.same(ratio, u[2], f"`{c.side(args[0])} / {c.side(args[1])}`", args[2],
+                      f"the fallback of {where}")
+    return ratio
+
+
+def _u_step(c, args, u, where):
+    c.is_time(u[1], args[1], f"start of {where}")
+    return u[0]
+
+
+def _u_ramp(c, args, u, where):
+    for i in range(1, len(u)):
+        c.is_time(u[i], args[i], f"{'start' if i == 1 else 'end'} of {where}")
+    return c.literal if u[0].literal else c.mul(u[0], c.time)
+
+
+def _u_pulse(c, args, u, where):
+    for i in range(len(u)):
+        c.is_time(u[i], args[i], f"argument {i + 1} of {where}")
+    return c.dim1
+
+
+def _u_delay(c, args, u, where):
+    c.is_time(u[1], args[1], f"delay time of {where}")
+    out = u[0]
+    if len(u) >= 3:
+        out = c.same(u[0], u[2], args[0], args[2], f"input and initial value of {where}")
+    if len(u) == 4:
+        c.dimensionless(u[3], args[3], f"order of {where}")
+    return out
+
+
+def _u_literal(c, args, u, where):
+    return c.literal
+
+
+# ---------------------------------------------------------------------- breakpoints
+def _breaks_step(args):
+    return [args[1]]
+
+
+def _breaks_ramp(args):
+    return list(args[1:3])
+
+
+def _breaks_pulse(args):
+    return [args[0]] + ([BinOp("+", args[0], args[1])] if len(args) > 1 else [])
+
+
+# ---------------------------------------------------------------------- lowering
+def _lower_initial(ctx: LoweringContext, args, owner):
+    x = ctx.as_name(args[0], "in", owner)
+    state = ctx.hidden("initial", owner)
+    ctx.add_state(state, x, Const(0.0))
+    return Name(state)
+
+
+def _order_of(func: str, args, owner: str) -> int:
+    value = args[3].value  # checked constant by the compiler (constant_args)
+    if value < 1 or not float(value).is_integer():
+        raise ModelDefinitionError(
+            f"{owner}: the order of `{func}` must be a positive integer, got {value:g}")
+    return int(value)
+
+
+def _delay_args(ctx: LoweringContext, args, owner):
+    x = ctx.as_name(args[0], "in", owner)
+    delay = ctx.as_name(args[1], "tau", owner)
+    init = ctx.as_name(args[2], "init", owner) if len(args) > 2 else x
+    return x, delay, init
+
+
+def _smooth(order: int | None, func: str):
+    """An exponential smooth: each stage relaxes toward the previous one."""
+    def lower(ctx: LoweringContext, args, owner):
+        x, delay, init = _delay_args(ctx, args, owner)
+        n = order or _order_of(func, args, owner)
+        stage_time = delay if n == 1 else BinOp("/", delay, Const(float(n)))
+        upstream, stage = x, Name("")
+        for _ in range(n):
+            stage = Name(ctx.hidden("smooth", owner))
+            ctx.add_state(stage.id, init, BinOp("/", BinOp("-", upstream, stage), stage_time))
+            upstream = stage
+        return stage
+    return lower
+
+
+def _material_delay(order: int | None, func: str):
+    """A material delay: each stage holds ``initial * delay_time`` at the start
+    (PySD's and Vensim's convention); its outflow is stage / delay * order."""
+    def lower(ctx: LoweringContext, args, owner):
+        x, delay, init = _delay_args(ctx, args, owner)
+        n = order or _order_of(func, args, owner)
+        if order is None and ctx.varies(delay):
+            return _delay_n_varying(ctx, x, delay, init, n, owner)
+        upstream: Node = x
+        for _ in range(n):
+            stage = Name(ctx.hidden("delay", owner))
+            outflow = BinOp("/", stage, delay)
+            ctx.add_state(stage.id, BinOp("*", init, delay),
+                          BinOp("*", BinOp("-", upstream, outflow), Const(float(n))))
+            upstream = outflow
+        return upstream
+    return lower
+
+
+def _delay_n_varying(ctx: LoweringContext, x, delay, init, order: int, owner: str) -> Node:
+    """Vensim's DELAY N when the delay time changes during the run.
+
+    Vensim (and PySD's ``DelayN``) give each stage the delay time of the step
+    at which its content entered: the stage delay times are a shift register
+    advanced once per time step. Stage 0 drains with the current delay time,
+    stage k with the one of k steps ago, and the reported output is
+    ``last stage / delay time of one step ago``. The register is made of
+    one-step fixed delays, so this needs a fixed-step method.
+    """
+    lagged: list[Node] = []
+    upstream_time: Node = delay
+    for _ in range(max(order - 1, 1)):
+        # A delay time of 0 shifts by exactly one step (the minimum).
+        out = ctx.fixed_delay(upstream_time, Const(0.0), delay, owner, prefix="delay_n_time",
+                              why=f"delay_n of '{owner}', whose delay time varies")
+        lagged.append(out)
+        upstream_time = out
+    upstream: Node = x
+    stage = Name("")
+    for stage_time in [delay] + lagged[:order - 1]:
+        stage = Name(ctx.hidden("delay", owner))
+        outflow = BinOp("/", stage, stage_time)
+        ctx.add_state(stage.id, BinOp("*", init, delay),
+                      BinOp("*", BinOp("-", upstream, outflow), Const(float(order))))
+        upstream = outflow
+    return BinOp("/", stage, lagged[0])
+
+
+def _lower_delay_fixed(ctx: LoweringContext, args, owner):
+    x, delay, init = _delay_args(ctx, args, owner)
+    return ctx.fixed_delay(x, delay, init, owner)
+
+
+# ---------------------------------------------------------------------- the table
+def _pure(name, lo, hi, signature, doc, numpy, units=None, **more):
+    return Builtin(name, lo, hi, "pure", signature, doc, numpy, units=units, **more)
+
+
+def _time(name, lo, hi, signature, doc, numpy, helper, units, breaks=None):
+    return Builtin(name, lo, hi, "time", signature, doc, numpy,
+                   runtime={helper.__name__: helper}, units=units, breaks=breaks)
+
+
+def _stateful(name, lo, hi, signature, doc, lower, units=_u_delay, constant_args=()):
+    return Builtin(name, lo, hi, "stateful", signature, doc, units=units, lower=lower,
+                   constant_args=constant_args)
+
+
+def _aggregation(name, doc, reduction, keeps_units=True):
+    return Builtin(name, 2, 2, "pure", f"{name}(x, dimension)", doc,
+                   reduction=reduction, keeps_units=keeps_units)
+
+
+_TABLE = [
+    _pure("min", 2, 8, "min(a, b, ...)", "elementwise minimum (or min(x, dimension))",
+          _fold("minimum"), _u_all_same, reduction="np.min"),
+    _pure("max", 2, 8, "max(a, b, ...)", "elementwise maximum (or max(x, dimension))",
+          _fold("maximum"), _u_all_same, reduction="np.max"),
+    _pure("abs", 1, 1, "abs(x)", "absolute value", _func("abs"), _u_first),
+    _pure("exp", 1, 1, "exp(x)", "e to the power x", _func("exp"), _u_dimensionless),
+    _pure("log", 1, 2, "log(x[, base])", "natural logarithm, or to the given base", _log,
+          _u_dimensionless),
+    _pure("ln", 1, 1, "ln(x)", "natural logarithm", _func("log"), _u_dimensionless),
+    _pure("log10", 1, 1, "log10(x)", "base-10 logarithm", _func("log10"), _u_dimensionless),
+    _pure("sqrt", 1, 1, "sqrt(x)", "square root", _func("sqrt"), _u_sqrt),
+    _pure("sin", 1, 1, "sin(x)", "sine (radians)", _func("sin"), _u_dimensionless),
+    _pure("cos", 1, 1, "cos(x)", "cosine (radians)", _func("cos"), _u_dimensionless),
+    _pure("tan", 1, 1, "tan(x)", "tangent (radians)", _func("tan"), _u_dimensionless),
+    _pure("arcsin", 1, 1, "arcsin(x)", "inverse sine", _func("arcsin"), _u_dimensionless),
+    _pure("arccos", 1, 1, "arccos(x)", "inverse cosine", _func("arccos"), _u_dimensionless),
+    _pure("arctan", 1, 1, "arctan(x)", "inverse tangent", _func("arctan"), _u_dimensionless),
+    _pure("integer", 1, 1, "integer(x)", "x truncated toward zero", _func("trunc"), _u_first),
+    _pure("modulo", 2, 2, "modulo(a, b)", "remainder of a / b, sign of b", _func("mod"),
+          _u_all_same),
+    _pure("if_then_else", 3, 3, "if_then_else(condition, a, b)",
+          "a where condition holds, else b (both are evaluated)", _func("where"), _u_branches),
+    _pure("xidz", 3, 3, "xidz(a, b, x)", "a / b, or x where |b| < 1e-6",
+          lambda a: f"_xidz({a[0]}, {a[1]}, {a[2]})", _u_ratio, runtime={"_xidz": _xidz}),
+    _pure("zidz", 2, 2, "zidz(a, b)", "a / b, or 0 where |b| < 1e-6",
+          lambda a: f"_xidz({a[0]}, {a[1]}, 0.0)", _u_ratio, runtime={"_xidz": _xidz}),
+    _pure("not_available", 0, 0, "not_available()", "a missing value, NaN (Vensim's :NA:)",
+          lambda a: "np.nan", _u_literal),
+    _time("step", 2, 2, "step(height, start)",
+          "0 before `start`, `height` from then on (Vensim STEP)",
+          lambda a: f"_step(t, dt, {a[0]}, {a[1]})", _step, _u_step, _breaks_step),
+    _time("ramp", 2, 3, "ramp(slope, start[, end])",
+          "0 before `start`, then rising with `slope` until `end` (Vensim RAMP)",
+          lambda a: f"_ramp(t, {a[0]}, {a[1]}, {a[2] if len(a) > 2 else 'np.inf'})",
+          _ramp, _u_ramp, _breaks_ramp),
+    _time("pulse", 1, 2, "pulse(start[, width])",
+          "1 for start <= time < start + width, else 0 (width defaults to dt/2)",
+          lambda a: f"_pulse(t, dt, {a[0]}, {a[1] if len(a) > 1 else 'None'})",
+          _pulse, _u_pulse, _breaks_pulse),
+    _time("pulse_train", 4, 4, "pulse_train(start, width, interval, end)",
+          "a pulse of `width` every `interval` from `start` until `end`",
+          lambda a: f"_pulse_train(t, {a[0]}, {a[1]}, {a[2]}, {a[3]})", _pulse_train, _u_pulse),
+    _time("nonnegative_rate", 2, 2, "nonnegative_rate(rate, level)",
+          "`rate`, limited so that a stock at `level` does not go below zero (non-negative "
+          "stocks)", lambda a: f"_nonnegative_rate({a[0]}, {a[1]}, dt)", _nonnegative_rate,
+          _u_first),
+    _aggregation("sum", "sum of x over a dimension", "np.sum"),
+    _aggregation("mean", "mean of x over a dimension", "np.mean"),
+    _aggregation("prod", "product of x over a dimension", "np.prod", keeps_units=False),
+    _stateful("smooth", 2, 3, "smooth(input, delay_time[, initial])",
+              "first-order exponential smooth of `input` (starts at `initial`, default "
+              "`input`)", _smooth(1, "smooth")),
+    _stateful("smooth3", 2, 3, "smooth3(input, delay_time[, initial])",
+              "third-order exponential smooth", _smooth(3, "smooth3")),
+    _stateful("smooth_n", 4, 4, "smooth_n(input, delay_time, initial, order)",
+              "exponential smooth of integer `order` (a constant)", _smooth(None, "smooth_n"),
+              constant_args=(3,)),
+    _stateful("delay1", 2, 3, "delay1(input, delay_time[, initial])",
+              "first-order material delay (outflow starts at `initial`, default `input`)",
+              _material_delay(1, "delay1")),
+    _stateful("delay3", 2, 3, "delay3(input, delay_time[, initial])",
+              "third-order material delay", _material_delay(3, "delay3")),
+    _stateful("delay_n", 4, 4, "delay_n(input, delay_time, initial, order)",
+              "material delay of integer `order` (a constant)", _material_delay(None, "delay_n"),
+              constant_args=(3,)),
+    _stateful("delay_fixed", 3, 3, "delay_fixed(input, delay_time, initial)",
+              "`input` shifted by `delay_time`; `initial` before that (fixed-step methods only)",
+              _lower_delay_fixed),
+    _stateful("initial", 1, 1, "initial(x)", "the value `x` had at the start time",
+              _lower_initial, units=_u_first),
+]
+
+#: Every builtin by name.
+BUILTINS: dict[str, Builtin] = {b.name: b for b in _TABLE}
+
+#: Aggregating builtins and the numpy reduction each becomes.
+AGGREGATIONS = {b.name: b.reduction for b in _TABLE if b.reduction}
+
+#: Names an element may not take.
+RESERVED_NAMES = frozenset(BUILTINS) | {"time", "dt", "t", "np", "pi", "inf", "nan"}
+
+#: Helpers the generated code may call, by the name it uses.
+RUNTIME: dict[str, Any] = {"np": np}
+for _b in _TABLE:
+    RUNTIME.update(_b.runtime)
+
+
+def aggregated_dim(call: Call, dimensions: Mapping[str, Any]) -> str | None:
+    """The dimension a call aggregates over, or None when it is not an aggregation.
+
+    ``sum``, ``mean`` and ``prod`` always aggregate over their second argument;
+    ``min`` and ``max`` do when called with two arguments, the second a
+    dimension name.
+
+    Examples
+    --------
+    >>> from gysim.expr import parse
+    >>> aggregated_dim(parse("max(capital, sector)"), {"sector": ("a", "b")})
+    'sector'
+    >>> aggregated_dim(parse("max(capital, floor)"), {"sector": ("a", "b")}) is None
+    True
+    """
+    spec = BUILTINS.get(call.func)
+    if spec is None or spec.reduction is None or len(call.args) != 2:
+        return None
+    second = call.args[1]
+    if isinstance(second, Name) and (second.id in dimensions or spec.numpy is None):
+        return second.id
+    return None

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol, runtime_checkable
 
 import numpy as np
 
 from .errors import DataError, ParameterError
 from .expr import Node, to_text
 
-__all__ = ["Stock", "Flow", "Aux", "Param", "Lookup", "DataInput", "Scenario"]
+__all__ = ["Stock", "Flow", "Aux", "Param", "Lookup", "DataInput", "Scenario", "ModelLike"]
 
 
 def _freeze(array: np.ndarray) -> tuple:
@@ -145,6 +145,35 @@ class DataInput:
     def equation(self) -> str:
         """The series as text."""
         return "data(" + ", ".join(f"{a:g}: {b:g}" for a, b in zip(self.times, self.values)) + ")"
+
+
+@runtime_checkable
+class ModelLike(Protocol):
+    """What the layers below :class:`gysim.Model` (units, the compiler) read of a model.
+
+    They take any object with these attributes, so they never import the
+    builder itself.
+
+    Examples
+    --------
+    >>> import gysim
+    >>> isinstance(gysim.Model("m"), ModelLike)
+    True
+    """
+
+    name: str
+    start: float
+    stop: float
+    time_units: str
+
+    @property
+    def elements(self) -> Mapping[str, Any]: ...
+
+    @property
+    def dimensions(self) -> Mapping[str, tuple[str, ...]]: ...
+
+    @property
+    def lookups(self) -> Mapping[str, Any]: ...
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,9 @@ from .errors import ModelDefinitionError
 
 __all__ = [
     "Node", "Const", "Name", "Call", "BinOp", "UnaryOp", "Compare", "BoolOp",
-    "IfExp", "Subscript", "parse", "names", "calls", "walk", "to_text", "MAX_LENGTH",
+    "IfExp", "Subscript", "parse", "names", "calls", "walk", "children", "map_children",
+    "constant_value",
+    "to_text", "MAX_LENGTH",
     "MAX_DEPTH",
 ]
 
@@ -291,6 +293,63 @@ def _check_name(name: str, where: str) -> None:
             f"equation of {where}: `{name}` is not allowed: names must not start with an underscore")
 
 
+#: The children of each node class, in reading order.
+_CHILDREN: dict[type, Callable[..., tuple]] = {
+    Const: lambda n: (),
+    Name: lambda n: (),
+    Subscript: lambda n: (n.value,),
+    Call: lambda n: n.args,
+    BinOp: lambda n: (n.left, n.right),
+    UnaryOp: lambda n: (n.operand,),
+    Compare: lambda n: (n.left, n.right),
+    BoolOp: lambda n: n.values,
+    IfExp: lambda n: (n.test, n.body, n.orelse),
+}
+
+#: How each node class is rebuilt from transformed children (leaves stay as they are;
+#: a selection ``x[label]`` is a leaf too: its base is a name, not an expression).
+_REBUILD: dict[type, Callable[..., Node]] = {
+    Call: lambda n, f: Call(n.func, tuple(f(a) for a in n.args)),
+    BinOp: lambda n, f: BinOp(n.op, f(n.left), f(n.right)),
+    UnaryOp: lambda n, f: UnaryOp(n.op, f(n.operand)),
+    Compare: lambda n, f: Compare(n.op, f(n.left), f(n.right)),
+    BoolOp: lambda n, f: BoolOp(n.op, tuple(f(v) for v in n.values)),
+    IfExp: lambda n, f: IfExp(f(n.test), f(n.body), f(n.orelse)),
+}
+
+
+def children(node: Node) -> tuple:
+    """The direct children of a node, in reading order.
+
+    Examples
+    --------
+    >>> children(parse("a + f(b)"))
+    (Name(id='a'), Call(func='f', args=(Name(id='b'),)))
+    """
+    return _CHILDREN[type(node)](node)
+
+
+def map_children(node: Node, func: Callable[[Node], Node]) -> Node:
+    """The node rebuilt with ``func`` applied to each of its expression children.
+
+    The one generic tree transform: a rewrite that treats most node classes
+    alike handles its special cases and calls ``map_children(node, itself)``
+    for the rest. Leaves (numbers, names, selections ``x[label]``) are
+    returned unchanged.
+
+    Examples
+    --------
+    >>> def double(node):
+    ...     if isinstance(node, Const):
+    ...         return Const(2 * node.value)
+    ...     return map_children(node, double)
+    >>> to_text(double(parse("x * 3 + max(1, y)")))
+    'x * 6 + max(2, y)'
+    """
+    rebuild = _REBUILD.get(type(node))
+    return node if rebuild is None else rebuild(node, func)
+
+
 def walk(node: Node) -> Iterator[Node]:
     """Yield every node of a tree, parents before children.
 
@@ -303,20 +362,61 @@ def walk(node: Node) -> Iterator[Node]:
     while stack:
         current = stack.pop()
         yield current
-        if isinstance(current, BinOp):
-            stack.extend((current.right, current.left))
-        elif isinstance(current, (UnaryOp,)):
-            stack.append(current.operand)
-        elif isinstance(current, Compare):
-            stack.extend((current.right, current.left))
-        elif isinstance(current, BoolOp):
-            stack.extend(reversed(current.values))
-        elif isinstance(current, Call):
-            stack.extend(reversed(current.args))
-        elif isinstance(current, IfExp):
-            stack.extend((current.orelse, current.body, current.test))
-        elif isinstance(current, Subscript):
-            stack.append(current.value)
+        stack.extend(reversed(_CHILDREN[type(current)](current)))
+
+
+_ARITHMETIC: dict[str, Callable[[float, float], float]] = {
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b, "%": lambda a, b: a % b, "**": lambda a, b: a ** b,
+}
+
+
+def constant_value(node: Node, resolve: Callable[[str], float | None] | None = None
+                   ) -> float | None:
+    """The value of a tree of numbers and arithmetic, or None when it is not constant.
+
+    Parameters
+    ----------
+    node : Node
+        The tree.
+    resolve : callable, optional
+        ``resolve(name)``: the value of a name, or None when it is not a
+        constant. Without it, any name makes the tree non-constant.
+
+    Returns
+    -------
+    float or None
+        None also where the arithmetic fails (division by zero, overflow) or
+        the result is not finite.
+
+    Examples
+    --------
+    >>> constant_value(parse("2 * (3 + 1) ** 2"))
+    32.0
+    >>> constant_value(parse("k / 2"), {"k": 5.0}.get)
+    2.5
+    >>> constant_value(parse("k / 0"), {"k": 5.0}.get) is None
+    True
+    """
+    if isinstance(node, Const):
+        return node.value
+    if isinstance(node, Name):
+        return None if resolve is None else resolve(node.id)
+    if isinstance(node, UnaryOp) and node.op in ("+", "-"):
+        inner = constant_value(node.operand, resolve)
+        return None if inner is None else (-inner if node.op == "-" else inner)
+    if isinstance(node, BinOp):
+        a = constant_value(node.left, resolve)
+        b = None if a is None else constant_value(node.right, resolve)
+        if b is None:
+            return None
+        try:
+            value = _ARITHMETIC[node.op](a, b)
+        except (ZeroDivisionError, OverflowError, ValueError):
+            return None
+        if isinstance(value, (int, float)) and math.isfinite(value):
+            return float(value)
+    return None
 
 
 def names(node: Node) -> set[str]:

@@ -33,6 +33,8 @@ import numpy as np
 
 from ._text import suggest
 from .builtins import RESERVED_NAMES
+from .engine.compiled import CompiledModel
+from .units import check_units
 from .elements import (Aux, DataInput, Flow, Lookup, Param, Scenario, Stock, _check_bounds,
                        _check_number, _check_table, _freeze)
 from .errors import DataError, ModelDefinitionError, ParameterError
@@ -687,7 +689,6 @@ class Model:
         ['x']
         """
         if self._compiled is None:
-            from .compile import CompiledModel
             self._compiled = CompiledModel(self)
         return self._compiled
 
@@ -745,7 +746,6 @@ class Model:
         ...
         gysim.errors.UnitsError: ...
         """
-        from .units import check_units
         check_units(self)
 
     def to_vensim(self, path, *, dt: float | None = None, saveper: float | None = None):

@@ -107,9 +107,11 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .builtins import BUILTINS, aggregated_dim
+from .elements import Aux, Flow, ModelLike, Stock
 from .errors import UnitsError
 from .expr import (BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, Subscript, UnaryOp,
-                   to_text)
+                   constant_value, to_text)
 
 __all__ = ["registry", "parse_units", "check_units", "unit_problems", "convert",
            "to_model_units", "DEFINITIONS"]
@@ -362,42 +364,43 @@ class _Checker:
 
     # ---- walking
     def units(self, node: Node) -> _U:
-        if isinstance(node, Const):
-            return _U(literal=True, value=node.value)
-        if isinstance(node, Name):
-            if node.id in self.declared:
-                return self.declared[node.id]
-            if node.id in ("time", "t"):
-                return self.time
-            if node.id == "dt":
-                return self.time
-            return _LITERAL if node.id in ("pi", "inf", "nan") else _UNKNOWN
-        if isinstance(node, UnaryOp):
-            inner = self.units(node.operand)
-            if node.op == "not":
-                return self.dim1
-            if inner.literal and inner.value is not None and node.op == "-":
-                return _U(literal=True, value=-inner.value)
-            return inner
-        if isinstance(node, BinOp):
-            return self.binop(node)
-        if isinstance(node, Compare):
-            self.same(self.units(node.left), self.units(node.right), node.left, node.right,
-                      f"comparison `{_side(node)}`")
+        return _UNITS_OF[type(node)](self, node)
+
+    def _const(self, node: Const) -> _U:
+        return _U(literal=True, value=node.value)
+
+    def _name(self, node: Name) -> _U:
+        if node.id in self.declared:
+            return self.declared[node.id]
+        if node.id in ("time", "t", "dt"):
+            return self.time
+        return _LITERAL if node.id in ("pi", "inf", "nan") else _UNKNOWN
+
+    def _unary(self, node: UnaryOp) -> _U:
+        inner = self.units(node.operand)
+        if node.op == "not":
             return self.dim1
-        if isinstance(node, BoolOp):
-            for value in node.values:
-                self.units(value)
-            return self.dim1
-        if isinstance(node, IfExp):
-            self.units(node.test)
-            return self.same(self.units(node.body), self.units(node.orelse), node.body,
-                             node.orelse, f"the branches of `{_side(node)}`")
-        if isinstance(node, Call):
-            return self.call(node)
-        if isinstance(node, Subscript):  # one element of a subscripted variable
-            return self.units(node.value)
-        return _UNKNOWN  # pragma: no cover - every node class is handled above
+        if inner.literal and inner.value is not None and node.op == "-":
+            return _U(literal=True, value=-inner.value)
+        return inner
+
+    def _compare(self, node: Compare) -> _U:
+        self.same(self.units(node.left), self.units(node.right), node.left, node.right,
+                  f"comparison `{_side(node)}`")
+        return self.dim1
+
+    def _boolop(self, node: BoolOp) -> _U:
+        for value in node.values:
+            self.units(value)
+        return self.dim1
+
+    def _ifexp(self, node: IfExp) -> _U:
+        self.units(node.test)
+        return self.same(self.units(node.body), self.units(node.orelse), node.body,
+                         node.orelse, f"the branches of `{_side(node)}`")
+
+    def _subscript(self, node: Subscript) -> _U:  # one element of a subscripted variable
+        return self.units(node.value)
 
     def binop(self, node: BinOp) -> _U:
         a, b = self.units(node.left), self.units(node.right)
@@ -409,7 +412,7 @@ class _Checker:
             return self.mul(a, b, divide=op == "/")
         # power
         self.dimensionless(b, node.right, f"exponent of `{_side(node)}`")
-        power = _constant(node.right)
+        power = constant_value(node.right)
         if a.literal:
             return _LITERAL
         if a.q is None:
@@ -426,71 +429,32 @@ class _Checker:
 
     def call(self, node: Call) -> _U:
         func, args = node.func, node.args
-        where = f"`{_side(node)}`"
         if func in self.model.lookups:
             for arg in args:
                 self.units(arg)
             return self.declared.get(func, _UNKNOWN)
-        dims = self.model.dimensions
-        if (func in ("sum", "mean", "min", "max", "prod") and len(args) == 2
-                and isinstance(args[1], Name) and args[1].id in dims):
+        spec = BUILTINS.get(func)
+        if spec is None or not spec.min_args <= len(args) <= spec.max_args:
+            return _UNKNOWN  # unknown function or wrong arity: the compiler reports it
+        if aggregated_dim(node, self.model.dimensions) is not None:
             # aggregation over a dimension: a sum or mean keeps the units, a product does not
             inner = self.units(args[0])
-            return _UNKNOWN if func == "prod" else inner
+            return inner if spec.keeps_units else _UNKNOWN
         u = [self.units(a) for a in args]
-        n = len(u)
-        if func in ("min", "max") and n:
-            out = u[0]
-            for i in range(1, n):
-                out = self.same(out, u[i], args[0], args[i], f"arguments of {where}")
-            return out
-        if func in ("abs", "integer") and n == 1:
-            return u[0]
-        if func == "modulo" and n == 2:
-            return self.same(u[0], u[1], args[0], args[1], f"arguments of {where}")
-        if func in ("exp", "ln", "log10", "log", "sin", "cos", "tan", "arcsin", "arccos",
-                    "arctan") and n:
-            for arg, ua in zip(args, u):
-                self.dimensionless(ua, arg, f"argument of {where}")
-            return self.dim1
-        if func == "sqrt" and n == 1:
-            return self._power(u[0], 0.5)
-        if func == "if_then_else" and n == 3:
-            return self.same(u[1], u[2], args[1], args[2], f"the branches of {where}")
-        if func in ("xidz", "zidz") and n >= 2:
-            ratio = self.mul(u[0], u[1], divide=True)
-            if func == "xidz" and n == 3:
-                return self.same(ratio, u[2], f"`{_side(args[0])} / {_side(args[1])}`",
-                                 args[2], f"the fallback of {where}")
-            return ratio
-        if func == "step" and n == 2:
-            self.is_time(u[1], args[1], f"start of {where}")
-            return u[0]
-        if func == "ramp" and n >= 2:
-            for i in range(1, n):
-                self.is_time(u[i], args[i], f"{'start' if i == 1 else 'end'} of {where}")
-            return _LITERAL if u[0].literal else self.mul(u[0], self.time)
-        if func in ("pulse", "pulse_train"):
-            for i in range(n):
-                self.is_time(u[i], args[i], f"argument {i + 1} of {where}")
-            return self.dim1
-        if func in ("smooth", "smooth3", "delay1", "delay3", "smooth_n", "delay_n",
-                    "delay_fixed") and n >= 2:
-            self.is_time(u[1], args[1], f"delay time of {where}")
-            out = u[0]
-            if n >= 3:
-                out = self.same(u[0], u[2], args[0], args[2],
-                                f"input and initial value of {where}")
-            if n == 4:
-                self.dimensionless(u[3], args[3], f"order of {where}")
-            return out
-        if func == "initial" and n == 1:
-            return u[0]
-        if func == "nonnegative_rate" and n == 2:
-            return u[0]
-        if func == "not_available":
-            return _LITERAL
-        return _UNKNOWN  # unknown function or wrong arity: the compiler reports it
+        if spec.units is None:
+            return _UNKNOWN
+        return spec.units(self, args, u, f"`{_side(node)}`")
+
+    # ---- what the builtins' units rules use (gysim.builtins)
+    literal = _LITERAL
+    unknown = _UNKNOWN
+
+    @staticmethod
+    def side(node: Node) -> str:
+        return _side(node)
+
+    def power(self, u: _U, power: float) -> _U:
+        return self._power(u, power)
 
     @staticmethod
     def _power(u: _U, power: float) -> _U:
@@ -516,8 +480,6 @@ class _Checker:
                 raise
 
     def run(self) -> list[str]:
-        from .model import Aux, Flow, Stock
-
         for name, element in self.model.elements.items():
             declared = self.declared[name]
             target = repr(element.units)
@@ -548,24 +510,10 @@ class _Checker:
                 self.problems.append(err.message)
 
 
-def _constant(node: Node) -> float | None:
-    """The value of a sub-tree made only of numbers and arithmetic, else None."""
-    if isinstance(node, Const):
-        return node.value
-    if isinstance(node, UnaryOp) and node.op in "+-":
-        inner = _constant(node.operand)
-        return None if inner is None else (-inner if node.op == "-" else inner)
-    if isinstance(node, BinOp):
-        a, b = _constant(node.left), _constant(node.right)
-        if a is None or b is None:
-            return None
-        try:
-            value = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
-                     "/": lambda: a / b, "%": lambda: a % b, "**": lambda: a ** b}[node.op]()
-        except (ZeroDivisionError, OverflowError, ValueError):
-            return None
-        return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
-    return None
+#: The units of an expression, by node class.
+_UNITS_OF = {Const: _Checker._const, Name: _Checker._name, UnaryOp: _Checker._unary,
+             BinOp: _Checker.binop, Compare: _Checker._compare, BoolOp: _Checker._boolop,
+             IfExp: _Checker._ifexp, Call: _Checker.call, Subscript: _Checker._subscript}
 
 
 def unit_problems(model) -> list[str]:
@@ -593,9 +541,7 @@ def unit_problems(model) -> list[str]:
     >>> print(unit_problems(m)[0])
     aux 'total' = `population + births_per_year`: sum `population + births_per_year`: `population` is in 10000 person ([person]) but `births_per_year` is in 10000 person / year ([person] / [time])
     """
-    from .model import Model
-
-    if not isinstance(model, Model):
+    if not isinstance(model, ModelLike):
         raise UnitsError(f"`model` must be a gysim.Model, got {type(model).__name__}")
     return _Checker(model).run()
 

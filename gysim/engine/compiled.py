@@ -1,0 +1,170 @@
+"""A compiled model: the pipeline of the compiler's stages, and what the integrators use.
+
+:class:`CompiledModel` runs the stages in order, each handing the
+:class:`~gysim.engine.program.Program` on:
+
+1. :mod:`~gysim.engine.checks`: references, calls and flows;
+2. :mod:`~gysim.engine.dims`: dimensions of every equation (models with dims);
+3. :mod:`~gysim.engine.lowering`: stateful builtins into hidden stocks; the
+   state layout; the breakpoints of step, ramp and pulse;
+4. :mod:`~gysim.engine.ordering`: evaluation orders, algebraic loops;
+5. :mod:`~gysim.engine.hoisting`: values computed once per run;
+6. a backend (:mod:`~gysim.engine.codegen`: numpy) generating the functions.
+
+Examples
+--------
+>>> import gysim
+>>> m = gysim.Model("m")
+>>> m.stock("x", 1.0)
+>>> m.param("k", 0.1)
+>>> m.flow("growth", "k * x", into="x")
+>>> cm = m.compile()
+>>> cm.state_names, cm.param_names, cm.output_names
+(['x'], ['k'], ['growth'])
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..elements import ModelLike
+from .checks import check_model
+from .codegen import Backend, NumpyBackend
+from .dims import Dimensions
+from .hoisting import Hoisting
+from .lowering import Lowering, breakpoints
+from .ordering import order_program
+from .program import DelayFixedSpec, Program
+
+__all__ = ["CompiledModel", "DelayFixedSpec"]
+
+
+class CompiledModel:
+    """A checked model with generated vectorized functions.
+
+    Parameters
+    ----------
+    model : ModelLike
+        The model to compile (a :class:`gysim.Model`). It is not changed.
+    backend : Backend, optional
+        What generates the functions; the numpy backend by default.
+
+    Attributes
+    ----------
+    program : Program
+        Everything the stages worked out (equations, hidden stocks, orders).
+    state_names : list of str
+        User stocks, then hidden stocks of stateful builtins.
+    param_names : list of str
+        Parameters in the order of the ``P`` tuple.
+    output_names : list of str
+        Flows, auxiliaries and data inputs, in model order.
+    delays_fixed : list of DelayFixedSpec
+        Fixed delays, which need a fixed-step method.
+    init, prepare, rhs, outputs, rhs_outputs : callable
+        The generated functions (see :mod:`gysim.engine.codegen`).
+    source : str
+        Their source.
+    """
+
+    def __init__(self, model: ModelLike, backend: Backend | None = None) -> None:
+        self.model = model
+        self._units_checked = False
+        program = Program.of(model)
+        lowering = Lowering(program)
+        dims = Dimensions(program, lowering.varies)
+        check_model(model, dims.label_dim)
+        if dims.dimensions:
+            dims.check()
+        lowering.run(dims)
+        order_program(program)
+        program.breakpoints = breakpoints(program, dims)
+        Hoisting(program).run()
+        functions = (backend or NumpyBackend()).generate(program, dims)
+        self.program = program
+        self._dims = dims
+        self.init = functions.init
+        self.prepare = functions.prepare
+        self.rhs = functions.rhs
+        self.outputs = functions.outputs
+        self.rhs_outputs = functions.rhs_outputs
+        self.source = functions.source
+
+    def check_units(self) -> None:
+        """Check the model's units (:func:`gysim.units.check_units`), once per compiled model."""
+        if not self._units_checked:
+            from ..units import check_units
+            check_units(self.model)
+            self._units_checked = True
+
+    # ---- what the integrators and results read
+    @property
+    def dimensions(self) -> dict[str, tuple[str, ...]]:
+        """Dimensions by name (their labels), in declaration order."""
+        return self._dims.dimensions
+
+    def full_shape(self, dims: Iterable[str]) -> tuple[int, ...]:
+        """Shape of a value over ``dims`` in full form (size 1 for the other dims).
+
+        Examples
+        --------
+        >>> import gysim
+        >>> m = gysim.Model("m")
+        >>> m.dimension("sector", ["a", "b", "c"])
+        >>> m.dimension("district", ["north", "south"])
+        >>> m.compile().full_shape(("district",))
+        (1, 2)
+        """
+        return self._dims.full_shape(dims)
+
+    def dims_of(self, name: str) -> tuple[str, ...]:
+        """Dimensions of a named value: declared for elements, inferred for hidden ones."""
+        return self._dims.dims_of(name)
+
+    @property
+    def state_names(self) -> list[str]:
+        return self.program.state_names
+
+    @property
+    def stock_names(self) -> list[str]:
+        return self.program.stock_names
+
+    @property
+    def param_names(self) -> list[str]:
+        return self.program.param_names
+
+    @property
+    def output_names(self) -> list[str]:
+        return self.program.output_names
+
+    @property
+    def static_names(self) -> list[str]:
+        return self.program.static_names
+
+    @property
+    def delays_fixed(self) -> list[DelayFixedSpec]:
+        return self.program.delays_fixed
+
+    @property
+    def discrete_names(self) -> list[str]:
+        return self.program.discrete_names
+
+    @property
+    def state_rows(self) -> dict[str, tuple[int, int]]:
+        return self.program.state_rows
+
+    @property
+    def row_names(self) -> list[str]:
+        return self.program.row_names
+
+    @property
+    def n_state_rows(self) -> int:
+        return self.program.n_state_rows
+
+    @property
+    def order(self) -> list[str]:
+        return self.program.order
+
+    @property
+    def breakpoints(self) -> list:
+        return self.program.breakpoints
