@@ -445,18 +445,80 @@ _PRECEDENCE = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6,
                "/": 6, "%": 6, "unary": 7, "**": 8}
 
 
+#: How tightly each node class binds when printed (higher binds tighter).
+_PREC_OF: dict[type, Callable[[Node], int]] = {
+    BinOp: lambda n: _PRECEDENCE[n.op],
+    UnaryOp: lambda n: _PRECEDENCE["not"] if n.op == "not" else _PRECEDENCE["unary"],
+    Compare: lambda n: _PRECEDENCE["cmp"],
+    BoolOp: lambda n: _PRECEDENCE[n.op],
+    IfExp: lambda n: 0,
+}
+
+
 def _prec(node: Node) -> int:
-    if isinstance(node, BinOp):
-        return _PRECEDENCE[node.op]
-    if isinstance(node, UnaryOp):
-        return _PRECEDENCE["not"] if node.op == "not" else _PRECEDENCE["unary"]
-    if isinstance(node, Compare):
-        return _PRECEDENCE["cmp"]
-    if isinstance(node, BoolOp):
-        return _PRECEDENCE[node.op]
-    if isinstance(node, IfExp):
-        return 0
-    return 10
+    rule = _PREC_OF.get(type(node))
+    return 10 if rule is None else rule(node)
+
+
+class _Printer:
+    """Equation text of trees, with minimal brackets."""
+
+    def __init__(self, rename: Callable[[str], str] | None) -> None:
+        self.rename = rename
+
+    def text(self, node: Node) -> str:
+        return _PRINT[type(node)](self, node)
+
+    def wrap(self, child: Node, parent_prec: int, right: bool = False) -> str:
+        text = self.text(child)
+        p = _prec(child)
+        if p < parent_prec or (right and p == parent_prec):
+            return f"({text})"
+        return text
+
+    def const(self, node: Const) -> str:
+        text = format_number(node.value)
+        return f"({text})" if node.value < 0 else text
+
+    def name(self, node: Name) -> str:
+        return self.rename(node.id) if self.rename else node.id
+
+    def call(self, node: Call) -> str:
+        return f"{node.func}({', '.join(self.text(a) for a in node.args)})"
+
+    def subscript(self, node: Subscript) -> str:
+        return f"{self.text(node.value)}[{', '.join(node.labels)}]"
+
+    def binop(self, node: BinOp) -> str:
+        p = _PRECEDENCE[node.op]
+        if node.op == "**":  # right-associative
+            return f"{self.wrap(node.left, p, right=True)} ** {self.wrap(node.right, p)}"
+        return f"{self.wrap(node.left, p)} {node.op} {self.wrap(node.right, p, right=True)}"
+
+    def unary(self, node: UnaryOp) -> str:
+        if node.op == "not":
+            return f"not {self.wrap(node.operand, _PRECEDENCE['not'])}"
+        return f"{node.op}{self.wrap(node.operand, _PRECEDENCE['unary'])}"
+
+    def compare(self, node: Compare) -> str:
+        p = _PRECEDENCE["cmp"]
+        return (f"{self.wrap(node.left, p, right=True)} {node.op} "
+                f"{self.wrap(node.right, p, right=True)}")
+
+    def boolop(self, node: BoolOp) -> str:
+        p = _PRECEDENCE[node.op]
+        return f" {node.op} ".join(self.wrap(v, p, right=True) for v in node.values)
+
+    def ifexp(self, node: IfExp) -> str:
+        return (f"{self.wrap(node.body, 1)} if {self.wrap(node.test, 1)} "
+                f"else {self.text(node.orelse)}")
+
+
+_PRINT: dict[type, Callable[[_Printer, Node], str]] = {
+    Const: _Printer.const, Name: _Printer.name, Call: _Printer.call,
+    Subscript: _Printer.subscript, BinOp: _Printer.binop, UnaryOp: _Printer.unary,
+    Compare: _Printer.compare, BoolOp: _Printer.boolop, IfExp: _Printer.ifexp,
+}
 
 
 def to_text(node: Node, rename: Callable[[str], str] | None = None) -> str:
@@ -473,39 +535,7 @@ def to_text(node: Node, rename: Callable[[str], str] | None = None) -> str:
     --------
     >>> to_text(parse("(a + b) * c ** 2"))
     '(a + b) * c ** 2'
+    >>> to_text(parse("-x ** 2 if not a and b else y"), rename=str.upper)
+    '-X ** 2 if not A and B else Y'
     """
-    def wrap(child: Node, parent_prec: int, right: bool = False) -> str:
-        text = to_text(child, rename)
-        p = _prec(child)
-        if p < parent_prec or (right and p == parent_prec):
-            return f"({text})"
-        return text
-
-    if isinstance(node, Const):
-        text = format_number(node.value)
-        return f"({text})" if node.value < 0 else text
-    if isinstance(node, Name):
-        return rename(node.id) if rename else node.id
-    if isinstance(node, Call):
-        return f"{node.func}({', '.join(to_text(a, rename) for a in node.args)})"
-    if isinstance(node, Subscript):
-        return f"{to_text(node.value, rename)}[{', '.join(node.labels)}]"
-    if isinstance(node, BinOp):
-        p = _PRECEDENCE[node.op]
-        if node.op == "**":  # right-associative
-            return f"{wrap(node.left, p, right=True)} ** {wrap(node.right, p)}"
-        return f"{wrap(node.left, p)} {node.op} {wrap(node.right, p, right=True)}"
-    if isinstance(node, UnaryOp):
-        if node.op == "not":
-            return f"not {wrap(node.operand, _PRECEDENCE['not'])}"
-        return f"{node.op}{wrap(node.operand, _PRECEDENCE['unary'])}"
-    if isinstance(node, Compare):
-        p = _PRECEDENCE["cmp"]
-        return f"{wrap(node.left, p, right=True)} {node.op} {wrap(node.right, p, right=True)}"
-    if isinstance(node, BoolOp):
-        p = _PRECEDENCE[node.op]
-        return f" {node.op} ".join(wrap(v, p, right=True) for v in node.values)
-    if isinstance(node, IfExp):
-        return (f"{wrap(node.body, 1)} if {wrap(node.test, 1)} "
-                f"else {to_text(node.orelse, rename)}")
-    raise TypeError(f"not an expression node: {node!r}")  # pragma: no cover
+    return _Printer(rename).text(node)
