@@ -44,9 +44,23 @@ __all__ = ["read_vensim", "read_xmile", "write_vensim", "write_xmile", "stack_su
 MOVED = {"write_registered": "gysim.registry.write_registered"}
 
 
-def __getattr__(name: str) -> Any:
+def moved_attribute(module: str, name: str) -> Exception:
+    """The error for ``module.name`` (a module of gysim.io): where it moved, if it did.
+
+    An ImportError (so that ``from gysim.io import write_registered`` shows the
+    message) for names in :data:`MOVED`, else the usual AttributeError.
+
+    Examples
+    --------
+    >>> print(moved_attribute("gysim.io", "write_registered"))  # doctest: +ELLIPSIS
+    `write_registered` moved to gysim.registry.write_registered ...
+    """
     if name in MOVED:
-        raise ImportError(f"`{name}` moved to {MOVED[name]} (it loads registered models, "
-                          f"which gysim.io does not know about): use `from "
-                          f"{MOVED[name].rpartition('.')[0]} import {name}`", name=name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        return ImportError(f"`{name}` moved to {MOVED[name]} (it loads registered models, "
+                           f"which gysim.io does not know about): use `from "
+                           f"{MOVED[name].rpartition('.')[0]} import {name}`", name=name)
+    return AttributeError(f"module {module!r} has no attribute {name!r}")
+
+
+def __getattr__(name: str) -> Any:
+    raise moved_attribute(__name__, name)

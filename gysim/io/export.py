@@ -23,9 +23,5 @@ __all__ = ["write_vensim", "write_xmile", "vensim_text", "xmile_text", "DEFAULT_
 
 
 def __getattr__(name: str) -> Any:
-    from . import MOVED
-    if name in MOVED:
-        raise ImportError(f"`{name}` moved to {MOVED[name]} (it loads registered models, "
-                          f"which gysim.io does not know about): use `from "
-                          f"{MOVED[name].rpartition('.')[0]} import {name}`", name=name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from . import moved_attribute
+    raise moved_attribute(__name__, name)
