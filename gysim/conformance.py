@@ -99,7 +99,7 @@ def _load_canonical(path: Path):
 
 
 def _norm(name: str) -> str:
-    from .io._abstract import reference_key
+    from .io.names import reference_key
     name = str(name).strip()
     if len(name) > 1 and name[0] == name[-1] == '"':
         name = name[1:-1]
@@ -137,9 +137,9 @@ def _read(path: Path):
 
 def _compare(ds, model, canon) -> str:
     """'' if the run matches the canonical output, else why not."""
-    from .io._abstract import VENSIM_NA
+    from .io.names import VENSIM_NA
     by_original = {}
-    for ident, original in model.vensim_names.items():
+    for ident, original in model.source.names.items():
         by_original.setdefault(_norm(original), ident)
     times = canon.index.to_numpy(dtype=float)
     sim_t = ds.time.to_numpy()
@@ -148,7 +148,7 @@ def _compare(ds, model, canon) -> str:
                                                     times, atol=1e-9):
         return (f"canonical times {times[0]:g}..{times[-1]:g} ({len(times)}) do not match "
                 f"the run's {sim_t[0]:g}..{sim_t[-1]:g} ({len(sim_t)})")
-    labels = {_norm(k): v for k, v in getattr(model, "vensim_labels", {}).items()}
+    labels = {_norm(k): v for k, v in model.source.labels.items()}
     bad = []
     for col in canon.columns:
         if str(col).strip().lower() == "time":

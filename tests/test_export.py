@@ -1,9 +1,9 @@
-"""Writing models as Vensim/XMILE files (gysim.io.export) and reading them back.
+"""Writing models as Vensim/XMILE files (gysim.io.vensim_writer, xmile_writer) and reading back.
 
 Each model is written with ``write_vensim`` and read back by gysim's own
 reader and by PySD; both runs must give the trajectories of the original,
 run with Euler at the same step. Names are mapped back through the reader's
-``vensim_names`` (original name -> gysim identifier).
+``source.names`` (gysim identifier -> original name).
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ import pytest
 
 import gysim
 from gysim.examples import population_model
-from gysim.io._abstract import reference_key
-from gysim.io.export import (DEFAULT_DT, vensim_text, write_registered, write_vensim,
-                             write_xmile, xmile_text)
+from gysim.io import stack_subscripts
+from gysim.io.names import reference_key
+from gysim.io.vensim_writer import DEFAULT_DT, vensim_text, write_vensim
+from gysim.io.xmile_writer import write_xmile, xmile_text
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -46,7 +47,7 @@ def _supply_model() -> gysim.Model:
 def _back_names(back: gysim.Model) -> dict[str, str]:
     """Written name (as the original model calls it) -> identifier in the model read back."""
     out = {}
-    for ident, original in back.vensim_names.items():
+    for ident, original in back.source.names.items():
         out[reference_key(original.strip('"'))] = ident
     return out
 
@@ -68,11 +69,10 @@ def _read_back_results(back: gysim.Model, ds):
     """The read-back run with subscripted variables over their dimensions.
 
     The reader returns them either natively (variables with dimensions) or
-    element by element with the layout in ``vensim_subscripts``; the latter
+    element by element with the layout in ``source.subscripts``; the latter
     are stacked back into dimensions.
     """
-    if getattr(back, "vensim_subscripts", None):
-        from gysim.io._abstract import stack_subscripts
+    if back.source.subscripts:
         return stack_subscripts(ds, back)
     return ds
 
@@ -316,10 +316,17 @@ def test_unwritable_models_are_refused(tmp_path):
         vensim_text("population")
 
 
-def test_write_registered(tmp_path):
-    path = write_registered("guiyang", tmp_path / "out", scenario="plan", dt=0.25)
-    assert path == tmp_path / "out" / "guiyang.mdl"
-    text = path.read_text(encoding="utf-8")
-    assert "plan_implementation =\n\t1\n" in text and "TIME STEP =\n\t0.25\n" in text
-    with pytest.raises(gysim.ModelDefinitionError, match="`scenario`"):
-        write_registered("guiyang", tmp_path, scenario="nope")
+def test_old_export_path_keeps_the_writers_and_says_where_write_registered_went():
+    import gysim.io
+    import gysim.io.export as export
+    assert export.write_vensim is write_vensim and export.xmile_text is xmile_text
+    assert export.DEFAULT_DT == DEFAULT_DT == 0.125
+    for module in (gysim.io, export):
+        with pytest.raises(ImportError, match="gysim.registry.write_registered"):
+            module.write_registered
+    with pytest.raises(ImportError, match="moved to gysim.registry.write_registered"):
+        from gysim.io import write_registered  # noqa: F401
+    with pytest.raises(ImportError, match="moved to gysim.registry.write_registered"):
+        from gysim.io.export import write_registered  # noqa: F401,F811
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        export.nothing

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import gysim
-from gysim.io._abstract import safe_identifier
+from gysim.io.names import safe_identifier
 
 SUITE = Path(__file__).parents[2] / "shared" / "sd-test-models"
 
@@ -165,6 +165,24 @@ def test_xmile_non_negative_stock_and_smth1(tmp_path):
         expect.append(s)
         s += (tank - s) / 2
     np.testing.assert_allclose(ds.smoothed.values, expect)
+    assert m.source.language == "XMILE" and m.source.path == path
+    assert m.xmile_names == m.source.names and m.source.names["tank"] == "Tank"
+
+
+def test_readers_describe_the_source(tmp_path):
+    from gysim.io import SourceInfo
+    path = write_mdl(tmp_path, eq("Stock A", "INTEG(1, 5)", units="widget"))
+    m = gysim.read_vensim(path)
+    assert isinstance(m.source, SourceInfo)
+    assert (m.source.path, m.source.language, m.source.fallback) == (path, "Vensim", "")
+    assert m.source.names["stock_a"] == "Stock A" and m.source.ranges == {}
+    # the older attributes read the source's fields
+    assert m.vensim_names is m.source.names and m.vensim_fallback == ""
+    assert (m.vensim_dims, m.vensim_labels, m.vensim_subscripts) == ({}, {}, {})
+    # free-text units of other tools are checked on request, not on every run
+    assert m.check_units_on_run is False
+    assert m.copy().source is m.source
+    assert gysim.Model("python").source is None
 
 
 def test_delay_n_with_a_changing_delay_time_follows_vensim(tmp_path):

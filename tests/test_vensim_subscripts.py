@@ -133,7 +133,7 @@ def test_vector_select(tmp_path):
 
 
 def test_stack_subscripts_gives_dimensions(tmp_path):
-    from gysim.io._abstract import stack_subscripts
+    from gysim.io import stack_subscripts
     model, ds = run(tmp_path, "row: r1, r2", "col: c1, c2", "k[row, col] = 1, 2; 3, 4;",
                     "s[row, col] = INTEG(k[row, col], 0)", "sub: r2", "only[sub] = Time")
     out = stack_subscripts(ds, model)
@@ -188,7 +188,7 @@ def read_both(tmp_path, *lines):
     """The file read natively (read_vensim) and element by element, both run."""
     from pysd.translators.vensim.vensim_file import VensimFile
 
-    from gysim.io._abstract import build_model
+    from gysim.io.build import build_model
     path = tmp_path / "m.mdl"
     path.write_text("{UTF-8}\n" + "".join(eq(x) for x in lines) + CONTROL, encoding="utf-8")
     native = gysim.read_vensim(path)
@@ -202,7 +202,8 @@ def read_both(tmp_path, *lines):
 def test_whole_ranges_read_with_native_dimensions(tmp_path):
     from gysim.io import stack_subscripts
     native, ds, flat, flat_ds = read_both(tmp_path, *NATIVE)
-    assert native.vensim_fallback == "" and not native.vensim_subscripts
+    assert native.source.fallback == "" and not native.source.subscripts
+    assert flat.source.fallback == "native=False" and flat.source.subscripts
     assert native.dimensions == {"region": ("north", "south", "east"), "good": ("food", "fuel")}
     assert ds["stock"].dims == ("time", "region", "good")
     assert ds["lowest"].dims == ("time", "good") and ds["total"].dims == ("time",)
@@ -235,5 +236,6 @@ def test_whole_ranges_read_with_native_dimensions(tmp_path):
 ])
 def test_other_subscripts_fall_back_element_by_element(tmp_path, lines, why):
     model, ds = run(tmp_path, *lines)
-    assert why in model.vensim_fallback and model.dimensions == {}
-    assert model.vensim_subscripts  # per-element layout, for stack_subscripts
+    assert why in model.source.fallback and model.dimensions == {}
+    assert model.source.subscripts  # per-element layout, for stack_subscripts
+    assert model.vensim_fallback == model.source.fallback  # the older name still reads it

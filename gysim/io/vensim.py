@@ -4,7 +4,7 @@ Examples
 --------
 >>> import gysim
 >>> m = gysim.read_vensim("tests/data/teacup.mdl")  # doctest: +SKIP
->>> m.vensim_names["teacup_temperature"]             # doctest: +SKIP
+>>> m.source.names["teacup_temperature"]              # doctest: +SKIP
 'Teacup Temperature'
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import ModelDefinitionError
 from ..model import Model
-from ._abstract import build_model
+from .build import build_model
 
 __all__ = ["read_vensim"]
 
@@ -35,14 +35,15 @@ def read_vensim(path: str | Path) -> Model:
     -------
     Model
         With ``start``, ``stop`` and ``dt`` from INITIAL TIME, FINAL TIME and
-        TIME STEP, ``method="euler"`` (as Vensim runs), and two extra
-        attributes: ``saveper`` (the file's SAVEPER, to pass to
-        :func:`gysim.simulate`) and ``vensim_names``, a dict mapping each
+        TIME STEP, ``method="euler"`` (as Vensim runs), ``saveper`` the file's
+        SAVEPER (runs use it), ``check_units_on_run=False`` (the file's units
+        are free text: check them with :meth:`gysim.Model.check_units`), and
+        ``source``, a :class:`gysim.io.SourceInfo`: ``source.names`` maps each
         gysim identifier to the file's original name (also each element's
         ``doc``, hence the ``long_name`` of its result variable). Stocks get a
         flow ``<stock>_net_flow`` holding the INTEG rate. Vensim's missing
         value ``:NA:`` is read as the number Vensim gives it, -2**109
-        (``gysim.io._abstract.VENSIM_NA``), so tests like ``x = :NA:`` work
+        (:data:`gysim.io.VENSIM_NA`), so tests like ``x = :NA:`` work
         as in Vensim. DELAY N with a delay time that changes during the run
         follows Vensim's step-by-step semantics and needs a fixed-step method.
 
@@ -50,19 +51,22 @@ def read_vensim(path: str | Path) -> Model:
         element is defined over whole ranges (one definition each, full range
         names, no subranges, mappings, :EXCEPT:, subscripted lookups or VECTOR
         SELECT): ``Stock A[Entry]`` becomes the element ``stock_a`` with
-        ``dims=("entry",)``; ``vensim_dims`` (range -> dimension) and
-        ``vensim_labels`` (original label -> gysim label) keep the naming.
-        Otherwise (``vensim_fallback`` says why) subscripts are expanded
+        ``dims=("entry",)``; ``source.dims`` (range -> dimension) and
+        ``source.labels`` (original label -> gysim label) keep the naming.
+        Otherwise (``source.fallback`` says why) subscripts are expanded
         element by element: ``Stock A[Entry 1]``
-        becomes the scalar element ``stock_a_entry_1`` (``vensim_names`` maps
+        becomes the scalar element ``stock_a_entry_1`` (``source.names`` maps
         it back to ``'Stock A[Entry 1]'``), with ranges, subranges, mappings
         (``->``), equal-size ranges by position, :EXCEPT:, element-by-element
         definitions, tabbed arrays, SUM/PROD/VMIN/VMAX over ``dim!``, ELMCOUNT,
         VECTOR SELECT (actions 0-3), subscripted lookups, delays and smooths.
-        ``vensim_subscripts`` (original name -> (ranges, labels -> element))
-        and ``vensim_ranges`` keep the layout; ``gysim.io._abstract.stack_subscripts``
+        ``source.subscripts`` (original name -> (ranges, labels -> element))
+        and ``source.ranges`` keep the layout; :func:`gysim.io.stack_subscripts`
         turns the results back into variables with one dimension per range
-        (and leaves natively dimensioned results unchanged).
+        (and leaves natively dimensioned results unchanged). The older
+        attributes ``model.vensim_names``, ``vensim_dims``, ``vensim_labels``,
+        ``vensim_ranges``, ``vensim_subscripts`` and ``vensim_fallback`` still
+        read these fields.
 
     Raises
     ------

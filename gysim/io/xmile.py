@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import ModelDefinitionError
 from ..model import Model
-from ._abstract import build_model
+from .build import build_model
 from .safe_xml import check_xml
 
 __all__ = ["read_xmile"]
@@ -21,8 +21,10 @@ __all__ = ["read_xmile"]
 def read_xmile(path: str | Path) -> Model:
     """Read an XMILE (``.xmile``/``.xml``) model into a :class:`gysim.Model`.
 
-    Works like :func:`gysim.read_vensim`; the name mapping is in ``vensim_names``
-    too (also available as ``xmile_names``).
+    Works like :func:`gysim.read_vensim`: ``model.source`` is a
+    :class:`gysim.io.SourceInfo` with ``language="XMILE"``; the name mapping
+    ``model.source.names`` is also available as ``model.xmile_names`` (and
+    ``model.vensim_names``).
 
     Examples
     --------
@@ -44,5 +46,5 @@ def read_xmile(path: str | Path) -> Model:
         raise ModelDefinitionError(f"{path.name}: PySD's XMILE translator could not parse "
                                    f"the file: {exc}") from exc
     model = build_model(abstract, path, "XMILE")
-    model.xmile_names = model.vensim_names
+    model.xmile_names = model.source.names  # an older alias (not a SourceInfo field)
     return model

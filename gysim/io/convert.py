@@ -1,0 +1,530 @@
+"""PySD's abstract syntax of one equation -> a gysim equation tree (:mod:`gysim.expr`).
+
+PySD's translators parse each equation of a Vensim or XMILE file into a tree
+of ``*Structure`` objects (``pysd.translators.structures.abstract_expressions``).
+:class:`Converter` walks such a tree and produces gysim nodes, dispatching on
+the structure's class through one table (:attr:`Converter.CONSTRUCTS`, one
+method per construct), so nothing the file says is ever executed. Anything
+outside the supported constructs raises
+:class:`~gysim.errors.ModelDefinitionError` naming the construct and the
+element. The names of the file's functions are :mod:`gysim.io.functions`'
+business; references to subscripted elements are resolved with
+:class:`gysim.io.subscripts.Subscripts`.
+
+Examples
+--------
+>>> from gysim.io.convert import Converter
+>>> sorted(Converter.CONSTRUCTS)[:3]
+['AbstractSyntax', 'AllocateAvailableStructure', 'AllocateByPriorityStructure']
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from ..errors import ModelDefinitionError
+from ..expr import BinOp, BoolOp, Call, Compare, Const, Name, Node, Subscript, UnaryOp
+from . import functions
+from .names import VENSIM_NA, reference_key, safe_identifier, shown_name, unsupported
+from .subscripts import Subscripts
+
+__all__ = ["Converter", "NotNative"]
+
+_COMPARE = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_ARITH = {"+": "+", "-": "-", "*": "*", "/": "/", "^": "**"}
+_LOGIC = {":and:": "and", "and": "and", ":or:": "or", "or": "or"}
+#: Constructs PySD reads that gysim does not, and how messages name them.
+_REFUSED = {"IntegStructure": "INTEG inside an expression",
+            "SampleIfTrueStructure": "SAMPLE IF TRUE", "ForecastStructure": "FORECAST",
+            "DataStructure": "a data variable", "GetDataStructure": "GET DATA",
+            "GetLookupsStructure": "GET LOOKUPS", "GetConstantsStructure": "GET CONSTANTS",
+            "AllocateAvailableStructure": "ALLOCATE AVAILABLE",
+            "AllocateByPriorityStructure": "ALLOCATE BY PRIORITY",
+            "SubscriptsReferenceStructure": "subscripts",
+            "ndarray": "a constant array inside an expression"}
+
+
+class NotNative(Exception):
+    """The file needs the element-by-element reading of subscripts (internal signal)."""
+
+
+class Converter:
+    """Converts the equations of one file section, with the state references need.
+
+    The state (identifiers of the file's elements, the binding of the
+    definition being converted, native dimensions) is filled by
+    :class:`gysim.io.build.ModelBuilder`; this class holds the conversion.
+
+    Parameters
+    ----------
+    section : Any
+        PySD's main ``AbstractSection`` of the file.
+    path : pathlib.Path
+        The file, for messages.
+    language : str
+        ``"Vensim"`` or ``"XMILE"``.
+    native : bool
+        Subscripts as gysim dimensions (whole ranges only) instead of element
+        by element.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> from pathlib import Path
+    >>> from gysim.expr import to_text
+    >>> conv = Converter(NS(subscripts=[]), Path("m.mdl"), "Vensim")
+    >>> to_text(conv.conv(2.5, "x")), conv.conv(float("nan"), "x").value == -2.0 ** 109
+    ('2.5', True)
+    """
+
+    def __init__(self, section: Any, path: Path, language: str, native: bool = False) -> None:
+        self.path = path
+        self.language = language
+        self.native = native
+        self.section = section
+        self.subs = Subscripts(section.subscripts, path, language)
+        self.binding: dict[str, str] = {}       # range (or 'range!') -> element label
+        self.lhs: list[str | None] = []         # range of each subscript of the definition
+        self.taken: set[str] = set()
+        self.names: dict[str, str] = {}        # identifier -> original name
+        self.by_key: dict[str, str] = {}       # reference key -> identifier (scalars)
+        self.kinds: dict[str, str] = {}        # identifier -> 'lookup'
+        self.instances: dict[str, dict[tuple, str]] = {}   # key -> labels -> identifier
+        self.default_subs: dict[str, list[str]] = {}
+        # identifier -> (element, component, labels, binding, lhs ranges)
+        self.comp_of: dict[str, tuple] = {}
+        self.dims_of: dict[str, tuple[str, ...]] = {}  # native: identifier -> ranges
+        self.dim_id: dict[str, str] = {}               # native: range -> dimension name
+        self.label_id: dict[str, str] = {}             # native: label -> gysim label
+        self.bang_active: set[str] = set()             # native: ranges summed over here
+        self.lookups_extra: list[tuple[str, tuple, tuple, str]] = []
+        self.control: dict[str, Node] = {}
+
+    def fail(self, construct: str, element: str) -> ModelDefinitionError:
+        return unsupported(self.path, self.language, construct, element)
+
+    def in_context(self, ident: str, func: Callable, *args: Any) -> Any:
+        """Call ``func`` with the subscripts of ``ident``'s definition bound."""
+        saved = self.binding, self.lhs
+        _, _, _, self.binding, self.lhs = self.comp_of[ident]
+        try:
+            return func(*args)
+        finally:
+            self.binding, self.lhs = saved
+
+    # -------------------------------------------------------------- dispatch
+    def conv(self, ast: Any, owner: str) -> Node:
+        """Convert one PySD abstract syntax tree into a gysim equation tree."""
+        for cls in type(ast).__mro__:  # PySD's structures by class, numbers by their bases
+            handler = self.CONSTRUCTS.get(cls.__name__)
+            if handler is not None:
+                return handler(self, ast, owner)
+        raise AssertionError("unreachable: 'object' is in the table")  # pragma: no cover
+
+    def _number(self, ast: Any, owner: str) -> Node:
+        value = float(ast)
+        if math.isnan(value):  # Vensim's :NA: (PySD's parser gives NaN)
+            return Const(VENSIM_NA)
+        if not math.isfinite(value):
+            raise self.fail(f"the non-finite number {value}", owner)
+        return Const(value)
+
+    def _bool(self, ast: Any, owner: str) -> Node:
+        return Const(float(ast))
+
+    def _refused(self, ast: Any, owner: str) -> Node:
+        kind = type(ast).__name__
+        raise self.fail(_REFUSED.get(kind, f"the construct {kind}"
+                                     + (f" {ast!r}" if isinstance(ast, str) else "")), owner)
+
+    def _arithmetic(self, ast: Any, owner: str) -> Node:
+        ops, args = list(ast.operators), [self.conv(a, owner) for a in ast.arguments]
+        if ops == ["negative"] and len(args) == 1:
+            return UnaryOp("-", args[0])
+        if len(ops) != len(args) - 1:
+            raise self.fail(f"arithmetic with operators {ops}", owner)
+        if ops and all(op == "^" for op in ops):   # a^b^c as PySD writes it: a**(b**c)
+            tree = args[-1]
+            for raw, left in reversed(list(zip(ast.arguments[:-1], args[:-1]))):
+                if isinstance(left, Const) and left.value < 0 and not isinstance(raw, str):
+                    # `-2^2` reaches us as the number -2 raised to 2; Vensim and XMILE
+                    # (and PySD's generated `-2**2`) mean -(2^2)
+                    tree = UnaryOp("-", BinOp("**", Const(-left.value), tree))
+                else:
+                    tree = BinOp("**", left, tree)
+            return tree
+        tree = args[0]
+        for op, right in zip(ops, args[1:]):
+            if op not in _ARITH:
+                raise self.fail(f"the operator '{op}'", owner)
+            tree = BinOp(_ARITH[op], tree, right)
+        return tree
+
+    def _logic(self, ast: Any, owner: str) -> Node:
+        ops, args = [o.lower() for o in ast.operators], [self.conv(a, owner)
+                                                         for a in ast.arguments]
+        if ops in ([":not:"], ["not"]) and len(args) == 1:
+            return UnaryOp("not", args[0])
+        tree = args[0]
+        for op, right in zip(ops, args[1:]):
+            if op in _LOGIC:
+                tree = BoolOp(_LOGIC[op], (tree, right))
+            elif op in _COMPARE:
+                tree = Compare(_COMPARE[op], tree, right)
+            else:
+                raise self.fail(f"the logical operator '{op}'", owner)
+        return tree
+
+    def _initial(self, ast: Any, owner: str) -> Node:
+        return Call("initial", (self.conv(ast.initial, owner),))
+
+    def _smooth(self, ast: Any, owner: str) -> Node:
+        func = functions.SMOOTH_BY_ORDER.get(int(ast.order))
+        if func is None:
+            raise self.fail(f"SMOOTH of order {ast.order}", owner)
+        return Call(func, (self.conv(ast.input, owner), self.conv(ast.smooth_time, owner),
+                           self.conv(ast.initial, owner)))
+
+    def _smooth_n(self, ast: Any, owner: str) -> Node:
+        return Call("smooth_n", (self.conv(ast.input, owner), self.conv(ast.smooth_time, owner),
+                                 self.conv(ast.initial, owner),
+                                 Const(self.order(ast.order, owner))))
+
+    def _delay(self, ast: Any, owner: str) -> Node:
+        func = functions.DELAY_BY_ORDER.get(int(ast.order))
+        if func is None:
+            raise self.fail(f"DELAY of order {ast.order}", owner)
+        return Call(func, (self.conv(ast.input, owner), self.conv(ast.delay_time, owner),
+                           self.conv(ast.initial, owner)))
+
+    def _delay_n(self, ast: Any, owner: str) -> Node:
+        return Call("delay_n", (self.conv(ast.input, owner), self.conv(ast.delay_time, owner),
+                                self.conv(ast.initial, owner),
+                                Const(self.order(ast.order, owner))))
+
+    def _delay_fixed(self, ast: Any, owner: str) -> Node:
+        x = self.conv(ast.input, owner)
+        if isinstance(x, Name):
+            # Work around the engine storing a view of the state in the delay's
+            # buffer (see the reader's report): give the input its own array.
+            x = BinOp("+", x, Const(0.0))
+        return Call("delay_fixed", (x, self.conv(ast.delay_time, owner),
+                                    self.conv(ast.initial, owner)))
+
+    def _inline_lookup(self, ast: Any, owner: str) -> Node:
+        x, y = self.table(ast.lookups, owner)
+        name = safe_identifier(f"{owner}_lookup", self.taken)
+        self.lookups_extra.append((name, x, y, owner))
+        return Call(name, (self.conv(ast.argument, owner),))
+
+    def _trend(self, ast: Any, owner: str) -> Node:
+        return functions.trend(self.conv(ast.input, owner), self.conv(ast.average_time, owner),
+                               self.conv(ast.initial_trend, owner))
+
+    def _game(self, ast: Any, owner: str) -> Node:
+        return self.conv(ast.expression, owner)
+
+    # -------------------------------------------------------------- references
+    def reference(self, ast: Any, owner: str) -> Node:
+        """A reference to an element, a range or a label (``ReferenceStructure``)."""
+        key = reference_key(ast.reference)
+        subs = self.subs
+        if key == "time":
+            return Name("time")
+        if self.native and key in self.by_key:
+            node = self.native_reference(key, ast, owner)
+            if self.kinds.get(node.id if isinstance(node, Name) else "") == "lookup":
+                raise self.fail(f"the lookup '{ast.reference}' used as a value", owner)
+            return node
+        if self.native and (key in subs.range_canon or key in subs.label_canon):
+            raise NotNative(f"the subscript '{ast.reference}' used as a value")
+        if self.instances.get(key):
+            ident = self.instance(key, ast.subscripts, ast.reference, owner)
+            if self.kinds.get(ident) == "lookup":
+                raise self.fail(f"the lookup '{ast.reference}' used as a value", owner)
+            return Name(ident)
+        rng = subs.range_canon.get(key)
+        if rng is not None and ast.subscripts is None:
+            if rng in self.binding:   # a range as a value: the element's position, from 1,
+                return Const(float(subs.family_pos[self.binding[rng]]))  # in its family
+            label = self.resolve_one(rng, len(self.lhs), rng, owner) if self.binding else None
+            if label is not None:
+                return Const(float(subs.family_pos[label]))
+            raise self.fail(f"the subscript range '{rng}' used as a value", owner)
+        if key == "pi":
+            return Const(math.pi)
+        if key in subs.label_canon and ast.subscripts is None:  # an element label as a value
+            return Const(float(subs.family_pos[subs.label_canon[key]]))
+        raise ModelDefinitionError(
+            f"{self.path.name}: element '{owner}' refers to '{ast.reference}', which the file "
+            f"does not define")
+
+    def native_reference(self, key: str, ast: Any, owner: str) -> Node:
+        """A reference as a gysim name (broadcast by dimension) or a selection."""
+        ident = self.by_key[key]
+        have = self.dims_of.get(ident, ())
+        if ast.subscripts is None:
+            if have:
+                raise NotNative(f"'{ast.reference}' without its subscripts")
+            return Name(ident)
+        items = list(ast.subscripts.subscripts)
+        if len(items) != len(have):
+            raise NotNative(f"'{ast.reference}' with {len(items)} subscripts")
+        labels = []
+        for sub, rng_have in zip(items, have):
+            text = str(sub).strip()
+            bang = text.endswith("!")
+            fk = reference_key(text[:-1] if bang else text)
+            rng = self.subs.range_canon.get(fk)
+            if rng is not None:
+                if rng != rng_have or bang != (rng in self.bang_active):
+                    raise NotNative(f"the subscript '{sub}' of '{ast.reference}'")
+            elif fk in self.subs.label_canon and not bang:
+                label = self.subs.label_canon[fk]
+                if label not in self.subs.ranges[rng_have]:
+                    raise NotNative(f"the label '{sub}' of '{ast.reference}'")
+                labels.append(self.label_id[label])
+            else:
+                raise self.fail(f"the unknown subscript '{sub}' of '{ast.reference}'", owner)
+        return Subscript(Name(ident), tuple(labels)) if labels else Name(ident)
+
+    def resolve_one(self, sub: Any, pos: int, ref: str, owner: str) -> str:
+        """The element label a reference's subscript means under the current binding."""
+        return self.subs.resolve_one(sub, pos, ref, owner, binding=self.binding, lhs=self.lhs)
+
+    def instance(self, key: str, subs: Any, ref: str, owner: str) -> str:
+        """The identifier of the element a (subscripted) reference means."""
+        inst = self.instances[key]
+        if subs is None:
+            items = [] if () in inst else self.default_subs.get(key, [])
+        else:
+            items = list(subs.subscripts)
+        labels = tuple(self.resolve_one(s, j, ref, owner) for j, s in enumerate(items))
+        ident = inst.get(labels)
+        if ident is None:
+            raise self.fail(f"the reference to {shown_name(ref, labels)}, an element the file "
+                            f"does not define", owner)
+        return ident
+
+    # -------------------------------------------------------------- calls
+    def _call(self, ast: Any, owner: str) -> Node:
+        func = ast.function
+        if type(func).__name__ != "ReferenceStructure":
+            raise self.fail(f"a call of {type(func).__name__}", owner)
+        fname = functions.ALIASES.get(func.reference, func.reference)
+        if fname in functions.AGGREGATES:
+            return self.aggregate(fname, list(ast.arguments), owner)
+        if fname == "elmcount":
+            arg = ast.arguments[0] if len(ast.arguments) == 1 else None
+            rng = (self.subs.range_canon.get(reference_key(arg.reference))
+                   if type(arg).__name__ == "ReferenceStructure" else None)
+            if rng is None:
+                raise self.fail("ELMCOUNT of something other than a subscript range", owner)
+            return Const(float(len(self.subs.ranges[rng])))
+        if fname == "vector_select":
+            return self.vector_select(list(ast.arguments), owner)
+        args = [self.conv(a, owner) for a in ast.arguments]
+        key = reference_key(fname)
+        ident = (self.instance(key, func.subscripts, fname, owner)
+                 if self.instances.get(key) else None)
+        if ident is not None and self.kinds.get(ident) == "lookup":
+            if len(args) != 1:
+                raise self.fail(f"lookup '{fname}' called with {len(args)} arguments", owner)
+            return Call(ident, tuple(args))
+        if fname == "active_initial":
+            raise self.fail("ACTIVE INITIAL inside an expression (it must be the whole "
+                            "equation)", owner)
+        tree = functions.builtin_call(fname, args)
+        if tree is None:
+            raise self.fail(f"the function {fname.upper()}", owner)
+        return tree
+
+    def aggregate(self, fname: str, args: list, owner: str) -> Node:
+        """SUM/PROD/VMIN/VMAX over the ranges marked ``dim!`` in the argument."""
+        if len(args) != 1:
+            raise self.fail(f"{fname.upper()} with {len(args)} arguments", owner)
+        over = self.subs.bang_ranges(args[0], [])
+        if self.native:
+            if not over or set(over) & self.bang_active:
+                raise NotNative(f"{fname.upper()} in '{owner}'")
+            saved_active = set(self.bang_active)
+            self.bang_active |= set(over)
+            try:
+                tree = self.conv(args[0], owner)
+            finally:
+                self.bang_active = saved_active
+            for rng in over:
+                tree = Call(functions.AGGREGATES[fname], (tree, Name(self.dim_id[rng])))
+            return tree
+        terms = self._each_element(over, lambda: self.conv(args[0], owner))
+        tree = terms[0]
+        for term in terms[1:]:
+            tree = functions.join_terms(fname, tree, term)
+        return tree
+
+    def _each_element(self, over: list[str], func: Callable[[], Any]) -> list:
+        """``func()`` once per element of the ranges ``over``, each bound as ``range!``."""
+        saved = self.binding
+        out = []
+        try:
+            for combo in itertools.product(*(self.subs.ranges[r] for r in over)):
+                self.binding = {**saved, **{r + "!": e for r, e in zip(over, combo)}}
+                out.append(func())
+        finally:
+            self.binding = saved
+        return out
+
+    def vector_select(self, args: list, owner: str) -> Node:
+        """VECTOR SELECT(selection[d!], values[d!], missing, action, error action)."""
+        if self.native:
+            raise NotNative("VECTOR SELECT")
+        if len(args) != 5:
+            raise self.fail(f"VECTOR SELECT with {len(args)} arguments", owner)
+        try:
+            action = self.evaluate(self.conv(args[3], owner), {})
+            error_action = self.evaluate(self.conv(args[4], owner), {})
+        except (KeyError, TypeError, ZeroDivisionError):
+            raise self.fail("VECTOR SELECT with an action that is not constant", owner) from None
+        if action not in (0, 1, 2, 3) or error_action != 0:
+            raise self.fail(f"VECTOR SELECT with action {action:g} and error action "
+                            f"{error_action:g} (supported: actions 0-3, error action 0)", owner)
+        over = self.subs.bang_ranges(args[:2], [])
+        neutral = {0: Const(0.0), 1: Const(1.0), 2: Const(1e300), 3: Const(-1e300)}
+
+        def pick() -> tuple[Node, Node]:
+            chosen = Compare("!=", self.conv(args[0], owner), Const(0.0))
+            return (Call("if_then_else", (chosen, self.conv(args[1], owner),
+                                          neutral[int(action)])),
+                    Call("if_then_else", (chosen, Const(1.0), Const(0.0))))
+
+        pairs = self._each_element(over, pick)
+        if not pairs:
+            raise self.fail("VECTOR SELECT without a 'dim!' range", owner)
+        tree, count = pairs[0]
+        for value, one in pairs[1:]:
+            tree = (BinOp({0: "+", 1: "*"}[int(action)], tree, value) if action < 2
+                    else Call({2: "min", 3: "max"}[int(action)], (tree, value)))
+            count = BinOp("+", count, one)
+        return Call("if_then_else", (Compare(">", count, Const(0.0)), tree,
+                                     self.conv(args[2], owner)))
+
+    # -------------------------------------------------------------- values
+    def array_value(self, ident: str, array: Any) -> Node | np.ndarray:
+        """The number of one element in a constant array definition (natively: the array)."""
+        element, _, labels, _, lhs = self.comp_of[ident]
+        array = np.asarray(array, dtype=float)
+        ranges = self.subs.ranges
+        if self.native:
+            sizes = tuple(len(ranges[r]) for r in self.dims_of[ident])
+            if array.size == 1:
+                return self.conv(float(array.reshape(-1)[0]), element.name)
+            if array.size != int(np.prod(sizes)) or not np.isfinite(array).all():
+                raise NotNative(f"the constant array of '{element.name}'")
+            return array.reshape(sizes)
+        positions = [i for i, r in enumerate(lhs) if r is not None]
+        sizes = tuple(len(ranges[lhs[i]]) for i in positions)
+        if array.shape != sizes and array.size == int(np.prod(sizes)):
+            array = array.reshape(sizes)  # tabbed arrays come flat
+        if array.ndim == len(positions):
+            index = tuple(ranges[lhs[i]].index(labels[i]) for i in positions)
+        elif array.size == 1:
+            index = (0,) * array.ndim
+        else:
+            raise self.fail(f"a constant array of shape {array.shape}", self.names[ident])
+        return self.conv(float(array[index]), element.name)
+
+    def table(self, lookups: Any, owner: str) -> tuple[tuple, tuple]:
+        """The points of a lookup (``LookupsStructure``)."""
+        if type(lookups).__name__ != "LookupsStructure":
+            raise self.fail(type(lookups).__name__, owner)
+        if lookups.type != "interpolate":
+            raise self.fail(f"a lookup of type '{lookups.type}'", owner)
+        return tuple(float(v) for v in lookups.x), tuple(float(v) for v in lookups.y)
+
+    def order(self, ast: Any, owner: str) -> float:
+        """The order of a DELAY N / SMOOTH N, evaluated at the initial time."""
+        try:
+            value = self.evaluate(self.conv(ast, owner), {})
+        except (KeyError, TypeError, ZeroDivisionError, ModelDefinitionError):
+            raise self.fail("a DELAY N / SMOOTH N order that is not a constant", owner) from None
+        return float(value)
+
+    # -------------------------------------------------------------- constant folding
+    def evaluate(self, tree: Node, seen: dict) -> float:
+        """Value of a tree of constants at the initial time (control variables, orders).
+
+        Raises TypeError (or KeyError, ZeroDivisionError) for a tree that is not constant.
+        """
+        handler = self._FOLD.get(type(tree))
+        if handler is None:
+            raise TypeError(tree)
+        return handler(self, tree, seen)
+
+    def _fold_name(self, tree: Name, seen: dict) -> float:
+        if tree.id == "time":
+            return self.evaluate(self.control["initial_time"], seen)
+        for key, spec in self.control.items():
+            if self.by_key.get(key) == tree.id:
+                return self.evaluate(spec, seen)
+        if tree.id in seen or tree.id not in self.comp_of:
+            raise TypeError(tree)
+        element, comp, *_ = self.comp_of[tree.id]
+        ast = comp.ast
+        if type(ast).__name__ == "IntegStructure":
+            ast = ast.initial
+        if isinstance(ast, np.ndarray):
+            value = self.array_value(tree.id, ast)
+            if not isinstance(value, Const):
+                raise TypeError(tree)
+            return value.value
+        return self.evaluate(self.in_context(tree.id, self.conv, ast, self.names[tree.id]),
+                             {**seen, tree.id: True})
+
+    def _fold_unary(self, tree: UnaryOp, seen: dict) -> float:
+        if tree.op != "-":
+            raise TypeError(tree)
+        return -self.evaluate(tree.operand, seen)
+
+    def _fold_binop(self, tree: BinOp, seen: dict) -> float:
+        a, b = self.evaluate(tree.left, seen), self.evaluate(tree.right, seen)
+        ops = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
+               "/": lambda: a / b, "**": lambda: a ** b}
+        return ops[tree.op]()
+
+    def _fold_call(self, tree: Call, seen: dict) -> float:
+        if tree.func != "step":
+            raise TypeError(tree)
+        t0 = self.evaluate(self.control["initial_time"], seen)
+        height, start = (self.evaluate(a, seen) for a in tree.args)
+        return height if t0 >= start else 0.0
+
+    #: Constant folding, by gysim node class.
+    _FOLD = {Const: lambda self, tree, seen: tree.value, Name: _fold_name,
+             UnaryOp: _fold_unary, BinOp: _fold_binop, Call: _fold_call}
+
+    #: One converter per PySD construct, by class name (Python and NumPy numbers by
+    #: their base classes' names; 'AbstractSyntax' and 'object': everything else).
+    CONSTRUCTS: dict[str, Callable[[Converter, Any, str], Node]] = {
+        "bool": _bool, "bool_": _bool,
+        "int": _number, "float": _number, "integer": _number, "floating": _number,
+        "ReferenceStructure": reference,
+        "ArithmeticStructure": _arithmetic,
+        "LogicStructure": _logic,
+        "CallStructure": _call,
+        "InitialStructure": _initial,
+        "SmoothStructure": _smooth,
+        "SmoothNStructure": _smooth_n,
+        "DelayStructure": _delay,
+        "DelayNStructure": _delay_n,
+        "DelayFixedStructure": _delay_fixed,
+        "InlineLookupsStructure": _inline_lookup,
+        "TrendStructure": _trend,
+        "GameStructure": _game,
+        **dict.fromkeys(_REFUSED, _refused),
+        "AbstractSyntax": _refused, "object": _refused,
+    }

@@ -1,0 +1,135 @@
+"""The readers' table of Vensim/XMILE functions: which gysim builtin each one becomes.
+
+Everything the readers know about the file's function *names* is here (PySD's
+translators give a call's function as a reference key such as ``if_then_else``
+or ``smooth``): one-to-one renames (:data:`SIMPLE_CALLS`), calls rewritten into
+other gysim expressions (:func:`builtin_call`), the builtin chosen by the order of a
+SMOOTH/DELAY structure (:data:`SMOOTH_BY_ORDER`, :data:`DELAY_BY_ORDER`),
+array reductions over ``dim!`` (:data:`AGGREGATES`) and TREND (:func:`trend`).
+How a call's *arguments* are converted (subscripts, lookups, VECTOR SELECT)
+is :mod:`gysim.io.convert`'s job.
+
+Examples
+--------
+>>> from gysim.expr import Const, to_text
+>>> to_text(builtin_call("if_then_else", [Const(1.0), Const(2.0), Const(3.0)]))
+'if_then_else(1, 2, 3)'
+>>> to_text(builtin_call("power", [Const(2.0), Const(3.0)]))
+'2 ** 3'
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..expr import BinOp, Call, Const, Node, UnaryOp
+
+__all__ = ["SIMPLE_CALLS", "ALIASES", "AGGREGATES", "INITIAL_ARG", "SMOOTH_BY_ORDER",
+           "DELAY_BY_ORDER", "builtin_call", "join_terms", "trend"]
+
+# ----------------------------------------------------------------------------------------
+# THE READERS' FUNCTION TABLE (Vensim/XMILE name, as PySD keys it -> gysim builtin)
+# ----------------------------------------------------------------------------------------
+
+#: Functions of the file that map one-to-one onto gysim builtins.
+SIMPLE_CALLS = {
+    "abs": "abs", "exp": "exp", "ln": "ln", "log": "log", "sqrt": "sqrt", "sin": "sin",
+    "cos": "cos", "tan": "tan", "arcsin": "arcsin", "arccos": "arccos", "arctan": "arctan",
+    "integer": "integer", "modulo": "modulo", "min": "min", "max": "max", "xidz": "xidz",
+    "zidz": "zidz", "if_then_else": "if_then_else", "step": "step", "ramp": "ramp",
+    "pulse": "pulse", "Xramp": "ramp",
+}
+#: Other spellings of a function: XMILE's one-argument MIN/MAX over an array.
+ALIASES = {"vmin_xmile": "vmin", "vmax_xmile": "vmax"}
+#: Array reductions over ``dim!``: the gysim reduction of a native dimension.
+AGGREGATES = {"sum": "sum", "prod": "prod", "vmin": "min", "vmax": "max"}
+#: Stateful builtins whose third argument is only used at initialisation.
+INITIAL_ARG = {"smooth", "smooth3", "smooth_n", "delay1", "delay3", "delay_n", "delay_fixed"}
+#: SMOOTH/SMOOTHI (order 1) and SMOOTH3/SMOOTH3I (order 3), by order.
+SMOOTH_BY_ORDER = {1: "smooth", 3: "smooth3"}
+#: DELAY1/DELAY1I and DELAY3/DELAY3I, by order.
+DELAY_BY_ORDER = {1: "delay1", 3: "delay3"}
+
+
+def _pulse_train(args: list[Node]) -> Node:
+    start, interval, width, end = args  # PySD orders it (start, interval, width, end)
+    return Call("pulse_train", (start, width, interval, end))
+
+
+def _hyperbolic(fname: str, x: Node) -> Node:
+    up, down = Call("exp", (x,)), Call("exp", (UnaryOp("-", x),))
+    if fname == "tanh":
+        return BinOp("/", BinOp("-", up, down), BinOp("+", up, down))
+    return BinOp("/", BinOp("-" if fname == "sinh" else "+", up, down), Const(2.0))
+
+
+#: Calls rewritten into other gysim expressions: name -> (accepts(args), rewrite(args)).
+_REWRITTEN = {
+    "pulse_train": (lambda args: True, _pulse_train),
+    "pi": (lambda args: not args, lambda args: Const(math.pi)),
+    "power": (lambda args: len(args) == 2, lambda args: BinOp("**", args[0], args[1])),
+    **{name: (lambda args: len(args) == 1,
+              lambda args, name=name: _hyperbolic(name, args[0]))
+       for name in ("sinh", "cosh", "tanh")},
+}
+
+
+def builtin_call(fname: str, args: list[Node]) -> Node | None:
+    """The gysim expression of a call of the file's function ``fname``, or None if unknown.
+
+    Parameters
+    ----------
+    fname : str
+        PySD's key of the function (``"if_then_else"``, ``"pulse_train"``, ...).
+    args : list of Node
+        The converted arguments.
+
+    Examples
+    --------
+    >>> from gysim.expr import Name, to_text
+    >>> to_text(builtin_call("tanh", [Name("x")]))
+    '(exp(x) - exp(-x)) / (exp(x) + exp(-x))'
+    >>> builtin_call("get_data_at_time", [Name("x")]) is None
+    True
+    """
+    if fname in _REWRITTEN:
+        accepts, rewrite = _REWRITTEN[fname]
+        if accepts(args):
+            return rewrite(args)
+    if fname in SIMPLE_CALLS:
+        return Call(SIMPLE_CALLS[fname], tuple(args))
+    return None
+
+
+def join_terms(fname: str, left: Node, right: Node) -> Node:
+    """Two terms of SUM/PROD/VMIN/VMAX read element by element, joined.
+
+    Examples
+    --------
+    >>> from gysim.expr import Name, to_text
+    >>> to_text(join_terms("sum", Name("a"), Name("b"))), to_text(join_terms("vmax", Name("a"), Name("b")))
+    ('a + b', 'max(a, b)')
+    """
+    if fname == "sum":
+        return BinOp("+", left, right)
+    if fname == "prod":
+        return BinOp("*", left, right)
+    return Call(fname[1:], (left, right))
+
+
+def trend(x: Node, average_time: Node, initial_trend: Node) -> Node:
+    """Vensim's TREND(input, average time, initial trend) in gysim builtins.
+
+    A first-order smooth ``s`` of the input, starting at input / (1 + initial
+    trend * average time); TREND = (input - s) / (average time * |s|).
+
+    Examples
+    --------
+    >>> from gysim.expr import Const, Name, to_text
+    >>> to_text(trend(Name("x"), Name("t"), Const(0.0)))
+    'zidz(x - smooth(x, t, x / (1 + 0 * t)), t * abs(smooth(x, t, x / (1 + 0 * t))))'
+    """
+    smooth = Call("smooth", (x, average_time,
+                             BinOp("/", x, BinOp("+", Const(1.0),
+                                                 BinOp("*", initial_trend, average_time)))))
+    return Call("zidz", (BinOp("-", x, smooth), BinOp("*", average_time, Call("abs", (smooth,)))))

@@ -1,0 +1,302 @@
+"""Subscript ranges of a Vensim/XMILE file and Vensim's rules for resolving references.
+
+A :class:`Subscripts` holds the file's ranges (subranges and copies
+expanded), their mappings (``->`` and equivalent ranges, element by
+position) and each label's position in its family. The readers use it to
+expand a definition into the elements it defines (:meth:`Subscripts.expand`)
+and to resolve the subscripts of a reference to the element it means under
+the current definition (:meth:`Subscripts.resolve_one`).
+:func:`stack_subscripts` turns results of an element-by-element reading back
+into variables with one dimension per range.
+
+Examples
+--------
+>>> from types import SimpleNamespace as NS
+>>> from pathlib import Path
+>>> subs = Subscripts([NS(name="Region", subscripts=["North", "South"], mapping=[])],
+...                   Path("m.mdl"), "Vensim")
+>>> subs.ranges, subs.family_pos["South"]
+({'Region': ['North', 'South']}, 2)
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from ..errors import ModelDefinitionError
+from .names import reference_key, safe_identifier, unsupported
+
+__all__ = ["Subscripts", "stack_subscripts"]
+
+
+class Subscripts:
+    """The subscript ranges of one file and how references to their labels resolve.
+
+    Parameters
+    ----------
+    ranges : sequence
+        PySD's ``AbstractSubscriptRange`` objects of the file (``name``,
+        ``subscripts`` (labels, other range names, or one range name for a
+        copy) and ``mapping``).
+    path : pathlib.Path
+        The file, for error messages.
+    language : str
+        ``"Vensim"`` or ``"XMILE"``, for error messages.
+
+    Attributes
+    ----------
+    ranges : dict
+        Range name -> its labels.
+    range_canon, label_canon : dict
+        Folded key (:func:`~gysim.io.names.reference_key`) -> the range's / label's name.
+    family_pos : dict
+        Label -> its position, from 1, in the largest range holding it.
+    mappings : dict
+        Range -> ranges that correspond to it element by position.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> from pathlib import Path
+    >>> subs = Subscripts([NS(name="d", subscripts=["a", "b", "c"], mapping=[]),
+    ...                    NS(name="e", subscripts=["b", "c"], mapping=[])],
+    ...                   Path("m.mdl"), "Vensim")
+    >>> subs.resolve_one("e", 0, "x[e]", "y[d]", binding={"d": "c"}, lhs=["d"])
+    'c'
+    """
+
+    def __init__(self, ranges: Any, path: Path, language: str) -> None:
+        self.path = path
+        self.language = language
+        self.ranges: dict[str, list[str]] = {}
+        self.range_canon: dict[str, str] = {}
+        self.label_canon: dict[str, str] = {}
+        raw_maps: dict[str, list] = {}
+        raw_ranges = {}
+        for rng in ranges:
+            self.range_canon[reference_key(rng.name)] = rng.name
+            raw_maps[rng.name] = list(rng.mapping or [])
+            raw_ranges[rng.name] = rng.subscripts
+        for name in raw_ranges:
+            self.ranges[name] = self._range_labels(name, raw_ranges, raw_maps, ())
+        #: position of each label in its family (the largest range holding it), from 1
+        self.family_pos: dict[str, int] = {}
+        for labels in sorted(self.ranges.values(), key=len, reverse=True):
+            for i, label in enumerate(labels):
+                self.label_canon.setdefault(reference_key(label), label)
+                self.family_pos.setdefault(label, i + 1)
+        self.mappings: dict[str, set[str]] = {r: set() for r in self.ranges}
+        for rng, maps in raw_maps.items():
+            for other in maps:
+                target = (self.range_canon.get(reference_key(other))
+                          if isinstance(other, str) else None)
+                if target is None:
+                    raise ModelDefinitionError(
+                        f"{path.name}: the subscript mapping {other!r} of range '{rng}' is not "
+                        f"supported by gysim's {language} reader (only mappings onto a whole "
+                        f"range, element by position)")
+                self.mappings[rng].add(target)
+                self.mappings[target].add(rng)
+
+    def _range_labels(self, name: str, raw: dict, maps: dict, stack: tuple) -> list[str]:
+        """Labels of a range, with ranges named in its definition (subranges, copies) expanded."""
+        if name in stack:
+            raise ModelDefinitionError(f"{self.path.name}: subscript range '{name}' is defined "
+                                       f"through itself")
+        items = raw[name]
+        if isinstance(items, str):  # a copy (`new <-> old` or `new: old`)
+            items = [items]
+        labels: list[str] = []
+        for item in items:
+            other = self.range_canon.get(reference_key(str(item)))
+            if other is not None and other != name:
+                labels += self._range_labels(other, raw, maps, stack + (name,))
+                if len(items) == 1:  # an equivalent range: correspond by position
+                    maps[name].append(other)
+            else:
+                labels.append(str(item))
+        return labels
+
+    def fail(self, construct: str, element: str) -> ModelDefinitionError:
+        """The reader's error for an unsupported construct of ``element``."""
+        return unsupported(self.path, self.language, construct, element)
+
+    def disjoint_reason(self) -> str:
+        """Why the ranges cannot all be gysim dimensions ('' if they can).
+
+        Mappings, subranges and overlapping ranges need the element-by-element reading.
+        """
+        if any(self.mappings.values()):
+            return "subscript mappings (->) or equivalent ranges"
+        seen: set[str] = set()
+        for rng, labels in self.ranges.items():
+            if seen & set(labels) or len(set(labels)) != len(labels):
+                return f"the subrange or overlapping range '{rng}'"
+            seen |= set(labels)
+        return ""
+
+    def sub_options(self, sub: Any, owner: str) -> list[tuple[str, str | None]]:
+        """(label, range or None) pairs a definition's subscript stands for."""
+        fk = reference_key(str(sub))
+        rng = self.range_canon.get(fk)
+        if rng is not None:
+            return [(label, rng) for label in self.ranges[rng]]
+        if fk in self.label_canon:
+            return [(self.label_canon[fk], None)]
+        raise self.fail(f"the unknown subscript '{sub}'", owner)
+
+    def expand(self, comp: Any, owner: str) -> Iterator[tuple[tuple, dict, list]]:
+        """Element tuples a component defines, with the ranges bound for each."""
+        if not comp.subscripts:
+            yield (), {}, []
+            return
+        subs, excepts = comp.subscripts
+        excluded: set[tuple] = set()
+        for ex in excepts or []:
+            opts = [[label for label, _ in self.sub_options(s, owner)] for s in ex]
+            excluded |= set(itertools.product(*opts))
+        options = [self.sub_options(s, owner) for s in subs]
+        for combo in itertools.product(*options):
+            labels = tuple(label for label, _ in combo)
+            if labels in excluded:
+                continue
+            yield (labels, {r: label for label, r in combo if r is not None},
+                   [r for _, r in combo])
+
+    def resolve_one(self, sub: Any, pos: int, ref: str, owner: str, *, binding: dict,
+                    lhs: list) -> str:
+        """The element label a reference's subscript means.
+
+        ``binding`` maps each range of the definition (``'range!'`` for one
+        summed over) to the element being defined; ``lhs`` is the range of each
+        subscript of the definition (None for a single label).
+        """
+        text = str(sub).strip()
+        bang = text.endswith("!")
+        fk = reference_key(text[:-1] if bang else text)
+        rng = self.range_canon.get(fk)
+        if rng is None:
+            if fk in self.label_canon:
+                return self.label_canon[fk]
+            raise self.fail(f"the unknown subscript '{sub}' of '{ref}'", owner)
+        if bang:
+            if rng + "!" not in binding:
+                raise self.fail(f"'{rng}!' outside SUM/PROD/VMIN/VMAX (in '{ref}')", owner)
+            return binding[rng + "!"]
+        if rng in binding:
+            return binding[rng]
+        bound = [(r, e) for r, e in binding.items() if not r.endswith("!")]
+        labels = self.ranges[rng]
+        for r, e in bound:  # a mapping (->): element by position
+            if r in self.mappings[rng] and self.ranges[r].index(e) < len(labels):
+                return labels[self.ranges[r].index(e)]
+        same = lhs[pos] if pos < len(lhs) else None
+        if same in binding and binding[same] in labels:  # subrange / superrange
+            return binding[same]
+        for r, e in bound:
+            if e in labels and set(self.ranges[r]) & set(labels):
+                return e
+        if same in binding and len(self.ranges[same]) == len(labels):  # by position
+            return labels[self.ranges[same].index(binding[same])]
+        raise self.fail(f"the subscript '{sub}' of '{ref}', which matches no subscript of the "
+                        f"definition ({', '.join(f'{r}={e}' for r, e in bound) or 'none'})",
+                        owner)
+
+    def bang_ranges(self, ast: Any, found: list[str]) -> list[str]:
+        """Ranges marked ``dim!`` anywhere in a PySD tree (appended to ``found``)."""
+        if type(ast).__name__ == "SubscriptsReferenceStructure":
+            for sub in ast.subscripts:
+                text = str(sub).strip()
+                if text.endswith("!"):
+                    rng = self.range_canon.get(reference_key(text[:-1]))
+                    if rng is not None and rng not in found:
+                        found.append(rng)
+            return found
+        if isinstance(ast, (list, tuple)):
+            for item in ast:
+                self.bang_ranges(item, found)
+        elif hasattr(ast, "__dataclass_fields__"):
+            for field in ast.__dataclass_fields__:
+                self.bang_ranges(getattr(ast, field), found)
+        return found
+
+
+def stack_subscripts(ds: Any, model: Any) -> Any:
+    """Results of a model read from a subscripted file, with its subscripts as dimensions.
+
+    When the readers could not make a file's subscripts native dimensions
+    (``model.source.fallback``), they expand each subscripted variable into one
+    variable per element (``stock_a_entry_1``, ...). This gathers them back: for every subscripted
+    variable of the file (``model.source.subscripts``) whose elements are all in
+    ``ds``, one variable named after the file's name (made an identifier), with
+    one dimension per subscript range, labelled with the range's elements.
+    Elements the file leaves undefined (definitions over subranges, :EXCEPT:)
+    are NaN. Variables without subscripts are kept as they are. Results of a
+    model read with native dimensions already carry them, and models not read
+    from a file have no layout: the results are returned unchanged (a copy),
+    so callers can always use this function.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The result of :func:`gysim.simulate` for ``model``.
+    model : Model
+        A model read by :func:`gysim.read_vensim` or :func:`gysim.read_xmile`.
+
+    Returns
+    -------
+    xarray.Dataset
+
+    Examples
+    --------
+    >>> import tempfile, gysim
+    >>> from pathlib import Path
+    >>> f = Path(tempfile.mkdtemp()) / "m.mdl"
+    >>> _ = f.write_text("{UTF-8}\\nd: a, b ~ ~|\\nv[a] = 1 ~ ~|\\nv[b] = 2 ~ ~|\\n"
+    ...                  "x[d] = v[d] * Time ~ ~|\\n"
+    ...                  "INITIAL TIME = 0 ~ ~|\\nFINAL TIME = 2 ~ ~|\\nTIME STEP = 1 ~ ~|\\n")
+    >>> m = gysim.read_vensim(f)
+    >>> m.source.fallback
+    "element-by-element definitions of 'v'"
+    >>> out = stack_subscripts(gysim.simulate(m), m)
+    >>> out["x"].dims, out["x"].sel(d="b").values.tolist()
+    (('time', 'd'), [0.0, 2.0, 4.0])
+    """
+    import xarray as xr
+    source = getattr(model, "source", None)
+    layout = getattr(source, "subscripts", None) or {}
+    out = ds.copy()
+    taken = set(ds.data_vars) | set(ds.dims) | set(ds.coords)
+    for original, (ranges, elements) in layout.items():
+        if None in ranges or not elements or not all(i in ds for i in elements.values()):
+            continue
+        dims = [safe_identifier(r, set()) for r in ranges]
+        if len(set(dims)) != len(dims):
+            continue  # a range used twice (x[d, d]): keep the elements
+        labels = [list(source.ranges[r]) for r in ranges]
+        sample = ds[next(iter(elements.values()))]
+        shape = tuple(len(x) for x in labels)
+        data = np.full(shape + sample.shape, np.nan)
+        for key, ident in elements.items():
+            try:
+                index = tuple(labels[i].index(k) for i, k in enumerate(key))
+            except ValueError:
+                break
+            data[index] = ds[ident].values
+        else:
+            new_dims = tuple(dims) + sample.dims
+            if sample.dims[:1] == ("time",):  # time first, as gysim's results
+                data = np.moveaxis(data, list(range(len(shape))),
+                                   list(range(1, len(shape) + 1)))
+                new_dims = ("time",) + tuple(dims) + sample.dims[1:]
+            coords = {d: lab for d, lab in zip(dims, labels)}
+            coords.update({d: ds.coords[d] for d in sample.dims if d in ds.coords})
+            name = safe_identifier(original, set(taken))
+            taken.add(name)
+            out[name] = xr.DataArray(data, dims=new_dims, coords=coords,
+                                     attrs={"long_name": original})
+    return out
