@@ -115,7 +115,7 @@ class Model:
         self._compiled = None
 
     #: The older reader attributes and the :attr:`source` fields they read.
-    _SOURCE_FIELDS = {"vensim_names": "names", "vensim_dims": "dims", "vensim_labels": "labels",
+    _SOURCE_FIELDS = {"vensim_names": "names", "xmile_names": "names", "vensim_dims": "dims", "vensim_labels": "labels",
                       "vensim_ranges": "ranges", "vensim_subscripts": "subscripts",
                       "vensim_fallback": "fallback"}
 
@@ -749,7 +749,7 @@ class Model:
         check_units(self)
 
     def to_vensim(self, path, *, dt: float | None = None, saveper: float | None = None):
-        """Write the model as a Vensim ``.mdl`` file (see :func:`gysim.io.export.write_vensim`).
+        """Write the model as a Vensim ``.mdl`` file (see :func:`gysim.io.vensim_writer.write_vensim`).
 
         Scenarios are not written. TIME STEP is ``dt``, else the model's ``dt``, else 0.125.
 
@@ -762,11 +762,12 @@ class Model:
         ...     m.to_vensim(pathlib.Path(tmp) / "m.mdl").name
         'm.mdl'
         """
-        from .io.export import write_vensim
+        # Imported here: gysim.io's package module loads the readers, which build Models.
+        from .io.vensim_writer import write_vensim
         return write_vensim(self, path, dt=dt, saveper=saveper)
 
     def to_xmile(self, path, *, dt: float | None = None):
-        """Write the model as an XMILE file (see :func:`gysim.io.export.write_xmile`).
+        """Write the model as an XMILE file (see :func:`gysim.io.xmile_writer.write_xmile`).
 
         Examples
         --------
@@ -777,7 +778,7 @@ class Model:
         ...     m.to_xmile(pathlib.Path(tmp) / "m.xmile").name
         'm.xmile'
         """
-        from .io.export import write_xmile
+        from .io.xmile_writer import write_xmile  # (see to_vensim)
         return write_xmile(self, path, dt=dt)
 
     def __repr__(self) -> str:

@@ -66,7 +66,7 @@ from ..atomic import write_text_atomic
 from ..errors import ModelDefinitionError
 from ..expr import (BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, Subscript,
                     UnaryOp)
-from ..model import Aux, DataInput, Flow, Lookup, Model, Param, Stock
+from ..elements import Aux, DataInput, Flow, Lookup, ModelLike, Param, Stock
 from .spellings import AGGREGATE, VENSIM_FUNCTIONS, vensim_call
 from .writing import DEFAULT_DT, clean, time_step, unique_name
 
@@ -96,7 +96,7 @@ class VensimPrinter:
     'IF THEN ELSE(a >= 1, SMOOTH(a, 2), -a)'
     """
 
-    def __init__(self, model: Model, dt: float) -> None:
+    def __init__(self, model: ModelLike, dt: float) -> None:
         self.model = model
         self.dt = dt
         self.dimensions = dict(model.dimensions)
@@ -307,7 +307,7 @@ def _entry(lhs: str, equation: str, units: str, doc: str) -> str:
     return f"{lhs} =\n\t{equation}\n\t~\t{units}\n\t~\t{doc}\n\t|\n"
 
 
-def _saveper(model: Model, step: float, saveper: float | None) -> str:
+def _saveper(model: ModelLike, step: float, saveper: float | None) -> str:
     value = model.saveper if saveper is None else saveper
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
         raise ModelDefinitionError(f"`saveper` must be a positive number, got {value!r}")
@@ -320,7 +320,7 @@ def _saveper(model: Model, step: float, saveper: float | None) -> str:
     return "TIME STEP"  # the model's own saveper does not fit this time step
 
 
-def vensim_text(model: Model, *, dt: float | None = None,
+def vensim_text(model: ModelLike, *, dt: float | None = None,
                 saveper: float | None = None) -> str:
     """The Vensim ``.mdl`` text of a model (what :func:`write_vensim` writes).
 
@@ -360,7 +360,7 @@ def vensim_text(model: Model, *, dt: float | None = None,
     >>> "share[sector] =\\n\\tw[sector] / SUM(w[sector!])\\n" in text
     True
     """
-    if not isinstance(model, Model):
+    if not isinstance(model, ModelLike):
         raise ModelDefinitionError(f"`model` must be a gysim.Model, got {type(model).__name__}")
     step = time_step(model, dt)
     printer = VensimPrinter(model, step)
@@ -430,7 +430,7 @@ def vensim_text(model: Model, *, dt: float | None = None,
         "*View 1\n///---\\\\\\\n")
 
 
-def write_vensim(model: Model, path: str | Path, *, dt: float | None = None,
+def write_vensim(model: ModelLike, path: str | Path, *, dt: float | None = None,
                  saveper: float | None = None) -> Path:
     """Write a model as a Vensim ``.mdl`` file.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from ..errors import ModelDefinitionError
-from ..model import Model
+from ..elements import ModelLike
 
 __all__ = ["DEFAULT_DT", "clean", "unique_name", "time_step"]
 
@@ -30,7 +30,7 @@ def clean(text: str) -> str:
     return " ".join(str(text).replace("~", "-").replace("|", "/").split())
 
 
-def unique_name(base: str, model: Model) -> str:
+def unique_name(base: str, model: ModelLike) -> str:
     """``base``, or ``base_2``, ... : a name no element, dimension or label of ``model`` has.
 
     Examples
@@ -51,7 +51,7 @@ def unique_name(base: str, model: Model) -> str:
     return name
 
 
-def time_step(model: Model, dt: float | None) -> float:
+def time_step(model: ModelLike, dt: float | None) -> float:
     """The time step to write: ``dt``, else the model's, else :data:`DEFAULT_DT`.
 
     Examples

@@ -45,6 +45,4 @@ def read_xmile(path: str | Path) -> Model:
     except Exception as exc:
         raise ModelDefinitionError(f"{path.name}: PySD's XMILE translator could not parse "
                                    f"the file: {exc}") from exc
-    model = build_model(abstract, path, "XMILE")
-    model.xmile_names = model.source.names  # an older alias (not a SourceInfo field)
-    return model
+    return build_model(abstract, path, "XMILE")

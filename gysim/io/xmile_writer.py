@@ -32,7 +32,7 @@ from .._text import format_number
 from ..atomic import write_text_atomic
 from ..errors import ModelDefinitionError
 from ..expr import BinOp, BoolOp, Call, IfExp, UnaryOp
-from ..model import Aux, DataInput, Flow, Lookup, Model, Param, Stock
+from ..elements import Aux, DataInput, Flow, Lookup, ModelLike, Param, Stock
 from .spellings import XMILE_REFUSED, xmile_call
 from .vensim_writer import VensimPrinter
 from .writing import clean, time_step, unique_name
@@ -97,7 +97,7 @@ class XmilePrinter(VensimPrinter):
     spell = staticmethod(xmile_call)
 
 
-def _xml_elements(model: Model, dims: tuple[str, ...], values) -> str:
+def _xml_elements(model: ModelLike, dims: tuple[str, ...], values) -> str:
     """One ``<element subscript="a,b">`` per element of an array of numbers over ``dims``."""
     array = np.asarray(values, dtype=float)
     out = []
@@ -113,7 +113,7 @@ def _xml_units(element) -> str:
     return f"<units>{escape(units)}</units>" if units else ""
 
 
-def xmile_text(model: Model, *, dt: float | None = None) -> str:
+def xmile_text(model: ModelLike, *, dt: float | None = None) -> str:
     """The XMILE 1.0 text of a model (what :func:`write_xmile` writes).
 
     Examples
@@ -125,7 +125,7 @@ def xmile_text(model: Model, *, dt: float | None = None) -> str:
     >>> "<eqn>IF TIME &gt; 1 THEN x / 2 ELSE 0</eqn>" in xmile_text(m)
     True
     """
-    if not isinstance(model, Model):
+    if not isinstance(model, ModelLike):
         raise ModelDefinitionError(f"`model` must be a gysim.Model, got {type(model).__name__}")
     step = time_step(model, dt)
     printer = XmilePrinter(model, step)
@@ -182,7 +182,7 @@ def xmile_text(model: Model, *, dt: float | None = None) -> str:
         + "\n</variables></model>\n</xmile>\n")
 
 
-def write_xmile(model: Model, path: str | Path, *, dt: float | None = None) -> Path:
+def write_xmile(model: ModelLike, path: str | Path, *, dt: float | None = None) -> Path:
     """Write a model as an XMILE 1.0 file (Stella, iThink, PySD).
 
     Like :func:`write_vensim`; builtins map onto XMILE's (``smooth`` ->
