@@ -15,6 +15,7 @@ import gysim
 from gysim.calibrate import CalibrationResult, calibrate, load_calibration
 from gysim.errors import CalibrationError, DataError, ModelDefinitionError, ParameterError
 from gysim.fit_report import fit_report, fit_statistics
+from tests.helpers import logistic_model
 
 # The module whose `simulate` the calibration runs go through (by path: `gysim.calibrate` is the function).
 least_squares_module = importlib.import_module("gysim.calibrate.least_squares")
@@ -126,13 +127,8 @@ def test_fit_report_table_and_dataset():
 
 
 def logistic(r=0.3, K=500.0):
-    m = gysim.Model("logistic", start=0, stop=20)
-    m.stock("pop", 10.0, units="person")
-    m.param("r", r, units="1/year", bounds=(0.01, 2.0))
-    m.param("K", K, units="person", bounds=(100.0, 2000.0))
-    m.flow("growth", "r * pop * (1 - pop / K)", into="pop", units="person/year")
-    m.aux("share", "pop / K")
-    return m
+    return logistic_model(r, K, 10.0, stock="pop", capacity="K", r_bounds=(0.01, 2.0),
+                          k_bounds=(100.0, 2000.0), units="person", share=True, stop=20)
 
 
 @pytest.fixture(scope="module")
