@@ -38,7 +38,7 @@ import xarray as xr
 
 from ._text import suggest
 from .errors import DataError, GysimError, ModelDefinitionError, ParameterError
-from .fit_report import element_name, split_element
+from .labels import resolve_labels, split_element
 from .model import Model
 from .simulate import simulate
 
@@ -87,32 +87,13 @@ def param_element(model: Model, name: str, *, argument: str = "samples"
                              f"'{model.name}'{suggest(str(base), known)}")
     if not labels:
         return base, None
-    element = model.elements[base]
     if base in model.stocks:
         raise ParameterError(f"`{argument}`: '{name}' names one element of stock '{base}'; "
                              f"give the stock's initial values as a whole ('{base}', an array "
                              f"of shape (runs, *sizes)) or make them a parameter over its dims")
-    dims = tuple(element.dims)
-    if not dims:
-        raise ParameterError(f"`{argument}`: '{name}' names an element, but parameter '{base}' "
-                             f"has no dimensions; write '{base}'")
-    index: dict[str, int] = {}
-    for label in labels:
-        hits = [d for d in dims if label in model.dimensions[d]]
-        if not hits:
-            all_labels = [lab for d in dims for lab in model.dimensions[d]]
-            raise ParameterError(f"`{argument}`: '{name}': {label!r} is not an element of the "
-                                 f"dimension(s) {', '.join(dims)} of parameter '{base}'"
-                                 f"{suggest(label, all_labels)}")
-        if hits[0] in index:
-            raise ParameterError(f"`{argument}`: '{name}' names two elements of dimension "
-                                 f"'{hits[0]}'")
-        index[hits[0]] = model.dimensions[hits[0]].index(label)
-    missing = [d for d in dims if d not in index]
-    if missing:
-        example = element_name(base, [model.dimensions[d][0] for d in dims])
-        raise ParameterError(f"`{argument}`: '{name}' must name one element of each dimension "
-                             f"of '{base}' ({', '.join(dims)}), e.g. '{example}'")
+    dims = tuple(model.elements[base].dims)
+    index = resolve_labels(name, dims, model.dimensions, argument=argument, kind="parameter",
+                           error=ParameterError)
     return base, tuple(index[d] for d in dims)
 
 

@@ -33,7 +33,7 @@ import xarray as xr
 
 from ._text import suggest
 from .errors import DataError
-from .fit_report import _complete, expand_elements, select_element, split_element
+from .labels import complete_elements, expand_elements, select_element, split_element
 
 __all__ = ["trajectories", "scenario_comparison", "fan_chart", "sensitivity_bars",
            "sensitivity_heatmap", "TARGET_MARKERS"]
@@ -334,7 +334,7 @@ def _as_time_runs(da: xr.DataArray) -> np.ndarray:
     if extra:
         raise DataError(f"variable '{da.name}' has dimensions {', '.join(extra)} besides "
                         f"time and run; name one element, e.g. "
-                        f"'{_complete(da.isel(time=0), *split_element(str(da.name)))[0]}'")
+                        f"'{complete_elements(da.isel(time=0), *split_element(str(da.name)))[0]}'")
     return np.asarray(da.transpose(*order).values, dtype=float)
 
 

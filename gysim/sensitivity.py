@@ -41,7 +41,7 @@ import xarray as xr
 from .batch import envelope, run_batch
 from ._text import suggest
 from .errors import DataError, ModelDefinitionError, ParameterError
-from .fit_report import expand_elements, select_element, split_element
+from .labels import expand_elements, select_element, split_element
 from .model import Model
 from .sampling import sample
 

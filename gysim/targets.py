@@ -44,7 +44,7 @@ import xarray as xr
 
 from ._text import suggest
 from .errors import DataError
-from .fit_report import select_element, split_element, values_at_times
+from .labels import select_element, split_element, values_at_times
 
 __all__ = ["Target", "check_targets", "load_targets", "parse_kind", "FORMS", "KINDS"]
 

@@ -9,19 +9,12 @@ import gysim
 import gysim.batch as batch
 from gysim.batch import envelope, run_batch
 from gysim.sampling import sample
+from tests.helpers import logistic_model, logistic_solution
 
 
 def growth_model():
-    m = gysim.Model("growth", start=0, stop=5, dt=0.5, method="euler")
-    m.stock("x", 1.0, units="kg")
-    m.param("r", 0.1, bounds=(0, 0.5), units="1/year")
-    m.param("k", 10.0, bounds=(5, 20))
-    m.flow("growth", "r * x * (1 - x / k)", into="x", units="kg/year")
-    return m
-
-
-def logistic(t, r, k, x0=1.0):
-    return k / (1 + (k / x0 - 1) * np.exp(-r * t))
+    return logistic_model(0.1, 10.0, r_bounds=(0, 0.5), k_bounds=(5, 20), units="kg",
+                          name="growth", stop=5, dt=0.5, method="euler")
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +41,7 @@ def test_store_equals_in_memory(tmp_path, samples):
                     store=tmp_path / "s.zarr")
     assert ens.x.chunks is not None  # lazy, from the store
     np.testing.assert_array_equal(ens.x.values, mem.x.values)
-    np.testing.assert_allclose(ens.x.sel(time=5), logistic(5, samples.r, samples.k), rtol=1e-5)
+    np.testing.assert_allclose(ens.x.sel(time=5), logistic_solution(5, samples.r, samples.k), rtol=1e-5)
     assert bool(xr.open_zarr(tmp_path / "s.zarr", consolidated=False)["_done"].all())
 
 

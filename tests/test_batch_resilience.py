@@ -21,17 +21,13 @@ import xarray as xr
 
 import gysim
 from gysim.batch import run_batch
+from tests.helpers import logistic_model
 
 distributed = pytest.importorskip("distributed")
 
 
 def slow_model() -> gysim.Model:
-    m = gysim.Model("logistic", start=0, stop=40)
-    m.stock("x", 1.0)
-    m.param("r", 0.3, bounds=(0.05, 1.0))
-    m.param("k", 100.0, bounds=(50.0, 200.0))
-    m.flow("growth", "r * x * (1 - x / k)", into="x")
-    return m
+    return logistic_model(0.3, 100.0, stop=40)
 
 
 def _kill_one_worker_when_started(pids: dict, store: str, stop: threading.Event) -> list:

@@ -15,9 +15,10 @@ import gysim
 from gysim.calibrate import CalibrationResult, calibrate, load_calibration
 from gysim.errors import CalibrationError, DataError, ModelDefinitionError, ParameterError
 from gysim.fit_report import fit_report, fit_statistics
+from tests.helpers import logistic_model
 
-# The module, not the function `gysim.calibrate` the package exports under the same name.
-calibrate_module = importlib.import_module("gysim.calibrate")
+# The module whose `simulate` the calibration runs go through (by path: `gysim.calibrate` is the function).
+least_squares_module = importlib.import_module("gysim.calibrate.least_squares")
 
 TRUE = {"r": 0.55, "K": 800.0}
 TIGHT = {"rtol": 1e-10, "atol": 1e-10}
@@ -126,13 +127,8 @@ def test_fit_report_table_and_dataset():
 
 
 def logistic(r=0.3, K=500.0):
-    m = gysim.Model("logistic", start=0, stop=20)
-    m.stock("pop", 10.0, units="person")
-    m.param("r", r, units="1/year", bounds=(0.01, 2.0))
-    m.param("K", K, units="person", bounds=(100.0, 2000.0))
-    m.flow("growth", "r * pop * (1 - pop / K)", into="pop", units="person/year")
-    m.aux("share", "pop / K")
-    return m
+    return logistic_model(r, K, 10.0, stock="pop", capacity="K", r_bounds=(0.01, 2.0),
+                          k_bounds=(100.0, 2000.0), units="person", share=True, stop=20)
 
 
 @pytest.fixture(scope="module")
@@ -238,14 +234,14 @@ def test_multistart_reproducible_with_seed(synthetic):
 def test_runs_are_ensembles(synthetic, monkeypatch):
     """Start costs are one run of n_starts; each Jacobian one run of n_params + 1."""
     sizes = []
-    real = calibrate_module.simulate
+    real = least_squares_module.simulate
 
     def counting(model, **kwargs):
         ds = real(model, **kwargs)
         sizes.append(ds.sizes.get("run", 1))
         return ds
 
-    monkeypatch.setattr(calibrate_module, "simulate", counting)
+    monkeypatch.setattr(least_squares_module, "simulate", counting)
     calibrate(logistic(), synthetic, ["r", "K"], n_starts=5, **TIGHT)
     assert sizes[0] == 5
     assert set(sizes[1:]) == {1, 3}

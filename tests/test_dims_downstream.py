@@ -19,40 +19,10 @@ from gysim.fit_report import element_names, select_element, split_element
 from gysim.sampling import problem, sample
 from gysim.sensitivity import analyze, sensitivity
 from gysim.targets import Target, check_targets
+from tests.helpers import (CAPITAL0, SECTOR_MODEL_SOURCE, SECTOR_RATES, SECTORS, euler_capital,
+                           sector_model)
 
 matplotlib.use("Agg")
-
-SECTORS = ["primary", "secondary", "tertiary"]
-RATES = {"primary": 0.02, "secondary": 0.05, "tertiary": -0.03}
-CAPITAL0 = {"primary": 40.0, "secondary": 380.0, "tertiary": 300.0}
-
-MODEL_SOURCE = '''
-import gysim
-
-def build():
-    m = gysim.Model("sectors", start=0, stop=5)
-    m.dimension("sector", ["primary", "secondary", "tertiary"])
-    m.param("growth_rate", {"primary": 0.02, "secondary": 0.05, "tertiary": -0.03},
-            dims=("sector",), bounds=(-0.1, 0.2), units="1/year")
-    m.stock("capital", {"primary": 40.0, "secondary": 380.0, "tertiary": 300.0},
-            dims=("sector",), units="1e8 yuan")
-    m.flow("investment", "growth_rate * capital", into="capital", dims=("sector",),
-           units="1e8 yuan/year")
-    m.aux("total_capital", "sum(capital, sector)", units="1e8 yuan")
-    return m
-'''
-
-
-def sector_model() -> gysim.Model:
-    namespace: dict = {}
-    exec(MODEL_SOURCE, namespace)
-    return namespace["build"]()
-
-
-def euler_capital(rate: float, label: str, t: np.ndarray) -> np.ndarray:
-    """Capital of one sector with euler, dt=1: c0 * (1 + r) ** t."""
-    return CAPITAL0[label] * (1.0 + rate) ** t
-
 
 def additive_model() -> gysim.Model:
     """y[primary] = a, y[secondary] = b, y[tertiary] = a + 2 b (a, b uniform on (0, 1))."""
@@ -214,7 +184,7 @@ def test_analyze_names_a_bad_element():
 
 # ---------------------------------------------------------------- calibration
 def truth_run(rate: float = 0.08) -> xr.Dataset:
-    truth = sector_model().with_params(growth_rate=dict(RATES, secondary=rate))
+    truth = sector_model().with_params(growth_rate=dict(SECTOR_RATES, secondary=rate))
     return gysim.simulate(truth, method="euler", dt=1)
 
 
@@ -331,7 +301,7 @@ def test_trajectories_draw_one_line_per_element_to_png(tmp_path):
 @pytest.fixture()
 def model_file(tmp_path):
     path = tmp_path / "sectors.py"
-    path.write_text(textwrap.dedent(MODEL_SOURCE), encoding="utf-8")
+    path.write_text(textwrap.dedent(SECTOR_MODEL_SOURCE), encoding="utf-8")
     return str(path)
 
 
