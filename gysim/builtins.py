@@ -109,6 +109,22 @@ class Builtin:
         Aggregations: whether the result has the units of the argument.
     constant_args : tuple of int
         Arguments that must be constant numbers (e.g. a delay's order).
+    initial_only : tuple of int
+        Arguments used only at the initial time (a delay's initial value).
+    family, order : str or None, int or None
+        Smooths and delays of a fixed order (``"smooth"``, 3 for ``smooth3``):
+        the builtin a Vensim/XMILE SMOOTH or DELAY structure of that order reads as.
+    vensim : tuple of str
+        The Vensim/XMILE functions (as PySD's translators key them, e.g.
+        ``"if_then_else"``) read as a call of this builtin.
+    from_file : callable or None
+        Reorders a file function's arguments into this builtin's order.
+    to_vensim, to_xmile : callable or None
+        ``to_vensim(args, atom)``: the call in Vensim (or XMILE) from the
+        printed arguments; ``atom(i)`` prints argument ``i`` bracketed for an
+        operator. None: the language has no exact counterpart.
+    array_function : str or None
+        Aggregations: the Vensim array function over ``dim!`` (``"SUM"``).
     """
 
     name: str
@@ -125,6 +141,14 @@ class Builtin:
     reduction: str | None = None
     keeps_units: bool = True
     constant_args: tuple[int, ...] = ()
+    initial_only: tuple[int, ...] = ()
+    family: str | None = None
+    order: int | None = None
+    vensim: tuple[str, ...] = ()
+    from_file: Callable[[list], list] | None = None
+    to_vensim: Callable[[list[str], Callable[[int], str]], str] | None = None
+    to_xmile: Callable[[list[str], Callable[[int], str]], str] | None = None
+    array_function: str | None = None
 
 
 # ---------------------------------------------------------------------- numpy helpers
@@ -347,97 +371,179 @@ def _lower_delay_fixed(ctx: LoweringContext, args, owner):
     return ctx.fixed_delay(x, delay, init, owner)
 
 
+# ---------------------------------------------------------------------- spellings
+def _spelled(name: str) -> Callable[[list[str], Callable[[int], str]], str]:
+    """A function of the same arguments in the other language: ``NAME(a, b)``."""
+    return lambda args, atom: f"{name}({', '.join(args)})"
+
+
+def _with_initial(plain: str, with_initial: str):
+    """Vensim's SMOOTH/SMOOTHI pairs: the name says whether an initial value is given."""
+    return lambda args, atom: f"{with_initial if len(args) > 2 else plain}({', '.join(args)})"
+
+
+def _vensim_min_max(name: str):
+    def spell(args, atom):
+        text = args[-1]  # Vensim's MIN and MAX take two arguments
+        for arg in reversed(args[:-1]):
+            text = f"{name}({arg}, {text})"
+        return text
+    return spell
+
+
+def _xmile_order_last(name: str):
+    """XMILE orders SMTHN/DELAYN (input, time, order, initial)."""
+    return lambda args, atom: f"{name}({args[0]}, {args[1]}, {args[3]}, {args[2]})"
+
+
+def _xmile_ramp(args, atom):
+    if len(args) > 2:
+        return f"(RAMP({args[0]}, {args[1]}) - RAMP({args[0]}, {args[2]}))"
+    return f"RAMP({args[0]}, {args[1]})"
+
+
+def _log_spelling(xmile: bool):
+    def spell(args, atom):
+        if len(args) == 1:
+            return f"LN({args[0]})"
+        return f"(LN({args[0]}) / LN({args[1]}))" if xmile else f"LOG({args[0]}, {args[1]})"
+    return spell
+
+
 # ---------------------------------------------------------------------- the table
 def _pure(name, lo, hi, signature, doc, numpy, units=None, **more):
     return Builtin(name, lo, hi, "pure", signature, doc, numpy, units=units, **more)
 
 
-def _time(name, lo, hi, signature, doc, numpy, helper, units, breaks=None):
+def _simple(name, lo, hi, signature, doc, numpy, units, vensim_name, xmile_name=None, **more):
+    """A pure function that Vensim (and XMILE) write as one function of the same arguments."""
+    xmile_name = vensim_name if xmile_name is None else xmile_name
+    return _pure(name, lo, hi, signature, doc, numpy, units, vensim=(name,),
+                 to_vensim=_spelled(vensim_name),
+                 to_xmile=_spelled(xmile_name) if xmile_name else None, **more)
+
+
+def _time(name, lo, hi, signature, doc, numpy, helper, units, breaks=None, **more):
     return Builtin(name, lo, hi, "time", signature, doc, numpy,
-                   runtime={helper.__name__: helper}, units=units, breaks=breaks)
+                   runtime={helper.__name__: helper}, units=units, breaks=breaks, **more)
 
 
-def _stateful(name, lo, hi, signature, doc, lower, units=_u_delay, constant_args=()):
-    return Builtin(name, lo, hi, "stateful", signature, doc, units=units, lower=lower,
-                   constant_args=constant_args)
+def _stateful(name, lo, hi, signature, doc, lower, units=_u_delay, **more):
+    return Builtin(name, lo, hi, "stateful", signature, doc, units=units, lower=lower, **more)
 
 
-def _aggregation(name, doc, reduction, keeps_units=True):
+def _aggregation(name, doc, reduction, keeps_units=True, array_function=None):
     return Builtin(name, 2, 2, "pure", f"{name}(x, dimension)", doc,
-                   reduction=reduction, keeps_units=keeps_units)
+                   reduction=reduction, keeps_units=keeps_units, array_function=array_function)
+
+
+def _dimensionless(name, doc, xmile=True):
+    return _simple(name, 1, 1, f"{name}(x)", doc, _func(name), _u_dimensionless, name.upper(),
+                   None if xmile else "")
 
 
 _TABLE = [
     _pure("min", 2, 8, "min(a, b, ...)", "elementwise minimum (or min(x, dimension))",
-          _fold("minimum"), _u_all_same, reduction="np.min"),
+          _fold("minimum"), _u_all_same, reduction="np.min", array_function="VMIN",
+          vensim=("min",), to_vensim=_vensim_min_max("MIN"), to_xmile=_spelled("MIN")),
     _pure("max", 2, 8, "max(a, b, ...)", "elementwise maximum (or max(x, dimension))",
-          _fold("maximum"), _u_all_same, reduction="np.max"),
-    _pure("abs", 1, 1, "abs(x)", "absolute value", _func("abs"), _u_first),
-    _pure("exp", 1, 1, "exp(x)", "e to the power x", _func("exp"), _u_dimensionless),
+          _fold("maximum"), _u_all_same, reduction="np.max", array_function="VMAX",
+          vensim=("max",), to_vensim=_vensim_min_max("MAX"), to_xmile=_spelled("MAX")),
+    _simple("abs", 1, 1, "abs(x)", "absolute value", _func("abs"), _u_first, "ABS"),
+    _simple("exp", 1, 1, "exp(x)", "e to the power x", _func("exp"), _u_dimensionless, "EXP"),
     _pure("log", 1, 2, "log(x[, base])", "natural logarithm, or to the given base", _log,
-          _u_dimensionless),
-    _pure("ln", 1, 1, "ln(x)", "natural logarithm", _func("log"), _u_dimensionless),
-    _pure("log10", 1, 1, "log10(x)", "base-10 logarithm", _func("log10"), _u_dimensionless),
-    _pure("sqrt", 1, 1, "sqrt(x)", "square root", _func("sqrt"), _u_sqrt),
-    _pure("sin", 1, 1, "sin(x)", "sine (radians)", _func("sin"), _u_dimensionless),
-    _pure("cos", 1, 1, "cos(x)", "cosine (radians)", _func("cos"), _u_dimensionless),
-    _pure("tan", 1, 1, "tan(x)", "tangent (radians)", _func("tan"), _u_dimensionless),
-    _pure("arcsin", 1, 1, "arcsin(x)", "inverse sine", _func("arcsin"), _u_dimensionless),
-    _pure("arccos", 1, 1, "arccos(x)", "inverse cosine", _func("arccos"), _u_dimensionless),
-    _pure("arctan", 1, 1, "arctan(x)", "inverse tangent", _func("arctan"), _u_dimensionless),
-    _pure("integer", 1, 1, "integer(x)", "x truncated toward zero", _func("trunc"), _u_first),
+          _u_dimensionless, vensim=("log",), to_vensim=_log_spelling(xmile=False),
+          to_xmile=_log_spelling(xmile=True)),
+    _simple("ln", 1, 1, "ln(x)", "natural logarithm", _func("log"), _u_dimensionless, "LN"),
+    _pure("log10", 1, 1, "log10(x)", "base-10 logarithm", _func("log10"), _u_dimensionless,
+          to_vensim=lambda a, atom: f"LOG({a[0]}, 10)", to_xmile=_spelled("LOG10")),
+    _simple("sqrt", 1, 1, "sqrt(x)", "square root", _func("sqrt"), _u_sqrt, "SQRT"),
+    _dimensionless("sin", "sine (radians)"),
+    _dimensionless("cos", "cosine (radians)"),
+    _dimensionless("tan", "tangent (radians)"),
+    _dimensionless("arcsin", "inverse sine"),
+    _dimensionless("arccos", "inverse cosine"),
+    _dimensionless("arctan", "inverse tangent"),
+    _simple("integer", 1, 1, "integer(x)", "x truncated toward zero", _func("trunc"), _u_first,
+            "INTEGER", "INT"),
     _pure("modulo", 2, 2, "modulo(a, b)", "remainder of a / b, sign of b", _func("mod"),
-          _u_all_same),
+          _u_all_same, vensim=("modulo",), to_vensim=_spelled("MODULO"),
+          to_xmile=lambda a, atom: f"({atom(0)} MOD {atom(1)})"),
     _pure("if_then_else", 3, 3, "if_then_else(condition, a, b)",
-          "a where condition holds, else b (both are evaluated)", _func("where"), _u_branches),
-    _pure("xidz", 3, 3, "xidz(a, b, x)", "a / b, or x where |b| < 1e-6",
-          lambda a: f"_xidz({a[0]}, {a[1]}, {a[2]})", _u_ratio, runtime={"_xidz": _xidz}),
+          "a where condition holds, else b (both are evaluated)", _func("where"), _u_branches,
+          vensim=("if_then_else",), to_vensim=_spelled("IF THEN ELSE"),
+          to_xmile=lambda a, atom: f"(IF {a[0]} THEN {a[1]} ELSE {a[2]})"),
+    _simple("xidz", 3, 3, "xidz(a, b, x)", "a / b, or x where |b| < 1e-6",
+            lambda a: f"_xidz({a[0]}, {a[1]}, {a[2]})", _u_ratio, "XIDZ", "SAFEDIV",
+            runtime={"_xidz": _xidz}),
     _pure("zidz", 2, 2, "zidz(a, b)", "a / b, or 0 where |b| < 1e-6",
-          lambda a: f"_xidz({a[0]}, {a[1]}, 0.0)", _u_ratio, runtime={"_xidz": _xidz}),
+          lambda a: f"_xidz({a[0]}, {a[1]}, 0.0)", _u_ratio, runtime={"_xidz": _xidz},
+          vensim=("zidz",), to_vensim=_spelled("ZIDZ"),
+          to_xmile=lambda a, atom: f"SAFEDIV({a[0]}, {a[1]}, 0)"),
     _pure("not_available", 0, 0, "not_available()", "a missing value, NaN (Vensim's :NA:)",
-          lambda a: "np.nan", _u_literal),
+          lambda a: "np.nan", _u_literal, to_vensim=lambda a, atom: ":NA:"),
     _time("step", 2, 2, "step(height, start)",
           "0 before `start`, `height` from then on (Vensim STEP)",
-          lambda a: f"_step(t, dt, {a[0]}, {a[1]})", _step, _u_step, _breaks_step),
+          lambda a: f"_step(t, dt, {a[0]}, {a[1]})", _step, _u_step, _breaks_step,
+          vensim=("step",), to_vensim=_spelled("STEP"), to_xmile=_spelled("STEP")),
     _time("ramp", 2, 3, "ramp(slope, start[, end])",
           "0 before `start`, then rising with `slope` until `end` (Vensim RAMP)",
           lambda a: f"_ramp(t, {a[0]}, {a[1]}, {a[2] if len(a) > 2 else 'np.inf'})",
-          _ramp, _u_ramp, _breaks_ramp),
+          _ramp, _u_ramp, _breaks_ramp, vensim=("ramp", "Xramp"),
+          to_vensim=lambda a, atom: f"RAMP({a[0]}, {a[1]}, {a[2] if len(a) > 2 else 'FINAL TIME'})",
+          to_xmile=_xmile_ramp),
+    # gysim's default width (dt/2) covers one Euler step, as Vensim's TIME STEP
     _time("pulse", 1, 2, "pulse(start[, width])",
           "1 for start <= time < start + width, else 0 (width defaults to dt/2)",
           lambda a: f"_pulse(t, dt, {a[0]}, {a[1] if len(a) > 1 else 'None'})",
-          _pulse, _u_pulse, _breaks_pulse),
+          _pulse, _u_pulse, _breaks_pulse, vensim=("pulse",),
+          to_vensim=lambda a, atom: f"PULSE({a[0]}, {a[1] if len(a) > 1 else 'TIME STEP'})"),
+    # PySD orders PULSE TRAIN (start, interval, width, end)
     _time("pulse_train", 4, 4, "pulse_train(start, width, interval, end)",
           "a pulse of `width` every `interval` from `start` until `end`",
-          lambda a: f"_pulse_train(t, {a[0]}, {a[1]}, {a[2]}, {a[3]})", _pulse_train, _u_pulse),
+          lambda a: f"_pulse_train(t, {a[0]}, {a[1]}, {a[2]}, {a[3]})", _pulse_train, _u_pulse,
+          vensim=("pulse_train",), from_file=lambda a: [a[0], a[2], a[1], a[3]],
+          to_vensim=_spelled("PULSE TRAIN")),
+    # written in the fixed-step form gysim uses, as Vensim runs
     _time("nonnegative_rate", 2, 2, "nonnegative_rate(rate, level)",
           "`rate`, limited so that a stock at `level` does not go below zero (non-negative "
           "stocks)", lambda a: f"_nonnegative_rate({a[0]}, {a[1]}, dt)", _nonnegative_rate,
-          _u_first),
-    _aggregation("sum", "sum of x over a dimension", "np.sum"),
-    _aggregation("mean", "mean of x over a dimension", "np.mean"),
-    _aggregation("prod", "product of x over a dimension", "np.prod", keeps_units=False),
+          _u_first, to_vensim=lambda a, atom: f"MAX({a[0]}, -{atom(1)} / TIME STEP)"),
+    _aggregation("sum", "sum of x over a dimension", "np.sum", array_function="SUM"),
+    _aggregation("mean", "mean of x over a dimension (written as SUM / ELMCOUNT)", "np.mean"),
+    _aggregation("prod", "product of x over a dimension", "np.prod", keeps_units=False,
+                 array_function="PROD"),
     _stateful("smooth", 2, 3, "smooth(input, delay_time[, initial])",
               "first-order exponential smooth of `input` (starts at `initial`, default "
-              "`input`)", _smooth(1, "smooth")),
+              "`input`)", _smooth(1, "smooth"), family="smooth", order=1, initial_only=(2,),
+              to_vensim=_with_initial("SMOOTH", "SMOOTHI"), to_xmile=_spelled("SMTH1")),
     _stateful("smooth3", 2, 3, "smooth3(input, delay_time[, initial])",
-              "third-order exponential smooth", _smooth(3, "smooth3")),
+              "third-order exponential smooth", _smooth(3, "smooth3"), family="smooth",
+              order=3, initial_only=(2,), to_vensim=_with_initial("SMOOTH3", "SMOOTH3I"),
+              to_xmile=_spelled("SMTH3")),
     _stateful("smooth_n", 4, 4, "smooth_n(input, delay_time, initial, order)",
               "exponential smooth of integer `order` (a constant)", _smooth(None, "smooth_n"),
-              constant_args=(3,)),
+              constant_args=(3,), initial_only=(2,), to_vensim=_spelled("SMOOTH N"),
+              to_xmile=_xmile_order_last("SMTHN")),
     _stateful("delay1", 2, 3, "delay1(input, delay_time[, initial])",
               "first-order material delay (outflow starts at `initial`, default `input`)",
-              _material_delay(1, "delay1")),
+              _material_delay(1, "delay1"), family="delay", order=1, initial_only=(2,),
+              to_vensim=_with_initial("DELAY1", "DELAY1I"), to_xmile=_spelled("DELAY1")),
     _stateful("delay3", 2, 3, "delay3(input, delay_time[, initial])",
-              "third-order material delay", _material_delay(3, "delay3")),
+              "third-order material delay", _material_delay(3, "delay3"), family="delay",
+              order=3, initial_only=(2,), to_vensim=_with_initial("DELAY3", "DELAY3I"),
+              to_xmile=_spelled("DELAY3")),
     _stateful("delay_n", 4, 4, "delay_n(input, delay_time, initial, order)",
               "material delay of integer `order` (a constant)", _material_delay(None, "delay_n"),
-              constant_args=(3,)),
+              constant_args=(3,), initial_only=(2,), to_vensim=_spelled("DELAY N"),
+              to_xmile=_xmile_order_last("DELAYN")),
     _stateful("delay_fixed", 3, 3, "delay_fixed(input, delay_time, initial)",
               "`input` shifted by `delay_time`; `initial` before that (fixed-step methods only)",
-              _lower_delay_fixed),
+              _lower_delay_fixed, initial_only=(2,), to_vensim=_spelled("DELAY FIXED"),
+              to_xmile=_spelled("DELAY")),
     _stateful("initial", 1, 1, "initial(x)", "the value `x` had at the start time",
-              _lower_initial, units=_u_first),
+              _lower_initial, units=_u_first, to_vensim=_spelled("INITIAL"),
+              to_xmile=_spelled("INIT")),
 ]
 
 #: Every builtin by name.
