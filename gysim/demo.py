@@ -1,4 +1,4 @@
-"""Moved: the Guiyang demo is now part of the project's models.
+"""Moved: the demo is now part of the project's models (``models/demo.py``).
 
 ``make demo`` runs ``python -m gysim_models.demo --out results``. The library
 knows no particular model, so ``python -m gysim.demo`` only says where the

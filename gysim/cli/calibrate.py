@@ -18,12 +18,13 @@ import argparse
 import json
 from pathlib import Path
 
+from ..errors import GysimError
 from ._common import UsageError, check_writable, status, table
 
 __all__ = ["SUMMARY", "EXAMPLE", "add_arguments", "run", "calibrated_provider"]
 
 SUMMARY = "Refit a model to its data through its provider's calibration (e.g. calibration/fit.py)."
-EXAMPLE = "gysim calibrate --check\n  gysim calibrate guiyang -o fitted.json"
+EXAMPLE = "gysim calibrate --check\n  gysim calibrate MODEL --starts 16 -o fitted.json"
 PURPOSE = "`gysim calibrate`"
 
 
@@ -73,7 +74,14 @@ def calibrated_provider(name: str | None):
         provider = get_provider(name)
         provider.get("calibration", purpose=PURPOSE)
         return provider
-    offering = [p for p in map(find_provider, available_models()) if p.offers("calibration")]
+    offering = []
+    for known in available_models():
+        try:
+            provider = find_provider(known)
+        except GysimError:  # a broken plug-in: `gysim info` shows why
+            continue
+        if provider.offers("calibration"):
+            offering.append(provider)
     if len(offering) != 1:
         which = ", ".join(p.name for p in offering) or "none"
         raise UsageError(f"name the model to calibrate: MODEL must be a registered model whose "

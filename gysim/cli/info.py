@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import MODEL_HELP, load_any_model, value_text
+from ..errors import GysimError
+from ._common import MODEL_HELP, load_any_model, one_line, value_text
 
 __all__ = ["SUMMARY", "EXAMPLE", "add_arguments", "run"]
 
@@ -44,7 +45,11 @@ def _list_models() -> int:
     print(f"registered models (entry point group {ENTRY_POINT_GROUP}):")
     width = max((len(n) for n in known), default=0)
     for name in known:
-        provider = find_provider(name)
+        try:
+            provider = find_provider(name)
+        except GysimError as err:  # a broken plug-in does not hide the others
+            print(f"  {name.ljust(width)}  cannot be loaded: {one_line(err)}")
+            continue
         offered = [h for h in HOOKS if provider.offers(h)]
         print(f"  {name.ljust(width)}  {', '.join(offered)}")
     if not known:

@@ -59,11 +59,12 @@ def default_variables(ds, provider=None) -> list[str]:
 
     Examples
     --------
-    >>> from gysim.registry import get_provider
-    >>> import xarray as xr
-    >>> ds = xr.Dataset({"gdp": ("time", [1.0]), "population": ("time", [2.0])})
-    >>> default_variables(ds, get_provider("guiyang"))
-    ['gdp', 'population']
+    >>> import types, xarray as xr
+    >>> from gysim.registry import Provider
+    >>> provider = Provider("toy", types.SimpleNamespace(KEY_VARIABLES=["gdp", "jobs"]), "example")
+    >>> ds = xr.Dataset({"population": ("time", [2.0]), "gdp": ("time", [1.0])})
+    >>> default_variables(ds, provider)
+    ['gdp']
     """
     if provider is not None and provider.offers("KEY_VARIABLES"):
         key = [v for v in provider.get("KEY_VARIABLES", purpose="") if v in ds.data_vars]

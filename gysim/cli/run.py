@@ -22,7 +22,7 @@ from ._common import (MODEL_HELP, UsageError, check_writable, load_any_model, na
 __all__ = ["SUMMARY", "EXAMPLE", "SUMMARY_ROWS", "add_arguments", "run"]
 
 SUMMARY = "Run a model once; print its final values or save the run as netCDF."
-EXAMPLE = ("gysim run guiyang --scenario plan --stop 2020 -o plan.nc\n"
+EXAMPLE = ("gysim run population --scenario plan --stop 2020 -o plan.nc\n"
            "  gysim run population --set birth_rate=0.012")
 #: Rows of the summary table before it abbreviates.
 SUMMARY_ROWS = 25

@@ -23,8 +23,8 @@ from ._common import MODEL_HELP, UsageError, check_writable, names, table, write
 __all__ = ["SUMMARY", "EXAMPLE", "add_arguments", "run", "default_parameters"]
 
 SUMMARY = ("Global sensitivity study (Sobol', Morris or eFAST) over the parameters' bounds.")
-EXAMPLE = ("gysim sensitivity guiyang --params birth_rate,transfer_rate "
-           "--outputs gdp,population -n 256 -o indices.nc")
+EXAMPLE = ("gysim sensitivity population --params birth_rate,death_rate "
+           "--outputs population -n 256 -o indices.nc")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -19,7 +19,7 @@ from ._common import UsageError, atomic, check_writable, open_dataset, run_provi
 __all__ = ["SUMMARY", "EXAMPLE", "add_arguments", "run"]
 
 SUMMARY = "Check a saved run against its model's targets (e.g. the 11th plan's)."
-EXAMPLE = "gysim run guiyang --scenario plan -o plan.nc && gysim targets plan.nc"
+EXAMPLE = "gysim run population --scenario plan -o plan.nc && gysim targets plan.nc"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,8 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     --------
     >>> p = argparse.ArgumentParser()
     >>> add_arguments(p)
-    >>> p.parse_args(["plan.nc", "--model", "guiyang"]).model
-    'guiyang'
+    >>> p.parse_args(["plan.nc", "--model", "population"]).model
+    'population'
     """
     parser.add_argument("results", metavar="RESULTS.nc", help="a run saved by `gysim run -o`")
     parser.add_argument("--model", metavar="MODEL",
