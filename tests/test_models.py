@@ -261,3 +261,16 @@ def test_sector_indicators_are_not_sampled_as_assumptions(guiyang):
     for name in ["tfp_growth", "primary_growth", "services_share_trend", "secondary_intensity_ratio",
                  "capital_share", "energy_saving_investment_share_plan"]:
         assert guiyang.params[name].dims == (), name
+
+
+def test_the_demo_writes_its_results(tmp_path, capsys):
+    demo = importlib.import_module("gysim_models.demo")
+    assert demo.main(["--out", str(tmp_path), "--runs", "20"]) == 0
+    names = ["guiyang_baseline.nc", "guiyang_plan.nc", "guiyang_scenarios.png",
+             "guiyang_targets.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == names
+    table = pd.read_csv(tmp_path / "guiyang_targets.csv", index_col=0)
+    assert "gdp_2010" in table.index and "share met, 20 runs" in table.columns
+    assert table["share met, 20 runs"].between(0, 1).all()
+    out = capsys.readouterr().out
+    assert "ensemble: 20 runs of the plan scenario varying" in out
