@@ -16,7 +16,7 @@ $(STAMP): $(PY) setup.cfg pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m gysim.demo --out results
+	$(PY) -m gysim_models.demo --out results
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -16,7 +16,7 @@ interpreter so its peak memory (VmHWM) is its own:
    its peak memory against (2).
 
 Beside them, PySD runs the same model, exported to a Vensim file by
-:func:`gysim.io.export.write_registered`, in a loop for a few hundred runs;
+:func:`gysim.registry.write_registered`, in a loop for a few hundred runs;
 its study time is extrapolated from that (and said so). The Dask indices must
 equal the in-process ones (runs exactly, indices to 1e-12; exit code 1 otherwise).
 
@@ -123,7 +123,7 @@ def in_fresh_process(args: list[str]) -> dict:
 def pysd_runs_per_second(n_runs_timed: int, tmp: str) -> tuple[float, int]:
     """PySD on the exported Guiyang model, a loop of runs with sampled parameters."""
     import pysd
-    from gysim.io.export import write_registered
+    from gysim.registry import write_registered
     model = gysim.load_model("guiyang")
     path = write_registered("guiyang", tmp, dt=SIM["dt"])
     names = gysim.read_vensim(path).vensim_names

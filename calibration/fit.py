@@ -15,6 +15,9 @@ from a fixed seed), starting from the models' hand-set defaults, against:
 - yearly fixed-asset investment 2001-2005 implied by the plan's review
   (1220亿元 in total, growing 24.8 % a year).
 
+``gysim calibrate`` runs ``fit()`` through the Guiyang model's provider
+(``models/guiyang.py``: ``calibration()``).
+
 Writes ``calibration/fitted_parameters.json`` (read by models/ at build
 time) and ``calibration/fit_report.md`` (the fit per series and the
 parameters with standard errors and correlations).
@@ -29,7 +32,7 @@ from pathlib import Path
 
 import gysim
 from gysim.atomic import write_text_atomic
-from gysim.registry import models_module
+from gysim_models import _plan as plan  # models/, installed by `pip install -e .`
 
 HERE = Path(__file__).resolve().parent
 FITTED_FILE = HERE / "fitted_parameters.json"
@@ -53,7 +56,6 @@ OPTIONS = {"method": "rk4", "dt": 0.125}
 def fit(starts: int = STARTS, seed: int = SEED) -> gysim.CalibrationResult:
     """Run the calibration from the uncalibrated defaults."""
     model = gysim.load_model("guiyang", calibrated=False)
-    plan = models_module("_plan")
     data = plan.observations().join(plan.plan_investment_path(), how="outer")
     return gysim.calibrate(model, data, FITTED, n_starts=starts, seed=seed, **OPTIONS)
 

@@ -1,109 +1,37 @@
-"""The main job behind ``make demo``: the Guiyang model's scenarios against the plan.
+"""Moved: the demo is now part of the project's models (``models/demo.py``).
 
-Runs the calibrated Guiyang model under the ``baseline`` and ``plan``
-scenarios to 2010, writes ``results/guiyang_<scenario>.nc``, draws the key
-trajectories against the 2000-2005 data and the 2010 targets
-(``results/guiyang_scenarios.png``), prints the target table, and runs an
-ensemble over the assumption-based parameters to show how often each target
-is met when those assumptions vary within their ranges.
+``make demo`` runs ``python -m gysim_models.demo --out results``. The library
+knows no particular model, so ``python -m gysim.demo`` only says where the
+demo went and exits with status 2.
 
-Run it as ``python -m gysim.demo --out results``.
+Examples
+--------
+>>> from gysim.demo import main
+>>> main([])  # prints where the demo moved, on stderr
+2
 """
 
 from __future__ import annotations
 
-import argparse
-import time
-from pathlib import Path
+import sys
 
-import numpy as np
-import pandas as pd
+__all__ = ["main"]
 
-from .atomic import savefig_atomic, to_netcdf_atomic, write_text_atomic
-from .registry import load_model, models_module
-from .simulate import simulate
-from .targets import check_targets
-
-KEY_VARIABLES = ["gdp", "gdp_real_growth", "population", "urbanization_rate",
-                 "fixed_asset_investment", "energy_intensity", "industrial_water_intensity",
-                 "sewage_treatment_rate", "rural_labor_transferred"]
-SWITCHES = {"plan_implementation", "plan_start"}
-ENSEMBLE_METHOD = {"method": "rk4", "dt": 0.0625}
-
-
-def uncertain_parameters(model) -> list[str]:
-    """Parameters whose value is an assumption (their source says so) and have bounds."""
-    return [name for name, p in model.params.items()
-            if name not in SWITCHES and p.bounds is not None
-            and p.source.lower().startswith("assumption") and p.bounds[0] < p.bounds[1]]
+MESSAGE = ("python -m gysim.demo: the demo moved to the project's models; run "
+           "`make demo` or `python -m gysim_models.demo --out results`")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the demo; returns the process exit code."""
-    parser = argparse.ArgumentParser(prog="python -m gysim.demo", description=__doc__.split("\n")[0])
-    parser.add_argument("--out", default="results", help="folder for the results (default: results)")
-    parser.add_argument("--runs", type=int, default=10_000, help="ensemble size (default: 10000)")
-    args = parser.parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    """Say where the demo moved; returns the exit status 2.
 
-    import matplotlib
-    matplotlib.use("Agg")
-    from .plot import trajectories
-
-    model = load_model("guiyang")
-    plan = models_module("_plan")
-    targets = plan.targets(model)
-    results = {}
-    for scenario in ("baseline", "plan"):
-        ds = simulate(model, scenario=scenario)
-        path = out / f"guiyang_{scenario}.nc"
-        to_netcdf_atomic(ds, path)
-        results[scenario] = ds
-        print(f"wrote {path}")
-
-    fig = trajectories(results, [v for v in KEY_VARIABLES if v in model.elements],
-                       data=plan.observations(), targets=targets,
-                       title="Guiyang: baseline vs the 11th plan's levers (dots: 2000-2005 data)")
-    figure = out / "guiyang_scenarios.png"
-    savefig_atomic(fig, figure, dpi=110)
-    print(f"wrote {figure}")
-
-    tables = {s: check_targets(ds, targets) for s, ds in results.items()}
-    table = pd.DataFrame({
-        "kind": tables["baseline"]["kind"],
-        "target": tables["baseline"]["target_value"],
-        "units": tables["baseline"]["units"],
-        "baseline": tables["baseline"]["model_value"],
-        "met (baseline)": tables["baseline"]["met"],
-        "plan": tables["plan"]["model_value"],
-        "met (plan)": tables["plan"]["met"],
-    })
-
-    names = uncertain_parameters(model)
-    rng = np.random.default_rng(2006)
-    samples = {n: rng.uniform(*model.params[n].bounds, size=args.runs) for n in names}
-    tic = time.perf_counter()
-    # A fixed step for the ensemble: with 40 parameters varied, some runs have
-    # adjustment times of weeks, and an adaptive method must then step at their
-    # pace for all runs (RK45 takes ~20x longer here for shares within 0.002).
-    ensemble = simulate(model, scenario="plan", params=samples, **ENSEMBLE_METHOD)
-    elapsed = time.perf_counter() - tic
-    shares = check_targets(ensemble, targets)
-    table[f"share met, {args.runs} runs"] = shares["share_met"]
-
-    with pd.option_context("display.width", 160, "display.max_columns", 20,
-                           "display.float_format", "{:.3g}".format):
-        print("\nThe 11th plan's targets (2010 unless the name says otherwise):")
-        print(table.to_string())
-    print(f"\nensemble: {args.runs} runs of the plan scenario varying {len(names)} assumption-based "
-          f"parameters uniformly within their bounds ({ENSEMBLE_METHOD['method']}, dt = "
-          f"{ENSEMBLE_METHOD['dt']}), in {elapsed:.2f} s "
-          f"({args.runs / elapsed:,.0f} runs/s)")
-    write_text_atomic(out / "guiyang_targets.csv", table.to_csv())
-    print(f"wrote {out / 'guiyang_targets.csv'}")
-    return 0
+    Examples
+    --------
+    >>> main(["--out", "results"])
+    2
+    """
+    print(MESSAGE, file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

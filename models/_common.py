@@ -27,6 +27,22 @@ DATA_FILE = "guiyang_annual_2000_2005.csv"
 #: The three sectors of the statistics, the labels of the ``sector`` dimension.
 SECTORS = ("primary", "secondary", "tertiary")
 
+#: Scenario switches: bounded assumptions, but not uncertain quantities.
+SWITCHES = {"plan_implementation", "plan_start"}
+
+
+def uncertain_parameters(model: gysim.Model) -> list[str]:
+    """Parameters whose value is an assumption (their source says so) and that have a range.
+
+    The provider hook of every Guiyang model (see ``gysim.registry``): what
+    ``make demo``'s ensemble and ``gysim sensitivity`` vary by default. The
+    scenario switches are left out, and so are parameters whose source is
+    data or the plan.
+    """
+    return [name for name, p in model.params.items()
+            if name not in SWITCHES and p.bounds is not None
+            and p.source.lower().startswith("assumption") and p.bounds[0] < p.bounds[1]]
+
 
 def new_model(name: str, doc: str) -> gysim.Model:
     """A model on the Guiyang time frame (2000-2010, years) with the ``sector`` dimension and

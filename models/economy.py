@@ -19,6 +19,8 @@ from __future__ import annotations
 import gysim
 
 from . import _common
+from ._common import uncertain_parameters  # noqa: F401  (provider hooks: gysim.registry)
+from ._plan import observations, targets  # noqa: F401
 
 Y = "1e8 yuan/year"
 DATA = f"data: {_common.DATA_FILE} column"

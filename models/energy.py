@@ -16,6 +16,8 @@ from __future__ import annotations
 import gysim
 
 from . import _common
+from ._common import uncertain_parameters  # noqa: F401  (provider hooks: gysim.registry)
+from ._plan import observations, targets  # noqa: F401
 
 EI = "tce/1e4 yuan"
 

@@ -17,15 +17,36 @@ Links (each sector's docstring lists what it reads and supplies):
   fixed-asset investment funds energy saving;
 - population -> water: town and rural residents set domestic water use and
   urban sewage.
+
+Registered as ``guiyang`` (entry point group ``gysim.models``), this module is
+the model's provider: besides ``build()`` it offers ``KEY_VARIABLES``,
+``uncertain_parameters``, ``targets``, ``observations`` and ``calibration``
+(see ``gysim.registry``), which ``gysim plot``, ``gysim sensitivity``,
+``gysim targets`` and ``gysim calibrate`` use.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
 import gysim
 
 from . import _common, economy, energy, labor, population, water
+from ._common import uncertain_parameters  # noqa: F401  (provider hooks: gysim.registry)
+from ._plan import observations, targets  # noqa: F401
 
 SECTORS = (population, labor, economy, energy, water)
+
+#: The variables drawn by default (``gysim plot``, ``make demo``), in this order.
+KEY_VARIABLES = ["gdp", "gdp_real_growth", "population", "urbanization_rate",
+                 "fixed_asset_investment", "energy_intensity", "industrial_water_intensity",
+                 "sewage_treatment_rate", "rural_labor_transferred"]
+
+#: The fit script (it stays with the data it fits, see DESIGN.md).
+FIT_SCRIPT = Path(__file__).resolve().parent.parent / "calibration" / "fit.py"
 
 
 def build(calibrated: bool = True) -> gysim.Model:
@@ -37,3 +58,28 @@ def build(calibrated: bool = True) -> gysim.Model:
     for sector in SECTORS:
         sector.add_to(m, standalone=False)
     return _common.finish(m, calibrated=calibrated)
+
+
+def calibration() -> ModuleType:
+    """The calibration script ``calibration/fit.py``, imported as a module (once).
+
+    It offers ``fit(starts, seed)``, ``FITTED``, ``SEED``, ``STARTS`` and
+    ``FITTED_FILE``: the ``calibration`` hook of the provider protocol (see
+    ``gysim.registry``), which ``gysim calibrate`` runs.
+    """
+    name = "gysim_models_calibration_fit"
+    if name in sys.modules:
+        return sys.modules[name]
+    if not FIT_SCRIPT.is_file():
+        raise gysim.ModelDefinitionError(
+            f"the calibration script {str(FIT_SCRIPT)!r} is missing; calibrating the Guiyang "
+            f"model needs the project's repository (calibration/ beside models/)")
+    spec = importlib.util.spec_from_file_location(name, FIT_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module

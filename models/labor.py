@@ -18,6 +18,8 @@ from __future__ import annotations
 import gysim
 
 from . import _common
+from ._common import uncertain_parameters  # noqa: F401  (provider hooks: gysim.registry)
+from ._plan import observations, targets  # noqa: F401
 
 L = "1e4 person"
 LY = "1e4 person/year"

@@ -12,6 +12,8 @@ from __future__ import annotations
 import gysim
 
 from . import _common
+from ._common import uncertain_parameters  # noqa: F401  (provider hooks: gysim.registry)
+from ._plan import observations, targets  # noqa: F401
 
 P = "1e4 person"
 PY = "1e4 person/year"

@@ -14,6 +14,8 @@ from __future__ import annotations
 import gysim
 
 from . import _common
+from ._common import uncertain_parameters  # noqa: F401  (provider hooks: gysim.registry)
+from ._plan import observations, targets  # noqa: F401
 
 W = "1e8 m3/year"
 CAP = "1e4 m3/day"

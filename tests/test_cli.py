@@ -324,3 +324,160 @@ def test_python_m_gysim_error_exit_code(tmp_path):
     assert proc.stdout == ""
     assert proc.stderr.startswith("gysim: error: no model named 'no_such_model'")
     assert len(proc.stderr.splitlines()) == 1
+
+
+# ---------------------------------------------------------------------- providers
+TOY = '''
+from pathlib import Path
+
+import pandas as pd
+
+import gysim
+
+HERE = Path(__file__).resolve().parent
+
+
+def build(rate=0.5):
+    m = gysim.Model("toy", start=0, stop=4, dt=0.25, method="euler")
+    m.stock("x", 1.0)
+    m.param("rate", rate, bounds=(0.1, 1.0), source="assumption: toy")
+    m.param("loss", 0.1, bounds=(0.0, 0.2), source="data: toy")
+    m.flow("inflow", "rate * x", into="x")
+    m.flow("outflow", "loss * x", out_of="x")
+    return m
+'''
+TOY_HOOKS = '''
+
+def uncertain_parameters(model):
+    return ["loss"]
+
+
+def targets(model=None):
+    return [gysim.Target("x_4", 4.0, "at least", variable="x", years=(4,))]
+
+
+class _Calibration:
+    FITTED = ["rate"]
+    SEED = 3
+    FITTED_FILE = HERE / "stored.json"
+
+    @staticmethod
+    def fit(starts=1, seed=3):
+        truth = gysim.simulate(build(rate=0.3))
+        data = pd.DataFrame({"x": truth.x.values}, index=truth.time.values)
+        return gysim.calibrate(build(), data, ["rate"], n_starts=starts, seed=seed)
+
+
+def calibration():
+    return _Calibration
+'''
+
+
+def test_sensitivity_without_params_prints_the_providers_parameters(capsys):
+    argv = ["sensitivity", "population", "--outputs", "population", "-n", "8", "--no-progress"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == (
+        "varying 5 parameters (the uncertain_parameters of its provider; choose with --params): "
+        "urbanization_rate_2000, birth_rate, death_rate, migration_growth_elasticity, "
+        "urbanization_migration_rate")
+
+
+def test_sensitivity_without_a_hook_varies_every_parameter_with_bounds(tmp_path, capsys):
+    path = tmp_path / "toy.py"
+    path.write_text(TOY, encoding="utf-8")
+    nc = tmp_path / "si.nc"
+    assert main(["sensitivity", str(path), "-n", "8", "--no-progress", "-o", str(nc)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == ("varying 2 parameters (every parameter with bounds; choose "
+                                   "with --params): rate, loss")
+    with xr.open_dataset(nc) as si:
+        assert list(si.param.values) == ["rate", "loss"]
+        # x(4) = exp(4 (rate - loss)): rate's range (0.9) is 4.5 times loss's (0.2)
+        st = si.ST.sel(output="x", time=4)
+        assert float(st.sel(param="rate")) > 5 * float(st.sel(param="loss"))
+
+
+def test_sensitivity_uses_a_files_uncertain_parameters_hook(tmp_path, capsys):
+    path = tmp_path / "toy.py"
+    path.write_text(TOY + TOY_HOOKS, encoding="utf-8")
+    assert main(["sensitivity", str(path), "-n", "8", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "varying 1 parameters (the uncertain_parameters of its provider" in out
+    assert "\nloss " in out and "\nrate " not in out
+
+
+def test_calibrate_through_a_providers_calibration_hook(tmp_path, capsys):
+    path = tmp_path / "toy.py"
+    path.write_text(TOY + TOY_HOOKS, encoding="utf-8")
+    out = tmp_path / "fitted.json"
+    assert main(["calibrate", str(path), "--starts", "1", "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert f"calibrating model '{path}': rate (1 starts, seed 3) ..." in captured.err
+    fitted = json.loads(out.read_text("utf-8"))["parameters"]["rate"]["value"]
+    assert fitted == pytest.approx(0.3, rel=1e-4)  # the rate the data were made with
+    shutil.copy(out, tmp_path / "stored.json")
+    assert main(["calibrate", str(path), "--starts", "1", "--check"]) == 0
+    assert "OK: largest relative difference from stored.json" in capsys.readouterr().out
+    stored = json.loads(out.read_text("utf-8"))
+    stored["parameters"]["rate"]["value"] = 0.35
+    (tmp_path / "stored.json").write_text(json.dumps(stored), encoding="utf-8")
+    assert main(["calibrate", str(path), "--starts", "1", "--check"]) == 1
+    assert "DIFFERENT: largest relative difference from stored.json" in capsys.readouterr().out
+
+
+def test_targets_of_a_run_of_an_unregistered_model(tmp_path, capsys):
+    path = tmp_path / "toy.py"
+    path.write_text(TOY, encoding="utf-8")
+    run = tmp_path / "run.nc"
+    assert main(["run", str(path), "-o", str(run)]) == 0
+    capsys.readouterr()
+    assert main(["targets", str(run)]) == 2
+    assert "the run is of model 'toy', which is not a registered model; name one with --model" \
+        in capsys.readouterr().err
+    assert main(["targets", str(run), "--model", str(path)]) == 2
+    assert "does not offer `targets()`, which `gysim targets` needs" in capsys.readouterr().err
+    hooked = tmp_path / "hooked.py"
+    hooked.write_text(TOY + TOY_HOOKS, encoding="utf-8")
+    assert main(["targets", str(run), "--model", str(hooked)]) == 0
+    out = capsys.readouterr().out
+    x4 = float(np.exp(4 * 0.4))  # about: euler with dt 0.25 is a little lower
+    assert "1 of 1 targets met" in out and f"model '{hooked}'" in out
+    row = next(line for line in out.splitlines() if line.startswith("x_4 "))
+    model_value = float(row.split()[4])
+    assert model_value == pytest.approx((1 + 0.25 * 0.4) ** 16, rel=1e-5)
+    assert 4.0 < model_value < x4
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["calibrate", "population"], "model 'population' does not offer `calibration()`, which "
+                                  "`gysim calibrate` needs"),
+    (["targets", "RUN", "--model", "no_such_model"], "no model named 'no_such_model'"),
+    (["plot", "RUN", "-o", "fig.png", "--plan"], "not a registered model; name one with --model"),
+])
+def test_provider_errors_are_one_line(argv, words, tmp_path, monkeypatch, capsys):
+    toy = tmp_path / "toy.py"
+    toy.write_text(TOY, encoding="utf-8")
+    run = tmp_path / "run.nc"
+    assert main(["run", str(toy), "-o", str(run)]) == 0
+    capsys.readouterr()
+    assert main([str(run) if a == "RUN" else a for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and words in err, err
+
+
+def test_plot_of_an_unregistered_model_draws_stocks_first(tmp_path, capsys):
+    toy = tmp_path / "toy.py"
+    toy.write_text(TOY, encoding="utf-8")
+    run, fig = tmp_path / "run.nc", tmp_path / "fig.png"
+    main(["run", str(toy), "-o", str(run)])
+    assert main(["plot", str(run), "-o", str(fig)]) == 0
+    assert capsys.readouterr().out.strip().endswith("(x, inflow, outflow)")
+    assert fig.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_info_without_a_model_lists_the_registered_models(capsys):
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("registered models (entry point group gysim.models):\n")
+    assert "\n  population  build, uncertain_parameters, targets, observations\n" in out

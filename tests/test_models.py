@@ -43,8 +43,7 @@ def data():
 
 
 def _common():
-    gysim.load_model("population")  # imports the models package
-    return importlib.import_module("gysim_models._common")
+    return importlib.import_module("gysim_models._common")  # models/, installed by pip install -e
 
 
 @pytest.mark.parametrize("name", SECTORS + ["guiyang"])
@@ -253,8 +252,8 @@ def test_energy_intensity_is_a_stock_over_sector(runs, guiyang):
 
 
 def test_sector_indicators_are_not_sampled_as_assumptions(guiyang):
-    demo = importlib.import_module("gysim.demo")
-    uncertain = demo.uncertain_parameters(guiyang)
+    provider = importlib.import_module("gysim_models.guiyang")
+    uncertain = provider.uncertain_parameters(guiyang)
     for name in ["is_primary", "is_secondary", "is_tertiary"]:
         assert guiyang.params[name].dims == ("sector",)
         assert name not in uncertain
@@ -262,3 +261,16 @@ def test_sector_indicators_are_not_sampled_as_assumptions(guiyang):
     for name in ["tfp_growth", "primary_growth", "services_share_trend", "secondary_intensity_ratio",
                  "capital_share", "energy_saving_investment_share_plan"]:
         assert guiyang.params[name].dims == (), name
+
+
+def test_the_demo_writes_its_results(tmp_path, capsys):
+    demo = importlib.import_module("gysim_models.demo")
+    assert demo.main(["--out", str(tmp_path), "--runs", "20"]) == 0
+    names = ["guiyang_baseline.nc", "guiyang_plan.nc", "guiyang_scenarios.png",
+             "guiyang_targets.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == names
+    table = pd.read_csv(tmp_path / "guiyang_targets.csv", index_col=0)
+    assert "gdp_2010" in table.index and "share met, 20 runs" in table.columns
+    assert table["share met, 20 runs"].between(0, 1).all()
+    out = capsys.readouterr().out
+    assert "ensemble: 20 runs of the plan scenario varying" in out

@@ -1,0 +1,123 @@
+"""``gysim run``: one run of a model; a summary table, or the run saved as netCDF.
+
+Examples
+--------
+>>> from gysim.cli import main
+>>> main(["run", "population", "--vars", "population,urbanization_rate"])
+model 'population', RK45, time 2000 to 2010
+variable            2000      2010  units
+-----------------  -----  --------  ----------
+population         331.8    373.59  1e4 person
+urbanization_rate   0.55  0.650808  fraction
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from ._common import (MODEL_HELP, UsageError, check_writable, load_any_model, names,
+                      parse_assignments, table, write_netcdf)
+
+__all__ = ["SUMMARY", "EXAMPLE", "SUMMARY_ROWS", "add_arguments", "run"]
+
+SUMMARY = "Run a model once; print its final values or save the run as netCDF."
+EXAMPLE = ("gysim run population --scenario plan --stop 2020 -o plan.nc\n"
+           "  gysim run population --set birth_rate=0.012")
+#: Rows of the summary table before it abbreviates.
+SUMMARY_ROWS = 25
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``gysim run`` to `parser`.
+
+    Examples
+    --------
+    >>> p = argparse.ArgumentParser()
+    >>> add_arguments(p)
+    >>> p.parse_args(["population", "--set", "birth_rate=0.01"]).set
+    ['birth_rate=0.01']
+    """
+    parser.add_argument("model", metavar="MODEL", help=MODEL_HELP)
+    parser.add_argument("--scenario", metavar="S",
+                        help="named scenario of the model (see gysim info)")
+    parser.add_argument("--set", metavar="NAME=VALUE", action="append",
+                        help="override a parameter or stock initial value (repeatable); "
+                             "NAME[label]=VALUE sets one element of a subscripted parameter")
+    parser.add_argument("--stop", metavar="YEAR", type=float,
+                        help="final time (default: the model's)")
+    parser.add_argument("--method", metavar="M",
+                        help="euler, rk4 or a solve_ivp method such as RK45 (default: the "
+                             "model's)")
+    parser.add_argument("--dt", type=float, help="time step of euler and rk4")
+    parser.add_argument("--vars", metavar="A,B",
+                        help="variables to show (or to save with -o); a subscripted variable "
+                             "shows one row per element, VAR[label] one element")
+    parser.add_argument("-o", "--output", metavar="FILE.nc", help="save the run as netCDF")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``gysim run`` with parsed `args`; returns the exit status.
+
+    Examples
+    --------
+    >>> from gysim.cli import build_parser
+    >>> run(build_parser().parse_args(["run", "population", "--vars", "population",
+    ...                                "--stop", "2001"]))
+    model 'population', RK45, time 2000 to 2001
+    variable     2000     2001  units
+    ----------  -----  -------  ----------
+    population  331.8  335.759  1e4 person
+    0
+    """
+    from ..batch import as_params
+    from ..fit_report import expand_elements, select_element, split_element
+    from ..simulate import simulate
+
+    overrides = parse_assignments(args.set)
+    out = check_writable(args.output) if args.output else None
+    if out is not None and out.suffix.lower() not in (".nc", ".nc4"):
+        raise UsageError(f"-o {args.output!r}: a run is saved as netCDF; give a name ending "
+                         f"in .nc")
+    model = load_any_model(args.model)
+    if overrides:  # `--set rate[secondary]=0.1` sets one element of a subscripted parameter
+        overrides = as_params(model, overrides, argument="--set")
+    ds = simulate(model, scenario=args.scenario, params=overrides or None, method=args.method,
+                  dt=args.dt, stop=args.stop)
+    variables = names(args.vars)
+    if variables:
+        missing = [v for v in variables if split_element(v)[0] not in ds]
+        if missing:
+            from .._text import suggest
+            raise UsageError(f"--vars: {missing[0]!r} is not a variable of model "
+                             f"{model.name!r}{suggest(missing[0], list(ds.data_vars))}")
+        for v in variables:
+            select_element(ds, v, argument="--vars", what=f"model {model.name!r}")
+    if out is not None:
+        if variables:
+            ds = ds[list(dict.fromkeys(split_element(v)[0] for v in variables))]
+        write_netcdf(ds, out)
+        times = ds["time"].values
+        print(f"wrote {out} ({len(ds.data_vars)} variables, time {times[0]:g} to {times[-1]:g})")
+        return 0
+    if not variables:
+        variables = [n for n, e in model.elements.items()
+                     if e.kind in ("stock", "aux") and n in ds]
+    t0, t1 = (float(t) for t in ds["time"].values[[0, -1]])
+    # a subscripted variable gives one row per element, named var[label]
+    elements: list[str] = []
+    for v in variables:
+        elements += [n for n in expand_elements(ds, v, argument="--vars") if n not in elements]
+    shown = elements[:SUMMARY_ROWS] if not args.vars else elements
+    rows = []
+    for v in shown:
+        da = select_element(ds, v, argument="--vars")
+        rows.append((v, float(da.values[0]), float(da.values[-1]), da.attrs.get("units", "")))
+    scenario = f", scenario {args.scenario!r}" if args.scenario else ""
+    print(f"model {model.name!r}{scenario}, {ds.attrs.get('method', '')}, "
+          f"time {t0:g} to {t1:g}")
+    print(table(rows, ["variable", f"{t0:g}", f"{t1:g}", "units"]))
+    if len(elements) > len(shown):
+        print(f"... {len(elements) - len(shown)} more; choose with --vars or save all with "
+              f"-o FILE.nc")
+    return 0

@@ -1,0 +1,188 @@
+"""``gysim sensitivity``: a global sensitivity study through SALib (:func:`gysim.sensitivity`).
+
+Without ``--params`` the study varies the parameters the model's provider
+names (its ``uncertain_parameters`` hook, see :mod:`gysim.registry`), else
+every parameter with bounds, and says which.
+
+Examples
+--------
+>>> from gysim.registry import get_provider
+>>> provider = get_provider("population")
+>>> default_parameters(provider.build(), provider)
+(['urbanization_rate_2000', 'birth_rate', 'death_rate', 'migration_growth_elasticity', 'urbanization_migration_rate'], 'the uncertain_parameters of its provider')
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ._common import MODEL_HELP, UsageError, check_writable, names, table, write_netcdf
+
+__all__ = ["SUMMARY", "EXAMPLE", "add_arguments", "run", "default_parameters"]
+
+SUMMARY = ("Global sensitivity study (Sobol', Morris or eFAST) over the parameters' bounds.")
+EXAMPLE = ("gysim sensitivity population --params birth_rate,death_rate "
+           "--outputs population -n 256 -o indices.nc")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``gysim sensitivity`` to `parser`.
+
+    Examples
+    --------
+    >>> p = argparse.ArgumentParser()
+    >>> add_arguments(p)
+    >>> p.parse_args(["population", "-o", "a.nc", "-o", "b.zarr"]).output
+    ['a.nc', 'b.zarr']
+    """
+    parser.add_argument("model", metavar="MODEL", help=MODEL_HELP)
+    parser.add_argument("--params", metavar="A,B,C",
+                        help="parameters to vary within their bounds (default: those the "
+                             "model's provider names as uncertain, else every parameter with "
+                             "bounds; the command prints which)")
+    parser.add_argument("--outputs", metavar="X,Y",
+                        help="variables to analyse (default: the stocks); VAR[label] for one "
+                             "element of a subscripted variable, which as a whole gives one "
+                             "output per element")
+    parser.add_argument("--method", default="sobol", choices=["sobol", "morris", "fast"],
+                        help="sobol (S1, ST; n a power of 2), morris or fast (default: sobol)")
+    parser.add_argument("-n", type=int, default=256,
+                        help="base sample size (sobol: n*(D+2) runs for D parameters; "
+                             "default: 256)")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the sample (default: 1)")
+    parser.add_argument("--scenario", metavar="S", help="named scenario of the model")
+    parser.add_argument("--stop", metavar="YEAR", type=float,
+                        help="final time (default: the model's)")
+    parser.add_argument("--solver", metavar="M", help="integration method (default: the model's)")
+    parser.add_argument("--dt", type=float, help="time step of euler and rk4")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run the chunks on a Dask scheduler, e.g. tcp://host:8786")
+    parser.add_argument("-o", "--output", metavar="FILE", action="append",
+                        help="FILE.nc: write the indices (param x output x time) as netCDF; "
+                             "STORE.zarr: stream the runs to a zarr store that resumes an "
+                             "interrupted study; may be given once of each")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def default_parameters(model, provider) -> tuple[list[str], str]:
+    """The parameters to vary when not told, and where they come from.
+
+    Parameters
+    ----------
+    model : gysim.Model
+    provider : gysim.registry.Provider or None
+        The model's provider; its ``uncertain_parameters(model)`` wins when offered.
+
+    Returns
+    -------
+    names : list of str
+    origin : str
+        Words for the message that lists them.
+
+    Raises
+    ------
+    UsageError
+        If there are none.
+
+    Examples
+    --------
+    >>> import gysim
+    >>> m = gysim.Model("growth", start=0, stop=1)
+    >>> m.param("rate", 0.1, bounds=(0.05, 0.2))
+    >>> m.param("fixed", 1.0)
+    >>> default_parameters(m, None)
+    (['rate'], 'every parameter with bounds')
+    """
+    if provider is not None and provider.offers("uncertain_parameters"):
+        found = list(provider.get("uncertain_parameters", purpose="")(model))
+        origin = "the uncertain_parameters of its provider"
+    else:
+        found = [n for n, p in model.params.items()
+                 if p.bounds is not None and p.bounds[0] < p.bounds[1]]
+        origin = "every parameter with bounds"
+    if not found:
+        raise UsageError(f"model {model.name!r} has no parameters with bounds; name the "
+                         f"parameters with --params and give them bounds in the model")
+    return found, origin
+
+
+def _outputs(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
+    indices_path = store = None
+    for item in args.output or ():
+        suffix = Path(item).suffix.lower()
+        if suffix == ".nc" and indices_path is None:
+            indices_path = check_writable(item)
+        elif suffix == ".zarr" and store is None:
+            store = check_writable(item)
+        else:
+            raise UsageError(f"-o {item!r}: give at most one FILE.nc (the indices) and one "
+                             f"STORE.zarr (the runs)")
+    return indices_path, store
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``gysim sensitivity`` with parsed `args`; returns the exit status.
+
+    Examples
+    --------
+    >>> from gysim.cli import build_parser
+    >>> run(build_parser().parse_args(["sensitivity", "population", "-n", "0"]))
+    Traceback (most recent call last):
+    ...
+    gysim.cli._common.UsageError: -n must be positive, got 0
+    """
+    from ..registry import get_provider
+    from ..sensitivity import SENSITIVITY_METHODS, sensitivity
+
+    indices_path, store = _outputs(args)
+    if args.n < 1:
+        raise UsageError(f"-n must be positive, got {args.n}")
+    provider = get_provider(args.model)
+    model = provider.build()
+    params = names(args.params)
+    if params is None:
+        params, origin = default_parameters(model, provider)
+        print(f"varying {len(params)} parameters ({origin}; choose with --params): "
+              f"{', '.join(params)}")
+    outputs = names(args.outputs) or list(model.stocks)
+    options: dict[str, Any] = {}
+    for key in ("scenario", "dt", "stop"):
+        if getattr(args, key) is not None:
+            options[key] = getattr(args, key)
+    if args.solver is not None:
+        options["solver"] = args.solver
+    client = None
+    if args.scheduler:
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise UsageError("--scheduler needs dask.distributed: pip install 'gysim[parallel]'") \
+                from None
+        client = Client(args.scheduler)
+    try:
+        indices = sensitivity(model, params, outputs, method=args.method, n=args.n,
+                              seed=args.seed, client=client,
+                              store=str(store) if store is not None else None,
+                              progress=not args.no_progress, **options)
+    finally:
+        if client is not None:
+            client.close()
+    t_end = float(indices["time"].values[-1])
+    keys = SENSITIVITY_METHODS[args.method]
+    print(f"{args.method} indices of model {model.name!r} at time {t_end:g} "
+          f"({indices.attrs.get('n_runs')} runs, n={args.n}, seed={args.seed}):")
+    for out in (str(o) for o in indices["output"].values):  # var[label] per element
+        at = indices.sel(output=out, time=t_end)
+        # 3 decimals (+ 0.0 turns a rounded -0.0 into 0.0)
+        rows = [(p, *(round(float(at[k].sel(param=p)), 3) + 0.0 for k in keys))
+                for p in params]
+        print(f"\n{out}")
+        print(table(rows, ["parameter", *keys]))
+    if indices_path is not None:
+        write_netcdf(indices, indices_path)
+        print(f"\nwrote {indices_path} (indices over param, output, time)")
+    if store is not None:
+        print(f"runs stored in {store} (give the same -o to resume an interrupted study)")
+    return 0
