@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     0
     """
     from ..batch import as_params
-    from ..fit_report import expand_elements, select_element, split_element
+    from ..labels import expand_elements, select_element, split_element
     from ..simulate import simulate
 
     overrides = parse_assignments(args.set)

@@ -22,38 +22,33 @@ from __future__ import annotations
 
 import math
 
+from ..builtins import BUILTINS
 from ..expr import BinOp, Call, Const, Node, UnaryOp
 
 __all__ = ["SIMPLE_CALLS", "ALIASES", "AGGREGATES", "INITIAL_ARG", "SMOOTH_BY_ORDER",
            "DELAY_BY_ORDER", "builtin_call", "join_terms", "trend"]
 
 # ----------------------------------------------------------------------------------------
-# THE READERS' FUNCTION TABLE (Vensim/XMILE name, as PySD keys it -> gysim builtin)
+# THE READERS' FUNCTION TABLE (Vensim/XMILE name, as PySD keys it -> gysim builtin),
+# derived from the builtins' rows (gysim.builtins), plus the file functions gysim
+# writes with operators (PI, POWER, SINH/COSH/TANH)
 # ----------------------------------------------------------------------------------------
 
-#: Functions of the file that map one-to-one onto gysim builtins.
-SIMPLE_CALLS = {
-    "abs": "abs", "exp": "exp", "ln": "ln", "log": "log", "sqrt": "sqrt", "sin": "sin",
-    "cos": "cos", "tan": "tan", "arcsin": "arcsin", "arccos": "arccos", "arctan": "arctan",
-    "integer": "integer", "modulo": "modulo", "min": "min", "max": "max", "xidz": "xidz",
-    "zidz": "zidz", "if_then_else": "if_then_else", "step": "step", "ramp": "ramp",
-    "pulse": "pulse", "Xramp": "ramp",
-}
+#: Functions of the file read as a gysim builtin of the same arguments (from the
+#: builtins' rows: ``Builtin.vensim``).
+SIMPLE_CALLS = {key: b.name for b in BUILTINS.values() for key in b.vensim}
 #: Other spellings of a function: XMILE's one-argument MIN/MAX over an array.
 ALIASES = {"vmin_xmile": "vmin", "vmax_xmile": "vmax"}
-#: Array reductions over ``dim!``: the gysim reduction of a native dimension.
-AGGREGATES = {"sum": "sum", "prod": "prod", "vmin": "min", "vmax": "max"}
-#: Stateful builtins whose third argument is only used at initialisation.
-INITIAL_ARG = {"smooth", "smooth3", "smooth_n", "delay1", "delay3", "delay_n", "delay_fixed"}
+#: Array reductions over ``dim!``: the gysim reduction of a native dimension
+#: (``Builtin.array_function``).
+AGGREGATES = {b.array_function.lower(): b.name for b in BUILTINS.values() if b.array_function}
+#: Stateful builtins whose third argument is only used at initialisation
+#: (``Builtin.initial_only``).
+INITIAL_ARG = {b.name for b in BUILTINS.values() if 2 in b.initial_only}
 #: SMOOTH/SMOOTHI (order 1) and SMOOTH3/SMOOTH3I (order 3), by order.
-SMOOTH_BY_ORDER = {1: "smooth", 3: "smooth3"}
+SMOOTH_BY_ORDER = {b.order: b.name for b in BUILTINS.values() if b.family == "smooth"}
 #: DELAY1/DELAY1I and DELAY3/DELAY3I, by order.
-DELAY_BY_ORDER = {1: "delay1", 3: "delay3"}
-
-
-def _pulse_train(args: list[Node]) -> Node:
-    start, interval, width, end = args  # PySD orders it (start, interval, width, end)
-    return Call("pulse_train", (start, width, interval, end))
+DELAY_BY_ORDER = {b.order: b.name for b in BUILTINS.values() if b.family == "delay"}
 
 
 def _hyperbolic(fname: str, x: Node) -> Node:
@@ -65,7 +60,6 @@ def _hyperbolic(fname: str, x: Node) -> Node:
 
 #: Calls rewritten into other gysim expressions: name -> (accepts(args), rewrite(args)).
 _REWRITTEN = {
-    "pulse_train": (lambda args: True, _pulse_train),
     "pi": (lambda args: not args, lambda args: Const(math.pi)),
     "power": (lambda args: len(args) == 2, lambda args: BinOp("**", args[0], args[1])),
     **{name: (lambda args: len(args) == 1,
@@ -97,7 +91,8 @@ def builtin_call(fname: str, args: list[Node]) -> Node | None:
         if accepts(args):
             return rewrite(args)
     if fname in SIMPLE_CALLS:
-        return Call(SIMPLE_CALLS[fname], tuple(args))
+        spec = BUILTINS[SIMPLE_CALLS[fname]]
+        return Call(spec.name, tuple(spec.from_file(args) if spec.from_file else args))
     return None
 
 
