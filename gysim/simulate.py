@@ -103,7 +103,11 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
         One variable per element with dims ``("time",)`` or
         ``("time", "run")``; a variable over model dimensions has them in
         between, ``("time", "sector", "run")``, with the element labels as
-        coordinates. Attributes hold units, docs and provenance.
+        coordinates. Every parameter is a coordinate (``ds.birth_rate``):
+        scalar or over its dims, over ``run`` too when the ensemble varies
+        it; a stock initial value set by ``params`` or the scenario is a
+        ``<stock>_initial`` coordinate (see :mod:`gysim.engine.results`).
+        Attributes hold units, docs and provenance.
 
     Raises
     ------
@@ -126,6 +130,8 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
     >>> ds = gysim.simulate(m, method="euler", dt=0.5)
     >>> ds.x.values.round(4).tolist()
     [1.0, 0.5625, 0.3164]
+    >>> float(ds.k), ds.k.attrs["units"]
+    (0.5, '1/year')
     """
     if not isinstance(model, Model):
         raise ModelDefinitionError(f"`model` must be a gysim.Model, got {type(model).__name__}")
