@@ -53,6 +53,13 @@ def solver_for(method: str, *, n_state: int, n_runs: int, run_major: bool = Fals
     str or type
         The method name itself for single runs and implicit methods, else an
         :class:`scipy.integrate.OdeSolver` subclass with per-run error control.
+
+    Examples
+    --------
+    >>> solver_for("BDF", n_state=2, n_runs=50)
+    'BDF'
+    >>> solver_for("DOP853", n_state=2, n_runs=50).__doc__
+    'DOP853 with per-run error control.'
     """
     base = _EXPLICIT.get(method)
     if base is None or n_runs == 1:
@@ -78,6 +85,21 @@ def solver_for(method: str, *, n_state: int, n_runs: int, run_major: bool = Fals
 
 def scaled_tolerances(method: str, rtol: float, atol: float, n_runs: int) -> tuple[float, float]:
     """Tolerances to pass so that every run of an ensemble meets ``rtol``/``atol``.
+
+    Parameters
+    ----------
+    method : str
+        A solve_ivp method name.
+    rtol, atol : float
+        The tolerances every run must meet.
+    n_runs : int
+        Number of runs integrated together.
+
+    Returns
+    -------
+    tuple of float
+        ``(rtol, atol)`` unchanged for the explicit methods (their error norm
+        is per run) and single runs, else divided by ``sqrt(n_runs)``.
 
     Examples
     --------
