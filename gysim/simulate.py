@@ -27,8 +27,8 @@ import xarray as xr
 
 from ._text import suggest
 from .elements import check_number
-from .engine.adaptive import adaptive
-from .engine.fixed_step import fixed_step
+from .engine.integrate_adaptive import adaptive
+from .engine.integrate_fixed_step import fixed_step
 from .engine.integrate import (Runs, SolverStats, break_times, check_finite, initial_state,
                                nonfinite_message, param_tuple, sizes, store)
 from .engine.results import to_dataset

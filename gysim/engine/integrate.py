@@ -6,8 +6,8 @@ of every value). This module turns the resolved runs into the compiled
 model's arguments (the parameter tuple, the initial state), writes the
 values saved at the save points into the result arrays, checks them, and
 finds the discontinuity times the adaptive methods must not step across.
-The integrators themselves are in :mod:`gysim.engine.fixed_step` and
-:mod:`gysim.engine.adaptive`.
+The integrators themselves are in :mod:`gysim.engine.integrate_fixed_step`
+and :mod:`gysim.engine.integrate_adaptive`.
 
 Examples
 --------

@@ -10,7 +10,7 @@ time (step, pulse, ramp) shared by all runs, so no step crosses a jump.
 Examples
 --------
 >>> import numpy as np, gysim
->>> from gysim.engine.adaptive import adaptive
+>>> from gysim.engine.integrate_adaptive import adaptive
 >>> from gysim.engine.integrate import Runs, SolverStats, initial_state, param_tuple
 >>> m = gysim.Model("growth", start=0, stop=1)
 >>> m.stock("x", 1.0)

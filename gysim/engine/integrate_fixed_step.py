@@ -9,7 +9,7 @@ per run.
 Examples
 --------
 >>> import numpy as np, gysim
->>> from gysim.engine.fixed_step import fixed_step
+>>> from gysim.engine.integrate_fixed_step import fixed_step
 >>> from gysim.engine.integrate import Runs, SolverStats, initial_state, param_tuple
 >>> m = gysim.Model("decay", start=0, stop=2)
 >>> m.stock("x", 1.0)
