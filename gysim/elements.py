@@ -23,7 +23,8 @@ import numpy as np
 from .errors import DataError, ParameterError
 from .expr import Node, to_text
 
-__all__ = ["Stock", "Flow", "Aux", "Param", "Lookup", "DataInput", "Scenario", "ModelLike"]
+__all__ = ["Stock", "Flow", "Aux", "Param", "Lookup", "DataInput", "Scenario", "ModelLike",
+           "check_number"]
 
 
 def _freeze(array: np.ndarray) -> tuple:
@@ -185,13 +186,44 @@ class Scenario:
     doc: str = ""
 
 
-def _check_number(value: Any, what: str) -> float:
+def check_number(value: Any, what: str) -> float:
+    """A finite real number as a float, or a :class:`ParameterError` naming ``what``.
+
+    Parameters
+    ----------
+    value : Any
+        The value received.
+    what : str
+        How the error message names it, e.g. ``"`dt`"``.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ParameterError
+        If ``value`` is not a real number (booleans are not) or is not finite.
+
+    Examples
+    --------
+    >>> check_number(2, "`dt`")
+    2.0
+    >>> check_number(float("nan"), "`dt`")
+    Traceback (most recent call last):
+    ...
+    gysim.errors.ParameterError: `dt` must be finite, got nan
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise ParameterError(f"{what} must be a number, got {value!r}")
     value = float(value)
     if not math.isfinite(value):
         raise ParameterError(f"{what} must be finite, got {value!r}")
     return value
+
+
+#: The former private name, kept for code written before :func:`check_number` was public.
+_check_number = check_number
 
 
 def _check_bounds(bounds: Any, name: str) -> tuple[float, float] | None:

@@ -577,7 +577,40 @@ class Model:
             new.dt = float(dt)
         return new
 
-    def _settable(self, key: str, *, where: str) -> Param | Stock:
+    def settable_element(self, key: str, *, where: str) -> Param | Stock:
+        """The element a run may set: a parameter, or a stock (its initial value).
+
+        Parameters
+        ----------
+        key : str
+            Element name.
+        where : str
+            What the error message names as the source of ``key``, e.g.
+            ``"params"`` or ``"scenario 'plan'"``.
+
+        Returns
+        -------
+        Param or Stock
+
+        Raises
+        ------
+        ParameterError
+            If ``key`` is not an element of the model, or is one that cannot
+            be set (a flow, auxiliary, lookup or data input).
+
+        Examples
+        --------
+        >>> m = Model("m")
+        >>> m.stock("x", 1.0)
+        >>> m.param("k", 0.5)
+        >>> m.flow("loss", "k * x", out_of="x")
+        >>> m.settable_element("k", where="params").kind
+        'param'
+        >>> m.settable_element("loss", where="params")
+        Traceback (most recent call last):
+        ...
+        gysim.errors.ParameterError: params: 'loss' is a flow; only parameters and stock initial values can be set
+        """
         element = self._elements.get(key)
         if element is None:
             raise ParameterError(f"{where}: '{key}' is not an element of model '{self.name}'"
@@ -588,7 +621,41 @@ class Model:
                 f"values can be set")
         return element
 
-    def _checked_value(self, key: str, value: Any) -> float | tuple:
+    def checked_value(self, key: str, value: Any) -> float | tuple:
+        """A value for settable element ``key``, checked: finite, within its bounds.
+
+        Parameters
+        ----------
+        key : str
+            Name of a parameter or stock (see :meth:`settable_element`).
+        value : number, mapping or array
+            A number; for an element over dimensions also a mapping of labels
+            (tuples of labels with several dims) or an array over its dims.
+
+        Returns
+        -------
+        float or tuple
+            The number, or nested tuples of floats (dims in model order) for
+            one value per element.
+
+        Raises
+        ------
+        ParameterError
+            If the value is not a finite number, a label is unknown, or a
+            parameter's value is outside its bounds.
+
+        Examples
+        --------
+        >>> m = Model("m")
+        >>> m.dimension("sector", ["agri", "industry"])
+        >>> m.param("share", 0.5, dims="sector", bounds=(0, 1))
+        >>> m.checked_value("share", {"agri": 0.2, "industry": 0.8})
+        (0.2, 0.8)
+        >>> m.checked_value("share", 2)
+        Traceback (most recent call last):
+        ...
+        gysim.errors.ParameterError: parameter 'share' = 2.0 is outside its bounds (0, 1)
+        """
         element = self._elements[key]
         if element.dims and (isinstance(value, Mapping) or np.ndim(value) > 0):
             # one value per element: a mapping of labels, or an array over the dims
@@ -608,6 +675,10 @@ class Model:
                 raise ParameterError(
                     f"parameter '{key}' = {value!r} is outside its bounds ({lo:g}, {hi:g})")
         return value
+
+    #: Former private names, kept for code written before they were public.
+    _settable = settable_element
+    _checked_value = checked_value
 
     # ------------------------------------------------------------------ inspecting
     def _of_kind(self, cls: type) -> Mapping[str, Any]:

@@ -1,92 +1,14 @@
-"""Error control for ensembles: every run meets the tolerances, not their average.
-
-scipy's adaptive solvers control the root-mean-square of the error over the
-whole state vector. For an ensemble integrated as one system that average
-runs over all runs, so one fast-moving run among thousands of quiet ones
-could take steps far too long for it. The explicit Runge-Kutta methods here
-are subclasses of scipy's that measure the error per run and let the worst
-run set the step, which gives every run at least the accuracy it would have
-alone. For the implicit methods (BDF, Radau, LSODA), whose error norm is not
-a hook, the tolerances are divided by sqrt(runs), which bounds every run's
-error the same way (more conservatively).
+"""Former home of :mod:`gysim.engine.solvers` (per-run error control), kept as an alias.
 
 Examples
 --------
->>> from gysim.solvers import solver_for
->>> solver_for("RK45", n_state=3, n_runs=1)
-'RK45'
->>> solver_for("RK45", n_state=3, n_runs=100).__name__
-'EnsembleRK45'
+>>> from gysim.solvers import scaled_tolerances
+>>> scaled_tolerances("BDF", 1e-6, 1e-9, 100)
+(1e-07, 1e-10)
 """
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
-import numpy as np
-from scipy.integrate import DOP853, RK23, RK45
+from .engine.solvers import scaled_tolerances, solver_for
 
 __all__ = ["solver_for", "scaled_tolerances"]
-
-_EXPLICIT = {"RK45": RK45, "RK23": RK23, "DOP853": DOP853}
-
-
-def _per_run_rms(err: np.ndarray, n_state: int, n_runs: int, run_major: bool) -> np.ndarray:
-    shaped = err.reshape((n_runs, n_state)) if run_major else err.reshape((n_state, n_runs)).T
-    return np.sqrt(np.mean(shaped * shaped, axis=1))
-
-
-def solver_for(method: str, *, n_state: int, n_runs: int, run_major: bool = False) -> Any:
-    """The ``method`` argument to give ``solve_ivp`` for an ensemble.
-
-    Parameters
-    ----------
-    method : str
-        A solve_ivp method name.
-    n_state, n_runs : int
-        Layout of the flat state vector: ``n_state`` values for each of
-        ``n_runs`` runs, state-major unless ``run_major``.
-
-    Returns
-    -------
-    str or type
-        The method name itself for single runs and implicit methods, else an
-        :class:`scipy.integrate.OdeSolver` subclass with per-run error control.
-    """
-    base = _EXPLICIT.get(method)
-    if base is None or n_runs == 1:
-        return method
-
-    if base is DOP853:
-        def norm(self, K, h, scale):
-            err5 = np.dot(K.T, self.E5) / scale
-            err3 = np.dot(K.T, self.E3) / scale
-            e5 = _per_run_rms(err5, n_state, n_runs, run_major) ** 2
-            e3 = _per_run_rms(err3, n_state, n_runs, run_major) ** 2
-            denom = e5 + 0.01 * e3
-            safe = np.where(denom > 0, denom, 1.0)
-            return float(np.max(np.where(denom > 0, np.abs(h) * e5 / np.sqrt(safe), 0.0)))
-    else:
-        def norm(self, K, h, scale):
-            err = np.dot(K.T, self.E) * h / scale
-            return float(np.max(_per_run_rms(err, n_state, n_runs, run_major)))
-
-    return type(f"Ensemble{method}", (base,), {"_estimate_error_norm": norm,
-                                               "__doc__": f"{method} with per-run error control."})
-
-
-def scaled_tolerances(method: str, rtol: float, atol: float, n_runs: int) -> tuple[float, float]:
-    """Tolerances to pass so that every run of an ensemble meets ``rtol``/``atol``.
-
-    Examples
-    --------
-    >>> scaled_tolerances("BDF", 1e-6, 1e-9, 100)
-    (1e-07, 1e-10)
-    >>> scaled_tolerances("RK45", 1e-6, 1e-9, 100)
-    (1e-06, 1e-09)
-    """
-    if method in _EXPLICIT or n_runs == 1:
-        return rtol, atol
-    factor = math.sqrt(n_runs)
-    return rtol / factor, atol / factor
