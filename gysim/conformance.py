@@ -168,7 +168,7 @@ def _compare(ds, model, canon) -> str:
             return f"canonical column '{col}' ({ident}) is not in the results"
         if actual.ndim != 1:
             return f"canonical column '{col}' ({ident}) selects {actual.shape[1:]} values"
-        actual = actual[idx] if ident in ds else actual
+        actual = actual[idx] if ident in ds.data_vars else actual
         # Vensim's :NA: is a number (VENSIM_NA) that its output files leave blank.
         actual = np.where(actual == VENSIM_NA, np.nan, actual)
         if np.isnan(expected[1:]).all() and len(expected) > 1:  # constants: first row only
@@ -196,7 +196,7 @@ def _values(ds, model, ident: str, select: tuple, n_times: int) -> np.ndarray:
         if dim is None:
             raise KeyError(label)
         where[dim] = label
-    if ident in ds:
+    if ident in ds.data_vars:
         out = ds[ident].sel(where) if where else ds[ident]
         out = out.squeeze([d for d in out.dims if d not in ("time",) and out.sizes[d] == 1])
         return out.to_numpy()

@@ -24,14 +24,20 @@ from .errors import DataError, ParameterError
 from .expr import Node, to_text
 
 __all__ = ["Stock", "Flow", "Aux", "Param", "Lookup", "DataInput", "Scenario", "ModelLike",
-           "check_number"]
+           "check_number", "check_bounds", "check_table", "freeze"]
 
 
-def _freeze(array: np.ndarray) -> tuple:
-    """Nested tuples of floats from an array (hashable, printable)."""
+def freeze(array: np.ndarray) -> tuple:
+    """Nested tuples of floats from an array (hashable, printable).
+
+    Examples
+    --------
+    >>> freeze(np.array([[1, 2], [3, 4]]))
+    ((1.0, 2.0), (3.0, 4.0))
+    """
     if array.ndim == 1:
         return tuple(float(v) for v in array)
-    return tuple(_freeze(a) for a in array)
+    return tuple(freeze(a) for a in array)
 
 
 @dataclass(frozen=True)
@@ -222,11 +228,14 @@ def check_number(value: Any, what: str) -> float:
     return value
 
 
-#: The former private name, kept for code written before :func:`check_number` was public.
-_check_number = check_number
+def check_bounds(bounds: Any, name: str) -> tuple[float, float] | None:
+    """A parameter's bounds as ``(low, high)`` floats (None stays None; a None end is infinite).
 
-
-def _check_bounds(bounds: Any, name: str) -> tuple[float, float] | None:
+    Examples
+    --------
+    >>> check_bounds((0, None), "k")
+    (0.0, inf)
+    """
     if bounds is None:
         return None
     try:
@@ -234,14 +243,23 @@ def _check_bounds(bounds: Any, name: str) -> tuple[float, float] | None:
     except (TypeError, ValueError):
         raise ParameterError(f"`bounds` of parameter '{name}' must be a pair (low, high), "
                              f"got {bounds!r}") from None
-    lo = _check_number(lo, f"lower bound of parameter '{name}'") if lo is not None else -math.inf
-    hi = _check_number(hi, f"upper bound of parameter '{name}'") if hi is not None else math.inf
+    lo = check_number(lo, f"lower bound of parameter '{name}'") if lo is not None else -math.inf
+    hi = check_number(hi, f"upper bound of parameter '{name}'") if hi is not None else math.inf
     if lo > hi:
         raise ParameterError(f"`bounds` of parameter '{name}' must have low <= high, got {bounds!r}")
     return (lo, hi)
 
 
-def _check_table(x: Any, y: Any, what: str, axis: str = "x") -> tuple[tuple, tuple]:
+def check_table(x: Any, y: Any, what: str, axis: str = "x") -> tuple[tuple, tuple]:
+    """The points of a lookup or data series as two tuples of floats, checked.
+
+    Both must be 1-D, of the same length, finite, with ``x`` strictly increasing.
+
+    Examples
+    --------
+    >>> check_table([0, 1], [5, 6], "lookup 'tab'")
+    ((0.0, 1.0), (5.0, 6.0))
+    """
     try:
         xs = np.asarray(x, dtype=float)
         ys = np.asarray(y, dtype=float)

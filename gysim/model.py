@@ -35,8 +35,8 @@ from ._text import suggest
 from .builtins import RESERVED_NAMES
 from .engine.compiled import CompiledModel
 from .units import check_units
-from .elements import (Aux, DataInput, Flow, Lookup, Param, Scenario, Stock, _check_bounds,
-                       _check_number, _check_table, _freeze)
+from .elements import (Aux, DataInput, Flow, Lookup, Param, Scenario, Stock, check_bounds,
+                       check_number, check_table, freeze)
 from .errors import DataError, ModelDefinitionError, ParameterError
 from .expr import parse
 
@@ -91,17 +91,17 @@ class Model:
         if not isinstance(name, str) or not name.strip():
             raise ModelDefinitionError(f"`name` of a model must be a non-empty string, got {name!r}")
         self.name = name
-        self.start = _check_number(start, "`start`")
-        self.stop = _check_number(stop, "`stop`")
+        self.start = check_number(start, "`start`")
+        self.stop = check_number(stop, "`stop`")
         if self.stop <= self.start:
             raise ModelDefinitionError(
                 f"`stop` must be after `start`, got start={start!r}, stop={stop!r}")
         if dt is not None:
-            dt = _check_number(dt, "`dt`")
+            dt = check_number(dt, "`dt`")
             if dt <= 0:
                 raise ModelDefinitionError(f"`dt` must be positive, got {dt!r}")
         self.dt = dt
-        self.saveper = _check_number(saveper, "`saveper`")
+        self.saveper = check_number(saveper, "`saveper`")
         if self.saveper <= 0:
             raise ModelDefinitionError(f"`saveper` must be positive, got {saveper!r}")
         self.time_units = str(time_units)
@@ -274,7 +274,7 @@ class Model:
                             f"{where}: {label!r} is not an element of dimension '{d}'"
                             f"{suggest(str(label), self._dimensions[d])}")
                     index.append(self._dimensions[d].index(label))
-                out[tuple(index)] = _check_number(v, f"{where}[{key!r}]")
+                out[tuple(index)] = check_number(v, f"{where}[{key!r}]")
             if np.isnan(out).any():
                 missing = [", ".join(self._dimensions[d][i] for d, i in zip(given, idx))
                            for idx in zip(*np.nonzero(np.isnan(out)))]
@@ -328,7 +328,7 @@ class Model:
             arr = self._array(initial, tuple(dims if not isinstance(dims, str) else (dims,)),
                               canonical, where)
             self._add(Stock(name, parse(0.0), str(units), str(doc), str(source), canonical,
-                            _freeze(arr)))
+                            freeze(arr)))
             return
         tree = parse(initial, where=where)
         self._add(Stock(name, tree, str(units), str(doc), str(source), canonical))
@@ -419,7 +419,7 @@ class Model:
         (0.008, 0.02)
         """
         canonical = self._dims(dims, f"parameter '{name}'")
-        checked = _check_bounds(bounds, name)
+        checked = check_bounds(bounds, name)
         if canonical and (isinstance(value, Mapping) or np.ndim(value) > 0):
             given = tuple(dims if not isinstance(dims, str) else (dims,))
             arr = self._array(value, given, canonical, f"value of parameter '{name}'")
@@ -428,10 +428,10 @@ class Model:
                 raise ParameterError(
                     f"parameter '{name}' = {bad!r} (one of its elements) is outside its bounds "
                     f"{bounds!r}")
-            self._add(Param(name, _freeze(arr), str(units), checked, str(doc), str(source),
+            self._add(Param(name, freeze(arr), str(units), checked, str(doc), str(source),
                             canonical))
             return
-        value = _check_number(value, f"value of parameter '{name}'")
+        value = check_number(value, f"value of parameter '{name}'")
         if checked is not None and not checked[0] <= value <= checked[1]:
             raise ParameterError(
                 f"parameter '{name}' = {value!r} is outside its bounds {bounds!r}")
@@ -451,7 +451,7 @@ class Model:
         >>> m.lookups["effect_of_density"].y
         (1.0, 0.8, 0.2)
         """
-        xs, ys = _check_table(x, y, f"lookup '{name}'")
+        xs, ys = check_table(x, y, f"lookup '{name}'")
         self._add(Lookup(name, xs, ys, str(units), str(doc), str(source)))
 
     def data(self, name: str, values: Mapping[float, float] | Any, *, units: str = "",
@@ -482,7 +482,7 @@ class Model:
         order = np.argsort(np.asarray(times, dtype=float)) if len(times) else []
         times = [times[i] for i in order]
         vals = [vals[i] for i in order]
-        xs, ys = _check_table(times, vals, f"data input '{name}'", axis="time")
+        xs, ys = check_table(times, vals, f"data input '{name}'", axis="time")
         self._add(DataInput(name, xs, ys, str(units), str(doc), str(source)))
 
     def scenario(self, name: str, overrides: Mapping[str, float], *, doc: str = "") -> None:
@@ -504,8 +504,8 @@ class Model:
             raise ModelDefinitionError(f"overrides of scenario '{name}' must be a mapping")
         clean = {}
         for key, value in overrides.items():
-            self._settable(key, where=f"scenario '{name}'")
-            clean[key] = self._checked_value(key, value)
+            self.settable_element(key, where=f"scenario '{name}'")
+            clean[key] = self.checked_value(key, value)
         self._scenarios[name] = Scenario(name, MappingProxyType(clean), str(doc))
 
     # ------------------------------------------------------------------ deriving
@@ -546,8 +546,8 @@ class Model:
         changes.update(kwargs)
         new = self.copy()
         for key, value in changes.items():
-            element = new._settable(key, where="with_params")
-            value = new._checked_value(key, value)
+            element = new.settable_element(key, where="with_params")
+            value = new.checked_value(key, value)
             if isinstance(element, Param):
                 new._elements[key] = replace(element, value=value)
             elif isinstance(value, tuple):  # one initial value per element
@@ -566,13 +566,13 @@ class Model:
         2020.0
         """
         new = self.copy()
-        start = self.start if start is None else _check_number(start, "`start`")
-        stop = self.stop if stop is None else _check_number(stop, "`stop`")
+        start = self.start if start is None else check_number(start, "`start`")
+        stop = self.stop if stop is None else check_number(stop, "`stop`")
         if stop <= start:
             raise ModelDefinitionError(f"`stop` must be after `start`, got start={start}, stop={stop}")
         new.start, new.stop = start, stop
         if dt is not None:
-            if _check_number(dt, "`dt`") <= 0:
+            if check_number(dt, "`dt`") <= 0:
                 raise ModelDefinitionError(f"`dt` must be positive, got {dt!r}")
             new.dt = float(dt)
         return new
@@ -667,18 +667,14 @@ class Model:
                     raise ParameterError(
                         f"parameter '{key}' = {float(arr[out][0])!r} (one of its elements) is "
                         f"outside its bounds ({lo:g}, {hi:g})")
-            return _freeze(arr)
-        value = _check_number(value, f"value of '{key}'")
+            return freeze(arr)
+        value = check_number(value, f"value of '{key}'")
         if isinstance(element, Param) and element.bounds is not None:
             lo, hi = element.bounds
             if not lo <= value <= hi:
                 raise ParameterError(
                     f"parameter '{key}' = {value!r} is outside its bounds ({lo:g}, {hi:g})")
         return value
-
-    #: Former private names, kept for code written before they were public.
-    _settable = settable_element
-    _checked_value = checked_value
 
     # ------------------------------------------------------------------ inspecting
     def _of_kind(self, cls: type) -> Mapping[str, Any]:

@@ -97,7 +97,7 @@ def trajectories(results: xr.Dataset | Mapping[str, xr.Dataset], variables: Sequ
         raise DataError("`results` is empty: give a Dataset or a mapping of label to Dataset")
     variables = [variables] if isinstance(variables, str) else list(variables)
     for label, ds in runs.items():
-        missing = [v for v in variables if split_element(v)[0] not in ds]
+        missing = [v for v in variables if split_element(v)[0] not in ds.data_vars]
         if missing:
             raise DataError(f"variables {missing} are not in the results{' ' + label if label else ''}")
         for v in variables:  # unknown labels fail before any drawing

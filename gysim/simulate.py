@@ -36,7 +36,7 @@ from .errors import ModelDefinitionError, ParameterError, SimulationError
 from .model import Model, Param
 
 if TYPE_CHECKING:
-    from .compile import CompiledModel
+    from .engine.compiled import CompiledModel
 
 __all__ = ["simulate", "METHODS", "FIXED_STEP_METHODS"]
 

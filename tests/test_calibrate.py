@@ -135,7 +135,7 @@ def logistic(r=0.3, K=500.0):
 def synthetic():
     """Noise-free data generated at the true parameters."""
     ds = gysim.simulate(logistic(**TRUE), **TIGHT)
-    return ds[["pop", "growth"]].to_dataframe()
+    return ds[["pop", "growth"]].reset_coords(drop=True).to_dataframe()
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +157,7 @@ def test_recovers_known_parameters(fitted):
 
 def test_recovers_known_parameters_with_euler():
     truth = gysim.simulate(logistic(**TRUE), method="euler", dt=0.25)
-    data = truth[["pop"]].to_dataframe()
+    data = truth[["pop"]].reset_coords(drop=True).to_dataframe()
     result = calibrate(logistic(), data, ["r", "K"], n_starts=3, method="euler", dt=0.25)
     for name, value in TRUE.items():
         assert result.params[name] == pytest.approx(value, rel=1e-4)
@@ -255,7 +255,7 @@ def test_unidentifiable_parameters_are_flagged():
     m.param("c", 1.0, bounds=(0.5, 2))
     m.aux("unused", "c")
     m.flow("g", "a * b * x", into="x")
-    data = gysim.simulate(m.with_params(a=0.6, b=0.5), **TIGHT)[["x"]].to_dataframe()
+    data = gysim.simulate(m.with_params(a=0.6, b=0.5), **TIGHT)[["x"]].reset_coords(drop=True).to_dataframe()
     result = calibrate(m, data, ["a", "b", "c"], n_starts=2, **TIGHT)
     assert result.unidentified == ["a", "b", "c"]
     assert all(np.isinf(result.stderr[n]) for n in "abc")
@@ -290,7 +290,7 @@ def test_bounds_narrow_the_search(synthetic):
 
 
 def test_stock_initial_value_is_calibrated():
-    data = gysim.simulate(logistic(**TRUE).with_params(pop=20.0), **TIGHT)[["pop"]].to_dataframe()
+    data = gysim.simulate(logistic(**TRUE).with_params(pop=20.0), **TIGHT)[["pop"]].reset_coords(drop=True).to_dataframe()
     result = calibrate(logistic(**TRUE), data, ["pop"], bounds={"pop": (1, 100)}, n_starts=2, **TIGHT)
     assert result.params["pop"] == pytest.approx(20.0, rel=1e-4)
     assert result.starts["pop"].iloc[0] == pytest.approx(20.0, rel=1e-4)  # the start from the model's 10

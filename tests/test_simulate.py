@@ -293,14 +293,11 @@ def test_negative_base_of_a_power():
     assert (ds.a.values[0], ds.b.values[0], ds.c.values[0]) == (4.0, -4.0, 4.0)
 
 
-def test_old_private_names_and_paths_still_work():
-    """Aliases kept until every branch uses the public names (remove after the merge)."""
-    from gysim import elements, engine, solvers
+def test_old_import_paths_still_work():
+    from gysim import solvers
     from gysim.engine import solvers as engine_solvers
-    from gysim.model import Model
-    assert Model._settable is Model.settable_element
-    assert Model._checked_value is Model.checked_value
-    assert elements._check_number is elements.check_number
     assert solvers.solver_for is engine_solvers.solver_for
     assert solvers.scaled_tolerances is engine_solvers.scaled_tolerances
-    assert engine is not None
+    from gysim.compile import CompiledModel
+    from gysim.engine import CompiledModel as engine_compiled
+    assert CompiledModel is engine_compiled

@@ -48,7 +48,7 @@ def value(model, ds, original):
         base, _, inner = original[:-1].partition("[")
         ident, labels = by_name[base], [model.vensim_labels[x] for x in inner.split(",")]
     where = {d: lab for lab in labels for d, labs in model.dimensions.items() if lab in labs}
-    if ident in ds:
+    if ident in ds.data_vars:
         return ds[ident].sel(where).values
     param = model.params[ident]
     array = np.asarray(param.value, dtype=float)

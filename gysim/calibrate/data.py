@@ -173,8 +173,12 @@ def data_frame(model: Model, data: pd.DataFrame | xr.Dataset, stop: float,
             raise DataError(f"data column '{name}' is a variable over dimension(s) "
                             f"{', '.join(dims)}; name one element per column, e.g. {example}")
         if isinstance(name, str) and name in model:
+            hint = ""
+            if model[name].kind == "param":  # results carry their parameters as coordinates
+                hint = ("; a frame made from simulation results carries their parameters: "
+                        "drop them first, e.g. ds[[...]].reset_coords(drop=True).to_dataframe()")
             raise DataError(f"data column '{name}' is a {model[name].kind} of model '{model.name}', not a "
-                            "simulated variable (stock, flow or auxiliary)")
+                            f"simulated variable (stock, flow or auxiliary){hint}")
         raise DataError(f"data column {name!r} is not a variable of model '{model.name}'"
                         f"{suggest(str(name), simulated)}")
     try:

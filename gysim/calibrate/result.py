@@ -80,7 +80,7 @@ class CalibrationResult:
     >>> m.stock("x", 1.0)
     >>> m.param("k", 0.3, bounds=(0.01, 2))
     >>> m.flow("out", "k * x", out_of="x")
-    >>> data = gysim.simulate(m.with_params(k=0.5))[["x"]].to_dataframe()
+    >>> data = gysim.simulate(m.with_params(k=0.5))[["x"]].reset_coords(drop=True).to_dataframe()
     >>> result = gysim.calibrate(m, data, ["k"], n_starts=2, rtol=1e-10, atol=1e-12)
     >>> round(result.params["k"], 6), round(result.model.params["k"].value, 6)
     (0.5, 0.5)

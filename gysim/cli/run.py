@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
                   dt=args.dt, stop=args.stop)
     variables = names(args.vars)
     if variables:
-        missing = [v for v in variables if split_element(v)[0] not in ds]
+        missing = [v for v in variables if split_element(v)[0] not in ds.data_vars]
         if missing:
             from .._text import suggest
             raise UsageError(f"--vars: {missing[0]!r} is not a variable of model "

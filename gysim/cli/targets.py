@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
                          f"{last:g} or later)")
     frames, skipped = [], []
     for target in targets:
-        if target.variable is not None and target.variable.split("[")[0] not in ds:
+        if target.variable is not None and target.variable.split("[")[0] not in ds.data_vars:
             skipped.append(target.name)
             continue
         try:

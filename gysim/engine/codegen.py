@@ -41,8 +41,6 @@ def rhs(t, dt, Y, P, S, D, dY, DIN):
 
 from __future__ import annotations
 
-import itertools
-import linecache
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
@@ -52,6 +50,7 @@ from ..expr import (BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, Subs
                     names)
 from .dims import Dimensions
 from .program import Program, local_name
+from .source_lines import register_source, unique_filename
 
 __all__ = ["Backend", "ModelFunctions", "NumpyBackend"]
 
@@ -73,9 +72,6 @@ class Backend(Protocol):
 
     def generate(self, program: Program, dims: Dimensions) -> ModelFunctions:
         """The functions of ``program``."""
-
-
-_COUNTER = itertools.count()
 
 
 class _Emitter:
@@ -226,10 +222,9 @@ class NumpyBackend:
         namespace.update(program.constants)
         for i, (xs, ys) in enumerate(program.tables.values()):
             namespace[f"_TX{i}"], namespace[f"_TY{i}"] = xs, ys
-        filename = f"<gysim model {program.model.name!r} #{next(_COUNTER)}>"
+        filename = unique_filename(program.model.name)
         code = compile(source, filename, "exec")
-        # tracebacks and debuggers show the generated lines
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        register_source(filename, source)  # tracebacks and debuggers show the generated lines
         exec(code, namespace)  # noqa: S102 - source generated from whitelisted trees only
         return ModelFunctions(namespace["init"], namespace["prepare"], namespace["rhs"],
                               namespace["outputs"], namespace["rhs_outputs"], source)

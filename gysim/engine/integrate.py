@@ -34,10 +34,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import SimulationError
-from ..expr import BinOp, Const, Name, walk
+from ..expr import constant_value
 
 if TYPE_CHECKING:  # the compiled model is an argument, never imported at run time
-    from ..compile import CompiledModel
+    from .compiled import CompiledModel
 
 __all__ = ["Runs", "SolverStats", "sizes", "full_value", "param_tuple", "initial_state",
            "store", "check_finite", "nonfinite_message", "break_times"]
@@ -361,23 +361,6 @@ def break_times(compiled: CompiledModel, runs: Runs) -> list[float]:
     >>> break_times(m.compile(), Runs(1, False, {"t0": 3.0}))
     [5.0]
     """
-    found = set()
     values = {n: runs.scalars[n] for n in compiled.param_names if n not in runs.arrays}
-    for tree in compiled.breakpoints:
-        if any(isinstance(node, Name) and node.id not in values for node in walk(tree)):
-            continue  # varies between runs
-        value = _evaluate_constant(tree, values)
-        if np.isfinite(value):
-            found.add(float(value))
-    return sorted(found)
-
-
-def _evaluate_constant(tree, values) -> float:
-    if isinstance(tree, Const):
-        return tree.value
-    if isinstance(tree, Name):
-        return values[tree.id]
-    if isinstance(tree, BinOp) and tree.op in "+-*/":
-        a, b = _evaluate_constant(tree.left, values), _evaluate_constant(tree.right, values)
-        return {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else np.nan}[tree.op]
-    return np.nan
+    found = {constant_value(tree, values.get) for tree in compiled.breakpoints}
+    return sorted(t for t in found if t is not None)  # None: varies between runs

@@ -41,7 +41,7 @@ from .integrate import SolverStats, nonfinite_message
 from .solvers import scaled_tolerances, solver_for
 
 if TYPE_CHECKING:
-    from ..compile import CompiledModel
+    from .compiled import CompiledModel
 
 __all__ = ["adaptive"]
 

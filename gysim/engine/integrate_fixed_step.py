@@ -34,7 +34,7 @@ import numpy as np
 from .integrate import SolverStats, store
 
 if TYPE_CHECKING:
-    from ..compile import CompiledModel
+    from .compiled import CompiledModel
 
 __all__ = ["fixed_step"]
 

@@ -46,7 +46,7 @@ from ..elements import Stock
 from .integrate import Runs, SolverStats
 
 if TYPE_CHECKING:
-    from ..compile import CompiledModel
+    from .compiled import CompiledModel
     from ..model import Model
 
 __all__ = ["to_dataset", "input_coords"]

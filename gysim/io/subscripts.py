@@ -272,7 +272,7 @@ def stack_subscripts(ds: Any, model: Any) -> Any:
     out = ds.copy()
     taken = set(ds.data_vars) | set(ds.dims) | set(ds.coords)
     for original, (ranges, elements) in layout.items():
-        if None in ranges or not elements or not all(i in ds for i in elements.values()):
+        if None in ranges or not elements or not all(i in ds.data_vars for i in elements.values()):
             continue
         dims = [safe_identifier(r, set()) for r in ranges]
         if len(set(dims)) != len(dims):
