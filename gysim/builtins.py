@@ -175,6 +175,10 @@ def _pulse_train(t, start, width, interval, end):
     return 1.0 * ((t >= start) & (t < end) & (phase < width))
 
 
+def _quantum(a, q):
+    return np.where(q < SMALL, a, q * np.trunc(a / np.where(q < SMALL, 1.0, q)))
+
+
 def _nonnegative_rate(rate, level, dt):
     if dt > 0:  # fixed step: never take the level below zero in one step (PySD/Vensim)
         return np.maximum(rate, -level / dt)
@@ -480,6 +484,10 @@ _TABLE = [
           lambda a: f"_xidz({a[0]}, {a[1]}, 0.0)", _u_ratio, runtime={"_xidz": _xidz},
           vensim=("zidz",), to_vensim=_spelled("ZIDZ"),
           to_xmile=lambda a, atom: f"SAFEDIV({a[0]}, {a[1]}, 0)"),
+    _pure("quantum", 2, 2, "quantum(a, q)",
+          "a truncated toward zero to a whole multiple of q; a where q < 1e-6 (Vensim QUANTUM)",
+          lambda a: f"_quantum({a[0]}, {a[1]})", _u_all_same, runtime={"_quantum": _quantum},
+          vensim=("quantum",), to_vensim=_spelled("QUANTUM")),
     _pure("not_available", 0, 0, "not_available()", "a missing value, NaN (Vensim's :NA:)",
           lambda a: "np.nan", _u_literal, to_vensim=lambda a, atom: ":NA:"),
     _time("step", 2, 2, "step(height, start)",

@@ -132,3 +132,51 @@ def test_units_of_a_consistent_call():
     m.param("tau", 2.0, units="year")
     m.aux("y", "smooth(s, tau) + xidz(s, tau, s / tau) * tau + ramp(s / tau, 1)", units="kg")
     gysim.check_units(m)  # raises on any inconsistency
+
+
+# ---------------------------------------------------------------------- quantum: one row added
+def test_quantum_known_answers():
+    m = gysim.Model("m", start=0, stop=1)
+    m.param("k", 1.0)
+    for name, a, q in [("pos", 7.9, 2.5), ("neg", -7.9, 2.5), ("zero_q", 3.3, 0.0)]:
+        m.aux(name, f"quantum(k * {a}, {q})")
+    ds = gysim.simulate(m, method="euler", dt=1)
+    # Vensim: Q * INTEGER(A / Q), and A itself where Q is not positive
+    assert (float(ds.pos[0]), float(ds.neg[0]), float(ds.zero_q[0])) == (7.5, -7.5, 3.3)
+
+
+def test_quantum_units_read_and_write(tmp_path):
+    m = gysim.Model("m", start=0, stop=4, dt=1)
+    m.stock("x", 0.0, units="kg")
+    m.param("grain", 0.3, units="kg")
+    m.param("rate", 0.7, units="kg/year")
+    m.flow("inflow", "rate", into="x", units="kg/year")
+    m.aux("measured", "quantum(x, grain)", units="kg")
+    gysim.check_units(m)
+    m.aux("wrong", "quantum(x, rate)", units="kg")
+    with pytest.raises(gysim.UnitsError, match="arguments of `quantum"):
+        gysim.check_units(m)
+    path = m.to_vensim(tmp_path / "q.mdl")
+    assert "QUANTUM(x, grain)" in path.read_text()
+    back = gysim.read_vensim(path)
+    ds = gysim.simulate(back, method="euler")
+    expected = 0.3 * np.trunc(np.arange(5) * 0.7 / 0.3)
+    np.testing.assert_allclose(ds.measured.values, expected, rtol=1e-12)
+    with pytest.raises(gysim.ModelDefinitionError, match="quantum"):
+        gysim.write_xmile(m, tmp_path / "q.xmile")
+
+
+def test_quantum_matches_pysd(tmp_path):
+    pysd = pytest.importorskip("pysd")
+    path = tmp_path / "quantum.mdl"
+    path.write_text(
+        "{UTF-8}\n"
+        "x = INTEG(rate, -3) ~ kg ~ |\n"
+        "rate = 1.3 ~ kg/Month ~ |\n"
+        "grain = 0.4 ~ kg ~ |\n"
+        "measured = QUANTUM(x, grain) ~ kg ~ |\n"
+        "INITIAL TIME = 0 ~ Month ~ |\nFINAL TIME = 6 ~ Month ~ |\n"
+        "TIME STEP = 0.5 ~ Month ~ |\nSAVEPER = TIME STEP ~ Month ~ |\n")
+    ours = gysim.simulate(gysim.read_vensim(path), method="euler", saveper=0.5)
+    theirs = pysd.read_vensim(str(path)).run(return_columns=["measured"])
+    np.testing.assert_allclose(ours.measured.values, theirs["measured"].values, rtol=1e-12)
