@@ -3,6 +3,14 @@
 Build a model element by element, then simulate it once or as an ensemble
 whose runs are one array axis.
 
+The package is in layers, each importing only from those below it (README,
+"How gysim is built"): text helpers and errors; expressions and the builtin
+table (:mod:`gysim.builtins`); element records and ``var[label]`` helpers;
+units and the compiler (:mod:`gysim.engine`); the builder (:class:`Model`);
+:func:`simulate`, its integrators and results, and the Vensim/XMILE readers
+and writers (:mod:`gysim.io`); calibration, batches, sampling, sensitivity and
+targets; plots and the model registry; the command line (:mod:`gysim.cli`).
+
 Examples
 --------
 >>> import numpy as np, gysim

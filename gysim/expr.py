@@ -34,7 +34,7 @@ from .errors import ModelDefinitionError
 __all__ = [
     "Node", "Const", "Name", "Call", "BinOp", "UnaryOp", "Compare", "BoolOp",
     "IfExp", "Subscript", "parse", "names", "calls", "walk", "children", "map_children",
-    "constant_value",
+    "constant_value", "ARITHMETIC",
     "to_text", "MAX_LENGTH",
     "MAX_DEPTH",
 ]
@@ -365,7 +365,8 @@ def walk(node: Node) -> Iterator[Node]:
         stack.extend(reversed(_CHILDREN[type(current)](current)))
 
 
-_ARITHMETIC: dict[str, Callable[[float, float], float]] = {
+#: Python's arithmetic on two numbers, by operator.
+ARITHMETIC: dict[str, Callable[[float, float], float]] = {
     "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
     "/": lambda a, b: a / b, "%": lambda a, b: a % b, "**": lambda a, b: a ** b,
 }
@@ -411,7 +412,7 @@ def constant_value(node: Node, resolve: Callable[[str], float | None] | None = N
         if b is None:
             return None
         try:
-            value = _ARITHMETIC[node.op](a, b)
+            value = ARITHMETIC[node.op](a, b)
         except (ZeroDivisionError, OverflowError, ValueError):
             return None
         if isinstance(value, (int, float)) and math.isfinite(value):

@@ -10,11 +10,13 @@ way: a gysim model out as ``.mdl`` or XMILE.
 
 Modules: :mod:`~gysim.io.names` (identifiers, ``VENSIM_NA``),
 :mod:`~gysim.io.subscripts` (ranges, resolution, :func:`stack_subscripts`),
-:mod:`~gysim.io.functions` (the readers' function table),
+:mod:`~gysim.io.functions` (the readers' function table, derived from the builtins'
+rows),
 :mod:`~gysim.io.convert` (PySD's syntax -> gysim trees), :mod:`~gysim.io.build`
 (the model), :mod:`~gysim.io.source` (:class:`SourceInfo`),
 :mod:`~gysim.io.vensim` and :mod:`~gysim.io.xmile` (the readers),
-:mod:`~gysim.io.spellings` (the writers' builtin spellings),
+:mod:`~gysim.io.spellings` (the writers' look-up of each builtin's spelling, which
+is part of its row in :data:`gysim.builtins.BUILTINS`),
 :mod:`~gysim.io.vensim_writer`, :mod:`~gysim.io.xmile_writer`,
 :mod:`~gysim.io.safe_xml`.
 

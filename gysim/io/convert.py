@@ -28,7 +28,8 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import ModelDefinitionError
-from ..expr import BinOp, BoolOp, Call, Compare, Const, Name, Node, Subscript, UnaryOp
+from ..expr import (ARITHMETIC, BinOp, BoolOp, Call, Compare, Const, Name, Node, Subscript,
+                    UnaryOp)
 from . import functions
 from .names import VENSIM_NA, reference_key, safe_identifier, shown_name, unsupported
 from .subscripts import Subscripts
@@ -492,9 +493,7 @@ class Converter:
 
     def _fold_binop(self, tree: BinOp, seen: dict) -> float:
         a, b = self.evaluate(tree.left, seen), self.evaluate(tree.right, seen)
-        ops = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
-               "/": lambda: a / b, "**": lambda: a ** b}
-        return ops[tree.op]()
+        return ARITHMETIC[tree.op](a, b)
 
     def _fold_call(self, tree: Call, seen: dict) -> float:
         if tree.func != "step":
