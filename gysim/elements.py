@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Mapping, Protocol, runtime_checkable
 
 import numpy as np
@@ -55,7 +56,7 @@ class Stock:
     #: Initial values by element (nested tuples, dims in model order) or None.
     values: tuple | None = None
 
-    @property
+    @cached_property
     def equation(self) -> str:
         """The initial value as text."""
         return repr(self.values) if self.values is not None else to_text(self.initial)
@@ -75,7 +76,7 @@ class Flow:
     dims: tuple[str, ...] = ()
     kind: str = field(default="flow", init=False)
 
-    @property
+    @cached_property
     def equation(self) -> str:
         """The equation as text."""
         return to_text(self.tree)
@@ -93,7 +94,7 @@ class Aux:
     dims: tuple[str, ...] = ()
     kind: str = field(default="aux", init=False)
 
-    @property
+    @cached_property
     def equation(self) -> str:
         """The equation as text."""
         return to_text(self.tree)
@@ -112,7 +113,7 @@ class Param:
     dims: tuple[str, ...] = ()
     kind: str = field(default="param", init=False)
 
-    @property
+    @cached_property
     def equation(self) -> str:
         """The value as text."""
         return repr(self.value)
@@ -130,7 +131,7 @@ class Lookup:
     source: str = ""
     kind: str = field(default="lookup", init=False)
 
-    @property
+    @cached_property
     def equation(self) -> str:
         """The table as text."""
         return "lookup(" + ", ".join(f"({a:g}, {b:g})" for a, b in zip(self.x, self.y)) + ")"
@@ -148,7 +149,7 @@ class DataInput:
     source: str = ""
     kind: str = field(default="data", init=False)
 
-    @property
+    @cached_property
     def equation(self) -> str:
         """The series as text."""
         return "data(" + ", ".join(f"{a:g}: {b:g}" for a, b in zip(self.times, self.values)) + ")"

