@@ -45,7 +45,8 @@ from typing import Any, Callable, Iterator
 from .errors import DataError
 
 __all__ = ["atomic_path", "atomic_write", "write_text_atomic", "write_bytes_atomic",
-           "to_netcdf_atomic", "to_zarr_atomic", "savefig_atomic", "remove_stale"]
+           "to_netcdf_atomic", "to_zarr_atomic", "savefig_atomic", "remove_stale",
+           "create_directory_atomic", "pid_lock", "os_error_reason", "write_error"]
 
 _UMASK_LOCK = threading.Lock()
 
@@ -160,11 +161,60 @@ def _fsync_tree(path: Path) -> None:
             pass
 
 
-def _wrap_os_error(err: OSError, target: Path) -> DataError:
-    reason = err.strerror or str(err)
+def os_error_reason(err: OSError) -> str:
+    """The cause of an ``OSError`` in words, with its errno name.
+
+    Examples
+    --------
+    >>> import errno
+    >>> os_error_reason(OSError(errno.ENOSPC, "No space left on device"))
+    'no space left on the device (ENOSPC)'
+    >>> os_error_reason(PermissionError(errno.EACCES, "Permission denied"))
+    'Permission denied (EACCES)'
+    """
+    code = errno.errorcode.get(err.errno) if isinstance(err.errno, int) else None
     if err.errno == errno.ENOSPC:
         reason = "no space left on the device"
-    return DataError(f"cannot write '{target}': {reason}")
+    elif err.errno == getattr(errno, "EDQUOT", None):
+        reason = "disk quota exceeded"
+    else:
+        reason = err.strerror or " ".join(str(err).split()) or type(err).__name__
+    return f"{reason} ({code})" if code else reason
+
+
+def write_error(err: BaseException, target: str | os.PathLike) -> DataError | None:
+    """A :class:`DataError` naming `target` for a failed write, or None if `err` is not one.
+
+    An ``OSError`` (full disk, read-only folder, ...) is one, and so is the
+    ``RuntimeError`` the netCDF library raises for a failed write
+    (``NetCDF: HDF error``, often a full disk); its message then says how
+    much space is left.
+
+    Examples
+    --------
+    >>> import errno
+    >>> print(write_error(OSError(errno.EROFS, "Read-only file system"), "out.nc"))
+    cannot write 'out.nc': Read-only file system (EROFS)
+    >>> write_error(KeyError("x"), "out.nc") is None
+    True
+    """
+    if isinstance(err, DataError):
+        return None
+    if isinstance(err, OSError):
+        return DataError(f"cannot write '{target}': {os_error_reason(err)}")
+    if isinstance(err, RuntimeError) and str(err).startswith("NetCDF:"):
+        try:
+            free = shutil.disk_usage(Path(os.fspath(target)).parent or ".").free
+            space = f"; {free / 2**20:.1f} MiB free on its disk"
+        except OSError:
+            space = ""
+        return DataError(f"cannot write '{target}': the netCDF library failed ({err}){space}; "
+                         f"check the disk has room and the folder is writable")
+    return None
+
+
+def _wrap_os_error(err: OSError, target: Path) -> DataError:
+    return DataError(f"cannot write '{target}': {os_error_reason(err)}")
 
 
 @contextlib.contextmanager
@@ -241,8 +291,9 @@ def atomic_path(path: str | os.PathLike, *, directory: bool = False,
             _fsync_dir(target.parent)
     except BaseException as exc:
         _discard(tmp)
-        if isinstance(exc, OSError) and not isinstance(exc, DataError):
-            raise _wrap_os_error(exc, target) from exc
+        wrapped = write_error(exc, target)
+        if wrapped is not None:
+            raise wrapped from exc
         raise
 
 
@@ -270,6 +321,147 @@ def _swap_directory(tmp: Path, target: Path) -> None:
         os.replace(old, target)  # put the old one back
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def create_directory_atomic(path: str | os.PathLike, writer: Callable[[Path], Any], *,
+                            durable: bool = True) -> bool:
+    """Create the folder `path` (e.g. a zarr store) whole, or not at all.
+
+    ``writer(temporary_path)`` fills a temporary folder beside `path`, which
+    is then renamed to `path` -- unless `path` exists by then (another
+    process created it first): the new folder is discarded and the existing
+    one left alone. A process killed while writing leaves only the hidden
+    temporary folder, which the next call removes (see :func:`remove_stale`).
+
+    Returns
+    -------
+    bool
+        True if this call created `path`, False if it already existed.
+
+    Raises
+    ------
+    DataError
+        If the folder is not writable or the file system refuses the write
+        (e.g. a full disk), naming the path and the cause.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> store = pathlib.Path(tempfile.mkdtemp()) / "runs.zarr"
+    >>> create_directory_atomic(store, lambda tmp: (tmp.mkdir(), (tmp / "a").write_text("1")))
+    True
+    >>> create_directory_atomic(store, lambda tmp: (tmp.mkdir(), (tmp / "a").write_text("2")))
+    False
+    >>> (store / "a").read_text(), sorted(p.name for p in store.parent.iterdir())
+    ('1', ['runs.zarr'])
+    """
+    target = _target(path, directory=True)
+    remove_stale(target)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.",
+                                    suffix=f".tmp{target.suffix}", dir=target.parent))
+        tmp.rmdir()
+    except OSError as err:
+        raise _wrap_os_error(err, target) from None
+    try:
+        writer(tmp)
+        if not tmp.exists():
+            raise DataError(f"cannot write '{target}': the writer produced no output")
+        if durable:
+            _fsync_tree(tmp)
+        try:
+            os.rename(tmp, target)  # refuses a non-empty folder: the first creator wins
+        except OSError as err:
+            if err.errno in (errno.EEXIST, errno.ENOTEMPTY) or target.exists():
+                _discard(tmp)
+                return False
+            raise
+        if durable:
+            _fsync_dir(target.parent)
+        return True
+    except BaseException as exc:
+        _discard(tmp)
+        wrapped = write_error(exc, target)
+        if wrapped is not None:
+            raise wrapped from exc
+        raise
+
+
+def _lock_holder(path: Path) -> int | None:
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() else None
+
+
+@contextlib.contextmanager
+def pid_lock(path: str | os.PathLike, *, what: str) -> Iterator[Path]:
+    """Hold the lock file `path` (it holds this process's id) for the ``with`` block.
+
+    The lock file appears whole (written aside, then hard-linked into
+    place), so another process never reads it half-written. A lock whose
+    process no longer runs (it was killed) is taken over.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The lock file.
+    what : str
+        What the lock guards, for the message, e.g. ``"store 'runs.zarr'"``.
+
+    Raises
+    ------
+    DataError
+        If a running process holds the lock (naming it and the lock file),
+        or the lock cannot be written (e.g. a read-only folder).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> lock = pathlib.Path(tempfile.mkdtemp()) / ".runs.zarr.lock"
+    >>> with pid_lock(lock, what="store 'runs.zarr'"):
+    ...     int(lock.read_text()) == os.getpid()
+    True
+    >>> lock.exists()
+    False
+    """
+    lock = Path(os.fspath(path))
+    mine = str(os.getpid())
+    aside = lock.with_name(f"{lock.name}.{mine}.{threading.get_ident()}.new")
+    try:
+        aside.write_text(mine, encoding="ascii")
+    except OSError as err:
+        raise DataError(f"cannot lock {what}: cannot write '{lock}': "
+                        f"{os_error_reason(err)}") from None
+    try:
+        for _ in range(5):
+            try:
+                os.link(aside, lock)
+                break
+            except FileExistsError:
+                holder = _lock_holder(lock)
+                if holder is not None and _alive(holder):
+                    raise DataError(
+                        f"{what} is in use by process {holder} (lock file '{lock}'); wait for "
+                        f"it to finish or stop it (if no such process of yours runs, delete "
+                        f"the lock file)") from None
+                with contextlib.suppress(FileNotFoundError):  # its process died: take over
+                    lock.unlink()
+            except OSError as err:
+                raise DataError(f"cannot lock {what}: cannot write '{lock}': "
+                                f"{os_error_reason(err)}") from None
+        else:  # pragma: no cover - another process keeps taking it
+            raise DataError(f"cannot lock {what}: '{lock}' keeps changing; try again")
+    finally:
+        with contextlib.suppress(OSError):
+            aside.unlink()
+    try:
+        yield lock
+    finally:
+        if _lock_holder(lock) == os.getpid():
+            with contextlib.suppress(OSError):
+                lock.unlink()
 
 
 def atomic_write(path: str | os.PathLike, writer: Callable[[Path], Any], *,

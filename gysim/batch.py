@@ -27,29 +27,46 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
 import os
+import re
 from typing import Any, Iterator, Mapping
 
 import numpy as np
 import xarray as xr
 
 from ._text import suggest
+from .atomic import create_directory_atomic, os_error_reason, pid_lock, remove_stale
 from .errors import DataError, GysimError, ModelDefinitionError, ParameterError
 from .labels import resolve_labels, split_element
 from .model import Model
 from .simulate import simulate
 
 __all__ = ["run_batch", "envelope", "default_chunk_size", "as_params", "param_element",
-           "element_bounds"]
+           "element_bounds", "NUMERICS_VERSION"]
 
 #: Values (saved times x variables x runs) a default chunk holds.
 VALUE_BUDGET = 4_000_000
 #: Attributes of a chunk's Dataset that describe one chunk, not the study.
 _PER_CHUNK_ATTRS = ("solver_nfev", "solver_chunks", "solver_steps", "solver_njev", "solver_nlu")
 _DONE = "_done"
+#: Version of the numbers a run produces: bump it with any change to gysim that changes
+#: results (solvers, builtins, code generation), so that a store written before is not
+#: resumed with chunks computed differently. Unlike the package version, a release that
+#: leaves the numbers alone keeps existing stores resumable.
+NUMERICS_VERSION = 1
+#: Version of the store layout (variables, attributes, the ``_done`` record).
+_STORE_FORMAT = 1
+#: zarr's temporary files (``<name>.<32 hex digits>.partial``), renamed into place when whole.
+_PARTIAL = re.compile(r"\.[0-9a-f]{32}\.partial$")
+
+
+def _one_line(err: BaseException) -> str:
+    """An exception's text on one line (its type when it has none)."""
+    return " ".join(str(err).split()) or type(err).__name__
 
 
 def param_element(model: Model, name: str, *, argument: str = "samples"
@@ -278,20 +295,61 @@ def _run_chunk(model: Model, params: dict[str, np.ndarray], lo: int,
     return ds
 
 
+def _canonical(value: Any) -> Any:
+    """`value` as JSON-ready data that keeps every bit of every number (arrays by digest)."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return {"float": float(value).hex()}
+    if hasattr(value, "__array__") and not isinstance(value, Mapping):
+        arr = np.ascontiguousarray(np.asarray(value))
+        if arr.dtype.kind == "O":
+            return {"object_array": [_canonical(v) for v in arr.ravel().tolist()],
+                    "shape": list(arr.shape)}
+        return {"array": arr.dtype.str, "shape": list(arr.shape),
+                "sha256": hashlib.sha256(arr.tobytes()).hexdigest()}
+    if isinstance(value, Mapping):
+        return {"mapping": sorted(([json.dumps(_canonical(k), sort_keys=True), _canonical(v)]
+                                   for k, v in value.items()), key=lambda kv: kv[0])}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_canonical(v) for v in value]
+        return {"set": sorted(json.dumps(v, sort_keys=True) for v in items)} \
+            if isinstance(value, (set, frozenset)) else items
+    return {"repr": type(value).__qualname__ + ":" + repr(value)}
+
+
 def _fingerprint(model: Model, cols: dict[str, np.ndarray], chunk_size: int,
                  options: dict) -> str:
+    """What a store's runs depend on, as one digest: a store resumes only the same study.
+
+    It covers the numerics version (:data:`NUMERICS_VERSION`), the model
+    (:meth:`gysim.Model.hash`: every value to the last bit, its method,
+    dt, saveper, start and stop), every simulate option given (floats by
+    their hex form, arrays by a digest of their bytes), the chunk size and
+    the samples (names, dtypes and bytes).
+    """
     h = hashlib.sha256()
-    h.update(model.hash().encode())
-    h.update(json.dumps(options, sort_keys=True, default=str).encode())
-    h.update(str(chunk_size).encode())
-    for name, arr in cols.items():
-        h.update(name.encode())
-        h.update(np.ascontiguousarray(arr).tobytes())
+    head = {"store_format": _STORE_FORMAT, "numerics": NUMERICS_VERSION, "model": model.hash(),
+            "options": _canonical(dict(options)), "chunk_size": int(chunk_size),
+            "columns": [[name, str(arr.dtype), list(arr.shape)] for name, arr in cols.items()]}
+    h.update(json.dumps(head, sort_keys=True).encode())
+    for arr in cols.values():
+        h.update(np.ascontiguousarray(arr, dtype=float).tobytes())
     return h.hexdigest()
 
 
 class _Store:
-    """The zarr store of one study: created from the first chunk, filled chunk by chunk."""
+    """The zarr store of one study: created whole from the first chunk, filled chunk by chunk.
+
+    The store is created in a hidden folder beside its path and renamed into
+    place once its metadata are written, so a crash during creation leaves no
+    half-made store. While a study writes to it, a lock file beside it
+    (``.<name>.lock``, holding the process id) keeps other processes out;
+    zarr's temporary files (``*.partial``) that a killed writer left inside
+    are removed when the store is opened again for writing.
+    """
 
     def __init__(self, path: str, fingerprint: str, n_runs: int, chunk_size: int) -> None:
         self.path = os.fspath(path)
@@ -301,20 +359,56 @@ class _Store:
         self.n_chunks = -(-n_runs // chunk_size)
         self._group = None
 
+    def _write_error(self, err: OSError) -> DataError:
+        return DataError(f"cannot write to `store` {self.path!r}: {os_error_reason(err)}; the "
+                         f"chunks already written are kept: make room (or make it writable) and "
+                         f"run the same study again to resume")
+
     def done(self) -> np.ndarray:
         """Which chunks the store already holds (all False for a new store)."""
         if not os.path.exists(self.path):
             return np.zeros(self.n_chunks, bool)
+        if not os.path.isdir(self.path):
+            raise DataError(f"`store` {self.path!r} is a file, not a zarr store; remove it or "
+                            f"choose another path")
         try:
             ds = xr.open_zarr(self.path, consolidated=False)
         except Exception as err:
             raise DataError(f"`store` {self.path!r} exists but is not a readable zarr store "
-                            f"({err}); remove it or choose another path") from None
+                            f"({_one_line(err)}); remove it or choose another path") from None
         if ds.attrs.get("batch_fingerprint") != self.fingerprint or _DONE not in ds:
             raise DataError(f"`store` {self.path!r} holds a different study (other model, "
                             f"samples, chunk size or simulation options); remove it or choose "
                             f"another path to start a new one")
-        return ds[_DONE].values.astype(bool)
+        try:
+            done = ds[_DONE].values.astype(bool)
+        except Exception as err:
+            raise DataError(f"`store` {self.path!r}: its record of finished chunks cannot be "
+                            f"read ({_one_line(err)}); remove the store to start again") \
+                from None
+        if done.shape != (self.n_chunks,):
+            raise DataError(f"`store` {self.path!r} records {done.size} chunks, not "
+                            f"{self.n_chunks}; remove it or choose another path")
+        return done
+
+    def lock(self):
+        """Hold the store's lock file for the ``with`` block (see :func:`gysim.atomic.pid_lock`)."""
+        folder, name = os.path.split(os.path.abspath(self.path))
+        if not os.path.isdir(folder):
+            raise DataError(f"cannot write `store` {self.path!r}: the folder {folder!r} does "
+                            f"not exist")
+        return pid_lock(os.path.join(folder, f".{name}.lock"), what=f"`store` {self.path!r}")
+
+    def clean(self) -> list[str]:
+        """Remove the temporary files a killed writer left inside the store (hold the lock)."""
+        removed = []
+        for folder, _, files in os.walk(self.path):
+            for f in files:
+                if _PARTIAL.search(f):
+                    with contextlib.suppress(OSError):
+                        os.remove(os.path.join(folder, f))
+                        removed.append(os.path.join(folder, f))
+        return removed
 
     def _lazy(self, var: xr.DataArray) -> tuple:
         """An unwritten (dask zeros) variable of the whole study: the chunk's shape, all runs."""
@@ -325,6 +419,7 @@ class _Store:
         return var.dims, da.zeros(shape, dtype=var.dtype, chunks=chunks), var.attrs
 
     def create(self, first: xr.Dataset) -> None:
+        """Create the store (metadata, all chunks undone) whole, or find it made by another."""
         # (time, *dims, run) per variable; run coordinates (the sampled values, over the
         # parameter's dims for a subscripted one) are written chunk by chunk like the data
         data_vars = {name: self._lazy(var) for name, var in first.data_vars.items()}
@@ -338,21 +433,31 @@ class _Store:
         template = xr.Dataset(data_vars, coords=coords, attrs=attrs)
         template[_DONE] = ("chunk", np.zeros(self.n_chunks, bool),
                            {"long_name": "chunks of runs already written"})
-        template.to_zarr(self.path, mode="w-", compute=False, consolidated=False)
+        created = create_directory_atomic(
+            self.path, lambda tmp: template.to_zarr(tmp, mode="w-", compute=False,
+                                                    consolidated=False))
+        if not created:
+            self.done()  # made meanwhile: it must be this study's
 
     def write(self, index: int, ds: xr.Dataset) -> None:
         """Write one chunk's data, then mark the chunk done (so a crash leaves it undone)."""
         import zarr
-        if self._group is None:
-            self._group = zarr.open_group(self.path, mode="r+")
-        lo = index * self.chunk_size
-        hi = lo + ds.sizes["run"]
-        for name, var in ds.variables.items():
-            if "run" not in var.dims or name == "run":
-                continue
-            where = tuple(slice(lo, hi) if d == "run" else slice(None) for d in var.dims)
-            self._group[name][where] = var.values
-        self._group[_DONE][index] = True
+        try:
+            if self._group is None:
+                self._group = zarr.open_group(self.path, mode="r+")
+            lo = index * self.chunk_size
+            hi = lo + ds.sizes["run"]
+            for name, var in ds.variables.items():
+                if "run" not in var.dims or name == "run":
+                    continue
+                where = tuple(slice(lo, hi) if d == "run" else slice(None) for d in var.dims)
+                self._group[name][where] = var.values
+            self._group[_DONE][index] = True
+        except OSError as err:
+            raise self._write_error(err) from err
+        except KeyError as err:
+            raise DataError(f"`store` {self.path!r} lacks the variable {err}; it was made "
+                            f"for another study or damaged: remove it to start again") from None
 
     def open(self) -> xr.Dataset:
         ds = xr.open_zarr(self.path, consolidated=False).drop_vars(_DONE)
@@ -402,6 +507,26 @@ def _chunks_on_dask(client, model, todo, bounds, chunk_params, options) -> Itera
     finally:
         for fut in list(queue.futures):
             fut.cancel()
+
+
+def _run_chunks(model, client, todo, bounds, chunk_params, options, st, done, progress,
+                n) -> dict[int, xr.Dataset]:
+    """Run the chunks `todo`: into the store `st` as each finishes, or held and returned."""
+    if client is None:
+        results = _chunks_in_process(model, todo, bounds, chunk_params, options)
+    else:
+        results = _chunks_on_dask(client, model, todo, bounds, chunk_params, options)
+    held: dict[int, xr.Dataset] = {}
+    with _progress(len(bounds), int(done.sum()), progress, f"{model.name}: {n} runs") as bar:
+        for i, ds in results:
+            if st is not None:
+                if not os.path.exists(st.path):
+                    st.create(ds)
+                st.write(i, ds)
+            else:
+                held[i] = ds
+            bar.update(1)
+    return held
 
 
 def run_batch(model: Model, samples: Any, *, chunk_size: int | None = None, client: Any = None,
@@ -492,28 +617,20 @@ def run_batch(model: Model, samples: Any, *, chunk_size: int | None = None, clie
         lo, hi = bounds[i]
         return {k: v[lo:hi] for k, v in run_params.items()}
 
-    st = None
-    done = np.zeros(len(bounds), bool)
-    if store is not None:
+    if store is None:
+        held = _run_chunks(model, client, range(len(bounds)), bounds, chunk_params, options,
+                           None, np.zeros(len(bounds), bool), progress, n)
+    else:
         st = _Store(store, _fingerprint(model, cols, chunk_size, simulate_options), n, chunk_size)
         done = st.done()
-    todo = [i for i in range(len(bounds)) if not done[i]]
-    if client is None:
-        results = _chunks_in_process(model, todo, bounds, chunk_params, options)
-    else:
-        results = _chunks_on_dask(client, model, todo, bounds, chunk_params, options)
-
-    held: dict[int, xr.Dataset] = {}
-    with _progress(len(bounds), int(done.sum()), progress, f"{model.name}: {n} runs") as bar:
-        for i, ds in results:
-            if st is not None:
-                if not os.path.exists(st.path):
-                    st.create(ds)
-                st.write(i, ds)
-            else:
-                held[i] = ds
-            bar.update(1)
-    if st is not None:
+        if not done.all():
+            with st.lock():
+                remove_stale(os.path.abspath(st.path))  # a creation killed part-way
+                done = st.done()  # another process may have worked on it meanwhile
+                st.clean()
+                todo = [i for i in range(len(bounds)) if not done[i]]
+                _run_chunks(model, client, todo, bounds, chunk_params, options, st, done,
+                            progress, n)
         return st.open()
     parts = [held[i] for i in range(len(bounds))]
     ens = xr.concat(parts, dim="run", combine_attrs="override") if len(parts) > 1 else parts[0]

@@ -38,7 +38,7 @@ import xarray as xr
 from ._text import suggest
 from .errors import DataError, GysimError
 
-__all__ = ["NON_ELEMENT_DIMS", "split_element", "element_name", "element_dims", "element_names",
+__all__ = ["NON_ELEMENT_DIMS", "check_variables", "split_element", "element_name", "element_dims", "element_names",
            "resolve_labels", "select_element", "complete_elements", "expand_elements",
            "values_at_times"]
 
@@ -402,6 +402,56 @@ def expand_elements(ds: xr.Dataset, name: str, *, argument: str = "variables",
         return element_names(da, variable)
     names = complete_elements(da, variable, labels, ds[variable].dims)
     return names if len(names) > 1 else [name]
+
+
+def check_variables(names: Sequence[str], available: Sequence[str], *, argument: str,
+                    what: str, kinds: Mapping[str, str] | None = None) -> None:
+    """Check that each name (``var`` or ``var[label]``) is one of the `available` variables.
+
+    Parameters
+    ----------
+    names : sequence of str
+        The names given.
+    available : sequence of str
+        The variables that may be named.
+    argument : str
+        The argument or option the names came from (``"outputs"`` in the
+        API, ``"--outputs"`` on the command line), named in the message.
+    what : str
+        What holds the variables, e.g. ``"model 'm'"``.
+    kinds : mapping, optional
+        Kind of each other element of the model (``"param"``, ...), to say
+        why it cannot be named.
+
+    Raises
+    ------
+    DataError
+        Naming the argument, the first unknown name and the nearest
+        available ones.
+
+    Examples
+    --------
+    >>> check_variables(["gdp", "gdp_per_head[north]"], ["gdp", "gdp_per_head"],
+    ...                 argument="outputs", what="model 'm'")
+    >>> check_variables(["gpd"], ["gdp"], argument="--outputs", what="model 'm'")
+    Traceback (most recent call last):
+    ...
+    gysim.errors.DataError: --outputs: 'gpd' is not a variable of model 'm'; did you mean 'gdp'?
+    """
+    label = argument if argument.startswith("-") else f"`{argument}`"
+    for name in names:
+        try:
+            base = split_element(str(name))[0]
+        except DataError as err:
+            raise DataError(f"{label}: {err}") from None
+        if base in available:
+            continue
+        kind = (kinds or {}).get(base)
+        if kind:
+            raise DataError(f"{label}: '{name}' is a {kind} of {what}, not a variable (a "
+                            f"stock, flow or auxiliary)")
+        raise DataError(f"{label}: '{name}' is not a variable of {what}"
+                        f"{suggest(str(base), list(available))}")
 
 
 def values_at_times(da: xr.DataArray, times: np.ndarray) -> np.ndarray:

@@ -762,10 +762,17 @@ class Model:
     def description(self) -> dict:
         """A JSON-ready description of the model (used for hashing and export).
 
+        It holds everything that changes a number of a run: every value at
+        full precision (``repr`` of floats, which round-trips), lookup tables
+        and data series point by point, the run settings (start, stop, dt,
+        saveper, method) and whether units are checked on a run.
+
         Examples
         --------
         >>> Model("m", start=0, stop=1).description()["name"]
         'm'
+        >>> Model("m", method="rk4", saveper=0.5).description()["run"]
+        {'method': 'rk4', 'saveper': 0.5, 'check_units_on_run': True}
         """
         def item(e):
             d = {"kind": e.kind, "units": e.units, "doc": e.doc, "equation": e.equation}
@@ -773,11 +780,18 @@ class Model:
                 d.update(into=e.into, out_of=e.out_of)
             if isinstance(e, Param):
                 d.update(bounds=e.bounds)
+            if isinstance(e, Lookup):  # the equation text rounds to 6 digits
+                d.update(x=[repr(float(v)) for v in e.x], y=[repr(float(v)) for v in e.y])
+            if isinstance(e, DataInput):
+                d.update(times=[repr(float(v)) for v in e.times],
+                         values=[repr(float(v)) for v in e.values])
             if getattr(e, "dims", ()):
                 d.update(dims=list(e.dims))
             return d
         out = {"name": self.name, "start": self.start, "stop": self.stop, "dt": self.dt,
                "time_units": self.time_units,
+               "run": {"method": self.method, "saveper": self.saveper,
+                       "check_units_on_run": self.check_units_on_run},
                "elements": {k: item(v) for k, v in self._elements.items()},
                "scenarios": {k: dict(s.overrides) for k, s in self._scenarios.items()}}
         if self._dimensions:
@@ -787,12 +801,17 @@ class Model:
     def hash(self) -> str:
         """SHA-256 of the model description: equal for equal models.
 
+        Two models that differ in any number (to the last bit), in the
+        integration method or in the save period have different hashes.
+
         Examples
         --------
         >>> Model("m").hash() == Model("m").hash()
         True
+        >>> Model("m", method="rk4").hash() == Model("m").hash()
+        False
         """
-        text = json.dumps(self.description(), sort_keys=True, default=str)
+        text = json.dumps(self.description(), sort_keys=True, default=repr)
         return hashlib.sha256(text.encode()).hexdigest()
 
     def check_units(self) -> None:

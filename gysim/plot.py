@@ -96,6 +96,8 @@ def trajectories(results: xr.Dataset | Mapping[str, xr.Dataset], variables: Sequ
     if not runs:
         raise DataError("`results` is empty: give a Dataset or a mapping of label to Dataset")
     variables = [variables] if isinstance(variables, str) else list(variables)
+    if data is not None:
+        _check_data(data)
     for label, ds in runs.items():
         missing = [v for v in variables if split_element(v)[0] not in ds.data_vars]
         if missing:
@@ -165,6 +167,25 @@ def trajectories(results: xr.Dataset | Mapping[str, xr.Dataset], variables: Sequ
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+def _check_data(data) -> None:
+    """Observations to draw: a DataFrame of numbers indexed by numeric time, one column each."""
+    import pandas as pd
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"`data` must be a pandas DataFrame indexed by time, got "
+                        f"{type(data).__name__}")
+    if data.columns.has_duplicates:
+        twice = list(dict.fromkeys(data.columns[data.columns.duplicated()]))
+        raise DataError(f"`data` has more than one column named {', '.join(map(repr, twice))}; "
+                        f"give each series one column")
+    if len(data.index) and not pd.api.types.is_numeric_dtype(data.index):
+        raise DataError(f"`data` must be indexed by numeric times; got a "
+                        f"{type(data.index).__name__} (for dates, index by data.index.year)")
+    bad = [c for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])]
+    if bad:
+        raise DataError(f"`data` must hold numbers (NaN for missing values); column(s) "
+                        f"{', '.join(map(repr, bad))} do not")
+
 
 def _new_axes(ax, figsize: tuple[float, float]):
     """(figure, axes, given): a new figure unless `ax` is given."""

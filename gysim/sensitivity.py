@@ -41,7 +41,7 @@ import xarray as xr
 from .batch import envelope, run_batch
 from ._text import suggest
 from .errors import DataError, ModelDefinitionError, ParameterError
-from .labels import expand_elements, select_element, split_element
+from .labels import check_variables, expand_elements, select_element, split_element
 from .model import Model
 from .sampling import sample
 
@@ -357,12 +357,13 @@ def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
     outputs = list(outputs)
     if not outputs:
         raise DataError("`outputs` must name at least one variable")
+    compiled = model.compile()
+    check_variables(outputs, compiled.stock_names + compiled.output_names, argument="outputs",
+                    what=f"model '{model.name}'",
+                    kinds={k: e.kind for k, e in model.elements.items()})
     variables = list(simulate_options.pop("variables", None) or [])
     for o in outputs:
-        try:
-            base = split_element(str(o))[0]
-        except DataError as err:
-            raise DataError(f"`outputs`: {err}") from None
+        base = split_element(str(o))[0]
         if base not in variables:
             variables.append(base)
     s = sample(model, params, method, n, seed, dists=dists, second_order=second_order,

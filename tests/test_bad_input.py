@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import time
+import re
 from pathlib import Path
 
 import numpy as np
@@ -354,3 +355,29 @@ def test_cli_bad_input_is_one_line_and_exit_2(argv, fragment):
 def test_cli_refuses_xmile_with_external_entity(tmp_path):
     code, err = cli(["info", str(xxe(tmp_path))])
     assert code == 2 and "document type declaration" in err and SECRET not in err
+
+
+# ------------------------------------------------------------------ observations to draw
+@pytest.mark.parametrize("data, words", [
+    ("frame", "duplicate"),
+    ("text", "column(s) 'x' do not"),
+    ("dates", "numeric times"),
+    ("list", "must be a pandas DataFrame"),
+], ids=["duplicate-columns", "non-numeric", "date-index", "not-a-frame"])
+def test_trajectories_refuse_bad_data_by_name(data, words):
+    import matplotlib
+    matplotlib.use("Agg")
+    import pandas as pd
+    from gysim.plot import trajectories
+    m = gysim.Model("m", start=0, stop=2)
+    m.stock("x", 1.0)
+    ds = gysim.simulate(m)
+    frames = {
+        "frame": pd.DataFrame([[1.0, 2.0]], index=[0.0], columns=["x", "x"]),
+        "text": pd.DataFrame({"x": ["one"]}, index=[0.0]),
+        "dates": pd.DataFrame({"x": [1.0]}, index=pd.to_datetime(["2001-01-01"])),
+        "list": [1.0, 2.0],
+    }
+    expected = "more than one column named 'x'" if words == "duplicate" else words
+    with pytest.raises(gysim.DataError, match=re.escape(expected)):
+        trajectories(ds, ["x"], data=frames[data])

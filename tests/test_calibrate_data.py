@@ -46,3 +46,40 @@ def test_element_columns_are_checked_against_the_models_dims():
     with pytest.raises(DataError, match=r"`data`: 'total_capital\[primary\]' names an element, but "
                                         r"variable 'total_capital' has no dimensions"):
         data_frame(m, ok.rename(columns={"capital[tertiary]": "total_capital[primary]"}), 5.0, [])
+
+
+# ------------------------------------------------------------------ bad data (issue 12)
+def _growth():
+    import gysim
+    m = gysim.Model("growth", start=2000, stop=2005)
+    m.stock("gdp", 264.8)
+    m.stock("pop", 1.0)
+    m.param("g", 0.05, bounds=(0.0, 0.3))
+    m.flow("increase", "g * gdp", into="gdp")
+    return m
+
+
+def test_two_columns_of_the_same_name_are_refused_by_name():
+    import gysim
+    data = pd.DataFrame([[264.8, 265.0, 1.0], [302.7, 303.0, 1.0]], index=[2000, 2001],
+                        columns=["gdp", "gdp", "pop"])
+    with pytest.raises(DataError, match="more than one column named 'gdp'"):
+        gysim.calibrate(_growth(), data, ["g"])
+    with pytest.raises(DataError, match="more than one column named 'gdp'"):
+        gysim.calibrate(_growth(), data, ["g"], data_units={"pop": "1"})
+    with pytest.raises(DataError, match="more than one column named 'gdp'"):
+        data_frame(_growth(), data, 2005, [])
+
+
+@pytest.mark.parametrize("data, words", [
+    (pd.DataFrame({"gdp": [264.8, "n/a"]}, index=[2000, 2001]), "column(s) 'gdp' do not"),
+    (pd.DataFrame({"gdp": [264.8, 302.7]}, index=[2000.0, np.nan]), "not finite numbers: nan"),
+    (pd.DataFrame({"gdp": [264.8, 302.7]}, index=[2000, 2000]), "repeats the time(s) 2000"),
+    (pd.DataFrame({"gdp": [np.nan, np.nan]}, index=[2000, 2001]), "'gdp' have no observation"),
+    (pd.DataFrame({"gdp": []}, index=pd.Index([], dtype=float)), "is empty"),
+], ids=["non-numeric", "nan-time", "repeated-time", "nan-only", "empty"])
+def test_bad_data_gets_a_named_data_error(data, words):
+    import gysim
+    with pytest.raises(DataError) as info:
+        gysim.calibrate(_growth(), data, ["g"])
+    assert words in str(info.value)

@@ -39,7 +39,25 @@ from ..labels import element_names, resolve_labels, select_element, split_elemen
 from ..model import Model
 from ..units import to_model_units
 
-__all__ = ["data_in_model_units", "data_frame", "series_weights"]
+__all__ = ["data_in_model_units", "data_frame", "series_weights", "check_columns"]
+
+
+def check_columns(data: pd.DataFrame, what: str = "calibration `data`") -> None:
+    """Refuse a table whose columns repeat a name (each column must be one series).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_columns(pd.DataFrame([[1.0, 2.0]], columns=["gdp", "gdp"]))
+    Traceback (most recent call last):
+    ...
+    gysim.errors.DataError: calibration `data` has more than one column named 'gdp'; give each series one column (rename or drop the repeats)
+    """
+    if isinstance(data, pd.DataFrame) and data.columns.has_duplicates:
+        twice = list(dict.fromkeys(data.columns[data.columns.duplicated()]))
+        raise DataError(f"{what} has more than one column named "
+                        f"{', '.join(map(repr, twice))}; give each series one column (rename "
+                        f"or drop the repeats)")
 
 
 def data_in_model_units(model: Model, data: pd.DataFrame | xr.Dataset,
@@ -77,6 +95,7 @@ def data_in_model_units(model: Model, data: pd.DataFrame | xr.Dataset,
     >>> data_in_model_units(m, data, {"gdp": "1e4 yuan"})["gdp"].tolist()
     [1.0, 2.0]
     """
+    check_columns(data)
     if isinstance(data, xr.Dataset):
         units = dict(data_units or {})
         for name, da in data.data_vars.items():
@@ -157,6 +176,11 @@ def data_frame(model: Model, data: pd.DataFrame | xr.Dataset, stop: float,
     if not pd.api.types.is_numeric_dtype(data.index):
         raise DataError(f"calibration `data` must be indexed by numeric times (years); got a {type(data.index).__name__}"
                         " (for dates, index by data.index.year)")
+    check_columns(data)
+    times = np.asarray(data.index, dtype=float)
+    if not np.isfinite(times).all():
+        raise DataError(f"calibration `data` has times that are not finite numbers: "
+                        f"{', '.join(map(str, data.index[~np.isfinite(times)][:5]))}")
     if data.index.has_duplicates:
         raise DataError("calibration `data` repeats the time(s) "
                         f"{', '.join(map(str, data.index[data.index.duplicated()].unique()[:5]))}")
@@ -184,7 +208,14 @@ def data_frame(model: Model, data: pd.DataFrame | xr.Dataset, stop: float,
     try:
         frame = data.astype(float)
     except (TypeError, ValueError):
-        raise DataError("calibration `data` must hold numbers (NaN for missing values)") from None
+        bad = []
+        for column in data.columns:
+            try:
+                data[column].astype(float)
+            except (TypeError, ValueError):
+                bad.append(column)
+        raise DataError(f"calibration `data` must hold numbers (NaN for missing values); "
+                        f"column(s) {', '.join(map(repr, bad))} do not") from None
     if np.isinf(frame.to_numpy()).any():
         raise DataError("calibration `data` holds infinite values; use NaN for a missing observation")
     frame.index = pd.Index(np.asarray(frame.index, dtype=float), name="time")

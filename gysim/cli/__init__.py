@@ -13,8 +13,13 @@ Vensim ``.mdl`` / XMILE (``.xmile``, ``.xml``, ``.stmx``) file. What a
 command needs beyond the model (default plots, parameters, targets, the
 calibration) comes from the model's provider (:mod:`gysim.registry`).
 
-Errors from bad input print one line, ``gysim: error: <message>``, and exit
-with status 2 (``--debug`` shows the traceback instead). Files are written
+Errors from bad input -- every :class:`gysim.GysimError`, every ``OSError``
+(a missing file, a full disk, a read-only folder) and running out of memory
+-- print one line, ``gysim: error: <message>``, and exit with status 2
+(``--debug`` shows the traceback instead). Anything else is a bug in gysim:
+it prints ``gysim: internal error ...`` asking for a report, then the
+traceback, and exits with status 3. Warnings of other libraries (PySD's
+about encodings, ...) are not shown; gysim's own are. Files are written
 under a temporary name and renamed into place, so an interrupted command
 never leaves a half-written result.
 
@@ -36,6 +41,8 @@ import argparse
 import contextlib
 import os
 import sys
+import traceback
+import warnings
 from typing import Sequence
 
 from ..errors import GysimError
@@ -43,7 +50,7 @@ from . import calibrate, info, plot, run, sensitivity, targets
 from ._common import PROG, UsageError, load_any_model, parse_assignments
 
 __all__ = ["main", "build_parser", "COMMANDS", "UsageError", "load_any_model",
-           "parse_assignments"]
+           "parse_assignments", "EXIT_ERROR", "EXIT_INTERNAL"]
 
 #: Command name -> its module (``SUMMARY``, ``EXAMPLE``, ``add_arguments``, ``run``).
 COMMANDS = {"run": run, "calibrate": calibrate, "sensitivity": sensitivity,
@@ -87,6 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Exit status for bad input (one line on stderr), as argparse uses.
+EXIT_ERROR = 2
+#: Exit status for an internal error (a bug in gysim: message and traceback).
+EXIT_INTERNAL = 3
+#: Where to report an internal error.
+REPORT = "please report it with the command line and the traceback below"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``gysim`` command; returns the exit status.
 
@@ -99,7 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         0 on success, 1 when ``calibrate --check`` finds a different fit,
-        2 for bad input (one line on stderr), 130 when interrupted.
+        2 for bad input, a failed write or too little memory (one line on
+        stderr), 3 for an internal error (a bug: the traceback is printed),
+        130 when interrupted.
 
     Examples
     --------
@@ -118,7 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(list(argv) if argv is not None else None)
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            _only_gysim_warnings()
+            return int(args.func(args) or 0)
     except BrokenPipeError:  # `gysim info population | head`: the reader left; stop quietly
         with contextlib.suppress(Exception):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -127,12 +146,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"{PROG}: error: {one_line(err)}", file=sys.stderr)
-        return 2
+        return EXIT_ERROR
+    except MemoryError as err:
+        if args.debug:
+            raise
+        detail = f" ({one_line(err)})" if str(err) else ""
+        print(f"{PROG}: error: out of memory{detail}; run fewer runs at once (smaller chunks, "
+              f"a smaller -n), save fewer variables (--vars, --outputs) or times, or stream "
+              f"a study to a STORE.zarr", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         if args.debug:
             raise
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except Exception as err:
+        if args.debug:
+            raise
+        print(f"{PROG}: internal error ({type(err).__name__}: {one_line(err)}); {REPORT}",
+              file=sys.stderr)
+        traceback.print_exc()
+        return EXIT_INTERNAL
+
+
+def _only_gysim_warnings() -> None:
+    """Inside ``warnings.catch_warnings()``: hide other libraries' warnings, show gysim's.
+
+    gysim's warnings print as one line, ``gysim: warning: <message>``.
+    """
+    warnings.simplefilter("ignore")
+    warnings.filterwarnings("default", module=r"gysim(_models)?(\.|$)")
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"{PROG}: warning: {' '.join(str(message).split())}", file=sys.stderr)
+    warnings.showwarning = show
 
 
 if __name__ == "__main__":  # pragma: no cover

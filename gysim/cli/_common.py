@@ -159,7 +159,7 @@ def atomic(path: Path):
 
 
 def write_netcdf(ds, path: Path) -> None:
-    """Write `ds` to `path` as netCDF, atomically.
+    """Write `ds` to `path` as netCDF, atomically; a failed write is a one-line ``DataError``.
 
     Examples
     --------
@@ -169,8 +169,8 @@ def write_netcdf(ds, path: Path) -> None:
     >>> float(open_dataset(str(path)).x[-1])
     2.0
     """
-    with atomic(path) as tmp:
-        ds.to_netcdf(tmp)
+    from ..atomic import to_netcdf_atomic
+    to_netcdf_atomic(ds, path)
 
 
 def open_dataset(path: str):
@@ -189,9 +189,13 @@ def open_dataset(path: str):
     try:
         with xr.open_dataset(path) as ds:
             return ds.load()
-    except (ValueError, OSError) as err:
-        detail = one_line(err).split(". ")[0][:160]
-        raise UsageError(f"cannot read {path!r} as netCDF results ({detail})") from None
+    except (ValueError, OSError, RuntimeError) as err:
+        text = one_line(err)
+        if "IO backends" in text or "not a valid NetCDF" in text or "Unknown file format" in text:
+            detail = "it is not a netCDF file; `gysim run -o FILE.nc` writes one"
+        else:
+            detail = text
+        raise UsageError(f"cannot read {path!r} as netCDF results: {detail}") from None
 
 
 def _fmt(value: Any) -> str:

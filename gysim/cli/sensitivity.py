@@ -133,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
     ...
     gysim.cli._common.UsageError: -n must be positive, got 0
     """
+    from ..labels import check_variables
     from ..registry import get_provider
     from ..sensitivity import SENSITIVITY_METHODS, sensitivity
 
@@ -147,6 +148,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"varying {len(params)} parameters ({origin}; choose with --params): "
               f"{', '.join(params)}")
     outputs = names(args.outputs) or list(model.stocks)
+    compiled = model.compile()
+    check_variables(outputs, compiled.stock_names + compiled.output_names, argument="--outputs",
+                    what=f"model {model.name!r}",
+                    kinds={k: e.kind for k, e in model.elements.items()})
     options: dict[str, Any] = {}
     for key in ("scenario", "dt", "stop"):
         if getattr(args, key) is not None:
