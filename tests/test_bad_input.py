@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import io
-import time
 import re
+import time
 from pathlib import Path
 
 import numpy as np

@@ -113,7 +113,7 @@ def test_an_os_error_while_saving_is_one_line(tmp_path, monkeypatch, capsys, cod
 def test_out_of_memory_is_one_line_suggesting_smaller_runs(monkeypatch, capsys):
     def too_big(*args, **kwargs):
         raise MemoryError("Unable to allocate 14.9 GiB for an array")
-    monkeypatch.setattr(gysim.simulate, "simulate", too_big)
+    monkeypatch.setattr(sys.modules["gysim.simulate"], "simulate", too_big)
     line = one_line_error(capsys, main(["run", "population"]), "out of memory")
     assert "14.9 GiB" in line and "fewer" in line
 
@@ -121,7 +121,7 @@ def test_out_of_memory_is_one_line_suggesting_smaller_runs(monkeypatch, capsys):
 def test_an_internal_error_asks_for_a_report_and_shows_the_traceback(monkeypatch, capsys):
     def bug(*args, **kwargs):
         return {}["no such key"]
-    monkeypatch.setattr(gysim.simulate, "simulate", bug)
+    monkeypatch.setattr(sys.modules["gysim.simulate"], "simulate", bug)
     assert main(["run", "population"]) == EXIT_INTERNAL
     err = capsys.readouterr().err
     assert err.startswith("gysim: internal error (KeyError: 'no such key'); please report")

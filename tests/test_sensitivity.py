@@ -181,7 +181,7 @@ def test_output_and_time_errors():
         analyze(s, ens, ["yy"])
     with pytest.raises(gysim.DataError, match="0.5 is not a saved time"):
         analyze(s, ens, ["y"], times=[0.5])
-    with pytest.raises(gysim.ModelDefinitionError, match="'yy'"):
+    with pytest.raises(gysim.DataError, match=r"`outputs`: 'yy' is not a variable.*'y'"):
         sensitivity(m, X3, ["yy"], n=8, progress=False)
 
 
