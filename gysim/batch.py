@@ -376,10 +376,18 @@ class _Store:
         except Exception as err:
             raise DataError(f"`store` {self.path!r} exists but is not a readable zarr store "
                             f"({_one_line(err)}); remove it or choose another path") from None
-        if ds.attrs.get("batch_fingerprint") != self.fingerprint or _DONE not in ds:
+        found = ds.attrs.get("batch_fingerprint")
+        if found is None:
+            raise DataError(f"`store` {self.path!r} is not a gysim study store, or its creation "
+                            f"was interrupted (it records no study); remove it or choose another "
+                            f"path")
+        if found != self.fingerprint:
             raise DataError(f"`store` {self.path!r} holds a different study (other model, "
                             f"samples, chunk size or simulation options); remove it or choose "
                             f"another path to start a new one")
+        if _DONE not in ds:
+            raise DataError(f"`store` {self.path!r} is damaged: its record of finished chunks "
+                            f"is missing; remove the store to start again")
         try:
             done = ds[_DONE].values.astype(bool)
         except Exception as err:

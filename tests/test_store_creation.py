@@ -99,6 +99,12 @@ def test_a_half_made_store_of_an_older_version_gets_a_clear_error(tmp_path):
         for f in (store / sub).rglob("*"):
             if f.is_file():
                 f.unlink()
+    with pytest.raises(gysim.DataError, match=r"'.*study\.zarr' is damaged: its record of "
+                                              r"finished chunks is missing; remove the store"):
+        run_batch(model(), SAMPLES, chunk_size=3, progress=False, store=store)
+    for f in store.rglob("*"):  # only the array folders' metadata left: no study recorded
+        if f.is_file() and f.parent == store:
+            f.unlink()
     with pytest.raises(gysim.DataError, match="study.zarr"):
         run_batch(model(), SAMPLES, chunk_size=3, progress=False, store=store)
 
