@@ -316,20 +316,17 @@ def check_finite(compiled: CompiledModel, out: dict, times: np.ndarray, lo: int)
     ...
     gysim.errors.SimulationError: non-finite value at time 1 in x (first bad run: 0); ...
     """
-    first = None  # (time index, stock first, name, finite over (time, run))
-    for order, name in enumerate(compiled.stock_names + compiled.output_names):
-        if name not in out:
+    first = None  # the first variable (stocks, then outputs) with a non-finite value
+    for name in compiled.stock_names + compiled.output_names:
+        if name not in out or np.isfinite(out[name]).all():
             continue
         finite = np.isfinite(out[name])
-        if finite.all():
-            continue
         finite = finite.reshape(finite.shape[0], -1, finite.shape[-1]).all(axis=1)
-        key = (int(np.argmax(~finite.all(axis=1))), order)
-        if first is None or key < first[:2]:
-            first = key + (name, finite)
+        first = (int(np.argmax(~finite.all(axis=1))), name, finite)
+        break
     if first is None:
         return
-    t_index, _, name, finite = first
+    t_index, name, finite = first
     run = lo + int(np.argmax(~finite[t_index]))
     if name in compiled.stock_names:
         raise SimulationError(nonfinite_message([name], ~finite[t_index][None, :], "value",
