@@ -304,15 +304,16 @@ def _diagnose(compiled: CompiledModel, method: str, raw: Callable, rows: Callabl
     with np.errstate(all="ignore"):
         rate = np.sqrt(np.mean((deriv / (atol + rtol * np.abs(state))) ** 2, axis=0))
     worst = int(np.argmax(np.nan_to_num(rate, nan=np.inf)))
+    others = " or ".join(repr(m) for m in ("BDF", "LSODA") if m != method)
     runs = np.array([worst])
     fastest = (f" (of the {len(ids)} runs integrated together, the one whose states change "
                f"fastest there)" if len(ids) > 1 else "")
     if what == "budget":
         return Failure(float(t), runs, (
             f"{method} stopped at time {t:g} {why}; run {int(ids[worst])}{fastest} is probably "
-            f"stiff or diverging: try method='BDF' or 'LSODA', or a fixed step, or pass a "
+            f"stiff or diverging: try method={others} or a fixed step, or pass a "
             f"larger `max_rhs_evals=`/`max_seconds=` (None: no limit)"), maskable=False)
     return Failure(float(t), runs, (
         f"{method} failed at time {t:g} in run {int(ids[worst])}{fastest}: {why}; the model "
         f"may blow up in finite time there or be too stiff for {method}: check its parameters "
-        f"and equations, or try method='BDF', 'LSODA' or a fixed step"))
+        f"and equations, or try method={others} or a fixed step"))
