@@ -38,6 +38,7 @@ import pandas as pd
 
 from .batch import element_bounds, param_element
 from ._text import suggest
+from .engine.limits import check_memory, format_bytes
 from .errors import ModelDefinitionError, ParameterError
 from .model import Model
 
@@ -55,6 +56,10 @@ DISTRIBUTIONS = {
     "lognorm": "('lognorm', mu, sigma): log-normal with ln-space mean `mu` and sd `sigma`",
 }
 _NEEDS_BOUNDS = ("unif", "logunif", "triang", "truncnorm")
+#: Copies of the sample matrix (runs x parameters x 8 bytes) that drawing it holds at
+#: once: SALib's base sequence and matrix, its scaled copy, the DataFrame. The memory
+#: check of :func:`sample` counts this many (limit: :mod:`gysim.engine.limits`).
+SAMPLE_COPIES = 3
 
 
 def _check_names(model: Model, params: Any) -> list[str]:
@@ -230,7 +235,8 @@ def n_runs(method: str, n: int, num_vars: int, *, second_order: bool = False) ->
 
 def sample(model: Model, params: Sequence[str], method: str = "sobol", n: int = 1024,
            seed: int | None = 1, *, dists: Mapping[str, Any] | None = None,
-           second_order: bool = False, num_levels: int = 4, fast_m: int = 4) -> pd.DataFrame:
+           second_order: bool = False, num_levels: int = 4, fast_m: int = 4,
+           max_bytes: float | None = None) -> pd.DataFrame:
     """Draw a reproducible sample of a model's parameters.
 
     Parameters
@@ -258,6 +264,10 @@ def sample(model: Model, params: Sequence[str], method: str = "sobol", n: int = 
         Grid levels of the Morris method.
     fast_m : int
         Interference parameter M of eFAST.
+    max_bytes : float, optional
+        Memory drawing the sample may use (default: from the available
+        memory, see :mod:`gysim.engine.limits`); a sample that needs more is
+        refused before SALib allocates it.
 
     Returns
     -------
@@ -269,6 +279,8 @@ def sample(model: Model, params: Sequence[str], method: str = "sobol", n: int = 
     ------
     ParameterError
         For unknown parameters, missing bounds or an invalid ``n``.
+    SimulationError
+        If the sample matrix would need more memory than the limit.
 
     Examples
     --------
@@ -287,6 +299,13 @@ def sample(model: Model, params: Sequence[str], method: str = "sobol", n: int = 
                              f"{method!r}{suggest(str(method), SAMPLING_METHODS)}")
     prob = problem(model, params, dists=dists)
     n = _check_n(method, n, fast_m=fast_m)
+    D = prob["num_vars"]
+    rows = n_runs(method, n, D, second_order=bool(second_order))
+    check_memory(SAMPLE_COPIES * 8.0 * rows * D,
+                 f"a {method!r} sample of n={n} for {D} parameters ({rows} runs; the matrix is "
+                 f"{format_bytes(8.0 * rows * D)}, drawn with {SAMPLE_COPIES} copies at once)",
+                 [f"a smaller `n`{' (a lower power of 2)' if method == 'sobol' else ''}",
+                  "fewer parameters"], max_bytes=max_bytes)
     if method == "sobol":
         from SALib.sample import sobol
         X = sobol.sample(prob, n, calc_second_order=bool(second_order), seed=seed)

@@ -40,6 +40,7 @@ import xarray as xr
 
 from .batch import envelope, run_batch
 from ._text import suggest
+from .engine.limits import check_memory, format_bytes, n_values
 from .errors import DataError, ModelDefinitionError, ParameterError
 from .labels import check_variables, expand_elements, select_element, split_element
 from .model import Model
@@ -59,6 +60,34 @@ def _constant(y: np.ndarray) -> bool:
     """True when an output does not vary over the runs (indices are undefined)."""
     spread = np.ptp(y)
     return not np.isfinite(spread) or spread <= 1e-12 * max(1.0, float(np.max(np.abs(y))))
+
+
+def _usable_runs(ensemble: xr.Dataset, method: str, D: int, second_order: bool,
+                 n: int) -> tuple[np.ndarray, int]:
+    """Runs the analysis may use, and how many failed (``failed`` coordinate, on_error="mask").
+
+    SALib needs complete samples: Sobol' and Morris drop every group (a
+    Saltelli block of ``D+2``/``2D+2`` runs, a Morris trajectory of ``D+1``)
+    that holds a failed run, and analyse the groups left; eFAST refuses.
+    """
+    failed = np.zeros(n, bool)
+    if "failed" in ensemble.coords and ensemble["failed"].dims == ("run",):
+        failed = np.asarray(ensemble["failed"].values, dtype=bool)
+    k = int(failed.sum())
+    if not k:
+        return np.ones(n, bool), 0
+    if method == "fast":
+        raise DataError(
+            f"{k} of {n} runs failed (the ensemble's `failed` coordinate, on_error='mask'); "
+            f"eFAST needs every run of its sample (its indices come from the whole search "
+            f"curve): make the failing runs succeed (narrower bounds, another solver), or use "
+            f"method='sobol' or 'morris', which drop the groups holding a failed run")
+    group = (2 * D + 2 if second_order else D + 2) if method == "sobol" else D + 1
+    bad_groups = failed.reshape(-1, group).any(axis=1)
+    if bad_groups.all():
+        raise DataError(f"{k} of {n} runs failed and every one of the {len(bad_groups)} sample "
+                        f"groups ({group} runs each) holds one: nothing is left to analyse")
+    return np.repeat(~bad_groups, group), k
 
 
 def _expand_outputs(ensemble: xr.Dataset, outputs: Sequence[str]) -> list[str]:
@@ -144,13 +173,19 @@ def analyze(samples: Any, ensemble: xr.Dataset, outputs: Sequence[str], *,
         Indices over dims ``(param, output, time)`` (and ``param2`` for S2).
         Where an output does not vary over the runs (e.g. a stock at the
         start time), its indices are NaN. eFAST's confidence intervals are
-        indicative only (see the ``conf_note`` attribute).
+        indicative only (see the ``conf_note`` attribute). Runs that failed
+        (an ensemble simulated with ``on_error="mask"`` marks them in its
+        ``failed`` coordinate) are dropped with their whole sample group
+        (Sobol': the ``D+2`` runs of one base sample, ``2D+2`` with S2;
+        Morris: the trajectory); the attrs ``n_failed_runs``,
+        ``n_dropped_runs`` and ``n_runs_used`` say how many.
 
     Raises
     ------
     DataError
         If an output or a time is not in the ensemble, or the sample and the
-        ensemble do not match.
+        ensemble do not match; if an output is not finite in a run not marked
+        failed; if eFAST's sample has failed runs, or every group has one.
 
     Examples
     --------
@@ -193,6 +228,9 @@ def analyze(samples: Any, ensemble: xr.Dataset, outputs: Sequence[str], *,
     second_order = bool(meta.get("second_order")) and method == "sobol"
     names = list(prob["names"])
     D, n_out, n_t = len(names), len(outputs), len(tsel)
+    n_all = len(X)
+    keep, n_failed = _usable_runs(ensemble, method, D, second_order, n_all)
+    X = X[keep]
     keys = list(SENSITIVITY_METHODS[method]) + (["S2", "S2_conf"] if second_order else [])
     res = {k: np.full((D, D, n_out, n_t) if k.startswith("S2") else (D, n_out, n_t), np.nan)
            for k in keys}
@@ -207,7 +245,15 @@ def analyze(samples: Any, ensemble: xr.Dataset, outputs: Sequence[str], *,
         # one output at a time: a store-backed ensemble is read piece by piece, so memory
         # grows with the number of runs only, not with runs x outputs
         da = select_element(ensemble, out, argument="outputs", whole=False, what="the ensemble")
-        return np.asarray(da.sel(time=tsel).transpose("time", "run").values, dtype=float)
+        y = np.asarray(da.sel(time=tsel).transpose("time", "run").values, dtype=float)[:, keep]
+        finite = np.isfinite(y).all(axis=0)
+        if not finite.all():  # SALib would turn them into NaN indices without a word
+            first = int(np.flatnonzero(keep)[np.argmin(finite)])
+            raise DataError(f"output '{out}' is not finite in {int((~finite).sum())} runs not "
+                            f"marked failed (first: run {first}); SALib needs a finite value "
+                            f"from every run: simulate with on_error='mask' to mark runs that "
+                            f"fail, or make them succeed")
+        return y
 
     args = (method, prob)
     if client is not None:
@@ -234,7 +280,8 @@ def analyze(samples: Any, ensemble: xr.Dataset, outputs: Sequence[str], *,
         for k in ("S2", "S2_conf"):
             data_vars[k] = (("param", "param2", "output", "time"), res[k])
     attrs = {"method": method, "n": meta.get("n"), "seed": meta.get("seed"),
-             "n_runs": len(X), "conf_level": conf_level, "num_resamples": num_resamples}
+             "n_runs": n_all, "n_failed_runs": n_failed, "n_dropped_runs": n_all - len(X),
+             "n_runs_used": len(X), "conf_level": conf_level, "num_resamples": num_resamples}
     if method == "fast":
         attrs["conf_note"] = ("eFAST confidence intervals come from a bootstrap of the search "
                               "curve, which SALib considers indicative only (SALib issue 649)")
@@ -244,6 +291,35 @@ def analyze(samples: Any, ensemble: xr.Dataset, outputs: Sequence[str], *,
     out_ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
     out_ds["time"].attrs.update(ensemble["time"].attrs)
     return out_ds
+
+
+#: Copies of one output's runs x resamples that SALib's Sobol' bootstrap holds at once
+#: (counted by the memory check of :func:`sensitivity`).
+BOOTSTRAP_COPIES = 7
+
+
+def _check_study_memory(model: Model, rows: int, variables: list[str], store: Any,
+                        num_resamples: int, options: dict) -> None:
+    """Refuse a study whose in-memory ensemble or analysis would not fit (engine.limits)."""
+    try:
+        values = n_values(model.compile(), variables)
+    except Exception:  # noqa: BLE001 - an unknown name: simulate reports it
+        return
+    saveper = options.get("saveper") or getattr(model, "saveper", 1.0)
+    stop = options.get("stop", model.stop)
+    try:
+        n_save = float(np.floor((float(stop) - model.start) / float(saveper) + 1e-9)) + 1
+    except (TypeError, ValueError, ZeroDivisionError):
+        return  # simulate reports bad options
+    ensemble = 0.0 if store is not None else 8.0 * rows * n_save * values
+    analysis = 8.0 * rows * n_save + 8.0 * rows * num_resamples * BOOTSTRAP_COPIES
+    hints = ["a smaller `n`", "fewer saved times (`saveper=`)"]
+    if store is None:
+        hints.insert(0, "stream the ensemble to a study store on disk (`store=`)")
+    check_memory(ensemble + analysis, f"the study's {rows} runs (ensemble in memory: "
+                 f"{format_bytes(ensemble)}, {n_save:.4g} saved times x {values} values x 8 "
+                 f"bytes per run; analysis of one output: {format_bytes(analysis)})", hints,
+                 max_bytes=options.get("max_bytes"))
 
 
 def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
@@ -312,7 +388,10 @@ def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
     **simulate_options
         Passed to :func:`gysim.simulate` (``method`` is this function's, so
         give the integrator as ``solver=``; also ``dt``, ``saveper``,
-        ``rtol``, ``atol``, ``stop``, ``max_step``, ``scenario``).
+        ``rtol``, ``atol``, ``stop``, ``max_step``, ``scenario``, and
+        ``on_error="mask"`` to drop runs that fail: see :func:`analyze`).
+        ``max_bytes`` also bounds the sample and the study's memory, checked
+        before anything is allocated.
 
     Returns
     -------
@@ -366,8 +445,11 @@ def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
         base = split_element(str(o))[0]
         if base not in variables:
             variables.append(base)
+    max_bytes = simulate_options.get("max_bytes")
     s = sample(model, params, method, n, seed, dists=dists, second_order=second_order,
-               num_levels=num_levels)
+               num_levels=num_levels, max_bytes=max_bytes)
+    _check_study_memory(model, len(s), variables, store, num_resamples if method == "sobol"
+                        else 0, simulate_options)
     ens = run_batch(model, s, chunk_size=chunk_size, client=client, store=store,
                     progress=progress, variables=variables, **simulate_options)
     indices = analyze(s, ens, outputs, times=times, seed=seed, num_resamples=num_resamples,

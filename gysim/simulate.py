@@ -20,6 +20,7 @@ True
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
@@ -30,7 +31,9 @@ from .elements import check_number
 from .engine.integrate_adaptive import adaptive
 from .engine.integrate_fixed_step import fixed_step
 from .engine.integrate import (Runs, SolverStats, break_times, check_finite, initial_state,
-                               nonfinite_message, param_tuple, sizes, store)
+                               param_tuple, sizes, store)
+from .engine.limits import (MAX_RHS_EVALS, MAX_STEPS, check_limit, check_memory, format_bytes,
+                            n_values, working_bytes_per_run)
 from .engine.results import to_dataset
 from .errors import ModelDefinitionError, ParameterError, SimulationError
 from .model import Model, Param
@@ -38,13 +41,18 @@ from .model import Model, Param
 if TYPE_CHECKING:
     from .engine.compiled import CompiledModel
 
-__all__ = ["simulate", "METHODS", "FIXED_STEP_METHODS"]
+__all__ = ["simulate", "METHODS", "FIXED_STEP_METHODS", "ON_ERROR"]
 
 FIXED_STEP_METHODS = ("euler", "rk4")
 ADAPTIVE_METHODS = ("RK45", "RK23", "DOP853", "LSODA", "BDF", "Radau")
 METHODS = FIXED_STEP_METHODS + ADAPTIVE_METHODS
 #: Default budget of state values (stocks x runs) integrated at once.
 STATE_BUDGET = 2_000_000
+#: Default largest working memory of one chunk (bytes): the default chunk is made
+#: smaller when its integration would need more (many saved times, large models).
+CHUNK_BYTES = 2**30
+#: What :func:`simulate` may do with a run that fails (``on_error``).
+ON_ERROR = ("raise", "mask")
 
 
 def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
@@ -52,7 +60,10 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
              saveper: float | None = None, rtol: float = 1e-6, atol: float = 1e-9,
              variables: Sequence[str] | None = None, stop: float | None = None,
              chunk_size: int | None = None, max_step: float | None = None,
-             check_units: bool | None = None) -> xr.Dataset:
+             check_units: bool | None = None, on_error: str = "raise",
+             max_bytes: float | None = None, max_steps: float | None = MAX_STEPS,
+             max_rhs_evals: float | None = MAX_RHS_EVALS,
+             max_seconds: float | None = None) -> xr.Dataset:
     """Simulate a model once, or as a vectorized ensemble.
 
     Parameters
@@ -96,6 +107,32 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
         running, once per model. Default: on, except for models read from
         Vensim/XMILE files, whose units are free text (check them with
         ``model.check_units()``).
+    on_error : {"raise", "mask"}
+        What a run that fails (a non-finite value, a solver that gives up)
+        does: ``"raise"`` a :class:`SimulationError` naming the time and the
+        run; ``"mask"``: the run's values are NaN from the first saved time
+        it did not reach (or where a value was not finite) on, it is listed in
+        ``ds.attrs["failed_runs"]`` (JSON) and the boolean coordinate
+        ``failed`` over ``run`` is True for it, and the other runs go on.
+        Their numbers do not depend on the failed runs: with an adaptive
+        method the chunk is integrated again without them (each failed run
+        is then integrated alone, up to its failure). A work limit
+        (``max_rhs_evals``, ``max_seconds``) stops the whole call either way.
+    max_bytes : float, optional
+        Memory the call may plan to use: the results, plus the integrator's
+        working memory for one chunk, are estimated before anything is
+        allocated and refused beyond it. Default:
+        :data:`gysim.engine.limits.MEMORY_FRACTION` of the available memory
+        (or :data:`gysim.engine.limits.MAX_BYTES` when set).
+    max_steps : float or None
+        Most fixed (Euler/RK4) steps per run, default
+        :data:`gysim.engine.limits.MAX_STEPS` (ten million); None: no limit.
+    max_rhs_evals : float or None
+        Most derivative evaluations of one adaptive integration (one chunk),
+        default :data:`gysim.engine.limits.MAX_RHS_EVALS` (a million); None:
+        no limit.
+    max_seconds : float, optional
+        Most wall time of one adaptive integration (default: no limit).
 
     Returns
     -------
@@ -118,7 +155,10 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
     UnitsError
         If an equation's units do not match its element's.
     SimulationError
-        If the integration fails or produces non-finite values.
+        If the integration fails or produces non-finite values (with
+        ``on_error="raise"``), would need more memory than ``max_bytes``, more
+        steps than ``max_steps`` or more work than ``max_rhs_evals`` /
+        ``max_seconds``.
 
     Examples
     --------
@@ -152,11 +192,18 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
     if rtol <= 0 or atol < 0:
         raise ModelDefinitionError(f"`rtol` must be positive and `atol` non-negative, "
                                    f"got rtol={rtol!r}, atol={atol!r}")
-    n_save = int(np.floor((stop - start) / saveper + 1e-9)) + 1
-    times = start + saveper * np.arange(n_save)
+    if on_error not in ON_ERROR:
+        raise ModelDefinitionError(f"`on_error` must be 'raise' or 'mask', got {on_error!r}")
+    if max_bytes is not None and check_number(max_bytes, "`max_bytes`") <= 0:
+        raise ModelDefinitionError(f"`max_bytes` must be positive, got {max_bytes!r}")
+    max_steps = check_limit(max_steps, "max_steps")
+    limits = dict(max_rhs_evals=check_limit(max_rhs_evals, "max_rhs_evals"),
+                  max_seconds=check_limit(max_seconds, "max_seconds"))
+    n_save = float(np.floor((stop - start) / saveper + 1e-9)) + 1  # float: may be huge
 
     step = 0.0
-    if method in FIXED_STEP_METHODS:
+    fixed = method in FIXED_STEP_METHODS
+    if fixed:
         step = model.dt if dt is None else dt
         if step is None:
             raise ModelDefinitionError(
@@ -168,6 +215,13 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
         if abs(ratio - round(ratio)) > 1e-9 * max(1.0, ratio) or round(ratio) < 1:
             raise ModelDefinitionError(
                 f"`saveper` ({saveper:g}) must be a whole multiple of `dt` ({step:g})")
+        n_steps = (n_save - 1) * round(ratio)
+        if max_steps is not None and n_steps > max_steps:
+            raise SimulationError(
+                f"method={method!r} with dt={step:g} from {start:g} to {stop:g} takes "
+                f"{n_steps:.4g} steps per run, more than the limit `max_steps`={max_steps:g} "
+                f"(default gysim.engine.limits.MAX_STEPS); use a larger `dt`, an earlier "
+                f"`stop` or an adaptive method, or pass `max_steps=` (None: no limit)")
     elif compiled.delays_fixed:
         raise ModelDefinitionError(
             f"delay_fixed (in {', '.join(d.owner for d in compiled.delays_fixed)}) "
@@ -177,23 +231,58 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
 
     runs = _resolve_runs(model, params, scenario)
     names = _select_variables(compiled, variables)
+    per_run = working_bytes_per_run(compiled, method, n_save, fixed)
     if chunk_size is None:
         chunk_size = max(1, STATE_BUDGET // max(1, compiled.n_state_rows))
+        if per_run * chunk_size > CHUNK_BYTES:
+            chunk_size = int(max(1, CHUNK_BYTES // per_run))
     elif isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) \
             or chunk_size < 1:
         raise ModelDefinitionError(f"`chunk_size` must be a positive integer, got {chunk_size!r}")
+    _check_memory(compiled, names, n_save, runs.n, min(runs.n, chunk_size), per_run, saveper,
+                  max_bytes)
+    times = start + saveper * np.arange(int(n_save))
 
     stats = SolverStats()
-    result = {n: np.empty((n_save,) + sizes(compiled, n) + (runs.n,)) for n in names}
-    with np.errstate(all="ignore"):
-        for lo in range(0, runs.n, chunk_size):
-            hi = min(runs.n, lo + chunk_size)
-            _integrate_chunk(compiled, runs, lo, hi, method, step, times, rtol, atol, max_step,
-                             stats, result)
-            stats.chunks += 1
+    failed: dict[int, str] = {}
+    opts = dict(rtol=rtol, atol=atol, max_step=max_step, on_error=on_error, **limits)
+    try:
+        result = {n: np.empty((len(times),) + sizes(compiled, n) + (runs.n,)) for n in names}
+        with np.errstate(all="ignore"):
+            for lo in range(0, runs.n, chunk_size):
+                hi = min(runs.n, lo + chunk_size)
+                _integrate_chunk(compiled, runs, lo, hi, method, step, times, opts, stats,
+                                 result, failed)
+                stats.chunks += 1
+    except MemoryError:
+        raise SimulationError(
+            f"simulate ran out of memory for {runs.n} runs of {len(times)} saved times; "
+            f"use fewer runs, saved times (`saveper`) or variables (`variables=`), smaller "
+            f"chunks (`chunk_size=`), or a study store (gysim.batch.run_batch(..., store=))"
+        ) from None
     return to_dataset(model, compiled, result, times, runs, method=method, step=step,
                       saveper=saveper, rtol=rtol, atol=atol, scenario=scenario, stats=stats,
-                      fixed_step=method in FIXED_STEP_METHODS)
+                      fixed_step=fixed, failed=failed if on_error == "mask" else None)
+
+
+def _check_memory(compiled: CompiledModel, names: list[str], n_save: float, n_runs: int,
+                  chunk: int, per_run: float, saveper: float, max_bytes: float | None) -> None:
+    """Refuse a simulation whose results and working memory would not fit (see limits)."""
+    values = n_values(compiled, names)
+    result = n_save * values * n_runs * 8.0
+    work = per_run * chunk
+    hints = [f"save fewer times (`saveper`={saveper:g} saves {n_save:.4g} times)",
+             f"return fewer variables (`variables=`: now {len(names)} variables, {values} "
+             f"values per time and run)"]
+    if n_runs > 1:
+        hints.append(f"run fewer runs per call (now {n_runs}), e.g. streamed to a study store "
+                     f"with gysim.batch.run_batch(model, samples, store=...)")
+    if chunk > 1:
+        hints.append(f"integrate fewer runs at once (`chunk_size=`, now {chunk})")
+    check_memory(result + work, f"the results ({format_bytes(result)}: {n_save:.4g} saved times x "
+                 f"{values} values x {n_runs} runs x 8 bytes) and the integrator's working "
+                 f"memory ({format_bytes(work)} for a chunk of {chunk} runs)", hints,
+                 max_bytes=max_bytes)
 
 
 def _check_method(method: Any) -> str:
@@ -288,23 +377,100 @@ def _select_variables(compiled: CompiledModel, variables: Sequence[str] | None) 
 
 
 def _integrate_chunk(compiled: CompiledModel, runs: Runs, lo: int, hi: int, method: str,
-                     step: float, times: np.ndarray, rtol: float, atol: float,
-                     max_step: float | None, stats: SolverStats, result: dict) -> None:
-    """Integrate runs lo:hi and write their saved values into ``result[name][..., lo:hi]``."""
-    P = param_tuple(compiled, runs, lo, hi)
-    S = compiled.prepare(P)
-    y0, discrete, delay_times = initial_state(compiled, runs, lo, hi, times[0], step, P)
+                     step: float, times: np.ndarray, opts: dict, stats: SolverStats,
+                     result: dict, failed: dict) -> None:
+    """Integrate runs lo:hi into ``result[name][..., lo:hi]``; masked failures into ``failed``."""
+    mask = opts["on_error"] == "mask"
     out = {name: array[..., lo:hi] for name, array in result.items()}
     if method in FIXED_STEP_METHODS:
-        fixed_step(compiled, P, S, y0, discrete, delay_times, method, step, times, stats, out)
+        # runs never mix in a fixed-step integration: a run that goes bad leaves the others'
+        # numbers as they are, and is masked below
+        P = param_tuple(compiled, runs, lo, hi)
+        y0, discrete, delay_times = initial_state(compiled, runs, lo, hi, times[0], step, P,
+                                                  check=not mask)
+        fixed_step(compiled, P, compiled.prepare(P), y0, discrete, delay_times, method, step,
+                   times, stats, out)
     else:
-        Y = adaptive(compiled, P, S, y0, method, times, break_times(compiled, runs), rtol, atol,
-                     max_step, stats)
-        bad = ~np.isfinite(Y)
-        if bad.any():
-            t_index = int(np.argmax(bad.any(axis=(0, 2))))
-            raise SimulationError(nonfinite_message(compiled.row_names, bad[:, t_index],
-                                                    "value", times[t_index], lo))
-        values = compiled.outputs(times[:, None], 0.0, Y, P, S, [])
-        store(compiled, out, slice(None), Y, values)
-    check_finite(compiled, out, times, lo)
+        _adaptive_chunk(compiled, runs, lo, hi, method, times, opts, stats, out, failed)
+    if mask:
+        _mask_nonfinite(compiled, out, times, lo, failed)
+    else:
+        check_finite(compiled, out, times, lo)
+
+
+def _adaptive_chunk(compiled: CompiledModel, runs: Runs, lo: int, hi: int, method: str,
+                    times: np.ndarray, opts: dict, stats: SolverStats, out: dict,
+                    failed: dict) -> None:
+    """Integrate runs lo:hi together; with on_error="mask", again without those that fail.
+
+    A run blamed for a failure is removed and the others integrated again
+    from the start, so their numbers are those of a chunk without it; each
+    removed run is then integrated alone up to its own failure (a run blamed
+    wrongly, which succeeds alone, keeps that single-run result).
+    """
+    mask = opts["on_error"] == "mask"
+    active = np.arange(lo, hi)
+    suspects: list[int] = []
+    while active.size:
+        failure = _adaptive_runs(compiled, runs, active, lo, method, times, opts, stats, out)
+        if failure is None:
+            break
+        if not (mask and failure.maskable):
+            raise SimulationError(failure.message)
+        blamed = active[failure.runs]
+        suspects.extend(int(r) for r in blamed)
+        active = np.setdiff1d(active, blamed)
+    for r in suspects:
+        failure = _adaptive_runs(compiled, runs, np.array([r]), lo, method, times, opts, stats,
+                                 out)
+        if failure is not None:
+            if not failure.maskable:
+                raise SimulationError(failure.message)
+            failed[r] = failure.message
+
+
+def _adaptive_runs(compiled: CompiledModel, runs: Runs, ids: np.ndarray, lo: int, method: str,
+                   times: np.ndarray, opts: dict, stats: SolverStats, out: dict):
+    """Integrate the runs ``ids`` together into their columns of ``out``; the failure if any."""
+    whole = ids[0] == lo and ids[-1] == lo + len(ids) - 1
+    sub = runs if whole else Runs(len(ids), runs.ensemble, runs.scalars,
+                                  {k: v[ids] for k, v in runs.arrays.items()})
+    a, b = (int(ids[0]), int(ids[-1]) + 1) if whole else (0, len(ids))
+    P = param_tuple(compiled, sub, a, b)
+    S = compiled.prepare(P)
+    y0 = initial_state(compiled, sub, a, b, times[0], 0.0, P, check=False)[0]
+    Y, failure = adaptive(compiled, P, S, y0, method, times, break_times(compiled, runs),
+                          opts["rtol"], opts["atol"], opts["max_step"], stats, run_ids=ids,
+                          max_rhs_evals=opts["max_rhs_evals"], max_seconds=opts["max_seconds"])
+    values = compiled.outputs(times[:, None], 0.0, Y, P, S, [])
+    cols = ids - lo
+    part = {n: v[..., cols[0]:cols[-1] + 1] for n, v in out.items()} if whole else \
+        {n: np.empty(v.shape[:-1] + (len(ids),)) for n, v in out.items()}
+    store(compiled, part, slice(None), Y, values)
+    if failure is not None:  # NaN from the first saved time the integration did not reach
+        lost = np.isnan(Y).any(axis=0) if len(Y) else np.zeros((len(times), len(ids)), bool)
+        for j in np.flatnonzero(lost.any(axis=0)):
+            for v in part.values():
+                v[int(np.argmax(lost[:, j])):, ..., j] = np.nan
+    if not whole:
+        for n, v in part.items():
+            out[n][..., cols] = v
+    return failure
+
+
+def _mask_nonfinite(compiled: CompiledModel, out: dict, times: np.ndarray, lo: int,
+                    failed: dict) -> None:
+    """on_error="mask": NaN from each bad run's first non-finite saved value on; record it."""
+    n = next(iter(out.values())).shape[-1] if out else 0
+    first = np.full(n, len(times))
+    where = np.empty(n, dtype=object)
+    for name, v in out.items():
+        bad = ~np.isfinite(v.reshape(v.shape[0], -1, n)).all(axis=1)  # (time, run)
+        at = np.where(bad.any(axis=0), np.argmax(bad, axis=0), len(times))
+        where[at < first] = name
+        first = np.minimum(first, at)
+    for j in np.flatnonzero(first < len(times)):
+        for v in out.values():
+            v[first[j]:, ..., j] = np.nan
+        failed.setdefault(lo + int(j), f"run {lo + int(j)}: non-finite value at time "
+                                       f"{times[first[j]]:g} in {where[j]}")

@@ -177,7 +177,7 @@ def _initial_overrides(compiled: CompiledModel, runs: Runs, lo: int, hi: int) ->
 
 
 def initial_state(compiled: CompiledModel, runs: Runs, lo: int, hi: int, start: float,
-                  step: float, P: tuple) -> tuple[np.ndarray, list, list]:
+                  step: float, P: tuple, check: bool = True) -> tuple[np.ndarray, list, list]:
     """The state rows at the start time for runs ``lo:hi``, checked finite.
 
     Parameters
@@ -192,6 +192,8 @@ def initial_state(compiled: CompiledModel, runs: Runs, lo: int, hi: int, start: 
         Time step of a fixed-step method (0 for the adaptive ones).
     P : tuple
         From :func:`param_tuple`.
+    check : bool
+        Raise if an initial value is not finite (else the caller masks the run).
 
     Returns
     -------
@@ -233,7 +235,7 @@ def initial_state(compiled: CompiledModel, runs: Runs, lo: int, hi: int, start: 
         else:
             y0[a] = value
     bad = ~np.isfinite(y0)
-    if bad.any():
+    if check and bad.any():
         raise SimulationError(nonfinite_message(compiled.row_names, bad, "initial value",
                                                 start, lo))
     return y0, discrete, delay_times
@@ -314,26 +316,31 @@ def check_finite(compiled: CompiledModel, out: dict, times: np.ndarray, lo: int)
     ...
     gysim.errors.SimulationError: non-finite value at time 1 in x (first bad run: 0); ...
     """
+    first = None  # the first variable (stocks, then outputs) with a non-finite value
     for name in compiled.stock_names + compiled.output_names:
-        if name not in out:
+        if name not in out or np.isfinite(out[name]).all():
             continue
         finite = np.isfinite(out[name])
-        if finite.all():
-            continue
         finite = finite.reshape(finite.shape[0], -1, finite.shape[-1]).all(axis=1)
-        t_index = int(np.argmax(~finite.all(axis=1)))
-        run = lo + int(np.argmax(~finite[t_index]))
-        if name in compiled.stock_names:
-            raise SimulationError(nonfinite_message([name], ~finite[t_index][None, :], "value",
-                                                    times[t_index], lo))
-        raise SimulationError(
-            f"'{name}' is not finite at time {times[t_index]:g} (first bad run: {run}); check "
-            f"divisions by zero, logs or square roots of negative values in its equation")
+        first = (int(np.argmax(~finite.all(axis=1))), name, finite)
+        break
+    if first is None:
+        return
+    t_index, name, finite = first
+    run = lo + int(np.argmax(~finite[t_index]))
+    if name in compiled.stock_names:
+        raise SimulationError(nonfinite_message([name], ~finite[t_index][None, :], "value",
+                                                times[t_index], lo))
+    raise SimulationError(
+        f"'{name}' is not finite at time {times[t_index]:g} (first bad run: {run}); check "
+        f"divisions by zero, logs or square roots of negative values in its equation")
 
 
 def nonfinite_message(state_names: list[str], bad: np.ndarray, what: str, time: float,
-                      lo: int) -> str:
+                      lo: int | np.ndarray) -> str:
     """The message for non-finite state values ``bad`` (rows x runs of the chunk).
+
+    ``lo`` is the number of the chunk's first run, or the runs' numbers.
 
     Examples
     --------
@@ -343,7 +350,8 @@ def nonfinite_message(state_names: list[str], bad: np.ndarray, what: str, time: 
     bad = np.atleast_2d(bad)
     names = list(dict.fromkeys(s for i, s in enumerate(state_names) if bad[i].any()))
     shown = [s for s in names if not s.startswith("_")] or ["a smooth/delay of the model"]
-    run = lo + int(np.argmax(bad.any(axis=0)))
+    first = int(np.argmax(bad.any(axis=0)))
+    run = int(lo[first]) if np.ndim(lo) else lo + first
     return (f"non-finite {what} at time {time:g} in {', '.join(shown[:5])} "
             f"(first bad run: {run}); the model diverged or divided by zero: check its "
             f"parameters and equations, or use a smaller step")

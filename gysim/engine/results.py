@@ -122,7 +122,7 @@ def input_coords(model: Model, runs: Runs) -> dict[str, tuple]:
 def to_dataset(model: Model, compiled: CompiledModel, result: dict[str, np.ndarray],
                times: np.ndarray, runs: Runs, *, method: str, step: float, saveper: float,
                rtol: float, atol: float, scenario: str | None, stats: SolverStats,
-               fixed_step: bool) -> xr.Dataset:
+               fixed_step: bool, failed: dict[int, str] | None = None) -> xr.Dataset:
     """The Dataset of a simulation from its saved values.
 
     Parameters
@@ -143,6 +143,11 @@ def to_dataset(model: Model, compiled: CompiledModel, result: dict[str, np.ndarr
     fixed_step : bool
         Whether ``method`` is a fixed-step one (``dt`` and steps recorded) or
         adaptive (``rtol``, ``atol`` and Jacobian counts recorded).
+    failed : dict, optional
+        With ``on_error="mask"``: the failed runs and why (``{run: message}``),
+        recorded as the boolean coordinate ``failed`` (over ``run`` in an
+        ensemble) and the attrs ``failed_runs`` (a JSON list), ``n_failed``
+        and ``first_failure`` (the first failed run's message).
 
     Returns
     -------
@@ -202,6 +207,18 @@ def to_dataset(model: Model, compiled: CompiledModel, result: dict[str, np.ndarr
         attrs.update(dt=step, solver_steps=stats.steps)
     else:
         attrs.update(rtol=rtol, atol=atol, solver_njev=stats.njev, solver_nlu=stats.nlu)
+    if failed is not None:
+        flags = np.zeros(runs.n, bool)
+        flags[list(failed)] = True
+        label = "failed"  # "failed_" if the model has an element of that name
+        while label in inputs or label in elements or label in model.dimensions:
+            label += "_"
+        inputs[label] = (("run",) if runs.ensemble else (), flags if runs.ensemble
+                            else flags[0], {"long_name": "the run failed (on_error='mask'): its "
+                                            "values are NaN from the failure on"})
+        attrs.update(on_error="mask", failed_runs=json.dumps(sorted(failed)),
+                     n_failed=len(failed),
+                     first_failure=failed[min(failed)] if failed else "")
     # The inputs go in as variables and become coordinates with set_coords: the same
     # Dataset, built in half the time of passing dozens of 0-d coordinates to the constructor.
     data_vars.update(inputs)

@@ -5,10 +5,29 @@ whole state vector. For an ensemble integrated as one system that average
 runs over all runs, so one fast-moving run among thousands of quiet ones
 could take steps far too long for it. The explicit Runge-Kutta methods here
 are subclasses of scipy's that measure the error per run and let the worst
-run set the step, which gives every run at least the accuracy it would have
-alone. For the implicit methods (BDF, Radau, LSODA), whose error norm is not
-a hook, the tolerances are divided by sqrt(runs), which bounds every run's
-error the same way (more conservatively).
+run set the step. For the implicit methods (BDF, Radau, LSODA), whose error
+norm is not a hook, the tolerances are divided by sqrt(runs): if the RMS over
+all runs of the error scaled by the tighter tolerances is at most 1, the RMS
+over any one run scaled by its own tolerances is too.
+
+What holds, exactly:
+
+- Every accepted step passes every run's own error test: the solver's local
+  error estimate for that run, scaled by ``atol + rtol * |y|``, has an RMS
+  of at most 1 (the test a single run must pass), per step.
+- The step sequence is shared by the runs of a chunk, so a member's numbers
+  differ from the same run integrated alone, and depend on which runs share
+  its chunk, by about the solver's global error (not by rounding). As for a
+  single run, that global error is not bounded by ``rtol``.
+- Measured (``x' = r x sin(r t)`` over 10 time units, 64 values of ``r``,
+  default ``rtol=1e-6``): the worst relative error of a member against the
+  exact solution was 3.3e-6 (RK45), 1.0e-5 (RK23), 5.2e-7 (DOP853), 2.4e-7
+  (LSODA), 5.9e-6 (BDF), 7.1e-8 (Radau), and at most 0.76 times the same
+  run's error alone (single DOP853 runs were off by up to 2.5e-4, which is
+  the 2.3e-4 "difference" of issue 12); regrouping the runs into shuffled
+  chunks of 8 changed members by at most 1.4e-5 relative (BDF; 3.0e-6 for
+  RK45). ``tests/test_analytic.py`` checks that every member stays within
+  twice the larger of ``rtol`` and that run's error alone, in two chunkings.
 
 Examples
 --------
