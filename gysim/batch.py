@@ -40,6 +40,7 @@ import xarray as xr
 
 from ._text import suggest
 from .atomic import create_directory_atomic, os_error_reason, pid_lock, remove_stale
+from .engine.limits import check_memory, n_values
 from .errors import DataError, GysimError, ModelDefinitionError, ParameterError
 from .labels import resolve_labels, split_element
 from .model import Model
@@ -51,7 +52,8 @@ __all__ = ["run_batch", "envelope", "default_chunk_size", "as_params", "param_el
 #: Values (saved times x variables x runs) a default chunk holds.
 VALUE_BUDGET = 4_000_000
 #: Attributes of a chunk's Dataset that describe one chunk, not the study.
-_PER_CHUNK_ATTRS = ("solver_nfev", "solver_chunks", "solver_steps", "solver_njev", "solver_nlu")
+_PER_CHUNK_ATTRS = ("solver_nfev", "solver_chunks", "solver_steps", "solver_njev", "solver_nlu",
+                    "failed_runs", "n_failed", "first_failure")
 _DONE = "_done"
 #: Version of the numbers a run produces: bump it with any change to gysim that changes
 #: results (solvers, builtins, code generation), so that a store written before is not
@@ -261,24 +263,19 @@ def default_chunk_size(model: Model, n_runs: int, *, n_times: int | None = None,
     """
     compiled = model.compile()
     if n_variables is None:
-        n_variables = _n_values(compiled, compiled.stock_names + compiled.output_names)
+        n_variables = n_values(compiled, compiled.stock_names + compiled.output_names)
     if n_times is None:
         n_times = int(model.stop - model.start) + 1
     per_run = max(1, n_variables) * max(1, n_times)
     return int(max(1, min(n_runs, VALUE_BUDGET // per_run)))
 
 
-def _n_values(compiled: Any, names: Any) -> int:
-    """Saved values per time and run of some variables (elements of subscripted ones count)."""
-    if isinstance(names, str):
-        names = [names]
-    total = 0
-    for name in names:
-        try:
-            total += int(np.prod(compiled.full_shape(compiled.dims_of(name))))
-        except Exception:  # an unknown name: simulate reports it
-            total += 1
-    return total
+def _failure_attrs(ds: xr.Dataset) -> xr.Dataset:
+    """The failed runs of a whole batch (simulate's ``on_error="mask"``), from ``failed``."""
+    if "failed" in ds.coords:
+        failed = ds["run"].values[np.asarray(ds["failed"].values, dtype=bool)]
+        ds.attrs.update(failed_runs=json.dumps([int(r) for r in failed]), n_failed=len(failed))
+    return ds
 
 
 def _run_chunk(model: Model, params: dict[str, np.ndarray], lo: int,
@@ -472,7 +469,8 @@ class _Store:
         # element labels come back as zarr strings; give them the in-memory run's object dtype
         labels = {d: ds[d].values.astype(object) for d in ds.dims
                   if d in ds.coords and ds[d].dtype.kind in "UT"}
-        return ds.assign_coords({d: (d, v, ds[d].attrs) for d, v in labels.items()})
+        ds = ds.assign_coords({d: (d, v, ds[d].attrs) for d, v in labels.items()})
+        return _failure_attrs(ds)
 
 
 def _progress(total: int, initial: int, enabled: bool, desc: str):
@@ -605,13 +603,23 @@ def run_batch(model: Model, samples: Any, *, chunk_size: int | None = None, clie
         raise ParameterError("pass the runs as `samples`, not `params`")
     cols = _as_columns(model, samples)
     n = len(next(iter(cols.values())))
+    variables = simulate_options.get("variables")
+    saveper = simulate_options.get("saveper", 1.0)
+    stop = simulate_options.get("stop", model.stop)
+    n_times = int((stop - model.start) / saveper) + 1
+    compiled = model.compile()
+    n_vars = n_values(compiled, compiled.stock_names + compiled.output_names
+                       if variables is None else variables)
+    if store is None:  # every run is held in memory until the end
+        check_memory(8.0 * n * n_times * n_vars,
+                     f"the batch's {n} runs held in memory ({n_times} saved times x {n_vars} "
+                     f"values x 8 bytes per run)",
+                     ["stream them to a study store on disk (`store=`)",
+                      "fewer saved times (`saveper=`)", "fewer `variables=`"],
+                     max_bytes=simulate_options.get("max_bytes"))
     if chunk_size is None:
-        variables = simulate_options.get("variables")
-        saveper = simulate_options.get("saveper", 1.0)
-        stop = simulate_options.get("stop", model.stop)
         chunk_size = default_chunk_size(
-            model, n, n_times=int((stop - model.start) / saveper) + 1,
-            n_variables=None if variables is None else _n_values(model.compile(), variables))
+            model, n, n_times=n_times, n_variables=None if variables is None else n_vars)
     elif isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) \
             or chunk_size < 1:
         raise ParameterError(f"`chunk_size` must be a positive integer, got {chunk_size!r}")
@@ -644,7 +652,7 @@ def run_batch(model: Model, samples: Any, *, chunk_size: int | None = None, clie
     ens = xr.concat(parts, dim="run", combine_attrs="override") if len(parts) > 1 else parts[0]
     ens.attrs.update(parts[0].attrs, n_runs=n, batch_chunk_size=chunk_size,
                      batch_n_chunks=len(bounds))
-    return ens
+    return _failure_attrs(ens)
 
 
 def envelope(ds: xr.Dataset, variables: str | list[str] | None = None,

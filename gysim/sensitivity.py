@@ -301,10 +301,7 @@ BOOTSTRAP_COPIES = 7
 def _check_study_memory(model: Model, rows: int, variables: list[str], store: Any,
                         num_resamples: int, options: dict) -> None:
     """Refuse a study whose in-memory ensemble or analysis would not fit (engine.limits)."""
-    try:
-        values = n_values(model.compile(), variables)
-    except Exception:  # noqa: BLE001 - an unknown name: simulate reports it
-        return
+    values = n_values(model.compile(), variables)
     saveper = options.get("saveper") or getattr(model, "saveper", 1.0)
     stop = options.get("stop", model.stop)
     try:

@@ -1,6 +1,8 @@
 """run_batch(): chunking, the streaming zarr store, resuming after an interruption, Dask,
 envelopes."""
 
+import json
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -155,3 +157,29 @@ def test_the_work_shipped_to_dask_workers_pickles(samples):
     ds = batch._run_chunk(*shipped)
     assert list(ds.run.values) == [3, 4, 5, 6, 7]
     np.testing.assert_array_equal(ds.x.values, gysim.simulate(m, params={"r": samples.r[:5]}).x)
+
+
+def test_failed_runs_of_a_whole_batch_are_listed_across_chunks(tmp_path):
+    m = gysim.Model("m", start=0, stop=2)
+    m.stock("x", 1.0)
+    m.param("k", 1.0, bounds=(-1, 1))
+    m.flow("growth", "sqrt(k) * x", into="x")
+    k = np.array([0.5, 0.2, -0.5, 0.1, 0.3, -0.2, 0.4])
+    for store in (None, tmp_path / "study.zarr"):
+        ens = run_batch(m, {"k": k}, chunk_size=3, store=store, progress=False,
+                        method="euler", dt=0.5, on_error="mask")
+        assert json.loads(ens.attrs["failed_runs"]) == [2, 5]
+        assert ens.attrs["n_failed"] == 2
+        assert ens["failed"].values.tolist() == [False, False, True, False, False, True, False]
+        good = ens.x.sel(run=0).values
+        np.testing.assert_allclose(good, (1 + 0.5 * np.sqrt(0.5)) ** (2 * np.arange(3)))  # dt 0.5
+
+
+def test_a_batch_held_in_memory_is_refused_before_running_when_too_big():
+    m = gysim.Model("m", start=0, stop=1000)
+    m.stock("x", 1.0)
+    m.param("k", 0.1, bounds=(0, 1))
+    m.flow("growth", "k * x", into="x")
+    with pytest.raises(gysim.SimulationError, match="study store on disk"):
+        run_batch(m, {"k": np.linspace(0, 1, 1000)}, progress=False, method="euler",
+                  max_bytes=1e6)
