@@ -26,7 +26,7 @@ from __future__ import annotations
 import ast
 import math
 from dataclasses import dataclass
-from typing import Callable, Iterator, Union
+from typing import Callable, Iterator, Sequence, Union
 
 from ._text import format_number
 from .errors import ModelDefinitionError
@@ -35,14 +35,29 @@ __all__ = [
     "Node", "Const", "Name", "Call", "BinOp", "UnaryOp", "Compare", "BoolOp",
     "IfExp", "Subscript", "parse", "names", "calls", "walk", "children", "map_children",
     "constant_value", "ARITHMETIC",
-    "to_text", "MAX_LENGTH",
-    "MAX_DEPTH",
+    "to_text", "chain", "depth", "MAX_LENGTH",
+    "MAX_DEPTH", "MAX_TREE_DEPTH", "CHAIN_SPLIT",
 ]
 
-#: Longest equation text accepted, in characters.
-MAX_LENGTH = 20_000
-#: Deepest nesting of brackets and operators accepted.
+#: Longest equation text accepted, in characters: room for a sum over a
+#: dimension of 10 000 elements written out element by element (as readers of
+#: other tools' files do), while bounding the parser's memory (tens of MB).
+MAX_LENGTH = 200_000
+#: Deepest nesting accepted in what the user wrote: brackets, calls, selections,
+#: unary operators, ``**``, ``%``, comparisons and conditionals each add a level; a chain
+#: of ``+``/``-`` (or of ``*``/``/``) of any length is one level, as is ``and``/``or``.
+#: A guard against abuse only: no sensible equation comes near it.
 MAX_DEPTH = 64
+#: Deepest expression tree accepted after long chains are grouped (see
+#: :data:`CHAIN_SPLIT`). It keeps every recursive walk over trees (printing,
+#: code generation, units) and Python's compiler of the generated code far from
+#: their limits; only an equation nesting long chains tens of levels deep reaches it.
+MAX_TREE_DEPTH = 160
+#: Chains of ``+``/``-`` (or ``*``/``/``) longer than this many operands are
+#: evaluated as a balanced tree of groups (much like numpy's pairwise sums), so a
+#: sum of 10 000 terms is about 25 levels deep, not 10 000; shorter chains are
+#: evaluated left to right exactly as written.
+CHAIN_SPLIT = 16
 
 
 @dataclass(frozen=True)
@@ -133,13 +148,13 @@ _BOOL = {ast.And: "and", ast.Or: "or"}
 
 
 def _nesting_depth(text: str) -> int:
-    depth = deepest = 0
+    level = deepest = 0
     for char in text:
         if char in "([{":
-            depth += 1
-            deepest = max(deepest, depth)
+            level += 1
+            deepest = max(deepest, level)
         elif char in ")]}":
-            depth -= 1
+            level -= 1
     return deepest
 
 
@@ -187,8 +202,7 @@ def parse(text: str | float | int, *, where: str = "equation") -> Node:
         raise ModelDefinitionError(
             f"equation of {where} is {len(text)} characters long; the limit is {MAX_LENGTH}")
     if _nesting_depth(text) > MAX_DEPTH:
-        raise ModelDefinitionError(
-            f"equation of {where} nests brackets deeper than {MAX_DEPTH} levels")
+        raise ModelDefinitionError(_too_deep(where))
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as err:
@@ -200,16 +214,34 @@ def parse(text: str | float | int, *, where: str = "equation") -> Node:
     except ValueError as err:  # e.g. a null byte
         raise ModelDefinitionError(f"equation of {where} cannot be parsed: {err}") from None
     try:
-        return _convert(tree.body, where, 0)
+        result = _convert(tree.body, where, 0)
     except RecursionError:
+        raise ModelDefinitionError(_too_deep(where)) from None
+    levels = depth(result)
+    if levels > MAX_TREE_DEPTH:
         raise ModelDefinitionError(
-            f"equation of {where} nests deeper than {MAX_DEPTH} levels") from None
+            f"equation of {where} is too deeply nested: its expression tree is {levels} "
+            f"levels deep, beyond the limit of {MAX_TREE_DEPTH} (gysim.expr.MAX_TREE_DEPTH); "
+            f"split it into auxiliaries")
+    return result
 
 
-def _convert(node: ast.AST, where: str, depth: int) -> Node:
-    if depth > MAX_DEPTH:
-        raise ModelDefinitionError(f"equation of {where} nests deeper than {MAX_DEPTH} levels")
-    d = depth + 1
+def _too_deep(where: str) -> str:
+    return (f"equation of {where} nests deeper than {MAX_DEPTH} levels of brackets, calls "
+            f"and operators (gysim.expr.MAX_DEPTH; a chain such as a + b + c counts as one "
+            f"level); split it into auxiliaries")
+
+
+#: The chain an arithmetic operator belongs to (operators of one chain associate).
+_GROUP = {"+": "+", "-": "+", "*": "*", "/": "*"}
+#: ``a - (b + c) == a - b - c``: the operator that undoes each one.
+_INVERSE = {"+": "-", "-": "+", "*": "/", "/": "*"}
+
+
+def _convert(node: ast.AST, where: str, level: int) -> Node:
+    if level > MAX_DEPTH:
+        raise ModelDefinitionError(_too_deep(where))
+    d = level + 1
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise ModelDefinitionError(
@@ -225,8 +257,18 @@ def _convert(node: ast.AST, where: str, depth: int) -> Node:
         _check_name(node.id, where)
         return Name(node.id)
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-        return BinOp(_BINOPS[type(node.op)], _convert(node.left, where, d),
-                     _convert(node.right, where, d))
+        group = _GROUP.get(_BINOPS[type(node.op)])
+        if group is None:  # ** and %: each one a level
+            return BinOp(_BINOPS[type(node.op)], _convert(node.left, where, d),
+                         _convert(node.right, where, d))
+        # a chain a + b - c + ... (left-leaning in Python's tree): one level, read in a loop
+        spine = []
+        while isinstance(node, ast.BinOp) and _GROUP.get(_BINOPS.get(type(node.op))) == group:
+            spine.append(node)
+            node = node.left
+        first = _convert(node, where, d)
+        return chain(first, [(_BINOPS[type(n.op)], _convert(n.right, where, d))
+                             for n in reversed(spine)])
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
         operand = _convert(node.operand, where, d)
         op = _UNARY[type(node.op)]
@@ -365,6 +407,82 @@ def walk(node: Node) -> Iterator[Node]:
         stack.extend(reversed(_CHILDREN[type(current)](current)))
 
 
+def depth(node: Node) -> int:
+    """The number of levels of a tree (a leaf is 1), counted without recursion.
+
+    Examples
+    --------
+    >>> depth(parse("x")), depth(parse("-(a + b) * c"))
+    (1, 4)
+    >>> depth(parse(" + ".join(f"a{i}" for i in range(10_000))))
+    25
+    """
+    deepest = 0
+    stack = [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((c, level + 1) for c in _CHILDREN[type(current)](current))
+    return deepest
+
+
+def chain(first: Node, rest: Sequence[tuple[str, Node]]) -> Node:
+    """The tree of ``first op1 term1 op2 term2 ...``, shallow however long the chain.
+
+    The operators must all be ``+``/``-`` or all ``*``/``/``. Up to
+    :data:`CHAIN_SPLIT` operands the tree is Python's (left to right); a
+    longer chain is split into three groups, recursively (as ``a - b - c - d
+    - e`` would be ``a - (b + c) - (d + e)``), so its depth grows with the logarithm of its
+    length, and :func:`to_text` prints it back as text that parses to the
+    same tree. Programs that build long sums (readers of other tools' files)
+    should use it rather than folding ``BinOp`` by hand.
+
+    Parameters
+    ----------
+    first : Node
+        The first operand.
+    rest : sequence of (str, Node)
+        Each further operand with the operator before it.
+
+    Examples
+    --------
+    >>> to_text(chain(Name("a"), [("-", Name("b")), ("+", Name("c"))]))
+    'a - b + c'
+    >>> tree = chain(Const(0.0), [("+", Const(1.0))] * 999)
+    >>> depth(tree) < 30, constant_value(tree)
+    (True, 999.0)
+    """
+    items = [("", first)] + list(rest)
+    groups = {_GROUP.get(op) for op, _ in items[1:]}
+    if len(groups) > 1 or None in groups:
+        raise ValueError(f"a chain takes + and - or * and /, got {sorted(op for op, _ in items[1:])}")
+    return _balanced(items)
+
+
+def _balanced(items: list, limit: int = 0) -> Node:
+    # items[0]'s operator is ignored: the first operand of a chain enters as it is.
+    # A long chain is `first op (group) op (group) op (group)`, each group built the
+    # same way; printed, every level has at most CHAIN_SPLIT operands, so the text
+    # parses back to this very tree.
+    if len(items) <= (limit or CHAIN_SPLIT):
+        tree = items[0][1]
+        for op, term in items[1:]:
+            tree = BinOp(op, tree, term)
+        return tree
+    tree, rest = items[0][1], items[1:]
+    size = -(-len(rest) // _FAN_OUT)
+    for j in range(0, len(rest), size):
+        (op, head), others = rest[j], rest[j + 1:j + size]
+        flip = op in ("-", "/")  # x - b - c is x - (b + c)
+        group = [("", head)] + [(_INVERSE[o] if flip else o, t) for o, t in others]
+        tree = BinOp(op, tree, _balanced(group, _FAN_OUT + 1))
+    return tree
+
+
+#: Groups per level of a long chain (three gives the shallowest trees).
+_FAN_OUT = 3
+
+
 #: Python's arithmetic on two numbers, by operator.
 ARITHMETIC: dict[str, Callable[[float, float], float]] = {
     "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
@@ -399,24 +517,38 @@ def constant_value(node: Node, resolve: Callable[[str], float | None] | None = N
     >>> constant_value(parse("k / 0"), {"k": 5.0}.get) is None
     True
     """
-    if isinstance(node, Const):
-        return node.value
-    if isinstance(node, Name):
-        return None if resolve is None else resolve(node.id)
-    if isinstance(node, UnaryOp) and node.op in ("+", "-"):
-        inner = constant_value(node.operand, resolve)
-        return None if inner is None else (-inner if node.op == "-" else inner)
-    if isinstance(node, BinOp):
-        a = constant_value(node.left, resolve)
-        b = None if a is None else constant_value(node.right, resolve)
-        if b is None:
-            return None
-        try:
-            value = ARITHMETIC[node.op](a, b)
-        except (ZeroDivisionError, OverflowError, ValueError):
-            return None
-        if isinstance(value, (int, float)) and math.isfinite(value):
-            return float(value)
+    # post-order without recursion: trees built by readers may be long chains
+    values: list = []
+    stack: list = [(node, False)]
+    while stack:
+        current, ready = stack.pop()
+        kind = type(current)
+        if kind is BinOp or (kind is UnaryOp and current.op in ("+", "-")):
+            if not ready:
+                stack.append((current, True))
+                stack.extend((c, False) for c in reversed(_CHILDREN[kind](current)))
+            elif kind is UnaryOp:
+                inner = values.pop()
+                values.append(None if inner is None else (-inner if current.op == "-" else inner))
+            else:
+                b, a = values.pop(), values.pop()
+                values.append(None if a is None or b is None else _arithmetic(current.op, a, b))
+        elif kind is Const:
+            values.append(current.value)
+        elif kind is Name:
+            values.append(None if resolve is None else resolve(current.id))
+        else:
+            values.append(None)
+    return values[0]
+
+
+def _arithmetic(op: str, a: float, b: float) -> float | None:
+    try:
+        value = ARITHMETIC[op](a, b)
+    except (ZeroDivisionError, OverflowError, ValueError):
+        return None
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return float(value)
     return None
 
 
@@ -494,7 +626,14 @@ class _Printer:
         p = _PRECEDENCE[node.op]
         if node.op == "**":  # right-associative
             return f"{self.wrap(node.left, p, right=True)} ** {self.wrap(node.right, p)}"
-        return f"{self.wrap(node.left, p)} {node.op} {self.wrap(node.right, p, right=True)}"
+        # a left-leaning chain a + b - c ... printed in a loop (it may be long)
+        spine = []
+        while isinstance(node, BinOp) and node.op != "**" and _PRECEDENCE[node.op] == p:
+            spine.append(node)
+            node = node.left
+        parts = [self.wrap(node, p)]
+        parts += [f"{n.op} {self.wrap(n.right, p, right=True)}" for n in reversed(spine)]
+        return " ".join(parts)
 
     def unary(self, node: UnaryOp) -> str:
         if node.op == "not":
