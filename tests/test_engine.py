@@ -155,8 +155,7 @@ def test_generated_code_of_long_chains_is_flat():
     m.stock("x", 1.0)
     m.param("k", 0.5)
     m.aux("y", " + ".join(["x"] * 5) + " - k * x * x / 2")
-    m.aux("z", "1 / 0 + k")   # numbers divide as numpy numbers: inf, not an exception
     line = next(s for s in m.compile().source.splitlines() if s.strip().startswith("v_y ="))
     assert line.strip() == "v_y = (v_x + v_x + v_x + v_x + v_x - (v_k * v_x * v_x / 2.0))"
     ds = gysim.simulate(m, method="euler", dt=1)
-    assert float(ds.y[0]) == 5 - 0.25 and np.isinf(float(ds.z[0]))
+    assert float(ds.y[0]) == 5 - 0.25
