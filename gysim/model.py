@@ -24,7 +24,6 @@ import copy as _copy
 import hashlib
 import html
 import json
-import keyword
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, Mapping, Sequence
@@ -36,36 +35,11 @@ from .builtins import RESERVED_NAMES
 from .engine.compiled import CompiledModel
 from .units import check_units
 from .elements import (Aux, DataInput, Flow, Lookup, Param, Scenario, Stock, check_bounds,
-                       check_number, check_table, freeze)
+                       check_name, check_number, check_table, freeze, normal_keys, same_name)
 from .errors import DataError, ModelDefinitionError, ParameterError
 from .expr import parse
 
 __all__ = ["Model", "Stock", "Flow", "Aux", "Param", "Lookup", "DataInput", "Scenario"]
-
-
-def _identifier(name: Any, what: str) -> str:
-    """``name`` as a model stores it: a Python identifier in NFKC normal form.
-
-    Python compares identifiers in NFKC normal form (``ｘ`` and ``x`` are one
-    name in an equation and in the generated code), so the model does too.
-    """
-    normal = nfkc(name) if isinstance(name, str) else None
-    if normal is None or not name.isidentifier() or not normal.isidentifier() \
-            or keyword.iskeyword(normal):
-        raise ModelDefinitionError(
-            f"{what} {name!r} must be a Python identifier (letters, digits, underscores; "
-            f"not starting with a digit; not a keyword)")
-    if normal.startswith("_"):
-        raise ModelDefinitionError(f"{what} {name!r} must not start with an underscore")
-    return normal
-
-
-def _read_as(name: str, other: str) -> str:
-    """`` (both read as 'x' ...)`` when two spellings are one name, else ''."""
-    if name == other:
-        return ""
-    return (f" ({name!r} and {other!r} are the same name: Python reads both as "
-            f"{nfkc(name)!r}, their NFKC normal form)")
 
 
 class Model:
@@ -160,7 +134,7 @@ class Model:
     # ------------------------------------------------------------------ building
     def _add(self, element: Any) -> None:
         written = element.name
-        name = _identifier(written, "element name")
+        name = check_name(written, "element name")
         if name in RESERVED_NAMES:
             raise ModelDefinitionError(
                 f"element name {written!r} is reserved (a builtin function or `time`); "
@@ -171,7 +145,7 @@ class Model:
             if spelled != written:
                 raise ModelDefinitionError(
                     f"element name {written!r} is already used by the {existing} "
-                    f"{spelled!r}{_read_as(written, spelled)}; element names must be unique")
+                    f"{spelled!r}{same_name(written, spelled)}; element names must be unique")
             raise ModelDefinitionError(
                 f"'{written}' is already defined (as a {existing}); element names must be "
                 f"unique")
@@ -190,10 +164,10 @@ class Model:
 
     def _dimension_clash(self, name: str) -> str:
         if name in self._dimensions:
-            return f"a dimension of model '{self.name}'{_read_as(name, self._spelled(name))}"
+            return f"a dimension of model '{self.name}'{same_name(name, self._spelled(name))}"
         if name in self._label_dim:
             return (f"an element label of dimension '{self._label_dim[name]}'"
-                    f"{_read_as(name, self._spelled(name))}")
+                    f"{same_name(name, self._spelled(name))}")
         return ""
 
     def dimension(self, name: str, labels: Sequence[str]) -> None:
@@ -225,13 +199,13 @@ class Model:
         ('primary', 'secondary', 'tertiary')
         """
         written = name
-        name = _identifier(name, "dimension name")
+        name = check_name(name, "dimension name")
         if name in RESERVED_NAMES:
             raise ModelDefinitionError(f"dimension name {written!r} is reserved; choose another name")
         if name in self._elements:
             raise ModelDefinitionError(
                 f"dimension name {written!r} is already used as a {self._elements[name].kind}"
-                f"{_read_as(written, self._spelled(name))}")
+                f"{same_name(written, self._spelled(name))}")
         clash = self._dimension_clash(name)
         if clash:
             raise ModelDefinitionError(f"dimension {written!r} is already declared as {clash}")
@@ -243,11 +217,11 @@ class Model:
         # one pass, set and dict lookups only: 100 000 labels take a fraction of a second
         seen: dict[str, str] = {}  # label (NFKC) -> as written
         for label in labels:
-            normal = _identifier(label, f"element label of dimension '{name}':")
+            normal = check_name(label, f"element label of dimension '{name}':")
             if normal in seen:
                 raise ModelDefinitionError(
                     f"element label {label!r} appears twice in dimension '{name}'"
-                    f"{_read_as(label, seen[normal])}")
+                    f"{same_name(label, seen[normal])}")
             if normal in RESERVED_NAMES or normal == name:
                 raise ModelDefinitionError(
                     f"element label {label!r} of dimension '{name}' is reserved or the "
@@ -255,7 +229,7 @@ class Model:
             if normal in self._elements:
                 raise ModelDefinitionError(
                     f"element label {label!r} of dimension '{name}' is already used as a "
-                    f"{self._elements[normal].kind}{_read_as(label, self._spelled(normal))}")
+                    f"{self._elements[normal].kind}{same_name(label, self._spelled(normal))}")
             clash = self._dimension_clash(normal)
             if clash:
                 raise ModelDefinitionError(
@@ -557,23 +531,10 @@ class Model:
         if not isinstance(overrides, Mapping):
             raise ModelDefinitionError(f"overrides of scenario '{name}' must be a mapping")
         clean = {}
-        for key, value in self._normal_keys(overrides, f"scenario '{name}'").items():
+        for key, value in normal_keys(overrides, f"scenario '{name}'").items():
             self.settable_element(key, where=f"scenario '{name}'")
             clean[key] = self.checked_value(key, value)
         self._scenarios[name] = Scenario(name, MappingProxyType(clean), str(doc))
-
-    @staticmethod
-    def _normal_keys(values: Mapping, where: str) -> dict:
-        """Element names as keys in NFKC form; two spellings of one name are refused."""
-        out: dict = {}
-        written: dict = {}
-        for key, value in values.items():
-            normal = nfkc(key) if isinstance(key, str) else key
-            if normal in out:
-                raise ParameterError(
-                    f"{where} sets '{normal}' twice{_read_as(written[normal], key)}")
-            out[normal], written[normal] = value, key
-        return out
 
     # ------------------------------------------------------------------ deriving
     def copy(self) -> "Model":
@@ -611,8 +572,8 @@ class Model:
         >>> m.with_params(a=2.0).params["a"].value, m.params["a"].value
         (2.0, 1.0)
         """
-        changes = self._normal_keys(dict(overrides or {}), "with_params")
-        for key, value in self._normal_keys(kwargs, "with_params").items():
+        changes = normal_keys(dict(overrides or {}), "with_params")
+        for key, value in normal_keys(kwargs, "with_params").items():
             if key in changes:
                 raise ParameterError(f"with_params sets '{key}' twice (as a mapping and a keyword)")
             changes[key] = value
