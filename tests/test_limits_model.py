@@ -257,3 +257,23 @@ def test_delay_order_at_and_past_the_limit():
     m.aux("z", f"delay_n(x, 1, x, {MAX_ORDER + 1})")
     with pytest.raises(ModelDefinitionError, match=f"aux 'z'.*limit is {MAX_ORDER} stages"):
         m.compile()
+
+
+@pytest.mark.parametrize("n", [100, 5000])
+def test_vensim_sum_read_element_by_element(tmp_path, n):
+    # issue 12: SUM(p[d!]) over 100 elements, read element by element (a left-leaning
+    # chain of BinOps built by the reader), was refused as "nests deeper than 64 levels"
+    path = tmp_path / "sum.mdl"
+    path.write_text("{UTF-8}\n"
+                    f"d: (e1-e{n}) ~~|\n"
+                    "p[d] :EXCEPT: [e1] = 1 ~~|\n"
+                    "p[e1] = 2 ~~|\n"
+                    "total = SUM(p[d!]) ~~|\n"
+                    "x = INTEG(total, 0) ~~|\n"
+                    "INITIAL TIME = 0 ~~|\nFINAL TIME = 1 ~~|\nTIME STEP = 1 ~~|\nSAVEPER = 1 ~~|\n",
+                    encoding="utf-8")
+    m = gysim.read_vensim(path)
+    assert "element-by-element" in m.vensim_fallback
+    ds = gysim.simulate(m, method="euler")
+    assert float(ds.total[-1]) == n + 1
+    assert float(ds.x[-1]) == n + 1
