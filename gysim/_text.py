@@ -14,9 +14,25 @@ Examples
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from typing import Iterable
 
-__all__ = ["format_number", "suggest"]
+__all__ = ["format_number", "nfkc", "suggest"]
+
+
+def nfkc(name: str) -> str:
+    """A name in NFKC normal form: the form in which Python compares identifiers.
+
+    Python reads ``ｘ`` (fullwidth), ``𝐱`` (mathematical bold) and ``x`` as one
+    identifier; gysim stores every name in this form so that they are one name
+    in models too.
+
+    Examples
+    --------
+    >>> nfkc("\uff58"), nfkc("\ufb01nance"), nfkc("gdp")
+    ('x', 'finance', 'gdp')
+    """
+    return unicodedata.normalize("NFKC", name)
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str:

@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import keyword
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,11 +22,13 @@ from typing import Any, Mapping, Protocol, runtime_checkable
 
 import numpy as np
 
-from .errors import DataError, ParameterError
+from ._text import nfkc
+from .errors import DataError, ModelDefinitionError, ParameterError
 from .expr import Node, to_text
 
 __all__ = ["Stock", "Flow", "Aux", "Param", "Lookup", "DataInput", "Scenario", "ModelLike",
-           "check_number", "check_bounds", "check_table", "freeze"]
+           "check_number", "check_bounds", "check_table", "check_name", "same_name",
+           "normal_keys", "freeze"]
 
 
 def freeze(array: np.ndarray) -> tuple:
@@ -279,3 +282,74 @@ def check_table(x: Any, y: Any, what: str, axis: str = "x") -> tuple[tuple, tupl
         raise DataError(f"{what}: {axis} must be strictly increasing, but {xs[i]:g} is "
                         f"followed by {xs[i + 1]:g}")
     return tuple(xs.tolist()), tuple(ys.tolist())
+
+
+def check_name(name: Any, what: str) -> str:
+    """``name`` as a model stores it: a Python identifier in NFKC normal form.
+
+    Python compares identifiers in NFKC normal form (``ｘ`` and ``x`` are one
+    name in an equation and in generated code), so models do too: the name
+    must be an identifier as written, and is returned normalised.
+
+    Parameters
+    ----------
+    name : Any
+        The name received.
+    what : str
+        How the error message names it, e.g. ``"element name"``.
+
+    Raises
+    ------
+    ModelDefinitionError
+        If it is not an identifier, is a keyword or starts with an underscore.
+
+    Examples
+    --------
+    >>> check_name("\uff47\uff44\uff50", "element name")
+    'gdp'
+    >>> check_name("2x", "element name")
+    Traceback (most recent call last):
+    ...
+    gysim.errors.ModelDefinitionError: element name '2x' must be a Python identifier (letters, digits, underscores; not starting with a digit; not a keyword)
+    """
+    normal = nfkc(name) if isinstance(name, str) else None
+    if normal is None or not name.isidentifier() or not normal.isidentifier() \
+            or keyword.iskeyword(normal):
+        raise ModelDefinitionError(
+            f"{what} {name!r} must be a Python identifier (letters, digits, underscores; "
+            f"not starting with a digit; not a keyword)")
+    if normal.startswith("_"):
+        raise ModelDefinitionError(f"{what} {name!r} must not start with an underscore")
+    return normal
+
+
+def same_name(name: str, other: str) -> str:
+    """A note for messages when two different spellings are one name ('' when equal).
+
+    Examples
+    --------
+    >>> same_name("\uff58", "x")
+    " ('ｘ' and 'x' are the same name: Python reads both as 'x', their NFKC normal form)"
+    """
+    if name == other:
+        return ""
+    return (f" ({name!r} and {other!r} are the same name: Python reads both as "
+            f"{nfkc(name)!r}, their NFKC normal form)")
+
+
+def normal_keys(values: Mapping, where: str) -> dict:
+    """A mapping keyed by element names in NFKC form; two spellings of one name are refused.
+
+    Examples
+    --------
+    >>> normal_keys({"\uff4b": 1.0}, "with_params")
+    {'k': 1.0}
+    """
+    out: dict = {}
+    written: dict = {}
+    for key, value in values.items():
+        normal = nfkc(key) if isinstance(key, str) else key
+        if normal in out:
+            raise ParameterError(f"{where} sets '{normal}' twice{same_name(written[normal], key)}")
+        out[normal], written[normal] = value, key
+    return out

@@ -24,9 +24,11 @@ Examples
 from __future__ import annotations
 
 import ast
+import io
 import math
-from dataclasses import dataclass
-from typing import Callable, Iterator, Union
+import tokenize
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Sequence, Union
 
 from ._text import format_number
 from .errors import ModelDefinitionError
@@ -35,14 +37,29 @@ __all__ = [
     "Node", "Const", "Name", "Call", "BinOp", "UnaryOp", "Compare", "BoolOp",
     "IfExp", "Subscript", "parse", "names", "calls", "walk", "children", "map_children",
     "constant_value", "ARITHMETIC",
-    "to_text", "MAX_LENGTH",
-    "MAX_DEPTH",
+    "to_text", "chain", "depth", "MAX_LENGTH",
+    "MAX_DEPTH", "MAX_TREE_DEPTH", "CHAIN_SPLIT",
 ]
 
-#: Longest equation text accepted, in characters.
-MAX_LENGTH = 20_000
-#: Deepest nesting of brackets and operators accepted.
+#: Longest equation text accepted, in characters: room for a sum over a
+#: dimension of 10 000 elements written out element by element (as readers of
+#: other tools' files do), while bounding the parser's memory (tens of MB).
+MAX_LENGTH = 200_000
+#: Deepest nesting accepted in what the user wrote: brackets, calls, selections,
+#: unary operators, ``**``, ``%``, comparisons and conditionals each add a level; a chain
+#: of ``+``/``-`` (or of ``*``/``/``) of any length is one level, as is ``and``/``or``.
+#: A guard against abuse only: no sensible equation comes near it.
 MAX_DEPTH = 64
+#: Deepest expression tree accepted after long chains are grouped (see
+#: :data:`CHAIN_SPLIT`). It keeps every recursive walk over trees (printing,
+#: code generation, units) and Python's compiler of the generated code far from
+#: their limits; only an equation nesting long chains tens of levels deep reaches it.
+MAX_TREE_DEPTH = 160
+#: Chains of ``+``/``-`` (or ``*``/``/``) longer than this many operands are
+#: evaluated as a balanced tree of groups (much like numpy's pairwise sums), so a
+#: sum of 10 000 terms is about 25 levels deep, not 10 000; shorter chains are
+#: evaluated left to right exactly as written.
+CHAIN_SPLIT = 16
 
 
 @dataclass(frozen=True)
@@ -133,13 +150,13 @@ _BOOL = {ast.And: "and", ast.Or: "or"}
 
 
 def _nesting_depth(text: str) -> int:
-    depth = deepest = 0
+    level = deepest = 0
     for char in text:
         if char in "([{":
-            depth += 1
-            deepest = max(deepest, depth)
+            level += 1
+            deepest = max(deepest, level)
         elif char in ")]}":
-            depth -= 1
+            level -= 1
     return deepest
 
 
@@ -187,29 +204,158 @@ def parse(text: str | float | int, *, where: str = "equation") -> Node:
         raise ModelDefinitionError(
             f"equation of {where} is {len(text)} characters long; the limit is {MAX_LENGTH}")
     if _nesting_depth(text) > MAX_DEPTH:
+        raise ModelDefinitionError(_too_deep(where))
+    result = _read(text.strip(), _Context(where), 0)
+    levels = depth(result)
+    if levels > MAX_TREE_DEPTH:
         raise ModelDefinitionError(
-            f"equation of {where} nests brackets deeper than {MAX_DEPTH} levels")
+            f"equation of {where} is too deeply nested: its expression tree is {levels} "
+            f"levels deep, beyond the limit of {MAX_TREE_DEPTH} (gysim.expr.MAX_TREE_DEPTH); "
+            f"split it into auxiliaries")
+    return result
+
+
+def _too_deep(where: str) -> str:
+    return (f"equation of {where} nests deeper than {MAX_DEPTH} levels of brackets, calls "
+            f"and operators (gysim.expr.MAX_DEPTH; a chain such as a + b + c counts as one "
+            f"level); split it into auxiliaries")
+
+
+#: The chain an arithmetic operator belongs to (operators of one chain associate).
+_GROUP = {"+": "+", "-": "+", "*": "*", "/": "*"}
+#: ``a - (b + c) == a - b - c``: the operator that undoes each one.
+_INVERSE = {"+": "-", "-": "+", "*": "/", "/": "*"}
+
+
+@dataclass
+class _Context:
+    """What the conversion of one equation carries: where it is, and the long
+    chains cut out of its text (placeholder name -> operator and operand texts)."""
+
+    where: str
+    cut: dict = field(default_factory=dict)
+
+
+def _read(text: str, ctx: _Context, level: int) -> Node:
+    """Text to a tree: Python's parser, then the whitelisted conversion."""
+    where = ctx.where
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(text, mode="eval")
     except SyntaxError as err:
         raise ModelDefinitionError(
             f"equation of {where} is not a valid expression: {err.msg} in {text!r}") from None
     except (RecursionError, MemoryError):
-        raise ModelDefinitionError(
-            f"equation of {where} nests too deeply to parse: {text[:40]!r}...") from None
+        # Python's parser builds a chain a + b + ... one level per operator and stops
+        # near 3 000: cut long chains out of the text and read them operand by operand
+        return _read_long(text, ctx, level)
     except ValueError as err:  # e.g. a null byte
         raise ModelDefinitionError(f"equation of {where} cannot be parsed: {err}") from None
     try:
-        return _convert(tree.body, where, 0)
+        return _convert(tree.body, ctx, level)
     except RecursionError:
-        raise ModelDefinitionError(
-            f"equation of {where} nests deeper than {MAX_DEPTH} levels") from None
+        raise ModelDefinitionError(_too_deep(where)) from None
 
 
-def _convert(node: ast.AST, where: str, depth: int) -> Node:
-    if depth > MAX_DEPTH:
-        raise ModelDefinitionError(f"equation of {where} nests deeper than {MAX_DEPTH} levels")
-    d = depth + 1
+#: Chains with at least this many operators at one level of brackets are cut out of
+#: an equation's text when Python's parser cannot build them (see :func:`_read`).
+_LONG_CHAIN = 200
+#: Tokens that end an operand of ``+``/``*`` chains, and tokens that end a chain.
+_OPERAND_END = {tokenize.NAME, tokenize.NUMBER, tokenize.STRING}
+_CHAIN_END = {",", ":", ";", "=", ":=", "<", ">", "==", "!=", "<=", ">=", "<>", "|", "&", "^",
+              "<<", ">>", "->", "and", "or", "not", "if", "else", "in", "is", "lambda", "for",
+              "async", "await", "yield", "from"}
+
+
+def _read_long(text: str, ctx: _Context, level: int) -> Node:
+    chains = _long_chains(text, ctx.where)
+    if not chains:
+        raise ModelDefinitionError(_too_deep(ctx.where))
+    parts, end = [], 0
+    for start, stop, pieces in chains:
+        key = f"_chain{len(ctx.cut)}"  # user names never start with '_' (checked below)
+        ctx.cut[key] = pieces
+        parts += [text[end:start], f" {key} "]
+        end = stop
+    return _read("".join(parts + [text[end:]]).strip(), ctx, level)
+
+
+def _read_operands(texts: list[str], ctx: _Context, level: int) -> list[Node]:
+    """Operands of a long chain: read at once as the items of a tuple, else one by one."""
+    try:
+        tree = ast.parse("(" + ", ".join(texts) + ",)", mode="eval").body
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        tree = None
+    if not isinstance(tree, ast.Tuple) or len(tree.elts) != len(texts):
+        return [_read(t, ctx, level) for t in texts]
+    return [_convert(item, ctx, level) for item in tree.elts]
+
+
+def _long_chains(text: str, where: str) -> list[tuple[int, int, list]]:
+    """The outermost long chains of ``text``: (start, end, [(operator, operand text)])."""
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    skip = {tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER, tokenize.COMMENT,
+            tokenize.INDENT, tokenize.DEDENT}
+    try:
+        tokens = [(t.type, t.string, starts[t.start[0] - 1] + t.start[1],
+                   starts[t.end[0] - 1] + t.end[1])
+                  for t in tokenize.generate_tokens(io.StringIO(text).readline)
+                  if t.type not in skip]
+    except (tokenize.TokenError, SyntaxError):
+        return []
+    found: list[tuple[int, int, list]] = []
+
+    def close(first: int, end: int, ops: list[int], other: bool) -> None:
+        plus = [i for i in ops if tokens[i][1] in "+-"]
+        split = plus or ([] if other else ops)
+        if len(ops) >= _LONG_CHAIN and split and end > first:
+            bounds = [first - 1] + split + [end]
+            pieces = [("" if j == 0 else tokens[bounds[j]][1],
+                       text[tokens[bounds[j] + 1][2]:tokens[bounds[j + 1] - 1][3]].strip())
+                      for j in range(len(bounds) - 1)]
+            found.append((tokens[first][2], tokens[end - 1][3], pieces))
+
+    frames = [[0, [], False]]  # per open bracket: segment start, chain operators, other ops
+    previous = None
+    for i, (kind, string, _, _) in enumerate(tokens):
+        if kind == tokenize.NAME and string.startswith("_"):
+            raise ModelDefinitionError(
+                f"equation of {where}: `{string}` is not allowed: names must not start with "
+                f"an underscore")
+        if string in ("(", "[", "{"):
+            frames.append([i + 1, [], False])
+        elif string in (")", "]", "}") or string in _CHAIN_END:
+            if len(frames) == 1 and string in (")", "]", "}"):
+                return []
+            close(frames[-1][0], i, frames[-1][1], frames[-1][2])
+            if string in (")", "]", "}"):
+                frames.pop()
+            else:
+                frames[-1] = [i + 1, [], False]
+        elif string in ("+", "-", "*", "/", "%", "//", "@") and previous is not None and (
+                previous[0] in _OPERAND_END and previous[1] not in _CHAIN_END
+                or previous[1] in (")", "]", "}", "...")):
+            if string in ("%", "//", "@"):
+                frames[-1][2] = True
+            else:
+                frames[-1][1].append(i)
+        previous = (kind, string)
+    for frame in frames:
+        close(frame[0], len(tokens), frame[1], frame[2])
+    found.sort(key=lambda f: (f[0], -f[1]))
+    outermost: list[tuple[int, int, list]] = []
+    for f in found:
+        if not outermost or f[0] >= outermost[-1][1]:
+            outermost.append(f)
+    return outermost
+
+
+def _convert(node: ast.AST, ctx: _Context, level: int) -> Node:
+    where = ctx.where
+    if level > MAX_DEPTH:
+        raise ModelDefinitionError(_too_deep(where))
+    d = level + 1
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise ModelDefinitionError(
@@ -222,27 +368,41 @@ def _convert(node: ast.AST, where: str, depth: int) -> Node:
             raise ModelDefinitionError(f"equation of {where}: the number {node.value!r} is not finite")
         return Const(value)
     if isinstance(node, ast.Name):
+        if node.id in ctx.cut:  # a long chain cut out of the text: one level, as above
+            pieces = ctx.cut.pop(node.id)
+            operands = _read_operands([t for _, t in pieces], ctx, d)
+            return chain(operands[0], [(op, t) for (op, _), t in zip(pieces[1:], operands[1:])])
         _check_name(node.id, where)
         return Name(node.id)
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-        return BinOp(_BINOPS[type(node.op)], _convert(node.left, where, d),
-                     _convert(node.right, where, d))
+        group = _GROUP.get(_BINOPS[type(node.op)])
+        if group is None:  # ** and %: each one a level
+            return BinOp(_BINOPS[type(node.op)], _convert(node.left, ctx, d),
+                         _convert(node.right, ctx, d))
+        # a chain a + b - c + ... (left-leaning in Python's tree): one level, read in a loop
+        spine = []
+        while isinstance(node, ast.BinOp) and _GROUP.get(_BINOPS.get(type(node.op))) == group:
+            spine.append(node)
+            node = node.left
+        first = _convert(node, ctx, d)
+        return chain(first, [(_BINOPS[type(n.op)], _convert(n.right, ctx, d))
+                             for n in reversed(spine)])
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
-        operand = _convert(node.operand, where, d)
+        operand = _convert(node.operand, ctx, d)
         op = _UNARY[type(node.op)]
         if op == "-" and isinstance(operand, Const):
             return Const(-operand.value)
         return UnaryOp(op, operand)
     if isinstance(node, ast.BoolOp) and type(node.op) in _BOOL:
-        return BoolOp(_BOOL[type(node.op)], tuple(_convert(v, where, d) for v in node.values))
+        return BoolOp(_BOOL[type(node.op)], tuple(_convert(v, ctx, d) for v in node.values))
     if isinstance(node, ast.Compare) and all(type(o) in _CMP for o in node.ops):
-        operands = [_convert(node.left, where, d)] + [_convert(c, where, d) for c in node.comparators]
+        operands = [_convert(node.left, ctx, d)] + [_convert(c, ctx, d) for c in node.comparators]
         parts = tuple(Compare(_CMP[type(op)], operands[i], operands[i + 1])
                       for i, op in enumerate(node.ops))
         return parts[0] if len(parts) == 1 else BoolOp("and", parts)
     if isinstance(node, ast.IfExp):
-        return IfExp(_convert(node.test, where, d), _convert(node.body, where, d),
-                     _convert(node.orelse, where, d))
+        return IfExp(_convert(node.test, ctx, d), _convert(node.body, ctx, d),
+                     _convert(node.orelse, ctx, d))
     if isinstance(node, ast.Subscript):
         if not isinstance(node.value, ast.Name):
             raise ModelDefinitionError(
@@ -270,7 +430,7 @@ def _convert(node: ast.AST, where: str, depth: int) -> Node:
             raise ModelDefinitionError(
                 f"equation of {where}: `{node.func.id}` must be called with positional "
                 f"arguments only")
-        return Call(node.func.id, tuple(_convert(a, where, d) for a in node.args))
+        return Call(node.func.id, tuple(_convert(a, ctx, d) for a in node.args))
     raise ModelDefinitionError(
         f"equation of {where}: {_describe(node)} is not allowed in equations "
         f"(only numbers, names, arithmetic, comparisons, and/or/not, "
@@ -365,6 +525,82 @@ def walk(node: Node) -> Iterator[Node]:
         stack.extend(reversed(_CHILDREN[type(current)](current)))
 
 
+def depth(node: Node) -> int:
+    """The number of levels of a tree (a leaf is 1), counted without recursion.
+
+    Examples
+    --------
+    >>> depth(parse("x")), depth(parse("-(a + b) * c"))
+    (1, 4)
+    >>> depth(parse(" + ".join(f"a{i}" for i in range(10_000))))
+    25
+    """
+    deepest = 0
+    stack = [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((c, level + 1) for c in _CHILDREN[type(current)](current))
+    return deepest
+
+
+def chain(first: Node, rest: Sequence[tuple[str, Node]]) -> Node:
+    """The tree of ``first op1 term1 op2 term2 ...``, shallow however long the chain.
+
+    The operators must all be ``+``/``-`` or all ``*``/``/``. Up to
+    :data:`CHAIN_SPLIT` operands the tree is Python's (left to right); a
+    longer chain is split into three groups, recursively (as ``a - b - c - d
+    - e`` would be ``a - (b + c) - (d + e)``), so its depth grows with the logarithm of its
+    length, and :func:`to_text` prints it back as text that parses to the
+    same tree. Programs that build long sums (readers of other tools' files)
+    should use it rather than folding ``BinOp`` by hand.
+
+    Parameters
+    ----------
+    first : Node
+        The first operand.
+    rest : sequence of (str, Node)
+        Each further operand with the operator before it.
+
+    Examples
+    --------
+    >>> to_text(chain(Name("a"), [("-", Name("b")), ("+", Name("c"))]))
+    'a - b + c'
+    >>> tree = chain(Const(0.0), [("+", Const(1.0))] * 999)
+    >>> depth(tree) < 30, constant_value(tree)
+    (True, 999.0)
+    """
+    items = [("", first)] + list(rest)
+    groups = {_GROUP.get(op) for op, _ in items[1:]}
+    if len(groups) > 1 or None in groups:
+        raise ValueError(f"a chain takes + and - or * and /, got {sorted(op for op, _ in items[1:])}")
+    return _balanced(items, 0, len(items), False, CHAIN_SPLIT)
+
+
+def _balanced(items: list, lo: int, hi: int, flip: bool, limit: int) -> Node:
+    # items[lo:hi] as one chain: items[lo] enters as it is (its operator ignored), the
+    # others' operators inverted when `flip`. A long chain is `first op (group) op (group)
+    # op (group)`, each group built the same way; printed, every level has at most
+    # CHAIN_SPLIT operands, so the text parses back to this very tree.
+    def op_of(i: int) -> str:
+        return _INVERSE[items[i][0]] if flip else items[i][0]
+    tree = items[lo][1]
+    if hi - lo <= limit:
+        for i in range(lo + 1, hi):
+            tree = BinOp(op_of(i), tree, items[i][1])
+        return tree
+    size = -(-(hi - lo - 1) // _FAN_OUT)
+    for j in range(lo + 1, hi, size):
+        op = op_of(j)  # x - b - c is x - (b + c): the group's operators are inverted
+        group = _balanced(items, j, min(j + size, hi), flip != (op in ("-", "/")), _FAN_OUT + 1)
+        tree = BinOp(op, tree, group)
+    return tree
+
+
+#: Groups per level of a long chain (three gives the shallowest trees).
+_FAN_OUT = 3
+
+
 #: Python's arithmetic on two numbers, by operator.
 ARITHMETIC: dict[str, Callable[[float, float], float]] = {
     "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
@@ -399,24 +635,38 @@ def constant_value(node: Node, resolve: Callable[[str], float | None] | None = N
     >>> constant_value(parse("k / 0"), {"k": 5.0}.get) is None
     True
     """
-    if isinstance(node, Const):
-        return node.value
-    if isinstance(node, Name):
-        return None if resolve is None else resolve(node.id)
-    if isinstance(node, UnaryOp) and node.op in ("+", "-"):
-        inner = constant_value(node.operand, resolve)
-        return None if inner is None else (-inner if node.op == "-" else inner)
-    if isinstance(node, BinOp):
-        a = constant_value(node.left, resolve)
-        b = None if a is None else constant_value(node.right, resolve)
-        if b is None:
-            return None
-        try:
-            value = ARITHMETIC[node.op](a, b)
-        except (ZeroDivisionError, OverflowError, ValueError):
-            return None
-        if isinstance(value, (int, float)) and math.isfinite(value):
-            return float(value)
+    # post-order without recursion: trees built by readers may be long chains
+    values: list = []
+    stack: list = [(node, False)]
+    while stack:
+        current, ready = stack.pop()
+        kind = type(current)
+        if kind is BinOp or (kind is UnaryOp and current.op in ("+", "-")):
+            if not ready:
+                stack.append((current, True))
+                stack.extend((c, False) for c in reversed(_CHILDREN[kind](current)))
+            elif kind is UnaryOp:
+                inner = values.pop()
+                values.append(None if inner is None else (-inner if current.op == "-" else inner))
+            else:
+                b, a = values.pop(), values.pop()
+                values.append(None if a is None or b is None else _arithmetic(current.op, a, b))
+        elif kind is Const:
+            values.append(current.value)
+        elif kind is Name:
+            values.append(None if resolve is None else resolve(current.id))
+        else:
+            values.append(None)
+    return values[0]
+
+
+def _arithmetic(op: str, a: float, b: float) -> float | None:
+    try:
+        value = ARITHMETIC[op](a, b)
+    except (ZeroDivisionError, OverflowError, ValueError):
+        return None
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return float(value)
     return None
 
 
@@ -494,7 +744,14 @@ class _Printer:
         p = _PRECEDENCE[node.op]
         if node.op == "**":  # right-associative
             return f"{self.wrap(node.left, p, right=True)} ** {self.wrap(node.right, p)}"
-        return f"{self.wrap(node.left, p)} {node.op} {self.wrap(node.right, p, right=True)}"
+        # a left-leaning chain a + b - c ... printed in a loop (it may be long)
+        spine = []
+        while isinstance(node, BinOp) and node.op != "**" and _PRECEDENCE[node.op] == p:
+            spine.append(node)
+            node = node.left
+        parts = [self.wrap(node, p)]
+        parts += [f"{n.op} {self.wrap(n.right, p, right=True)}" for n in reversed(spine)]
+        return " ".join(parts)
 
     def unary(self, node: UnaryOp) -> str:
         if node.op == "not":

@@ -24,19 +24,18 @@ import copy as _copy
 import hashlib
 import html
 import json
-import keyword
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ._text import suggest
+from ._text import nfkc, suggest
 from .builtins import RESERVED_NAMES
 from .engine.compiled import CompiledModel
 from .units import check_units
 from .elements import (Aux, DataInput, Flow, Lookup, Param, Scenario, Stock, check_bounds,
-                       check_number, check_table, freeze)
+                       check_name, check_number, check_table, freeze, normal_keys, same_name)
 from .errors import DataError, ModelDefinitionError, ParameterError
 from .expr import parse
 
@@ -111,6 +110,10 @@ class Model:
         self.source = source
         self._elements: dict[str, Any] = {}
         self._dimensions: dict[str, tuple[str, ...]] = {}
+        #: Each element label -> its dimension.
+        self._label_dim: dict[str, str] = {}
+        #: Names stored in NFKC normal form -> how they were written, where different.
+        self._spellings: dict[str, str] = {}
         self._scenarios: dict[str, Scenario] = {}
         self._compiled = None
 
@@ -130,33 +133,41 @@ class Model:
 
     # ------------------------------------------------------------------ building
     def _add(self, element: Any) -> None:
-        name = element.name
-        if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
-            raise ModelDefinitionError(
-                f"element name {name!r} must be a Python identifier (letters, digits, "
-                f"underscores; not starting with a digit; not a keyword)")
-        if name.startswith("_"):
-            raise ModelDefinitionError(f"element name {name!r} must not start with an underscore")
+        written = element.name
+        name = check_name(written, "element name")
         if name in RESERVED_NAMES:
             raise ModelDefinitionError(
-                f"element name {name!r} is reserved (a builtin function or `time`); "
+                f"element name {written!r} is reserved (a builtin function or `time`); "
                 f"choose another name")
         if name in self._elements:
             existing = self._elements[name].kind
+            spelled = self._spelled(name)
+            if spelled != written:
+                raise ModelDefinitionError(
+                    f"element name {written!r} is already used by the {existing} "
+                    f"{spelled!r}{same_name(written, spelled)}; element names must be unique")
             raise ModelDefinitionError(
-                f"'{name}' is already defined (as a {existing}); element names must be unique")
+                f"'{written}' is already defined (as a {existing}); element names must be "
+                f"unique")
         clash = self._dimension_clash(name)
         if clash:
-            raise ModelDefinitionError(f"element name '{name}' is already used as {clash}")
+            raise ModelDefinitionError(f"element name {written!r} is already used as {clash}")
+        if name != written:
+            element = replace(element, name=name)
+            self._spellings[name] = written
         self._elements[name] = element
         self._compiled = None
 
+    def _spelled(self, name: str) -> str:
+        """How a stored (NFKC) name was first written."""
+        return self._spellings.get(name, name)
+
     def _dimension_clash(self, name: str) -> str:
         if name in self._dimensions:
-            return f"a dimension of model '{self.name}'"
-        for dim, labels in self._dimensions.items():
-            if name in labels:
-                return f"an element label of dimension '{dim}'"
+            return f"a dimension of model '{self.name}'{same_name(name, self._spelled(name))}"
+        if name in self._label_dim:
+            return (f"an element label of dimension '{self._label_dim[name]}'"
+                    f"{same_name(name, self._spelled(name))}")
         return ""
 
     def dimension(self, name: str, labels: Sequence[str]) -> None:
@@ -187,71 +198,79 @@ class Model:
         >>> m.dimensions["sector"]
         ('primary', 'secondary', 'tertiary')
         """
-        if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name) \
-                or name.startswith("_"):
-            raise ModelDefinitionError(
-                f"dimension name {name!r} must be a Python identifier not starting with an "
-                f"underscore")
+        written = name
+        name = check_name(name, "dimension name")
         if name in RESERVED_NAMES:
-            raise ModelDefinitionError(f"dimension name {name!r} is reserved; choose another name")
+            raise ModelDefinitionError(f"dimension name {written!r} is reserved; choose another name")
         if name in self._elements:
             raise ModelDefinitionError(
-                f"dimension name '{name}' is already used as a {self._elements[name].kind}")
+                f"dimension name {written!r} is already used as a {self._elements[name].kind}"
+                f"{same_name(written, self._spelled(name))}")
         clash = self._dimension_clash(name)
         if clash:
-            raise ModelDefinitionError(f"dimension '{name}' is already declared as {clash}")
+            raise ModelDefinitionError(f"dimension {written!r} is already declared as {clash}")
         if isinstance(labels, str) or not isinstance(labels, Sequence):
             raise ModelDefinitionError(
                 f"labels of dimension '{name}' must be a sequence of names, got {labels!r}")
-        labels = tuple(labels)
         if not labels:
             raise ModelDefinitionError(f"dimension '{name}' needs at least one element label")
+        # one pass, set and dict lookups only: 100 000 labels take a fraction of a second
+        seen: dict[str, str] = {}  # label (NFKC) -> as written
         for label in labels:
-            if not isinstance(label, str) or not label.isidentifier() \
-                    or keyword.iskeyword(label) or label.startswith("_"):
+            normal = check_name(label, f"element label of dimension '{name}':")
+            if normal in seen:
                 raise ModelDefinitionError(
-                    f"element label {label!r} of dimension '{name}' must be a Python "
-                    f"identifier not starting with an underscore")
-            if label in RESERVED_NAMES or label == name:
+                    f"element label {label!r} appears twice in dimension '{name}'"
+                    f"{same_name(label, seen[normal])}")
+            if normal in RESERVED_NAMES or normal == name:
                 raise ModelDefinitionError(
-                    f"element label '{label}' of dimension '{name}' is reserved or the "
+                    f"element label {label!r} of dimension '{name}' is reserved or the "
                     f"dimension's own name")
-            if labels.count(label) > 1:
+            if normal in self._elements:
                 raise ModelDefinitionError(
-                    f"element label '{label}' appears twice in dimension '{name}'")
-            if label in self._elements:
-                raise ModelDefinitionError(
-                    f"element label '{label}' of dimension '{name}' is already used as a "
-                    f"{self._elements[label].kind}")
-            clash = self._dimension_clash(label)
+                    f"element label {label!r} of dimension '{name}' is already used as a "
+                    f"{self._elements[normal].kind}{same_name(label, self._spelled(normal))}")
+            clash = self._dimension_clash(normal)
             if clash:
                 raise ModelDefinitionError(
-                    f"element label '{label}' of dimension '{name}' is already {clash}; "
+                    f"element label {label!r} of dimension '{name}' is already {clash}; "
                     f"labels must be unique across the model's dimensions")
-        self._dimensions[name] = labels
+            seen[normal] = label
+        self._dimensions[name] = tuple(seen)
+        for normal, label in seen.items():
+            self._label_dim[normal] = name
+            if normal != label:
+                self._spellings[normal] = label
+        if name != written:
+            self._spellings[name] = written
         self._compiled = None
 
-    def _dims(self, dims: Any, where: str) -> tuple[str, ...]:
-        """Validate ``dims`` and return them in the model's declaration order."""
+    def _user_dims(self, dims: Any, where: str) -> tuple[str, ...]:
+        """``dims`` as given (the order arrays follow), names in NFKC form, validated."""
         if dims is None:
             return ()
         if isinstance(dims, str):
             dims = (dims,)
         try:
-            dims = tuple(dims)
+            dims = tuple(nfkc(d) if isinstance(d, str) else d for d in dims)
         except TypeError:
             raise ModelDefinitionError(
                 f"`dims` of {where} must be a tuple of dimension names, got {dims!r}") from None
         for d in dims:
-            if d not in self._dimensions:
+            if not isinstance(d, str) or d not in self._dimensions:
                 raise ModelDefinitionError(
                     f"`dims` of {where}: '{d}' is not a dimension of model '{self.name}'"
                     f"{suggest(str(d), self._dimensions)}; declare it with "
                     f"m.dimension({d!r}, [...]) first")
-            if dims.count(d) > 1:
-                raise ModelDefinitionError(f"`dims` of {where} names '{d}' twice")
-        order = list(self._dimensions)
-        return tuple(sorted(dims, key=order.index))
+        if len(set(dims)) != len(dims):
+            twice = next(d for d in dims if dims.count(d) > 1)
+            raise ModelDefinitionError(f"`dims` of {where} names '{twice}' twice")
+        return dims
+
+    def _dims(self, dims: Any, where: str) -> tuple[str, ...]:
+        """Validate ``dims`` and return them in the model's declaration order."""
+        given = self._user_dims(dims, where)
+        return tuple(d for d in self._dimensions if d in given)
 
     def _array(self, value: Any, given: tuple[str, ...], dims: tuple[str, ...],
                where: str) -> np.ndarray:
@@ -262,18 +281,27 @@ class Model:
         sizes = tuple(len(self._dimensions[d]) for d in given)
         if isinstance(value, Mapping):
             out = np.full(sizes, np.nan)
+            positions = [{label: i for i, label in enumerate(self._dimensions[d])}
+                         for d in given]
+            written: dict[tuple, Any] = {}
             for key, v in value.items():
                 key_t = key if isinstance(key, tuple) else (key,)
                 if len(key_t) != len(given):
                     raise ModelDefinitionError(
                         f"{where}: key {key!r} must name one label of each of {given}")
                 index = []
-                for d, label in zip(given, key_t):
-                    if label not in self._dimensions[d]:
+                for d, label, position in zip(given, key_t, positions):
+                    i = position.get(nfkc(label)) if isinstance(label, str) else None
+                    if i is None:
                         raise ModelDefinitionError(
                             f"{where}: {label!r} is not an element of dimension '{d}'"
                             f"{suggest(str(label), self._dimensions[d])}")
-                    index.append(self._dimensions[d].index(label))
+                    index.append(i)
+                if tuple(index) in written:
+                    raise ModelDefinitionError(
+                        f"{where}: keys {written[tuple(index)]!r} and {key!r} name the same "
+                        f"element (Python reads labels in NFKC normal form); give it once")
+                written[tuple(index)] = key
                 out[tuple(index)] = check_number(v, f"{where}[{key!r}]")
             if np.isnan(out).any():
                 missing = [", ".join(self._dimensions[d][i] for d, i in zip(given, idx))
@@ -322,11 +350,10 @@ class Model:
         '2.5 * output0'
         """
         where = f"initial value of stock '{name}'"
-        given = self._dims(dims, f"stock '{name}'")
-        canonical = tuple(sorted(given, key=list(self._dimensions).index)) if given else ()
+        given = self._user_dims(dims, f"stock '{name}'")
+        canonical = self._dims(given, f"stock '{name}'")
         if given and (isinstance(initial, Mapping) or np.ndim(initial) > 0):
-            arr = self._array(initial, tuple(dims if not isinstance(dims, str) else (dims,)),
-                              canonical, where)
+            arr = self._array(initial, given, canonical, where)
             self._add(Stock(name, parse(0.0), str(units), str(doc), str(source), canonical,
                             freeze(arr)))
             return
@@ -367,6 +394,7 @@ class Model:
             if value is not None and not isinstance(value, str):
                 raise ModelDefinitionError(
                     f"`{arg}` of flow '{name}' must be a stock name, got {value!r}")
+        into, out_of = (nfkc(s) if isinstance(s, str) else s for s in (into, out_of))
         if into is not None and into == out_of:
             raise ModelDefinitionError(f"flow '{name}' must not flow into the stock it drains ('{into}')")
         tree = parse(equation, where=f"flow '{name}'")
@@ -418,10 +446,10 @@ class Model:
         >>> m.params["birth_rate"].bounds
         (0.008, 0.02)
         """
-        canonical = self._dims(dims, f"parameter '{name}'")
+        given = self._user_dims(dims, f"parameter '{name}'")
+        canonical = self._dims(given, f"parameter '{name}'")
         checked = check_bounds(bounds, name)
         if canonical and (isinstance(value, Mapping) or np.ndim(value) > 0):
-            given = tuple(dims if not isinstance(dims, str) else (dims,))
             arr = self._array(value, given, canonical, f"value of parameter '{name}'")
             if checked is not None and ((arr < checked[0]) | (arr > checked[1])).any():
                 bad = float(arr[(arr < checked[0]) | (arr > checked[1])][0])
@@ -503,7 +531,7 @@ class Model:
         if not isinstance(overrides, Mapping):
             raise ModelDefinitionError(f"overrides of scenario '{name}' must be a mapping")
         clean = {}
-        for key, value in overrides.items():
+        for key, value in normal_keys(overrides, f"scenario '{name}'").items():
             self.settable_element(key, where=f"scenario '{name}'")
             clean[key] = self.checked_value(key, value)
         self._scenarios[name] = Scenario(name, MappingProxyType(clean), str(doc))
@@ -524,6 +552,8 @@ class Model:
         new._elements = dict(self._elements)
         new._scenarios = dict(self._scenarios)
         new._dimensions = dict(self._dimensions)
+        new._label_dim = dict(self._label_dim)
+        new._spellings = dict(self._spellings)
         new._compiled = None
         return new
 
@@ -542,8 +572,11 @@ class Model:
         >>> m.with_params(a=2.0).params["a"].value, m.params["a"].value
         (2.0, 1.0)
         """
-        changes = dict(overrides or {})
-        changes.update(kwargs)
+        changes = normal_keys(dict(overrides or {}), "with_params")
+        for key, value in normal_keys(kwargs, "with_params").items():
+            if key in changes:
+                raise ParameterError(f"with_params sets '{key}' twice (as a mapping and a keyword)")
+            changes[key] = value
         new = self.copy()
         for key, value in changes.items():
             element = new.settable_element(key, where="with_params")
@@ -614,7 +647,7 @@ class Model:
         element = self._elements.get(key)
         if element is None:
             raise ParameterError(f"{where}: '{key}' is not an element of model '{self.name}'"
-                                 f"{suggest(key, self._elements)}")
+                                 f"{self._hint(key)}")
         if not isinstance(element, (Param, Stock)):
             raise ParameterError(
                 f"{where}: '{key}' is a {element.kind}; only parameters and stock initial "
@@ -730,7 +763,14 @@ class Model:
             return self._elements[name]
         except KeyError:
             raise KeyError(f"'{name}' is not an element of model '{self.name}'"
-                           f"{suggest(name, self._elements)}") from None
+                           f"{self._hint(name)}") from None
+
+    def _hint(self, name: Any) -> str:
+        """Did-you-mean for a name that is not an element, NFKC spellings first."""
+        if isinstance(name, str) and nfkc(name) in self._elements:
+            return (f"; the model stores it as '{nfkc(name)}' (names are kept in NFKC "
+                    f"normal form, as Python reads them): write '{nfkc(name)}'")
+        return suggest(str(name), self._elements)
 
     def __contains__(self, name: object) -> bool:
         return name in self._elements

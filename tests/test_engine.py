@@ -133,3 +133,29 @@ def test_compiled_model_keeps_the_model_unchanged():
     m.compile()
     assert m.hash() == before and "_smooth_out_2" not in m
     assert m.compile() is m.compile()  # compiled once
+
+
+def test_ones_of_dims_whose_names_join_alike_are_distinct():
+    # dims ('a_b', 'c') and ('a', 'b_c') once shared the broadcasting constant _ONES_a_b_c_1
+    m = gysim.Model("m", start=0, stop=1)
+    m.dimension("a_b", ["l1", "l2"])
+    m.dimension("c", ["m1", "m2", "m3"])
+    m.dimension("a", ["n1"])
+    m.dimension("b_c", ["o1", "o2", "o3", "o4"])
+    m.param("k", 2.0)
+    m.aux("u", "k", dims=("a_b", "c"))
+    m.aux("v", "k + 1", dims=("a", "b_c"))
+    ds = gysim.simulate(m, method="euler", dt=1)
+    assert ds.u.shape == (2, 2, 3) and (ds.u == 2.0).all()
+    assert ds.v.shape == (2, 1, 4) and (ds.v == 3.0).all()
+
+
+def test_generated_code_of_long_chains_is_flat():
+    m = gysim.Model("m", start=0, stop=1)
+    m.stock("x", 1.0)
+    m.param("k", 0.5)
+    m.aux("y", " + ".join(["x"] * 5) + " - k * x * x / 2")
+    line = next(s for s in m.compile().source.splitlines() if s.strip().startswith("v_y ="))
+    assert line.strip() == "v_y = (v_x + v_x + v_x + v_x + v_x - (v_k * v_x * v_x / 2.0))"
+    ds = gysim.simulate(m, method="euler", dt=1)
+    assert float(ds.y[0]) == 5 - 0.25

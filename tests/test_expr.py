@@ -3,8 +3,8 @@
 import pytest
 
 from gysim.errors import ModelDefinitionError
-from gysim.expr import (BinOp, BoolOp, Call, Compare, Const, IfExp, Name, MAX_DEPTH, calls,
-                        names, parse, to_text)
+from gysim.expr import (BinOp, BoolOp, Call, Compare, Const, IfExp, Name, MAX_DEPTH, MAX_LENGTH,
+                        calls, names, parse, to_text)
 
 
 def test_parse_builds_tree():
@@ -70,7 +70,7 @@ def test_refuses_deep_nesting_and_long_text():
     with pytest.raises(ModelDefinitionError, match="nests"):
         parse("-" * 5000 + "1")
     with pytest.raises(ModelDefinitionError, match="characters long"):
-        parse("1+" * 20000 + "1")
+        parse("1+" * (MAX_LENGTH // 2) + "1")
 
 
 def test_message_names_the_element():

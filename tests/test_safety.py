@@ -302,3 +302,41 @@ def test_a_model_file_cannot_reach_the_sentinel():
     with pytest.raises(ModelDefinitionError, match="unknown function 'gysim_fire'"):
         gysim.simulate(m)
     assert FIRED == []
+
+
+# ------------------------------------------------------------------ selections, with and without dims
+SELECTION_LEAVES = ["x", "k", "p", "tab", "time", "d", "a", "zz", "x[a]", "p[a]", "p[b]",
+                    "p[zz]", "k[a]", "tab[a]", "d[a]", "time[a]", "q[a]", "p[a, b]", "p[d]",
+                    "sum(p, d)", "sum(p, p)", "sum(x, x)", "mean(p[a], d)", "max(p, d)"]
+
+
+def selection_text():
+    def extend(children):
+        return st.one_of(
+            st.tuples(st.sampled_from(["+", "*", "/", "<"]), children, children)
+            .map(lambda t: f"({t[1]}) {t[0]} ({t[2]})"),
+            st.tuples(st.sampled_from(["sum", "mean", "max", "min", "smooth", "tab", "abs",
+                                       "delay_fixed", "delay_n", "prod"]),
+                      st.lists(children, min_size=1, max_size=3))
+            .map(lambda t: f"{t[0]}({', '.join(t[1])})"),
+        )
+    return st.recursive(st.sampled_from(SELECTION_LEAVES), extend, max_leaves=6)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(selection_text(), st.booleans(), st.booleans())
+def test_selections_and_aggregations_raise_only_gysim_errors(text, with_dims, aux_has_dims):
+    m = gysim.Model("m", start=0, stop=1, dt=1, method="euler")
+    m.stock("x", 1.0)
+    m.param("k", 0.5)
+    m.lookup("tab", [0, 1], [0.0, 1.0])
+    if with_dims:
+        m.dimension("d", ["a", "b"])
+        m.param("p", {"a": 1.0, "b": 2.0}, dims="d")
+    m.aux("y", text, dims=("d",) if with_dims and aux_has_dims else None)
+    m.flow("f", "k", into="x")
+    try:
+        gysim.simulate(m)
+    except GysimError:
+        pass

@@ -26,9 +26,13 @@ from .._text import suggest
 from ..builtins import BUILTINS
 from ..elements import Aux, Flow, Lookup, ModelLike, Stock
 from ..errors import ModelDefinitionError
-from ..expr import Call, Const, Name, names, to_text, walk
+from ..expr import Call, Const, Name, Subscript, names, to_text, walk
 
-__all__ = ["check_model"]
+__all__ = ["check_model", "MAX_ORDER"]
+
+#: Highest order accepted for ``smooth_n`` and ``delay_n``: each stage is a hidden
+#: stock, so an order of 10**9 would build a billion states before failing.
+MAX_ORDER = 1000
 
 
 def check_model(model: ModelLike, label_dim: Mapping[str, tuple[str, int]]) -> None:
@@ -64,19 +68,10 @@ def _check_references(model: ModelLike, label_dim) -> None:
             where = f"{what} '{owner}'"
             for node in walk(tree):
                 if isinstance(node, Name):
-                    if node.id in label_dim:
-                        raise ModelDefinitionError(
-                            f"{where} uses '{node.id}', an element label of dimension "
-                            f"'{label_dim[node.id][0]}'; select an element with a "
-                            f"subscript, e.g. x[{node.id}]")
-                    if node.id not in known:
-                        raise ModelDefinitionError(
-                            f"{where} uses '{node.id}', which is not defined in model "
-                            f"'{model.name}'{suggest(node.id, known)}")
-                    if isinstance(elements.get(node.id), Lookup):
-                        raise ModelDefinitionError(
-                            f"{where} uses lookup '{node.id}' as a value; call it with an "
-                            f"argument, e.g. {node.id}(x)")
+                    _check_name(node, where, model, known, label_dim)
+                elif isinstance(node, Subscript):
+                    _check_name(node.value, where, model, known, label_dim)
+                    _check_selection(node, where, model, label_dim)
                 elif isinstance(node, Call):
                     _check_call(node, where, elements, dimensions)
             if owner in names(tree) and isinstance(element, (Flow, Aux)):
@@ -90,6 +85,38 @@ def _check_references(model: ModelLike, label_dim) -> None:
                     raise ModelDefinitionError(
                         f"initial value of stock '{owner}': `{call.func}` keeps state and "
                         f"cannot be used in an initial value; use the value it starts from")
+
+
+def _check_name(node: Name, where: str, model: ModelLike, known: set,
+                label_dim: Mapping[str, tuple[str, int]]) -> None:
+    if node.id in label_dim:
+        raise ModelDefinitionError(
+            f"{where} uses '{node.id}', an element label of dimension "
+            f"'{label_dim[node.id][0]}'; select an element with a subscript, e.g. x[{node.id}]")
+    if node.id not in known:
+        raise ModelDefinitionError(
+            f"{where} uses '{node.id}', which is not defined in model "
+            f"'{model.name}'{suggest(node.id, known)}")
+    if isinstance(model.elements.get(node.id), Lookup):
+        raise ModelDefinitionError(
+            f"{where} uses lookup '{node.id}' as a value; call it with an argument, "
+            f"e.g. {node.id}(x)")
+
+
+def _check_selection(node: Subscript, where: str, model: ModelLike,
+                     label_dim: Mapping[str, tuple[str, int]]) -> None:
+    """Labels of a selection exist (the dims stage checks the rest, in models with dims)."""
+    shown = to_text(node)
+    if not model.dimensions:
+        raise ModelDefinitionError(
+            f"{where}: `{shown}` selects an element of '{node.value.id}', but model "
+            f"'{model.name}' declares no dimensions; declare them with "
+            f"m.dimension(name, labels) and give '{node.value.id}' `dims`")
+    for label in node.labels:
+        if label not in label_dim:
+            raise ModelDefinitionError(
+                f"{where}: '{label}' in `{shown}` is not an element label of any "
+                f"dimension{suggest(label, label_dim)}")
 
 
 def _check_call(node: Call, where: str, elements: Mapping, dimensions: Mapping) -> None:
@@ -106,6 +133,10 @@ def _check_call(node: Call, where: str, elements: Mapping, dimensions: Mapping) 
             if not isinstance(node.args[i], Const):
                 raise ModelDefinitionError(
                     f"{where}: the order of `{node.func}` must be a constant number")
+            if node.args[i].value > MAX_ORDER:
+                raise ModelDefinitionError(
+                    f"{where}: the order of `{node.func}` is {node.args[i].value:g}; the limit "
+                    f"is {MAX_ORDER} stages (gysim.engine.checks.MAX_ORDER)")
         if spec.reduction is not None and spec.numpy is None and not (
                 isinstance(node.args[1], Name) and node.args[1].id in dimensions):
             raise ModelDefinitionError(

@@ -46,8 +46,9 @@ from typing import Callable, Protocol
 
 from ..builtins import BUILTINS, RUNTIME
 from ..elements import Flow
+from ..errors import ModelDefinitionError
 from ..expr import (BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, Subscript, UnaryOp,
-                    names)
+                    chain, names)
 from .dims import Dimensions
 from .program import Program, local_name
 from .source_lines import register_source, unique_filename
@@ -85,7 +86,7 @@ class _Emitter:
         self.program = program
         self.dims = dims
         self.trailing = trailing
-        self.tables = list(program.tables)
+        self.tables = {name: i for i, name in enumerate(program.tables)}
 
     def code(self, tree: Node) -> str:
         return _EMIT[type(tree)](self, tree)
@@ -101,7 +102,20 @@ class _Emitter:
         if isinstance(tree.left, Const) and isinstance(tree.right, Const):
             # two Python numbers: compute as numpy so 1/0 is inf, not an exception
             return f"(np.float64({tree.left.value!r}) {tree.op} ({tree.right.value!r}))"
-        return f"({self.code(tree.left)} {tree.op} {self.code(tree.right)})"
+        if tree.op not in _CHAINED:
+            return f"({self.code(tree.left)} {tree.op} {self.code(tree.right)})"
+        # a left-leaning chain a + b - c ...: one pair of brackets, written in a loop
+        group = _CHAINED[tree.op]
+        spine = []
+        while isinstance(tree, BinOp) and _CHAINED.get(tree.op) == group:
+            spine.append(tree)
+            tree = tree.left
+        spine.reverse()
+        first = self.code(tree)
+        if isinstance(tree, Const) and isinstance(spine[0].right, Const):
+            first = f"np.float64({first})"
+        rest = " ".join(f"{n.op} {self.code(n.right)}" for n in spine)
+        return f"({first} {rest})"
 
     def _unary(self, tree: UnaryOp) -> str:
         if tree.op == "not":
@@ -113,10 +127,13 @@ class _Emitter:
 
     def _boolop(self, tree: BoolOp) -> str:
         func = "np.logical_and" if tree.op == "and" else "np.logical_or"
-        code = self.code(tree.values[0])
-        for v in tree.values[1:]:
-            code = f"{func}({code}, {self.code(v)})"
-        return code
+
+        def halves(values: tuple) -> str:  # balanced: a long `and` is not deeply nested
+            if len(values) == 1:
+                return self.code(values[0])
+            mid = len(values) // 2
+            return f"{func}({halves(values[:mid])}, {halves(values[mid:])})"
+        return halves(tree.values)
 
     def _ifexp(self, tree: IfExp) -> str:
         return (f"np.where({self.code(tree.test)}, {self.code(tree.body)}, "
@@ -140,7 +157,7 @@ class _Emitter:
                     f"keepdims=True)")
         args = [self.code(a) for a in tree.args]
         if tree.func in self.program.tables:
-            i = self.tables.index(tree.func)
+            i = self.tables[tree.func]
             return f"np.interp({args[0]}, _TX{i}, _TY{i})"
         return BUILTINS[tree.func].numpy(args)
 
@@ -204,6 +221,9 @@ class _Emitter:
         return "\n".join(lines + tail)
 
 
+#: Operators written as one flat chain in the generated code (Python reads it left to right).
+_CHAINED = {"+": "+", "-": "+", "*": "*", "/": "*", "%": "*"}
+
 _EMIT: dict[type, Callable[[_Emitter, Node], str]] = {
     Const: _Emitter._const, Name: _Emitter._name, BinOp: _Emitter._binop,
     UnaryOp: _Emitter._unary, Compare: _Emitter._compare, BoolOp: _Emitter._boolop,
@@ -223,7 +243,13 @@ class NumpyBackend:
         for i, (xs, ys) in enumerate(program.tables.values()):
             namespace[f"_TX{i}"], namespace[f"_TY{i}"] = xs, ys
         filename = unique_filename(program.model.name)
-        code = compile(source, filename, "exec")
+        try:
+            code = compile(source, filename, "exec")
+        except (SyntaxError, RecursionError, MemoryError) as err:  # nesting beyond Python's limits
+            raise ModelDefinitionError(
+                f"model '{program.model.name}' is too complex for Python to compile "
+                f"({getattr(err, 'msg', None) or type(err).__name__}); split its deepest "
+                f"equations into auxiliaries") from None
         register_source(filename, source)  # tracebacks and debuggers show the generated lines
         exec(code, namespace)  # noqa: S102 - source generated from whitelisted trees only
         return ModelFunctions(namespace["init"], namespace["prepare"], namespace["rhs"],
@@ -241,12 +267,13 @@ class NumpyBackend:
                     flows_out[e.out_of].append(n)
         trees: dict[str, Node] = {}
         for s in program.stock_names:
-            terms: Node | None = None
-            for f in flows_in[s]:
-                terms = Name(f) if terms is None else BinOp("+", terms, Name(f))
-            for f in flows_out[s]:
-                terms = UnaryOp("-", Name(f)) if terms is None else BinOp("-", terms, Name(f))
-            trees[s] = terms if terms is not None else Const(0.0)
+            terms = [("+", Name(f)) for f in flows_in[s]] + [("-", Name(f)) for f in flows_out[s]]
+            if not terms:
+                trees[s] = Const(0.0)
+                continue
+            op, first = terms[0]
+            # a stock may have thousands of flows: a balanced chain, not a deep one
+            trees[s] = chain(first if op == "+" else UnaryOp("-", first), terms[1:])
         trees.update(program.hidden_derivs)
         return trees
 

@@ -207,7 +207,8 @@ class Dimensions:
 
     def ones(self, dims: tuple[str, ...], trailing: int) -> str:
         """Name of a constant of ones in full form over ``dims`` (with ``trailing`` axes)."""
-        name = f"_ONES_{'_'.join(dims)}_{trailing}"
+        # by position: names joined with '_' could collide (('a_b', 'c') and ('a', 'b_c'))
+        name = f"_ONES_{'_'.join(str(self.dim_list.index(d)) for d in dims)}_{trailing}"
         if name not in self.program.constants:
             self.program.constants[name] = np.ones(self.full_shape(dims) + (1,) * trailing)
         return name

@@ -76,29 +76,33 @@ class Lowering:
             DelayFixedSpec(out, input, delay_time, initial, why or owner))
         return Name(out)
 
-    def varies(self, tree: Node, seen: frozenset = frozenset()) -> bool:
-        """Whether ``tree`` may change during a run (uses time, a state, a data input...)."""
+    def varies(self, tree: Node) -> bool:
+        """Whether ``tree`` may change during a run (uses time, a state, a data input...).
+
+        Follows auxiliaries and hidden values through a work list (chains of
+        thousands of auxiliaries do not recurse).
+        """
         program = self.program
         elements = program.model.elements
-        for node in walk(tree):
-            if isinstance(node, Call):
-                spec = BUILTINS.get(node.func)
-                if spec is not None and spec.kind in ("time", "stateful"):
-                    return True
-            elif isinstance(node, Name) and node.id not in seen:
-                if node.id in program.model.dimensions:
-                    continue
-                element = elements.get(node.id)
-                if isinstance(element, Param):
-                    continue
-                if isinstance(element, Aux):
-                    sub = element.tree
-                elif node.id.startswith("_") and node.id in program.equations:
-                    sub = program.equations[node.id]
-                else:  # time, stocks, flows, data inputs, hidden states
-                    return True
-                if self.varies(sub, seen | {node.id}):
-                    return True
+        dimensions = program.model.dimensions
+        pending, seen = [tree], set()
+        while pending:
+            for node in walk(pending.pop()):
+                if isinstance(node, Call):
+                    spec = BUILTINS.get(node.func)
+                    if spec is not None and spec.kind in ("time", "stateful"):
+                        return True
+                elif isinstance(node, Name) and node.id not in seen:
+                    seen.add(node.id)
+                    element = elements.get(node.id)
+                    if node.id in dimensions or isinstance(element, Param):
+                        continue
+                    if isinstance(element, Aux):
+                        pending.append(element.tree)
+                    elif node.id.startswith("_") and node.id in program.equations:
+                        pending.append(program.equations[node.id])
+                    else:  # time, stocks, flows, data inputs, hidden states
+                        return True
         return False
 
     # ---- the stage

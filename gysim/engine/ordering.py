@@ -75,12 +75,13 @@ def order_program(program: Program) -> None:
     for d in program.delays_fixed:
         trees[d.output] = d.initial
     trees.update(program.initials)
-    graph = {n: names(tree) & set(trees) for n, tree in trees.items()}
+    known = set(trees)  # once: a set per equation made this quadratic in the model's size
+    graph = {n: names(tree) & known for n, tree in trees.items()}
     # Only what the initial values (and the fixed delays' set-up) need.
     needed: set[str] = set()
     stack = list(program.initials) + [d.output for d in program.delays_fixed]
     for d in program.delays_fixed:
-        stack.extend(names(d.delay_time) & set(trees))
+        stack.extend(names(d.delay_time) & known)
     while stack:
         n = stack.pop()
         if n not in needed:

@@ -35,7 +35,12 @@ __all__ = ["DelayFixedSpec", "Program", "local_name"]
 
 
 def local_name(name: str) -> str:
-    """The Python local of generated code for an element (``v_``) or hidden value (``h``)."""
+    """The Python local of generated code for an element (``v_``) or hidden value (``h``).
+
+    Distinct names give distinct locals as Python reads them: models store names
+    in NFKC normal form (the form in which Python compares identifiers), and the
+    prefixes are ASCII, so no two locals become one after Python's normalisation.
+    """
     return "h" + name if name.startswith("_") else "v_" + name
 
 
