@@ -2,10 +2,11 @@
 
 | limit | value | where |
 |---|---|---|
-| MAX_MDL_BYTES | 16 MiB (``read_vensim(max_bytes=)``) | gysim.io.mdl_scan |
-| MAX_NESTING | 40 parentheses in one equation | gysim.io.mdl_scan |
-| MAX_LOOKUP_POINTS | points of one lookup | gysim.io.mdl_scan |
-| MAX_SUBSCRIPT_LABELS | labels of one range | gysim.io.mdl_scan |
+| MAX_MDL_BYTES | 4 MiB (``read_vensim(max_bytes=)``) | gysim.io.mdl_scan |
+| MAX_NESTING | 100 parentheses in one equation | gysim.io.mdl_scan |
+| MAX_LOOKUP_POINTS | 10 000 points of one lookup | gysim.io.mdl_scan |
+| MAX_SUBSCRIPT_LABELS | 10 000 labels of one range | gysim.io.mdl_scan |
+| MAX_ELEMENTS | 100 000 elements read element by element | gysim.io.mdl_scan |
 | MAX_BYTES | 64 MiB of XML | gysim.io.safe_xml |
 | MAX_DEPTH | 256 levels of XML elements | gysim.io.safe_xml |
 
@@ -48,11 +49,11 @@ def test_mdl_size_at_and_past_the_limit(tmp_path):
                        match=rf"m.mdl is {size} bytes long; .mdl files larger than {size - 1} "
                              rf"bytes \(MAX_MDL_BYTES\) are refused: .*max_bytes={size}"):
         gysim.read_vensim(path, max_bytes=size - 1)
-    # the default: a 16 MiB + 1 file (sparse: nothing is written or parsed) is refused at once
+    # the default: a 4 MiB + 1 file (sparse: nothing is written or parsed) is refused at once
     big = tmp_path / "big.mdl"
     with big.open("wb") as f:
         f.truncate(mdl_scan.MAX_MDL_BYTES + 1)
-    with pytest.raises(gysim.ModelDefinitionError, match=r"big.mdl is 16777217 bytes long"):
+    with pytest.raises(gysim.ModelDefinitionError, match=r"big.mdl is 4194305 bytes long"):
         gysim.read_vensim(big)
     with pytest.raises(gysim.ModelDefinitionError, match="`max_bytes` must be a positive"):
         gysim.read_vensim(path, max_bytes=0)
@@ -74,16 +75,19 @@ def test_nesting_at_and_past_the_limit(tmp_path):
         gysim.read_vensim(path)
 
 
-def test_sixty_nested_parentheses_name_the_element(tmp_path):
+def test_sixty_nested_parentheses_and_calls_are_read(tmp_path):
     """Issue 12: 60 levels gave PySD's 'maximum recursion depth exceeded'."""
-    path = mdl(tmp_path, f"k = 2 ~ ~|\nDeep One = {nested(60)} ~ ~|\n")
-    with pytest.raises(gysim.ModelDefinitionError, match="'Deep One' nests 60 levels"):
-        gysim.read_vensim(path)
+    calls = "MAX(" * 60 + "k" + ", 1)" * 60
+    path = mdl(tmp_path, f"k = 2 ~ ~|\ny = {nested(60)} ~ ~|\nz = {calls} ~ ~|\n")
+    ds = gysim.simulate(gysim.read_vensim(path))
+    assert ds.y.values.tolist() == ds.z.values.tolist() == [2.0, 2.0, 2.0]
 
 
 def test_recursion_in_the_translator_is_one_error(tmp_path, monkeypatch):
     """Should PySD still run out of recursion, the message names the deepest equation."""
+    from gysim.io import reading
     monkeypatch.setattr(mdl_scan, "MAX_NESTING", 10_000)
+    monkeypatch.setattr(reading, "TRANSLATOR_RECURSION_LIMIT", 100)
     path = mdl(tmp_path, f"k = 2 ~ ~|\nDeep One = {nested(300)} ~ ~|\n")
     with pytest.raises(gysim.ModelDefinitionError,
                        match=r"m.mdl: PySD's Vensim translator ran out of recursion depth: an "
@@ -131,6 +135,18 @@ def test_a_tiny_file_declaring_a_huge_range_is_refused_at_once(tmp_path):
     path = mdl(tmp_path, f"d: (e1-e{count}) ~ ~|\nx[d] = 1 ~ ~|\n")
     with pytest.raises(gysim.ModelDefinitionError, match=f"'d' has {count} labels"):
         gysim.read_vensim(path)
+
+
+def test_elements_read_element_by_element_at_and_past_the_limit(tmp_path, monkeypatch):
+    body = "d: a, b, c ~ ~|\nv[a] = 1 ~ ~|\nv[b] = 2 ~ ~|\nv[c] = 3 ~ ~|\nx[d] = v[d] * 2 ~ ~|\n"
+    monkeypatch.setattr(mdl_scan, "MAX_ELEMENTS", 10)  # 3 + 3 + the 4 control variables
+    m = gysim.read_vensim(mdl(tmp_path, body))
+    assert m.source.fallback and gysim.simulate(m).x_c.values.tolist() == [6.0] * 3
+    monkeypatch.setattr(mdl_scan, "MAX_ELEMENTS", 9)
+    with pytest.raises(gysim.ModelDefinitionError,
+                       match=r"m.mdl: read element by element, the file's subscripted variables "
+                             r"make more than 9 elements \(MAX_ELEMENTS\)"):
+        gysim.read_vensim(mdl(tmp_path, body))
 
 
 def test_xml_size_past_the_limit(tmp_path):

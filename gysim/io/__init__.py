@@ -25,7 +25,7 @@ error for every failure, nothing lost).
 
 Hostile and oversized files are refused with a
 :class:`~gysim.errors.ModelDefinitionError` naming the file, never read in
-part. The limits: :data:`gysim.io.mdl_scan.MAX_MDL_BYTES` (16 MiB,
+part. The limits: :data:`gysim.io.mdl_scan.MAX_MDL_BYTES` (4 MiB,
 ``read_vensim(max_bytes=)``), :data:`~gysim.io.mdl_scan.MAX_NESTING`
 (parentheses in one equation), :data:`~gysim.io.mdl_scan.MAX_LOOKUP_POINTS`,
 :data:`~gysim.io.mdl_scan.MAX_SUBSCRIPT_LABELS`,

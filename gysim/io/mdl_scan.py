@@ -45,23 +45,33 @@ from ..errors import ModelDefinitionError
 from .names import reference_key
 
 __all__ = ["MAX_MDL_BYTES", "MAX_NESTING", "MAX_LOOKUP_POINTS", "MAX_SUBSCRIPT_LABELS",
+           "MAX_ELEMENTS",
            "Definition", "read_text", "scan", "check_parsed"]
 
-#: Largest ``.mdl`` file read, in bytes (16 MiB; the largest published Vensim models
-#: are a few MiB). ``read_vensim(path, max_bytes=...)`` reads larger files.
-MAX_MDL_BYTES = 16 * 1024 * 1024
+#: Largest ``.mdl`` file read, in bytes (4 MiB). PySD's parser needs about 7 s and
+#: 450 MB per MB of text (a 4 MB comment: 28 s, 1.8 GB); the Earth4All model, one of
+#: the largest published, is 0.3 MB. ``read_vensim(path, max_bytes=...)`` reads larger
+#: files.
+MAX_MDL_BYTES = 4 * 1024 * 1024
 
-#: Deepest nesting of parentheses in one equation. PySD's parser recurses about
-#: 16 Python frames per level and fails near 60 levels with "maximum recursion
-#: depth exceeded"; no model written by a person comes near this.
-MAX_NESTING = 40
+#: Deepest nesting of parentheses in one equation. PySD's parser recurses 16-30
+#: Python frames per level (it failed near 40 nested calls and 55 parentheses with
+#: "maximum recursion depth exceeded"); the readers raise Python's recursion limit
+#: while it parses (:data:`gysim.io.reading.TRANSLATOR_RECURSION_LIMIT`), which
+#: leaves it several times this depth. gysim's own equation parser has its own limit.
+MAX_NESTING = 100
 
-#: Most points of one lookup (graphical function). A million points took PySD two
-#: minutes and 7 GB; a lookup of data that long belongs in a data file.
-MAX_LOOKUP_POINTS = 100_000
+#: Most points of one lookup (graphical function). PySD's parser needs about 0.4 ms
+#: and 20 kB per point (10 000 points: 4 s; a million took two minutes and 7 GB); a
+#: lookup of data that long belongs in a data file.
+MAX_LOOKUP_POINTS = 10_000
 
 #: Most labels of one subscript range (``d: (e1-e100000)`` is 142 bytes).
-MAX_SUBSCRIPT_LABELS = 100_000
+MAX_SUBSCRIPT_LABELS = 10_000
+
+#: Most scalar elements of a model whose subscripts are read element by element
+#: (each element of each subscripted variable becomes one gysim element).
+MAX_ELEMENTS = 100_000
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
@@ -292,10 +302,10 @@ def scan(text: str, label: str) -> list[Definition]:
 
     Examples
     --------
-    >>> scan("x = " + "(" * 41 + "1" + ")" * 41 + " ~ ~|", "m.mdl")
+    >>> scan("x = " + "(" * 101 + "1" + ")" * 101 + " ~ ~|", "m.mdl")
     Traceback (most recent call last):
     ...
-    gysim.errors.ModelDefinitionError: m.mdl: the equation of 'x' nests 41 levels of parentheses; gysim reads at most 40 (MAX_NESTING)
+    gysim.errors.ModelDefinitionError: m.mdl: the equation of 'x' nests 101 levels of parentheses; gysim reads at most 100 (MAX_NESTING)
     """
     seen: dict[str, Definition] = {}
     for equation in _equations(_clean(text)):

@@ -20,6 +20,7 @@ gysim.errors.ModelDefinitionError: m.mdl: PySD's Vensim translator could not par
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any, Callable
 
@@ -28,7 +29,14 @@ from ..model import Model
 from .build import build_model
 from .mdl_scan import Definition, check_parsed
 
-__all__ = ["run_translator"]
+__all__ = ["run_translator", "TRANSLATOR_RECURSION_LIMIT"]
+
+#: Python's recursion limit while a translator parses (restored afterwards). PySD's
+#: parser recurses some 20-30 frames per level of parentheses, so that the default
+#: limit of 1000 fails near 40 nested function calls; this lets it reach
+#: :data:`gysim.io.mdl_scan.MAX_NESTING` with room to spare (Python 3.11+ does not use
+#: the C stack for these calls).
+TRANSLATOR_RECURSION_LIMIT = 20_000
 
 
 def _reason(exc: BaseException) -> str:
@@ -60,7 +68,9 @@ def run_translator(translate: Callable[[], Any], path: Path, language: str,
         Whatever goes wrong, naming the file.
     """
     label = path.name
+    limit = sys.getrecursionlimit()
     try:
+        sys.setrecursionlimit(max(limit, TRANSLATOR_RECURSION_LIMIT))
         abstract = translate()
     except ModelDefinitionError:
         raise
@@ -72,6 +82,8 @@ def run_translator(translate: Callable[[], Any], path: Path, language: str,
     except Exception as exc:  # the translator's own parse errors, of any type
         raise ModelDefinitionError(f"{label}: PySD's {language} translator could not parse "
                                    f"the file: {_reason(exc)}") from exc
+    finally:
+        sys.setrecursionlimit(limit)
     check_parsed(declared, abstract, label, language)
     try:
         return build_model(abstract, path, language)

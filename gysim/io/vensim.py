@@ -40,7 +40,7 @@ def read_vensim(path: str | Path, *, encoding: str | None = None,
         not valid in it is refused, naming the byte and the line.
     max_bytes : int, optional
         Largest file read; default :data:`gysim.io.mdl_scan.MAX_MDL_BYTES`
-        (16 MiB).
+        (4 MiB).
 
     Returns
     -------
