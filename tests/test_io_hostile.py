@@ -132,6 +132,8 @@ def test_mdl_without_declared_encoding_that_is_not_utf8_is_refused(tmp_path):
                        match=r"m.mdl is not UTF-8 \(byte 0xe9 at line 1\) and does not declare "
                              r"its encoding.*encoding='cp1252'"):
         gysim.read_vensim(path)
+    with pytest.raises(gysim.ModelDefinitionError, match="`encoding` must be the name"):
+        gysim.read_vensim(path, encoding=1252)
     m = gysim.read_vensim(path, encoding="cp1252")
     assert gysim.simulate(m).y.values.tolist() == [6.0, 6.0, 6.0]
     assert m.source.names["caf"] == "café"

@@ -123,6 +123,9 @@ def _line(data: bytes, offset: int) -> int:
 
 
 def _decode(data: bytes, label: str, encoding: str | None) -> str:
+    if encoding is not None and not isinstance(encoding, str):
+        raise ModelDefinitionError(f"`encoding` must be the name of an encoding (e.g. "
+                                   f"'cp1252'), got {encoding!r}")
     for bom, name in _BOMS:
         if data.startswith(bom):
             encoding, how = name, "byte order mark"
