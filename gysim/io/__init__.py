@@ -18,7 +18,19 @@ rows),
 :mod:`~gysim.io.spellings` (the writers' look-up of each builtin's spelling, which
 is part of its row in :data:`gysim.builtins.BUILTINS`),
 :mod:`~gysim.io.vensim_writer`, :mod:`~gysim.io.xmile_writer`,
-:mod:`~gysim.io.safe_xml`.
+:mod:`~gysim.io.safe_xml` (screening XML: entities, size, depth, encoding),
+:mod:`~gysim.io.mdl_scan` (an ``.mdl`` file before PySD: size, encoding, the
+definitions it holds), :mod:`~gysim.io.reading` (running a translator: one
+error for every failure, nothing lost).
+
+Hostile and oversized files are refused with a
+:class:`~gysim.errors.ModelDefinitionError` naming the file, never read in
+part. The limits: :data:`gysim.io.mdl_scan.MAX_MDL_BYTES` (4 MiB,
+``read_vensim(max_bytes=)``), :data:`~gysim.io.mdl_scan.MAX_NESTING`
+(parentheses in one equation), :data:`~gysim.io.mdl_scan.MAX_LOOKUP_POINTS`,
+:data:`~gysim.io.mdl_scan.MAX_SUBSCRIPT_LABELS`,
+:data:`gysim.io.safe_xml.MAX_BYTES` (64 MiB of XML) and
+:data:`~gysim.io.safe_xml.MAX_DEPTH` (256 levels of XML elements).
 
 Examples
 --------

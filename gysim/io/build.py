@@ -44,6 +44,7 @@ import numpy as np
 from ..errors import ModelDefinitionError
 from ..expr import BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, UnaryOp, to_text, walk
 from ..model import Model
+from . import mdl_scan
 from .convert import Converter, NotNative
 from .functions import INITIAL_ARG
 from .names import CONTROL, reference_key, safe_identifier, shown_name
@@ -103,6 +104,11 @@ class ModelBuilder(Converter):
                 subs = list(comp.subscripts[0]) if comp.subscripts else []
                 self.default_subs.setdefault(key, subs)
                 for labels, binding, lhs in self.subs.expand(comp, element.name):
+                    if len(self.comp_of) >= mdl_scan.MAX_ELEMENTS:
+                        raise ModelDefinitionError(
+                            f"{self.path.name}: read element by element, the file's subscripted "
+                            f"variables make more than {mdl_scan.MAX_ELEMENTS} elements "
+                            f"(MAX_ELEMENTS), the first beyond it in '{element.name}'")
                     shown = shown_name(element.name, labels)
                     if labels in inst:
                         raise self.fail(f"a second definition of {shown}", element.name)

@@ -31,6 +31,7 @@ from ..errors import ModelDefinitionError
 from ..expr import (ARITHMETIC, BinOp, BoolOp, Call, Compare, Const, Name, Node, Subscript,
                     UnaryOp)
 from . import functions
+from . import mdl_scan
 from .names import VENSIM_NA, reference_key, safe_identifier, shown_name, unsupported
 from .subscripts import Subscripts
 
@@ -432,7 +433,7 @@ class Converter:
         if array.shape != sizes and array.size == int(np.prod(sizes)):
             array = array.reshape(sizes)  # tabbed arrays come flat
         if array.ndim == len(positions):
-            index = tuple(ranges[lhs[i]].index(labels[i]) for i in positions)
+            index = tuple(self.subs.position[lhs[i]][labels[i]] for i in positions)
         elif array.size == 1:
             index = (0,) * array.ndim
         else:
@@ -445,6 +446,11 @@ class Converter:
             raise self.fail(type(lookups).__name__, owner)
         if lookups.type != "interpolate":
             raise self.fail(f"a lookup of type '{lookups.type}'", owner)
+        if len(lookups.x) > mdl_scan.MAX_LOOKUP_POINTS:
+            raise ModelDefinitionError(
+                f"{self.path.name}: the lookup of '{owner}' has {len(lookups.x)} points; gysim "
+                f"reads lookups of at most {mdl_scan.MAX_LOOKUP_POINTS} points "
+                f"(MAX_LOOKUP_POINTS): put long series in a data file")
         return tuple(float(v) for v in lookups.x), tuple(float(v) for v in lookups.y)
 
     def order(self, ast: Any, owner: str) -> float:

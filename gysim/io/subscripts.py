@@ -28,6 +28,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from ..errors import ModelDefinitionError
+from . import mdl_scan
 from .names import reference_key, safe_identifier, unsupported
 
 __all__ = ["Subscripts", "stack_subscripts"]
@@ -82,7 +83,12 @@ class Subscripts:
             raw_maps[rng.name] = list(rng.mapping or [])
             raw_ranges[rng.name] = rng.subscripts
         for name in raw_ranges:
-            self.ranges[name] = self._range_labels(name, raw_ranges, raw_maps, ())
+            self._range_labels(name, raw_ranges, raw_maps, ())
+        self.ranges = {name: self.ranges[name] for name in raw_ranges}  # the file's order
+        #: position of each label in each range, from 0
+        self.position: dict[str, dict[str, int]] = {
+            name: {label: i for i, label in reversed(list(enumerate(labels)))}
+            for name, labels in self.ranges.items()}
         #: position of each label in its family (the largest range holding it), from 1
         self.family_pos: dict[str, int] = {}
         for labels in sorted(self.ranges.values(), key=len, reverse=True):
@@ -103,7 +109,13 @@ class Subscripts:
                 self.mappings[target].add(rng)
 
     def _range_labels(self, name: str, raw: dict, maps: dict, stack: tuple) -> list[str]:
-        """Labels of a range, with ranges named in its definition (subranges, copies) expanded."""
+        """Labels of a range, with ranges named in its definition (subranges, copies) expanded.
+
+        Each range is expanded once (into ``self.ranges``), and no range may
+        hold more than :data:`~gysim.io.mdl_scan.MAX_SUBSCRIPT_LABELS` labels.
+        """
+        if name in self.ranges:
+            return self.ranges[name]
         if name in stack:
             raise ModelDefinitionError(f"{self.path.name}: subscript range '{name}' is defined "
                                        f"through itself")
@@ -119,6 +131,12 @@ class Subscripts:
                     maps[name].append(other)
             else:
                 labels.append(str(item))
+            if len(labels) > mdl_scan.MAX_SUBSCRIPT_LABELS:
+                raise ModelDefinitionError(
+                    f"{self.path.name}: the subscript range '{name}' has {len(labels)} or "
+                    f"more labels; gysim reads ranges of at most "
+                    f"{mdl_scan.MAX_SUBSCRIPT_LABELS} labels (MAX_SUBSCRIPT_LABELS)")
+        self.ranges[name] = labels
         return labels
 
     def fail(self, construct: str, element: str) -> ModelDefinitionError:
@@ -192,16 +210,17 @@ class Subscripts:
         bound = [(r, e) for r, e in binding.items() if not r.endswith("!")]
         labels = self.ranges[rng]
         for r, e in bound:  # a mapping (->): element by position
-            if r in self.mappings[rng] and self.ranges[r].index(e) < len(labels):
-                return labels[self.ranges[r].index(e)]
+            if r in self.mappings[rng] and self.position[r][e] < len(labels):
+                return labels[self.position[r][e]]
         same = lhs[pos] if pos < len(lhs) else None
-        if same in binding and binding[same] in labels:  # subrange / superrange
+        here = self.position[rng]
+        if same in binding and binding[same] in here:  # subrange / superrange
             return binding[same]
         for r, e in bound:
-            if e in labels and set(self.ranges[r]) & set(labels):
+            if e in here:  # (e is a label of r: the ranges overlap)
                 return e
         if same in binding and len(self.ranges[same]) == len(labels):  # by position
-            return labels[self.ranges[same].index(binding[same])]
+            return labels[self.position[same][binding[same]]]
         raise self.fail(f"the subscript '{sub}' of '{ref}', which matches no subscript of the "
                         f"definition ({', '.join(f'{r}={e}' for r, e in bound) or 'none'})",
                         owner)
@@ -281,10 +300,11 @@ def stack_subscripts(ds: Any, model: Any) -> Any:
         sample = ds[next(iter(elements.values()))]
         shape = tuple(len(x) for x in labels)
         data = np.full(shape + sample.shape, np.nan)
+        where = [{label: i for i, label in reversed(list(enumerate(x)))} for x in labels]
         for key, ident in elements.items():
             try:
-                index = tuple(labels[i].index(k) for i, k in enumerate(key))
-            except ValueError:
+                index = tuple(where[i][k] for i, k in enumerate(key))
+            except KeyError:
                 break
             data[index] = ds[ident].values
         else:

@@ -10,16 +10,19 @@ Examples
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from ..errors import ModelDefinitionError
 from ..model import Model
-from .build import build_model
+from .mdl_scan import read_text, scan
+from .reading import run_translator
 
 __all__ = ["read_vensim"]
 
 
-def read_vensim(path: str | Path) -> Model:
+def read_vensim(path: str | Path, *, encoding: str | None = None,
+                max_bytes: int | None = None) -> Model:
     """Read a Vensim ``.mdl`` model into a :class:`gysim.Model`.
 
     The file is parsed with PySD's Vensim translator into PySD's abstract
@@ -30,6 +33,14 @@ def read_vensim(path: str | Path) -> Model:
     ----------
     path : str or pathlib.Path
         The ``.mdl`` file.
+    encoding : str, optional
+        The file's encoding when its first line does not declare it (Vensim
+        writes ``{UTF-8}`` there; older files are often ``cp1252`` or
+        ``GBK``). Default: the declared encoding, else UTF-8; a file that is
+        not valid in it is refused, naming the byte and the line.
+    max_bytes : int, optional
+        Largest file read; default :data:`gysim.io.mdl_scan.MAX_MDL_BYTES`
+        (4 MiB).
 
     Returns
     -------
@@ -68,13 +79,24 @@ def read_vensim(path: str | Path) -> Model:
         ``vensim_ranges``, ``vensim_subscripts`` and ``vensim_fallback`` still
         read these fields.
 
+        Before PySD's translator sees the file, gysim reads it (size, strict
+        decoding) and scans the definitions it holds
+        (:mod:`gysim.io.mdl_scan`); afterwards each of them must be in what
+        the translator made of the file, or the file is refused naming the
+        lost elements. Documented limits: :data:`~gysim.io.mdl_scan.MAX_MDL_BYTES`,
+        :data:`~gysim.io.mdl_scan.MAX_NESTING` (parentheses in one equation),
+        :data:`~gysim.io.mdl_scan.MAX_LOOKUP_POINTS`,
+        :data:`~gysim.io.mdl_scan.MAX_SUBSCRIPT_LABELS`.
+
     Raises
     ------
     ModelDefinitionError
-        For constructs outside the supported core (macros, data, SAMPLE IF
-        TRUE, ALLOCATE AVAILABLE, INVERT MATRIX, explicit element-list mappings,
-        ...), naming the construct and the element (``'x[a,b]'`` for one
-        element of a subscripted variable).
+        For every file gysim cannot read completely, naming the file: beyond
+        a limit, not in its encoding, not parsed by PySD, or with constructs
+        outside the supported core (macros, data, SAMPLE IF TRUE, ALLOCATE
+        AVAILABLE, INVERT MATRIX, explicit element-list mappings, ...),
+        naming the construct and the element (``'x[a,b]'`` for one element of
+        a subscripted variable).
 
     Examples
     --------
@@ -85,15 +107,22 @@ def read_vensim(path: str | Path) -> Model:
     path = Path(path)
     if not path.is_file():
         raise ModelDefinitionError(f"`path` must be an existing .mdl file, got '{path}'")
+    if path.suffix.lower() != ".mdl":
+        raise ModelDefinitionError(f"`path` must be a Vensim .mdl file, got '{path.name}' "
+                                   f"(XMILE files: gysim.read_xmile)")
+    text = read_text(path, max_bytes=max_bytes, encoding=encoding)
+    declared = scan(text, path.name)
+    deepest = max(declared, key=lambda d: d.depth, default=None)
+    nesting = (f"the deepest is the equation of '{deepest.name}', {deepest.depth} levels of "
+               f"parentheses" if deepest is not None and deepest.depth else "")
     from pysd.translators.vensim.vensim_file import VensimFile
-    try:
-        vfile = VensimFile(path)
-        vfile.parse()
-        abstract = vfile.get_abstract_model()
-    except ModelDefinitionError:
-        raise
-    except Exception as exc:  # the translator's own parse errors
-        raise ModelDefinitionError(f"{path.name}: PySD's Vensim translator could not parse "
-                                   f"the file: {exc}") from exc
-    return build_model(abstract, path, "Vensim")
+    with tempfile.TemporaryDirectory(prefix="gysim-mdl-") as tmp:
+        copy = Path(tmp) / (path.stem + ".mdl")
+        copy.write_text(text, encoding="utf-8")  # exactly the text scanned, as UTF-8
 
+        def translate():
+            vfile = VensimFile(copy, encoding="UTF-8")
+            vfile.parse()
+            return vfile.get_abstract_model()
+
+        return run_translator(translate, path, "Vensim", declared, nesting=nesting)

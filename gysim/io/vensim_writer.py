@@ -68,7 +68,7 @@ from ..expr import (BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, Subs
                     UnaryOp)
 from ..elements import Aux, DataInput, Flow, Lookup, ModelLike, Param, Stock
 from .spellings import AGGREGATE, VENSIM_FUNCTIONS, vensim_call
-from .writing import DEFAULT_DT, clean, time_step, unique_name
+from .writing import DEFAULT_DT, clean, time_step, unique_name, units_text
 
 __all__ = ["write_vensim", "vensim_text", "DEFAULT_DT", "VensimPrinter"]
 
@@ -285,7 +285,7 @@ def _table(xs, ys) -> str:
 
 
 def _units(element) -> str:
-    units = clean(element.units).replace("[", "(").replace("]", ")")
+    units = units_text(element.units)
     bounds = getattr(element, "bounds", None)
     if bounds is not None:
         lo, hi = (format_number(float(b)) if math.isfinite(b) else "?" for b in bounds)
@@ -303,8 +303,14 @@ def _constant_list(values, owner: str, printer: VensimPrinter) -> str:
     return " ".join(", ".join(format_number(float(v)) for v in row) + ";" for row in array)
 
 
-def _entry(lhs: str, equation: str, units: str, doc: str) -> str:
-    return f"{lhs} =\n\t{equation}\n\t~\t{units}\n\t~\t{doc}\n\t|\n"
+def _field(text: str) -> str:
+    """A units or comment field: a final backslash would join the next line (Vensim's
+    line continuation), so it gets a space after it."""
+    return text + " " if text.endswith("\\") else text
+
+
+def _entry(lhs: str, equation: str, units: str, doc: str, *, sign: str = " =") -> str:
+    return f"{lhs}{sign}\n\t{equation}\n\t~\t{_field(units)}\n\t~\t{_field(doc)}\n\t|\n"
 
 
 def _saveper(model: ModelLike, step: float, saveper: float | None) -> str:
@@ -404,7 +410,7 @@ def vensim_text(model: ModelLike, *, dt: float | None = None,
         elif isinstance(e, (Flow, Aux)):
             equation = printer.expr(e.tree, name)
         elif isinstance(e, Lookup):
-            parts.append(f"{lhs}(\n\t{_table(e.x, e.y)})\n\t~\t{units}\n\t~\t{doc}\n\t|\n")
+            parts.append(_entry(f"{lhs}(", f"{_table(e.x, e.y)})", units, doc, sign=""))
             continue
         elif isinstance(e, DataInput):
             equation = f"WITH LOOKUP(Time, ({_table(e.times, e.values)}))"
@@ -412,7 +418,7 @@ def vensim_text(model: ModelLike, *, dt: float | None = None,
         else:  # pragma: no cover - every element kind is handled above
             raise ModelDefinitionError(f"element '{name}' of kind {e.kind} cannot be written")
         parts.append(_entry(lhs, equation, units, doc))
-    time_units = clean(model.time_units) or "Year"
+    time_units = units_text(model.time_units) or "Year"
     parts.append("********************************************************\n\t.Control\n"
                  "********************************************************~\n"
                  "\t\tSimulation Control Parameters\n\t|\n")

@@ -9,25 +9,62 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 
 from ..errors import ModelDefinitionError
 from ..elements import ModelLike
 
-__all__ = ["DEFAULT_DT", "clean", "unique_name", "time_step"]
+__all__ = ["DEFAULT_DT", "clean", "units_text", "unique_name", "time_step"]
 
 #: TIME STEP written for a model that has no ``dt`` of its own.
 DEFAULT_DT = 0.125
 
 
+#: Characters no model file may hold: control characters (C0 but tab and line ends,
+#: DEL, C1), lone surrogates (not encodable) and the non-characters U+FFFE/U+FFFF
+#: (not XML). Tabs and line ends become spaces with the rest of the white space.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+#: Text that other tools read as structure wherever it stands in a ``.mdl`` file:
+#: the sketch marker (everything after it is the diagram) and the macro keywords
+#: (PySD cuts the file at ``:MACRO:`` even inside a comment). Each is broken by a space.
+_STRUCTURE = (("\\\\\\---///", "\\\\\\--- ///"), ("///---\\\\\\", "/// ---\\\\\\"),
+              (":MACRO:", ":MACRO :"), (":END OF MACRO:", ":END OF MACRO :"))
+
+
 def clean(text: str) -> str:
-    """Text for a units or comment field: no ``~`` or ``|`` (Vensim's separators), one line.
+    """Text for a units or comment field that every reader reads back as one field.
+
+    One line; no ``~`` or ``|`` (Vensim's separators, written ``-`` and
+    ``/``); no control characters, lone surrogates or U+FFFE/U+FFFF (dropped);
+    the sketch marker ``\\\\\\---///`` and ``:MACRO:`` broken by a space; runs of
+    three or more ``"`` spaced out (PySD puts docs in Python docstrings).
 
     Examples
     --------
     >>> clean("a\\n  b")
     'a b'
+    >>> clean(":MACRO: x\\x00y")
+    ':MACRO : xy'
     """
-    return " ".join(str(text).replace("~", "-").replace("|", "/").split())
+    text = " ".join(_UNWRITABLE.sub("", str(text)).replace("~", "-").replace("|", "/").split())
+    for bad, good in _STRUCTURE:
+        text = text.replace(bad, good)
+    return re.sub('"{3,}', lambda run: " ".join(run.group()), text)
+
+
+def units_text(text: str) -> str:
+    """Text for a units field: :func:`clean`, quotes as ``'``, brackets as parentheses.
+
+    PySD reads a ``"`` in a Vensim units field as the start of a quoted name
+    (and swallows what follows), and ``[...]`` at its end as the range of values.
+
+    Examples
+    --------
+    >>> units_text('m"s [per day]')
+    "m's (per day)"
+    """
+    return clean(text).replace('"', "'").replace("[", "(").replace("]", ")")
 
 
 def unique_name(base: str, model: ModelLike) -> str:

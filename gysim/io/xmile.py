@@ -8,14 +8,19 @@ Examples
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from ..errors import ModelDefinitionError
 from ..model import Model
-from .build import build_model
-from .safe_xml import check_xml
+from .mdl_scan import Definition
+from .reading import run_translator
+from .safe_xml import screen_xml
 
 __all__ = ["read_xmile"]
+
+#: PySD leaves these out of the variables it reads (they are the control variables).
+_CONTROL = {"initial_time", "final_time", "time_step", "saveper"}
 
 
 def read_xmile(path: str | Path) -> Model:
@@ -26,6 +31,21 @@ def read_xmile(path: str | Path) -> Model:
     ``model.source.names`` is also available as ``model.xmile_names`` (and
     ``model.vensim_names``).
 
+    Before PySD's translator sees the file, :func:`gysim.io.safe_xml.screen_xml`
+    refuses document types and entities (billion laughs, XXE), files larger than
+    64 MiB (:data:`~gysim.io.safe_xml.MAX_BYTES`) and elements nested deeper than
+    256 levels (:data:`~gysim.io.safe_xml.MAX_DEPTH`, where the translator's XML
+    parser silently stops). The file is decoded in the encoding it declares
+    (UTF-16, ISO-8859-1, ...) and PySD reads a UTF-8 copy. Afterwards every
+    variable the file declares under ``model/variables`` must have reached the
+    model; XMILE modules are refused.
+
+    Raises
+    ------
+    ModelDefinitionError
+        For every file gysim cannot read completely, naming the file (and the
+        element, where one is to blame).
+
     Examples
     --------
     >>> import gysim
@@ -34,15 +54,22 @@ def read_xmile(path: str | Path) -> Model:
     path = Path(path)
     if not path.is_file():
         raise ModelDefinitionError(f"`path` must be an existing XMILE file, got '{path}'")
-    check_xml(path, name=path.name)  # no DOCTYPE/entities: billion laughs, XXE (issue 7)
+    scan = screen_xml(path, name=path.name)  # no DOCTYPE/entities (issue 7), depth (issue 12)
+    modules = [name for tag, name in scan.variables if tag == "module"]
+    if modules:
+        raise ModelDefinitionError(f"{path.name}: XMILE modules are not supported (found module "
+                                   f"'{modules[0]}'); flatten the model into one")
+    declared = [Definition(" ".join(name.replace("\\n", " ").split()), tag)
+                for tag, name in scan.variables]
+    declared = [d for d in declared if d.key not in _CONTROL]
     from pysd.translators.xmile.xmile_file import XmileFile
-    try:
-        xfile = XmileFile(path)
-        xfile.parse()
-        abstract = xfile.get_abstract_model()
-    except ModelDefinitionError:
-        raise
-    except Exception as exc:
-        raise ModelDefinitionError(f"{path.name}: PySD's XMILE translator could not parse "
-                                   f"the file: {exc}") from exc
-    return build_model(abstract, path, "XMILE")
+    with tempfile.TemporaryDirectory(prefix="gysim-xmile-") as tmp:
+        copy = Path(tmp) / (path.stem + path.suffix.lower())
+        copy.write_bytes(scan.utf8())
+
+        def translate():
+            xfile = XmileFile(copy)
+            xfile.parse()
+            return xfile.get_abstract_model()
+
+        return run_translator(translate, path, "XMILE", declared)

@@ -164,19 +164,23 @@ def xmile_text(model: ModelLike, *, dt: float | None = None) -> str:
             arg = "" if isinstance(e, Lookup) else "TIME"
             xpts = ",".join(format_number(float(v)) for v in xs)
             ypts = ",".join(format_number(float(v)) for v in ys)
-            rows.append(f"<aux name={attr}><eqn>{arg}</eqn><gf><xpts>{xpts}</xpts>"
-                        f"<ypts>{ypts}</ypts></gf>{_xml_units(e)}{doc}</aux>")
+            if isinstance(e, Lookup):  # a graphical function of its own, called by name
+                rows.append(f"<gf name={attr}><xpts>{xpts}</xpts><ypts>{ypts}</ypts>"
+                            f"{_xml_units(e)}{doc}</gf>")
+            else:
+                rows.append(f"<aux name={attr}><eqn>{arg}</eqn><gf><xpts>{xpts}</xpts>"
+                            f"<ypts>{ypts}</ypts></gf>{_xml_units(e)}{doc}</aux>")
     ranges = "".join(
         f"<dim name={quoteattr(d)}>" + "".join(f"<elem name={quoteattr(x)}/>" for x in labels)
         + "</dim>" for d, labels in model.dimensions.items())
     ranges = f"<dimensions>{ranges}</dimensions>\n" if ranges else ""
-    time_units = escape(clean(model.time_units) or "Year")
+    time_units = quoteattr(clean(model.time_units) or "Year")
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n'
         '<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0">\n'
-        f"<header><name>{escape(model.name)}</name><vendor>gysim</vendor>"
+        f"<header><name>{escape(clean(model.name))}</name><vendor>gysim</vendor>"
         '<product version="1.0">gysim</product></header>\n'
-        f'<sim_specs method="Euler" time_units="{time_units}"><start>{format_number(model.start)}'
+        f'<sim_specs method="Euler" time_units={time_units}><start>{format_number(model.start)}'
         f"</start><stop>{format_number(model.stop)}</stop><dt>{format_number(step)}</dt>"
         f"</sim_specs>\n{ranges}<model><variables>\n" + "\n".join(rows)
         + "\n</variables></model>\n</xmile>\n")
