@@ -15,7 +15,8 @@ import gysim
 from gysim.expr import Const, Name, parse, to_text
 from gysim.io import SourceInfo, VENSIM_NA
 from gysim.io.convert import Converter
-from gysim.io.functions import SIMPLE_CALLS, builtin_call, join_terms
+from gysim.expr import constant_value, depth
+from gysim.io.functions import SIMPLE_CALLS, builtin_call, join_all
 from gysim.io.names import reference_key, safe_identifier, shown_name
 from gysim.io.spellings import vensim_call, xmile_call
 from gysim.io.subscripts import Subscripts
@@ -87,7 +88,18 @@ def test_function_table():
     assert to_text(builtin_call("pulse_train", [a, b, c, d])) == "pulse_train(a, c, b, d)"
     assert to_text(builtin_call("Xramp", [a, b])) == "ramp(a, b)"
     assert builtin_call("power", [a]) is None  # POWER takes two arguments
-    assert to_text(join_terms("prod", a, b)) == "a * b"
+    assert to_text(join_all("prod", [a, b])) == "a * b"
+    assert to_text(join_all("vmin", [a, b, c])) == "min(a, b, c)"
+
+
+def test_long_joins_stay_shallow_and_exact():
+    from gysim.expr import Const
+    terms = [Const(float(i)) for i in range(10_000)]
+    for fname, expected in (("sum", sum(range(10_000))), ("vmax", 9999.0)):
+        tree = join_all(fname, terms)
+        assert depth(tree) < 40
+        if fname == "sum":
+            assert constant_value(tree) == expected
     assert all(isinstance(v, str) for v in SIMPLE_CALLS.values())
 
 

@@ -182,3 +182,15 @@ def test_the_limits_are_documented():
         assert name in limits.__doc__ or name in open(limits.__file__).read()
     assert limits.MAX_STEPS == 10_000_000 and limits.MAX_RHS_EVALS == 1_000_000
     assert math.isclose(limits.MEMORY_FRACTION, 0.8)
+
+
+def test_a_fixed_delay_longer_than_the_run_needs_no_buffer_beyond_the_run():
+    # was a raw MemoryError (7.28 TiB) from the delay's ring buffer
+    m = gysim.Model("m", start=0, stop=5)
+    m.stock("x", 1.0)
+    m.flow("f", "1", into="x")
+    m.aux("late", "delay_fixed(x, 1e12, -1)")
+    m.aux("soon", "delay_fixed(x, 2, -1)")
+    ds = gysim.simulate(m, method="euler", dt=1)
+    assert ds.late.values.tolist() == [-1.0] * 6
+    assert ds.soon.values.tolist() == [-1.0, -1.0, 1.0, 2.0, 3.0, 4.0]

@@ -78,8 +78,10 @@ def fixed_step(compiled: CompiledModel, P: tuple, S: tuple, y0: np.ndarray, disc
     DIN = [None] * n_d
     scratch = [None] * n_d
     # Fixed delays: a ring buffer per delay, read `order` steps back (per run).
-    orders = [np.broadcast_to(np.maximum(np.round(np.asarray(T, float) / step + 1e-6), 1)
-                              .astype(int), (n,)) for T in delay_times]
+    # A delay longer than the run never releases anything within it: capping it at
+    # n_steps + 1 steps changes no number and bounds its buffer by the run's length.
+    orders = [np.broadcast_to(np.clip(np.round(np.asarray(T, float) / step + 1e-6), 1,
+                                      n_steps + 1).astype(int), (n,)) for T in delay_times]
     buffers = [np.empty((int(o.max()), n)) for o in orders]
     inits = [np.broadcast_to(np.asarray(v, float), (n,)) for v in discrete]
     # A delay whose order is the same for every run reads one buffer row; others per run.

@@ -364,10 +364,7 @@ class Converter:
                 tree = Call(functions.AGGREGATES[fname], (tree, Name(self.dim_id[rng])))
             return tree
         terms = self._each_element(over, lambda: self.conv(args[0], owner))
-        tree = terms[0]
-        for term in terms[1:]:
-            tree = functions.join_terms(fname, tree, term)
-        return tree
+        return functions.join_all(fname, terms)
 
     def _each_element(self, over: list[str], func: Callable[[], Any]) -> list:
         """``func()`` once per element of the ranges ``over``, each bound as ``range!``."""
@@ -407,11 +404,9 @@ class Converter:
         pairs = self._each_element(over, pick)
         if not pairs:
             raise self.fail("VECTOR SELECT without a 'dim!' range", owner)
-        tree, count = pairs[0]
-        for value, one in pairs[1:]:
-            tree = (BinOp({0: "+", 1: "*"}[int(action)], tree, value) if action < 2
-                    else Call({2: "min", 3: "max"}[int(action)], (tree, value)))
-            count = BinOp("+", count, one)
+        tree = functions.join_all(("sum", "prod", "vmin", "vmax")[int(action)],
+                                  [value for value, _ in pairs])
+        count = functions.join_all("sum", [one for _, one in pairs])
         return Call("if_then_else", (Compare(">", count, Const(0.0)), tree,
                                      self.conv(args[2], owner)))
 

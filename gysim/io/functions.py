@@ -23,10 +23,10 @@ from __future__ import annotations
 import math
 
 from ..builtins import BUILTINS
-from ..expr import BinOp, Call, Const, Node, UnaryOp
+from ..expr import BinOp, Call, Const, Node, UnaryOp, chain
 
 __all__ = ["SIMPLE_CALLS", "ALIASES", "AGGREGATES", "INITIAL_ARG", "SMOOTH_BY_ORDER",
-           "DELAY_BY_ORDER", "builtin_call", "join_terms", "trend"]
+           "DELAY_BY_ORDER", "builtin_call", "join_all", "trend"]
 
 # ----------------------------------------------------------------------------------------
 # THE READERS' FUNCTION TABLE (Vensim/XMILE name, as PySD keys it -> gysim builtin),
@@ -96,20 +96,30 @@ def builtin_call(fname: str, args: list[Node]) -> Node | None:
     return None
 
 
-def join_terms(fname: str, left: Node, right: Node) -> Node:
-    """Two terms of SUM/PROD/VMIN/VMAX read element by element, joined.
+def join_all(fname: str, terms: list[Node]) -> Node:
+    """The terms of SUM/PROD/VMIN/VMAX read element by element, joined into one tree.
+
+    However many terms there are, the tree stays shallow: sums and products
+    through :func:`gysim.expr.chain`, minima and maxima as ``min``/``max`` calls of
+    up to eight arguments nested in a balanced way.
 
     Examples
     --------
-    >>> from gysim.expr import Name, to_text
-    >>> to_text(join_terms("sum", Name("a"), Name("b"))), to_text(join_terms("vmax", Name("a"), Name("b")))
+    >>> from gysim.expr import Name, depth, to_text
+    >>> to_text(join_all("sum", [Name("a"), Name("b")])), to_text(join_all("vmax", [Name("a"), Name("b")]))
     ('a + b', 'max(a, b)')
+    >>> depth(join_all("vmin", [Name(f"x{i}") for i in range(5000)])) < 10
+    True
     """
-    if fname == "sum":
-        return BinOp("+", left, right)
-    if fname == "prod":
-        return BinOp("*", left, right)
-    return Call(fname[1:], (left, right))
+    if fname in ("sum", "prod"):
+        op = "+" if fname == "sum" else "*"
+        return chain(terms[0], [(op, t) for t in terms[1:]])
+    func = fname[1:] if fname.startswith("v") else fname
+    width = BUILTINS[func].max_args
+    while len(terms) > 1:
+        terms = [terms[i] if len(terms[i:i + width]) == 1 else Call(func, tuple(terms[i:i + width]))
+                 for i in range(0, len(terms), width)]
+    return terms[0]
 
 
 def trend(x: Node, average_time: Node, initial_trend: Node) -> Node:

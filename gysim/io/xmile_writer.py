@@ -192,7 +192,8 @@ def write_xmile(model: ModelLike, path: str | Path, *, dt: float | None = None) 
     Like :func:`write_vensim`; builtins map onto XMILE's (``smooth`` ->
     ``SMTH1``, ``xidz`` -> ``SAFEDIV``, ``delay_fixed`` -> ``DELAY``,
     ``initial`` -> ``INIT``, ``a if c else b`` -> ``IF c THEN a ELSE b``).
-    ``pulse``, ``pulse_train`` and ``:NA:`` have no exact XMILE counterpart and
+    ``pulse``, ``pulse_train``, ``quantum`` and ``:NA:`` (``spellings.XMILE_REFUSED``) have
+    no exact XMILE counterpart and
     raise. Dimensions are written as XMILE arrays (see the module's
     description). Scenarios are not written; parameter bounds are not written.
 
