@@ -35,6 +35,7 @@ from .model import Model
 from .registry import available_models, load_model
 from .simulate import METHODS, simulate
 from .targets import Target, check_targets, load_targets, parse_kind
+from .tables import to_table, write_table
 from .units import check_units
 
 __all__ = [
@@ -52,6 +53,8 @@ __all__ = [
     "check_targets",
     "load_targets",
     "parse_kind",
+    "to_table",
+    "write_table",
     "check_units",
     "available_models",
     "GysimError",

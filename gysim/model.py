@@ -907,6 +907,58 @@ class Model:
         from .io.xmile_writer import write_xmile  # (see to_vensim)
         return write_xmile(self, path, dt=dt)
 
+    def parameter_table(self, lang: str = "en"):
+        """Every parameter's default value, units, bounds, doc and source, as a table.
+
+        Parameters
+        ----------
+        lang : {"en", "zh"}
+            Language of the ``name`` column: ``"zh"`` takes the Chinese name
+            where the parameter has one, its doc otherwise.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per parameter, or per element ``name[label]`` of a
+            parameter over dimensions, indexed by ``parameter``; columns
+            ``name``, ``value``, ``units``, ``lower`` and ``upper`` (the
+            bounds; NaN for none), ``doc``, ``name_zh`` (the element's
+            ``long_name_zh``, ``name_zh`` or ``doc_zh`` attribute where it
+            has one, else empty) and ``source``. Write it with
+            :func:`gysim.write_table` (CSV or Excel).
+
+        Examples
+        --------
+        >>> m = Model("m")
+        >>> m.dimension("sector", ["farm", "mill"])
+        >>> m.param("birth_rate", 0.013, units="1/year", bounds=(0.008, 0.02), doc="crude birth rate",
+        ...         source="yearbook 2005")
+        >>> m.param("share", {"farm": 0.3, "mill": 0.7}, dims="sector")
+        >>> m.parameter_table()[["value", "units", "lower", "upper", "source"]]
+                    value   units  lower  upper         source
+        parameter
+        birth_rate  0.013  1/year  0.008   0.02  yearbook 2005
+        share[farm]   0.3            NaN    NaN
+        share[mill]   0.7            NaN    NaN
+        """
+        import itertools
+        import pandas as pd  # only this method needs it
+        from .labels import element_name
+        if lang not in ("en", "zh"):
+            raise DataError(f"`lang` must be 'en' or 'zh', got {lang!r}")
+        rows = {}
+        for name, p in self.params.items():
+            zh = next((str(v) for a in ("long_name_zh", "name_zh", "doc_zh") if (v := getattr(p, a, ""))), "")
+            shape = tuple(len(self._dimensions[d]) for d in p.dims)
+            values = np.broadcast_to(np.asarray(p.value, dtype=float), shape).ravel()
+            lower, upper = p.bounds if p.bounds is not None else (np.nan, np.nan)
+            labels = itertools.product(*(self._dimensions[d] for d in p.dims))
+            for combo, value in zip(labels, values):
+                rows[element_name(name, combo)] = (zh if lang == "zh" and zh else p.doc or name, float(value),
+                                                   p.units, lower, upper, p.doc, zh, p.source)
+        columns = ["name", "value", "units", "lower", "upper", "doc", "name_zh", "source"]
+        return pd.DataFrame.from_dict(rows, orient="index", columns=columns).rename_axis("parameter")
+
     def __repr__(self) -> str:
         counts = {k: 0 for k in ("stock", "flow", "aux", "param", "lookup", "data")}
         for e in self._elements.values():

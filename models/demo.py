@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from gysim import check_targets, load_model, simulate
-from gysim.atomic import savefig_atomic, to_netcdf_atomic, write_text_atomic
+from gysim.atomic import savefig_atomic, to_netcdf_atomic
+from gysim.tables import write_table
 
 from . import _plan as plan
 from .guiyang import KEY_VARIABLES, uncertain_parameters
@@ -59,15 +60,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {figure}")
 
     tables = {s: check_targets(ds, targets) for s, ds in results.items()}
-    table = pd.DataFrame({
-        "kind": tables["baseline"]["kind"],
-        "target": tables["baseline"]["target_value"],
-        "units": tables["baseline"]["units"],
-        "baseline": tables["baseline"]["model_value"],
-        "met (baseline)": tables["baseline"]["met"],
-        "plan": tables["plan"]["model_value"],
-        "met (plan)": tables["plan"]["met"],
-    })
 
     names = uncertain_parameters(model)
     rng = np.random.default_rng(2006)
@@ -78,8 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     # pace for all runs (RK45 takes ~20x longer here for shares within 0.002).
     ensemble = simulate(model, scenario="plan", params=samples, **ENSEMBLE_METHOD)
     elapsed = time.perf_counter() - tic
-    shares = check_targets(ensemble, targets)
-    table[f"share met, {args.runs} runs"] = shares["share_met"]
+    table = targets_table(tables, check_targets(ensemble, targets), args.runs)
 
     with pd.option_context("display.width", 160, "display.max_columns", 20,
                            "display.float_format", "{:.3g}".format):
@@ -89,9 +80,27 @@ def main(argv: list[str] | None = None) -> int:
           f"parameters uniformly within their bounds ({ENSEMBLE_METHOD['method']}, dt = "
           f"{ENSEMBLE_METHOD['dt']}), in {elapsed:.2f} s "
           f"({args.runs / elapsed:,.0f} runs/s)")
-    write_text_atomic(out / "guiyang_targets.csv", table.to_csv())
+    write_table(table, out / "guiyang_targets.csv")
     print(f"wrote {out / 'guiyang_targets.csv'}")
     return 0
+
+
+def targets_table(tables: dict[str, pd.DataFrame], shares: pd.DataFrame, runs: int) -> pd.DataFrame:
+    """The scenarios side by side against the targets, one header per column.
+
+    `tables` maps each scenario to its :func:`gysim.check_targets` table, and
+    `shares` is the ensemble's (``share_met``). The index keeps
+    check_targets' name ``target`` (the target's name); the goal is
+    ``target_value``, each scenario's model value is headed by the scenario
+    and its verdict ``met (<scenario>)``.
+    """
+    first = next(iter(tables.values()))
+    table = first[["kind", "target_value", "units"]].copy()
+    for scenario, checked in tables.items():
+        table[scenario] = checked["model_value"]
+        table[f"met ({scenario})"] = checked["met"]
+    table[f"share met, {runs} runs"] = shares["share_met"]
+    return table
 
 
 if __name__ == "__main__":

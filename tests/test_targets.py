@@ -206,3 +206,28 @@ def test_target_and_check_errors():
     with pytest.raises(DataError, match="unique"):
         t = Target("t", 1, "at_least", variable="x", years=(2005,))
         check_targets(ds, [t, t])
+
+
+def test_target_tables_have_unique_headers_also_in_the_demo_csv(tmp_path):
+    """Issue 13: the demo's guiyang_targets.csv had the index `target` and a column `target`."""
+    import pandas as pd
+    from gysim.tables import write_table
+    from gysim_models.demo import targets_table
+
+    targets = [Target("gdp_2010", 1000, "at least (突破)", variable="x", years=(2006,), units="1e8 yuan"),
+               Target("growth", 13, "about", variable="x", form="growth", years=(2005, 2006))]
+    one = {s: check_targets(one_run([900.0, v]), targets) for s, v in (("baseline", 990.0), ("plan", 1017.0))}
+    ens = xr.Dataset({"x": (("time", "run"), [[900.0, 900.0], [990.0, 1017.0]])},
+                     coords={"time": [2005.0, 2006.0], "run": [0, 1]})
+    shares = check_targets(ens, targets)
+    for table in [*one.values(), shares]:
+        headers = [table.index.name, *table.columns]
+        assert len(set(headers)) == len(headers), headers
+    table = targets_table(one, shares, 2)
+    headers = [table.index.name, *table.columns]
+    assert headers == ["target", "kind", "target_value", "units", "baseline", "met (baseline)", "plan",
+                       "met (plan)", "share met, 2 runs"]
+    back = pd.read_csv(write_table(table, tmp_path / "targets.csv"))
+    assert back.columns.tolist() == headers  # pandas renames a repeated header ('target.1'): none here
+    assert back.set_index("target").loc["gdp_2010", ["met (baseline)", "met (plan)", "share met, 2 runs"]].tolist() \
+        == [False, True, 0.5]
