@@ -15,6 +15,8 @@ An ensemble (a ``run`` dimension) becomes a table either of one chosen run
 one row per variable (element) and statistic, labelled ``"5%"``, ``"50%"``,
 ``"95%"``, ``"mean"`` (as :meth:`pandas.DataFrame.describe` labels them). The
 statistics leave out NaN values (failed runs masked with ``on_error="mask"``).
+The output of :func:`gysim.envelope` (a ``quantile`` dimension) gives its
+quantiles the same way.
 
 With ``params=True`` the parameters (and stock initial values a run set),
 which results carry as coordinates, follow the variables as rows with their
@@ -92,11 +94,11 @@ def to_table(ds: xr.Dataset, variables: str | Sequence[str] | None = None, *,
     ----------
     ds : xarray.Dataset
         A result of :func:`gysim.simulate` (one run, or an ensemble with a
-        ``run`` dimension).
+        ``run`` dimension), or an envelope of one (:func:`gysim.envelope`).
     variables : str or sequence of str, optional
         Variables (``var``) or elements (``var[label]``, or a part of a
         variable over several dims) to show, in this order; default: every
-        data variable of `ds`.
+        data variable of `ds` with a ``time`` dimension.
     years : sequence of float, optional
         The output times to show as columns. Default: every whole-year output
         time when time is counted in years (``ds.time.attrs["units"]`` is
@@ -269,6 +271,11 @@ def _runs(ds: xr.Dataset, run: Any, quantiles: Any) -> tuple[xr.Dataset, list | 
             labels = ds["run"].values
             raise DataError(f"`run`: {run!r} is not a run of `ds` (runs {labels[0]!r} to "
                             f"{labels[-1]!r})") from None
+    if "quantile" in ds.dims and not ensemble:  # an envelope: its quantiles are the statistics
+        if run is not None or quantiles is not None:
+            raise DataError("`ds` holds quantiles already (gysim.envelope); leave out `run` and "
+                            "`quantiles`, or pass the ensemble itself")
+        return ds, [float(q) for q in ds["quantile"].values]
     if not ensemble:
         if quantiles is not None:
             raise DataError("`quantiles` summarise an ensemble's runs; `ds` is one run (it has no "
@@ -294,7 +301,7 @@ def _runs(ds: xr.Dataset, run: Any, quantiles: Any) -> tuple[xr.Dataset, list | 
 def _variables(ds: xr.Dataset, variables: Any) -> list[str]:
     """The names to show, checked."""
     if variables is None:
-        return [str(v) for v in ds.data_vars]
+        return [str(v) for v in ds.data_vars if "time" in ds[v].dims]
     if isinstance(variables, str):
         variables = [variables]
     names = list(variables)
@@ -367,15 +374,17 @@ def _elements(ds: xr.Dataset, variable: str, da: xr.DataArray, lang: str):
 
 def _summaries(cell: Any, stats: list | None):
     """``(statistic, values)``: the cell itself for one run, else each statistic over ``run``."""
-    data = np.asarray(cell.values if hasattr(cell, "values") else cell, dtype=float)
+    data = np.asarray(cell.values, dtype=float)
     if stats is None:
         yield None, data
         return
     axis = list(cell.dims).index("run") if "run" in cell.dims else None
-    for stat in stats:
+    for i, stat in enumerate(stats):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN cells give NaN
-            if axis is None:
+            if "quantile" in cell.dims:
+                values = np.asarray(cell.isel(quantile=i).values, dtype=float)
+            elif axis is None:
                 values = data
             elif stat == "mean":
                 values = np.nanmean(data, axis=axis)

@@ -236,3 +236,13 @@ def test_the_guiyang_parameter_table_lists_every_parameter_with_bounds_and_sourc
             assert row["value"] == p.value
     assert table["source"].str.len().gt(0).all()  # every Guiyang parameter says where it comes from
     assert table["lower"].notna().sum() >= len(model.params) - 3
+
+
+def test_an_envelope_gives_its_quantiles(ensemble):
+    env = gysim.envelope(ensemble, quantiles=(0.1, 0.9))
+    table = gysim.to_table(env, "total")
+    assert table.index.tolist() == [("total", "10%"), ("total", "90%")]
+    runs = ensemble.total.sel(time=2007).values
+    assert table.loc[("total", "90%"), 2007] == pytest.approx(np.quantile(runs, 0.9))
+    with pytest.raises(DataError, match="holds quantiles already"):
+        gysim.to_table(env, quantiles=[0.5])
