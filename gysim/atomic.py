@@ -85,9 +85,11 @@ def _temp_pattern(target: Path) -> re.Pattern:
 def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
+    if pid <= 0:  # not a process id (os.kill would signal a process group)
+        return False
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):  # no such process, or no such process id
         return False
     except (PermissionError, OSError):
         return True  # exists but is not ours, or we cannot tell: keep its file
@@ -440,14 +442,22 @@ def pid_lock(path: str | os.PathLike, *, what: str) -> Iterator[Path]:
                 os.link(aside, lock)
                 break
             except FileExistsError:
+                if lock.is_dir() and not lock.is_symlink():
+                    raise DataError(f"cannot lock {what}: '{lock}' is a folder, not a lock "
+                                    f"file; remove it") from None
                 holder = _lock_holder(lock)
                 if holder is not None and _alive(holder):
                     raise DataError(
                         f"{what} is in use by process {holder} (lock file '{lock}'); wait for "
                         f"it to finish or stop it (if no such process of yours runs, delete "
                         f"the lock file)") from None
-                with contextlib.suppress(FileNotFoundError):  # its process died: take over
+                try:  # its process died: take over
                     lock.unlink()
+                except FileNotFoundError:
+                    pass
+                except OSError as err:
+                    raise DataError(f"cannot lock {what}: cannot remove the stale lock "
+                                    f"'{lock}': {os_error_reason(err)}") from None
             except OSError as err:
                 raise DataError(f"cannot lock {what}: cannot write '{lock}': "
                                 f"{os_error_reason(err)}") from None

@@ -179,6 +179,10 @@ def _quantum(a, q):
     return np.where(q < SMALL, a, q * np.trunc(a / np.where(q < SMALL, 1.0, q)))
 
 
+def _modulo(a, b):
+    return a - _quantum(a, b)
+
+
 def _nonnegative_rate(rate, level, dt):
     if dt > 0:  # fixed step: never take the level below zero in one step (PySD/Vensim)
         return np.maximum(rate, -level / dt)
@@ -470,8 +474,11 @@ _TABLE = [
     _dimensionless("arctan", "inverse tangent"),
     _simple("integer", 1, 1, "integer(x)", "x truncated toward zero", _func("trunc"), _u_first,
             "INTEGER", "INT"),
-    _pure("modulo", 2, 2, "modulo(a, b)", "remainder of a / b, sign of b", _func("mod"),
-          _u_all_same, vensim=("modulo",), to_vensim=_spelled("MODULO"),
+    # Vensim's MODULO is a - QUANTUM(a, b): the sign of a (Python's % takes the sign of b)
+    _pure("modulo", 2, 2, "modulo(a, b)",
+          "remainder of a / b with the sign of a (Vensim MODULO); 0 where b < 1e-6",
+          lambda a: f"_modulo({a[0]}, {a[1]})", _u_all_same,
+          runtime={"_modulo": _modulo, "_quantum": _quantum}, vensim=("modulo",), to_vensim=_spelled("MODULO"),
           to_xmile=lambda a, atom: f"({atom(0)} MOD {atom(1)})"),
     _pure("if_then_else", 3, 3, "if_then_else(condition, a, b)",
           "a where condition holds, else b (both are evaluated)", _func("where"), _u_branches,

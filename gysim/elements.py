@@ -226,7 +226,11 @@ def check_number(value: Any, what: str) -> float:
     """
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise ParameterError(f"{what} must be a number, got {value!r}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond the range of floats
+        raise ParameterError(f"{what} must be finite, got an integer of {len(str(value))} "
+                             f"digits, beyond the range of floating-point numbers") from None
     if not math.isfinite(value):
         raise ParameterError(f"{what} must be finite, got {value!r}")
     return value

@@ -44,7 +44,7 @@ __all__ = ["NON_ELEMENT_DIMS", "check_variables", "split_element", "element_name
 
 #: Dims of a simulated variable that are not subscripts (never named in ``var[label]``).
 NON_ELEMENT_DIMS = ("time", "run", "quantile")
-_ELEMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\[([^\[\]]*)\]\s*$")
+_ELEMENT = re.compile(r"^\s*([^\W\d]\w*)\s*\[([^\[\]]*)\]\s*$")  # any identifier, e.g. 资本[工业]
 
 
 def split_element(name: str) -> tuple[str, tuple[str, ...]]:

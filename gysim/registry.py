@@ -62,7 +62,7 @@ from types import ModuleType
 from typing import Any
 
 from ._text import suggest
-from .errors import ModelDefinitionError
+from .errors import GysimError, ModelDefinitionError
 from .model import Model
 
 __all__ = ["ENTRY_POINT_GROUP", "HOOKS", "FILE_SUFFIXES", "Provider", "available_models",
@@ -186,7 +186,14 @@ class Provider:
             ) from None
         except ValueError:  # no signature (a builtin): let the call decide
             pass
-        model = build(**build_options)
+        try:
+            model = build(**build_options)
+        except GysimError:
+            raise
+        except Exception as exc:  # the model's own code failed: the user's input, not gysim's
+            raise ModelDefinitionError(
+                f"build() of model {self.name!r} ({self.origin}) raised "
+                f"{type(exc).__name__}: {exc}") from exc
         if not isinstance(model, Model):
             raise ModelDefinitionError(
                 f"build() of {self.name!r} must return a gysim.Model, got {type(model).__name__}")
@@ -242,7 +249,12 @@ def _file_provider(path: Path) -> Provider:
     if suffix == ".py":
         spec = importlib.util.spec_from_file_location(f"gysim_user_model_{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:  # a syntax error or a failure in the user's file
+            raise ModelDefinitionError(
+                f"model file {str(path)!r} could not be loaded: {type(exc).__name__}: "
+                f"{exc}") from exc
         return Provider(str(path), module, f"file {path}")
     from .io import read_vensim, read_xmile
     reader = read_vensim if suffix in VENSIM_SUFFIXES else read_xmile

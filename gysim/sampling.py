@@ -299,6 +299,9 @@ def sample(model: Model, params: Sequence[str], method: str = "sobol", n: int = 
                              f"{method!r}{suggest(str(method), SAMPLING_METHODS)}")
     prob = problem(model, params, dists=dists)
     n = _check_n(method, n, fast_m=fast_m)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                             or seed < 0):
+        raise ParameterError(f"`seed` must be a non-negative integer or None, got {seed!r}")
     D = prob["num_vars"]
     rows = n_runs(method, n, D, second_order=bool(second_order))
     check_memory(SAMPLE_COPIES * 8.0 * rows * D,

@@ -321,8 +321,8 @@ def _resolve_runs(model: Model, params: Any, scenario: str | None) -> Runs:
             continue
         try:
             arr = np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
-            raise ParameterError(f"values of '{key}' must be numbers") from None
+        except (TypeError, ValueError, OverflowError):
+            raise ParameterError(f"values of '{key}' must be (finite) numbers") from None
         dims = getattr(element, "dims", ())
         sizes = tuple(len(model.dimensions[d]) for d in dims)
         if arr.ndim != 1 and not (dims and arr.shape[1:] == sizes):

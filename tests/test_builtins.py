@@ -44,6 +44,7 @@ def test_aggregations_come_from_the_table():
 @pytest.mark.parametrize("equation, expected", [
     ("min(3, 1, 2)", 1.0), ("max(3, 1, 2)", 3.0), ("abs(-2)", 2.0), ("log(8, 2)", 3.0),
     ("log10(1000)", 3.0), ("integer(-2.7)", -2.0), ("modulo(7, 3)", 1.0),
+    ("modulo(-7, 3)", -1.0), ("modulo(7.5, 2)", 1.5),
     ("if_then_else(1 > 0, 4, 5)", 4.0), ("xidz(1, 0, 9)", 9.0), ("zidz(1, 0)", 0.0),
     ("xidz(6, 3, 9)", 2.0), ("sqrt(16)", 4.0),
 ])

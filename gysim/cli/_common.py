@@ -93,6 +93,9 @@ def parse_assignments(items: Sequence[str] | None, option: str = "--set") -> dic
             raise UsageError(f"{option} {name}: {text!r} is not a number") from None
         if not math.isfinite(value):
             raise UsageError(f"{option} {name}: the value must be finite, got {text!r}")
+        if name in out:
+            raise UsageError(f"{option} {name} is given twice ({out[name]:g} and {value:g}); "
+                             f"give each name once")
         out[name] = value
     return out
 
