@@ -601,23 +601,20 @@ class Model:
         for key, value in changes.items():
             element = new.settable_element(key, where="with_params")
             bounds = element.bounds if isinstance(element, Param) else None
-            if bounds is not None:  # check it as if it had no bounds, then against them
-                new._elements[key] = replace(element, bounds=None)
-                try:
-                    value = new.checked_value(key, value)
-                finally:
-                    new._elements[key] = element
-            else:
+            new._elements[key] = replace(element, bounds=None) if bounds else element
+            try:  # checked as if it had no bounds, then against them
                 value = new.checked_value(key, value)
-            outside.pop(key, None)
-            arr = np.asarray(value, dtype=float)
-            if bounds is not None and ((arr < bounds[0]) | (arr > bounds[1])).any():
-                if not allow_outside_bounds:
-                    bad = arr[(arr < bounds[0]) | (arr > bounds[1])].flat[0] if arr.ndim else arr
-                    raise ParameterError(
-                        f"parameter '{key}' = {float(bad)!r}{' (one of its elements)' if arr.ndim else ''}"
-                        f" is outside its bounds ({bounds[0]:g}, {bounds[1]:g}); for a deliberate "
-                        f"what-if use with_params(..., allow_outside_bounds=True)")
+            finally:
+                new._elements[key] = element
+            arr, _ = np.asarray(value, dtype=float), outside.pop(key, None)
+            out = (arr < bounds[0]) | (arr > bounds[1]) if bounds else np.zeros(1, bool)
+            if out.any() and not allow_outside_bounds:
+                raise ParameterError(
+                    f"parameter '{key}' = {float(arr[out].flat[0] if arr.ndim else arr)!r}"
+                    f"{' (one of its elements)' if arr.ndim else ''} is outside its bounds "
+                    f"({bounds[0]:g}, {bounds[1]:g}); for a deliberate what-if use "
+                    f"with_params(..., allow_outside_bounds=True)")
+            if out.any():
                 outside[key] = {"value": arr.tolist(), "bounds": [float(b) for b in bounds]}
             if isinstance(element, Param):
                 new._elements[key] = replace(element, value=value)
