@@ -85,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
                          f"in .nc")
     model = load_any_model(args.model)
     if overrides:  # `--set rate[secondary]=0.1` sets one element of a subscripted parameter
+        _within_bounds(model, overrides)
         overrides = as_params(model, overrides, argument="--set")
     outside = parse_assignments(args.set_outside, "--set-outside")
     if outside:
@@ -128,6 +129,18 @@ def run(args: argparse.Namespace) -> int:
         print(f"... {len(elements) - len(shown)} more; choose with --vars or save all with "
               f"-o FILE.nc")
     return 0
+
+
+def _within_bounds(model, overrides: dict) -> None:
+    """Refuse a ``--set`` value outside its bounds, pointing to ``--set-outside``."""
+    from ..batch import element_bounds
+
+    for name, value in overrides.items():
+        bounds = element_bounds(model, name) if name.partition("[")[0] in model.params else None
+        if bounds is not None and not bounds[0] <= value <= bounds[1]:
+            raise UsageError(f"--set: parameter '{name}' = {value!r} is outside its bounds "
+                             f"({bounds[0]:g}, {bounds[1]:g}); for a deliberate what-if use "
+                             f"--set-outside {name}={value:g}")
 
 
 def _what_if(model, values: dict, overrides: dict, scenario: str | None):
