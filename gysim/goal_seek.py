@@ -3,7 +3,8 @@
 :func:`solve_for` answers "which value of this parameter gives 20 %/yr
 investment growth in 2006-2010?" by root finding on runs batched as an
 ensemble: runs of the vectorized engine cost little more in a batch than
-alone (a Guiyang run takes about 22 ms, 65 runs together about 31 ms), so
+alone (a run of a model of 175 elements and 19 stocks over 10 years takes about
+22 ms, 65 runs together about 31 ms), so
 each step evaluates several lever values in one :func:`gysim.simulate` call.
 
 How it searches
@@ -27,10 +28,10 @@ How it searches
    so a run in a batch can differ from the same run alone by about the
    solver's ``rtol``.)
 
-On the Guiyang model (``investment_rate_trend_plan`` for 20 %/yr investment
-growth under the ``plan`` scenario) this takes 3 ensemble calls and one
-single run, about 0.1 s; :func:`scipy.optimize.brentq` on single runs needs
-about 9 runs at 22 ms each for the same tolerance, about twice the time.
+On such a model (an investment lever for 20 %/yr investment growth over
+five years) this takes 3 ensemble calls and one single run, about 0.1 s;
+:func:`scipy.optimize.brentq` on single runs needs 8-9 runs at 22 ms each
+for the same tolerance, about twice the time.
 
 Examples
 --------
