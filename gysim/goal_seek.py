@@ -3,9 +3,9 @@
 :func:`solve_for` answers "which value of this parameter gives 20 %/yr
 investment growth in 2006-2010?" by root finding on runs batched as an
 ensemble: runs of the vectorized engine cost little more in a batch than
-alone (a run of a model of 175 elements and 19 stocks over 10 years takes about
-22 ms, 65 runs together about 31 ms), so
-each step evaluates several lever values in one :func:`gysim.simulate` call.
+alone (a model of 175 elements and 19 stocks over 10 years: one run about
+22 ms, 65 runs together about 31 ms), so each step evaluates several lever
+values in one :func:`gysim.simulate` call.
 
 How it searches
 ---------------
