@@ -75,3 +75,7 @@ from .batch import envelope, run_batch  # noqa: E402
 from .sensitivity import sensitivity  # noqa: E402  (the function; import the module by path)
 
 __all__ += ["sensitivity", "run_batch", "envelope"]
+
+from .goal_seek import GoalSeekResult, solve_for  # noqa: E402
+
+__all__ += ["solve_for", "GoalSeekResult"]

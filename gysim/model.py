@@ -557,13 +557,29 @@ class Model:
         new._compiled = None
         return new
 
-    def with_params(self, overrides: Mapping[str, float] | None = None, /,
-                    **kwargs: float) -> "Model":
+    def with_params(self, overrides: Mapping[str, float] | None = None, /, *,
+                    allow_outside_bounds: bool = False, **kwargs: float) -> "Model":
         """Return a new model with some parameter values (or stock initial values) changed.
 
         For an element over dimensions, a number applies to every element; a
         mapping of labels (tuples of labels with several dims) or an array
         over its dims gives one value per element.
+
+        Parameters
+        ----------
+        overrides : mapping, optional
+            Values by name; keyword arguments add to them.
+        allow_outside_bounds : bool
+            Accept values outside a parameter's bounds: a deliberate what-if.
+            The new model remembers them (:attr:`outside_bounds`) and every
+            run that uses them says so in ``ds.attrs["outside_bounds"]``.
+            Values are still checked to be finite.
+
+        Raises
+        ------
+        ParameterError
+            If a name is not a parameter or stock, a value is not finite, or
+            (without `allow_outside_bounds`) is outside the parameter's bounds.
 
         Examples
         --------
@@ -571,6 +587,9 @@ class Model:
         >>> m.param("a", 1.0, bounds=(0, 10))
         >>> m.with_params(a=2.0).params["a"].value, m.params["a"].value
         (2.0, 1.0)
+        >>> what_if = m.with_params(a=12.0, allow_outside_bounds=True)
+        >>> what_if.params["a"].value, dict(what_if.outside_bounds)
+        (12.0, {'a': {'value': 12.0, 'bounds': [0.0, 10.0]}})
         """
         changes = normal_keys(dict(overrides or {}), "with_params")
         for key, value in normal_keys(kwargs, "with_params").items():
@@ -578,16 +597,50 @@ class Model:
                 raise ParameterError(f"with_params sets '{key}' twice (as a mapping and a keyword)")
             changes[key] = value
         new = self.copy()
+        outside = dict(self.outside_bounds)
         for key, value in changes.items():
             element = new.settable_element(key, where="with_params")
-            value = new.checked_value(key, value)
+            bounds = element.bounds if isinstance(element, Param) else None
+            new._elements[key] = replace(element, bounds=None) if bounds else element
+            try:  # checked as if it had no bounds, then against them
+                value = new.checked_value(key, value)
+            finally:
+                new._elements[key] = element
+            arr, _ = np.asarray(value, dtype=float), outside.pop(key, None)
+            out = (arr < bounds[0]) | (arr > bounds[1]) if bounds else np.zeros(1, bool)
+            if out.any() and not allow_outside_bounds:
+                raise ParameterError(
+                    f"parameter '{key}' = {float(arr[out].flat[0] if arr.ndim else arr)!r}"
+                    f"{' (one of its elements)' if arr.ndim else ''} is outside its bounds "
+                    f"({bounds[0]:g}, {bounds[1]:g}); for a deliberate what-if use "
+                    f"with_params(..., allow_outside_bounds=True)")
+            if out.any():
+                outside[key] = {"value": arr.tolist(), "bounds": [float(b) for b in bounds]}
             if isinstance(element, Param):
                 new._elements[key] = replace(element, value=value)
             elif isinstance(value, tuple):  # one initial value per element
                 new._elements[key] = replace(element, initial=parse(0.0), values=value)
             else:
                 new._elements[key] = replace(element, initial=parse(value), values=None)
+        new._outside_bounds = MappingProxyType(outside)
         return new
+
+    @property
+    def outside_bounds(self) -> Mapping[str, dict]:
+        """Parameters set outside their bounds by ``with_params(..., allow_outside_bounds=True)``.
+
+        Name -> ``{"value": ..., "bounds": [lo, hi]}`` (the value a number,
+        or nested lists for one value per element); empty for a model whose
+        values are all within their bounds.
+
+        Examples
+        --------
+        >>> m = Model("m")
+        >>> m.param("a", 1.0, bounds=(0, 10))
+        >>> len(m.outside_bounds), list(m.with_params(a=-1, allow_outside_bounds=True).outside_bounds)
+        (0, ['a'])
+        """
+        return self.__dict__.get("_outside_bounds", MappingProxyType({}))
 
     def with_time(self, *, start: float | None = None, stop: float | None = None,
                   dt: float | None = None) -> "Model":

@@ -17,13 +17,14 @@ from __future__ import annotations
 import argparse
 
 from ._common import (MODEL_HELP, UsageError, check_writable, load_any_model, names,
-                      parse_assignments, table, write_netcdf)
+                      parse_assignments, status, table, write_netcdf)
 
 __all__ = ["SUMMARY", "EXAMPLE", "SUMMARY_ROWS", "add_arguments", "run"]
 
 SUMMARY = "Run a model once; print its final values or save the run as netCDF."
 EXAMPLE = ("gysim run population --scenario plan --stop 2020 -o plan.nc\n"
-           "  gysim run population --set birth_rate=0.012")
+           "  gysim run population --set birth_rate=0.012\n"
+           "  gysim run population --set-outside birth_rate=0.03")
 #: Rows of the summary table before it abbreviates.
 SUMMARY_ROWS = 25
 
@@ -44,6 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", metavar="NAME=VALUE", action="append",
                         help="override a parameter or stock initial value (repeatable); "
                              "NAME[label]=VALUE sets one element of a subscripted parameter")
+    parser.add_argument("--set-outside", metavar="NAME=VALUE", action="append",
+                        help="like --set, for a deliberate what-if outside the parameter's "
+                             "bounds; recorded in the run's attrs (outside_bounds)")
     parser.add_argument("--stop", metavar="YEAR", type=float,
                         help="final time (default: the model's)")
     parser.add_argument("--method", metavar="M",
@@ -81,7 +85,11 @@ def run(args: argparse.Namespace) -> int:
                          f"in .nc")
     model = load_any_model(args.model)
     if overrides:  # `--set rate[secondary]=0.1` sets one element of a subscripted parameter
+        _within_bounds(model, overrides)
         overrides = as_params(model, overrides, argument="--set")
+    outside = parse_assignments(args.set_outside, "--set-outside")
+    if outside:
+        model = _what_if(model, outside, overrides, args.scenario)
     ds = simulate(model, scenario=args.scenario, params=overrides or None, method=args.method,
                   dt=args.dt, stop=args.stop)
     variables = names(args.vars)
@@ -121,3 +129,34 @@ def run(args: argparse.Namespace) -> int:
         print(f"... {len(elements) - len(shown)} more; choose with --vars or save all with "
               f"-o FILE.nc")
     return 0
+
+
+def _within_bounds(model, overrides: dict) -> None:
+    """Refuse a ``--set`` value outside its bounds, pointing to ``--set-outside``."""
+    from ..batch import element_bounds
+
+    for name, value in overrides.items():
+        bounds = element_bounds(model, name) if name.partition("[")[0] in model.params else None
+        if bounds is not None and not bounds[0] <= value <= bounds[1]:
+            raise UsageError(f"--set: parameter '{name}' = {value!r} is outside its bounds "
+                             f"({bounds[0]:g}, {bounds[1]:g}); for a deliberate what-if use "
+                             f"--set-outside {name}={value:g}")
+
+
+def _what_if(model, values: dict, overrides: dict, scenario: str | None):
+    """`model` with the ``--set-outside`` values, which may lie outside their bounds."""
+    from ..batch import as_params
+
+    for name in values:
+        model.settable_element(name.partition("[")[0], where="--set-outside")
+    values = as_params(model, values, argument="--set-outside")
+    scenario_sets = model.scenarios[scenario].overrides if scenario in model.scenarios else {}
+    for name in values:
+        if name in overrides or name in scenario_sets:
+            by = "--set" if name in overrides else f"scenario {scenario!r}"
+            raise UsageError(f"--set-outside {name}: {by} also sets it; set it once")
+    model = model.with_params(values, allow_outside_bounds=True)
+    for name, info in model.outside_bounds.items():
+        status(f"note: {name} = {info['value']} is outside its bounds "
+               f"({info['bounds'][0]:g}, {info['bounds'][1]:g}), as asked (--set-outside)")
+    return model

@@ -203,6 +203,11 @@ def to_dataset(model: Model, compiled: CompiledModel, result: dict[str, np.ndarr
         "solver_nfev": stats.nfev,
         "solver_chunks": stats.chunks,
     }
+    # values set outside their bounds (Model.with_params(..., allow_outside_bounds=True)) this run used
+    outside = {k: v for k, v in getattr(model, "outside_bounds", {}).items() if k not in runs.arrays
+               and np.array_equal(runs.scalars.get(k), model.elements[k].value)}
+    if outside:
+        attrs["outside_bounds"] = json.dumps(outside, sort_keys=True)
     if fixed_step:
         attrs.update(dt=step, solver_steps=stats.steps)
     else:
