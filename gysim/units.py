@@ -220,7 +220,8 @@ def _shorthand(text: str) -> None:
     scale = float(number) * _SHORTHAND_SCALE[suffix]
     rest = text[match.end():].strip()
     word = _WORD.match(rest)
-    example = f"{scale:.0e}".replace("e+0", "e").replace("e+", "e")
+    mantissa, exponent = f"{scale:e}".split("e")
+    example = f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
     hint = f"'{example} {word.group(0)}'" if word else f"'{example}'"
     chinese = {"person": "人", "persons": "人", "yuan": "元", "tonne": "吨"}.get(
         word.group(0) if word else "")
@@ -394,13 +395,13 @@ def define(name: str) -> None:
 
     Examples
     --------
-    After ``define("widget")``, a model may say ``units="widgets"`` or
-    ``units="widget/year"``:
+    After ``define("crate")``, a model may say ``units="crates"`` or
+    ``units="crate/year"``:
 
-    >>> define("widget")
-    >>> str(parse_units("widgets/year").dimensionality)
-    '[widget] / [time]'
-    >>> convert(12.0, "widget/month", "widget/year")
+    >>> define("crate")
+    >>> str(parse_units("crates/year").dimensionality)
+    '[crate] / [time]'
+    >>> convert(12.0, "crate/month", "crate/year")
     144.0
     """
     if not isinstance(name, str) or not _WORD.fullmatch(name) or name.startswith("_"):
