@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import gysim
@@ -152,6 +153,10 @@ def test_vensim_models_with_free_word_units_still_read_and_run():
     gysim.simulate(m, check_units=True)  # the free words are units of their own there
     assert gysim.units.unit_problems(m) == []
 
+    # data for such a model may be in its free words too
+    data = pd.DataFrame({"inventory": [2.0]}, index=[0.0])
+    converted = gysim.units.to_model_units(m, data, {"inventory": "1e3 widgets"})
+    assert converted["inventory"].tolist() == [2000.0]
 
 
 def test_free_words_read_from_a_file_stay_unknown_to_models_built_in_python(tmp_path):
