@@ -170,6 +170,8 @@ def _suggestions(text: str, word: str) -> str:
         for joined in (written.replace(" ", ""), written.replace(" ", "*")):
             if _try(words.replace(written, joined)):
                 close.append(words.replace(written, joined))
+    if close:  # a rewriting of the text that parses says it best
+        return "; did you mean " + " or ".join(f"'{c}'" for c in close[:2]) + "?"
     registry()
     names = _NAMES - _constants()
     hint = suggest(word, sorted(names | set(GYSIM_WORDS) | _DECLARED), cutoff=0.7)

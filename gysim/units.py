@@ -159,7 +159,8 @@ def check_units_text(text: str, what: str, *, time: bool = False) -> str:
     try:
         q = parse_units(text)
     except UnitsError as err:
-        raise UnitsError(f"{what}: {err}") from None
+        message = str(err).split(" Write '/'")[0] if time else str(err)  # no counted units
+        raise UnitsError(f"{what}: {message}") from None
     if time and q.dimensionality != registry().Quantity(1, "year").dimensionality:
         raise UnitsError(f"{what} must be a time (e.g. 'year', 'month', 'day'), got {text!r} "
                          f"({q.dimensionality})")

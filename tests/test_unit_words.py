@@ -72,8 +72,9 @@ def test_wan_persons_suggests_the_prefixed_unit():
 
 def test_time_units_must_be_a_known_time():
     with pytest.raises(gysim.UnitsError, match=r"`time_units` of model 'm': .*'yeer' is not a "
-                                               r"unit gysim knows; did you mean 'year'\?"):
+                                               r"unit gysim knows; did you mean 'year'\?") as info:
         model(time_units="yeer")
+    assert "define" not in str(info.value)  # a time cannot be a counted unit of one's own
     with pytest.raises(gysim.UnitsError, match=r"`time_units` of model 'm' must be a time .*"
                                                r"got '1e4 person' \(\[person\]\)"):
         model(time_units="1e4 person")
