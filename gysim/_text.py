@@ -35,7 +35,7 @@ def nfkc(name: str) -> str:
     return unicodedata.normalize("NFKC", name)
 
 
-def suggest(name: str, candidates: Iterable[str]) -> str:
+def suggest(name: str, candidates: Iterable[str], *, cutoff: float = 0.6) -> str:
     """A ``"; did you mean ...?"`` hint for a misspelt name ('' if none is close).
 
     Parameters
@@ -44,6 +44,8 @@ def suggest(name: str, candidates: Iterable[str]) -> str:
         What the user wrote.
     candidates : iterable of str
         The names that exist.
+    cutoff : float
+        How close a candidate must be (0 to 1, :func:`difflib.get_close_matches`).
 
     Returns
     -------
@@ -57,7 +59,7 @@ def suggest(name: str, candidates: Iterable[str]) -> str:
     >>> suggest("zzz", ["birth_rate"])
     ''
     """
-    close = difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.6)
+    close = difflib.get_close_matches(name, list(candidates), n=3, cutoff=cutoff)
     if not close:
         return ""
     return "; did you mean " + " or ".join(f"'{c}'" for c in close) + "?"

@@ -33,7 +33,7 @@ import numpy as np
 from ._text import nfkc, suggest
 from .builtins import RESERVED_NAMES
 from .engine.compiled import CompiledModel
-from .units import check_units
+from .units import check_units, check_units_text
 from .elements import (Aux, DataInput, Flow, Lookup, Param, Scenario, Stock, check_bounds,
                        check_name, check_number, check_table, freeze, normal_keys, same_name)
 from .errors import DataError, ModelDefinitionError, ParameterError
@@ -55,7 +55,8 @@ class Model:
         Time step for the fixed-step methods ("euler", "rk4") when
         :func:`gysim.simulate` is not given one.
     time_units : str
-        Units of time, e.g. ``"year"``.
+        Units of time, e.g. ``"year"``; must be a time (checked, unless
+        ``check_units_on_run`` is False).
     doc : str
         What the model is for.
     method : str
@@ -63,8 +64,12 @@ class Model:
     saveper : float
         Interval between saved times that runs use unless told otherwise.
     check_units_on_run : bool
-        Whether :func:`gysim.simulate` checks units before a run (models read
-        from other tools, whose units are free text, set it to False).
+        Whether :func:`gysim.simulate` checks units before a run, and each
+        element's units are checked where it is defined (an unknown unit
+        word is a :class:`UnitsError`; declare a counted unit of your own
+        with :func:`gysim.units.define`). Models read from other tools,
+        whose units are free text, set it to False: their unknown words
+        become units of their own.
     source : object, optional
         Where the model was read from (a :class:`gysim.io.SourceInfo` for
         Vensim/XMILE files: original names, subscript layout, ...); None for
@@ -107,6 +112,8 @@ class Model:
         self.doc = str(doc)
         self.method = method
         self.check_units_on_run = bool(check_units_on_run)
+        if self.check_units_on_run:  # free-text units (other tools' models) are not checked
+            check_units_text(self.time_units, f"`time_units` of model '{name}'", time=True)
         self.source = source
         self._elements: dict[str, Any] = {}
         self._dimensions: dict[str, tuple[str, ...]] = {}
@@ -157,6 +164,12 @@ class Model:
             self._spellings[name] = written
         self._elements[name] = element
         self._compiled = None
+
+    def _units(self, units: Any, what: str) -> str:
+        """The units text of an element; an unknown word is an error unless units are free text."""
+        if not self.check_units_on_run:
+            return str(units)
+        return check_units_text(str(units), f"`units` of {what}")
 
     def _spelled(self, name: str) -> str:
         """How a stored (NFKC) name was first written."""
@@ -350,6 +363,7 @@ class Model:
         '2.5 * output0'
         """
         where = f"initial value of stock '{name}'"
+        units = self._units(units, f"stock '{name}'")
         given = self._user_dims(dims, f"stock '{name}'")
         canonical = self._dims(given, f"stock '{name}'")
         if given and (isinstance(initial, Mapping) or np.ndim(initial) > 0):
@@ -398,6 +412,7 @@ class Model:
         if into is not None and into == out_of:
             raise ModelDefinitionError(f"flow '{name}' must not flow into the stock it drains ('{into}')")
         tree = parse(equation, where=f"flow '{name}'")
+        units = self._units(units, f"flow '{name}'")
         self._add(Flow(name, tree, into, out_of, str(units), str(doc), str(source),
                        self._dims(dims, f"flow '{name}'")))
 
@@ -416,6 +431,7 @@ class Model:
         'birth_rate - death_rate'
         """
         tree = parse(equation, where=f"aux '{name}'")
+        units = self._units(units, f"aux '{name}'")
         self._add(Aux(name, tree, str(units), str(doc), str(source),
                       self._dims(dims, f"aux '{name}'")))
 
@@ -449,6 +465,7 @@ class Model:
         given = self._user_dims(dims, f"parameter '{name}'")
         canonical = self._dims(given, f"parameter '{name}'")
         checked = check_bounds(bounds, name)
+        units = self._units(units, f"parameter '{name}'")
         if canonical and (isinstance(value, Mapping) or np.ndim(value) > 0):
             arr = self._array(value, given, canonical, f"value of parameter '{name}'")
             if checked is not None and ((arr < checked[0]) | (arr > checked[1])).any():
@@ -480,6 +497,7 @@ class Model:
         (1.0, 0.8, 0.2)
         """
         xs, ys = check_table(x, y, f"lookup '{name}'")
+        units = self._units(units, f"lookup '{name}'")
         self._add(Lookup(name, xs, ys, str(units), str(doc), str(source)))
 
     def data(self, name: str, values: Mapping[float, float] | Any, *, units: str = "",
@@ -511,6 +529,7 @@ class Model:
         times = [times[i] for i in order]
         vals = [vals[i] for i in order]
         xs, ys = check_table(times, vals, f"data input '{name}'", axis="time")
+        units = self._units(units, f"data input '{name}'")
         self._add(DataInput(name, xs, ys, str(units), str(doc), str(source)))
 
     def scenario(self, name: str, overrides: Mapping[str, float], *, doc: str = "") -> None:

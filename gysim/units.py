@@ -37,11 +37,25 @@ Writing units
   metres per 10 000 yuan (the number binds to the word after it).
 * Words separated by spaces join into one unit name: ``"output per composite
   input"`` is a single unit. Use ``*`` to multiply units.
-* A word the registry does not know becomes a new unit of its own dimension,
-  as in Vensim: ``"widget/year"`` works, and widgets only match widgets.
-  Real (constant-price) money is written this way: ``"1e8 yuan_2000/year"``
-  is a dimension of its own, distinct from nominal ``yuan``, only in the
-  models that use it; a price index in ``yuan/yuan_2000`` converts.
+* A word the registry does not know is an error where the element is
+  defined (:class:`UnitsError` naming the word and the element, suggesting
+  close units): a typo never becomes a new unit. ``"per year"`` is refused
+  (write ``"1/year"``), and so are ``"10k person"`` (write ``"1e4 person"``
+  or ``"万人"``; pint would read ``k`` as the Boltzmann constant) and
+  pint's other physical constants. Vensim's capitalised spellings of
+  time, person and money units (``"Year"``, ``"Months"``, ``"Persons"``)
+  are the registry's units.
+* A model that counts things of its own declares them first with
+  :func:`define`: after ``gysim.units.define("widget")``, ``"widget/year"``
+  works, and widgets only match widgets.
+* Real (constant-price) money is a unit of its own: ``"1e8 yuan_2000/year"``
+  (any ``yuan_YYYY``, ``USD_YYYY``) is a dimension distinct from nominal
+  ``yuan``; a price index in ``yuan/yuan_2000`` converts.
+* Models read from Vensim or XMILE files (``check_units_on_run=False``)
+  keep their free-text units: there an unknown word (``"Widgets"``,
+  ``"output per composite input"``) becomes a unit of its own dimension, as
+  in Vensim, and is not checked where it is defined. A model built in
+  Python may say the same with ``gysim.Model(..., check_units_on_run=False)``.
 * Empty units mean *not declared*: the element's equation is not checked at
   all, and where the element is used its units are unknown (see below). So a
   model without units passes, and units can be added element by element.
@@ -100,9 +114,7 @@ Examples
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Mapping
 
 import numpy as np
@@ -110,145 +122,49 @@ import numpy as np
 from .builtins import BUILTINS, aggregated_dim
 from .elements import Aux, Flow, ModelLike, Stock
 from .errors import UnitsError
+from .unit_registry import DEFINITIONS, MAX_LENGTH, define, parse_units, registry  # noqa: F401
 from .expr import (BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, Subscript, UnaryOp,
                    constant_value, to_text)
 
-__all__ = ["registry", "parse_units", "check_units", "unit_problems", "convert",
-           "to_model_units", "DEFINITIONS"]
+__all__ = ["registry", "parse_units", "define", "check_units_text", "check_units",
+           "unit_problems", "convert", "to_model_units", "DEFINITIONS"]
 
-#: Definitions added to pint's default registry (pint's definition syntax).
-DEFINITIONS = (
-    "yuan = [currency_cny] = 元 = CNY = RMB",
-    "USD = [currency_usd] = US_dollar = usd",
-    "person = [person] = 人 = persons = capita",
-    "job = [job] = jobs",
-    "tce = [coal_equivalent] = tonne_coal_equivalent = 吨标准煤 = 标准煤",
-    "kgce = 1e-3 * tce = kilogram_coal_equivalent",
-    "fraction = 1",
-    "Dmnl = 1 = dmnl",
-    "m3 = meter ** 3 = 立方米",
-    "m2 = meter ** 2 = 平方米",
-    "年 = year",
-    "吨 = tonne",
-    "万- = 1e4",
-    "亿- = 1e8",
-)
-
-_NUMBER_UNIT = re.compile(
-    r"(?<![\w.])(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)\s+([^\W\d]\w*)")
-_WORD_WORD = re.compile(r"(?<![\w.])([^\W\d]\w*)\s+(?=[^\W\d])")
-_WORD = re.compile(r"[^\W\d]\w*")
 _RTOL = 1e-9
-#: Longest units string accepted, in characters.
-MAX_LENGTH = 200
 
 
-@lru_cache(maxsize=1)
-def registry():
-    """The shared :class:`pint.UnitRegistry` that knows the plan's units.
+def check_units_text(text: str, what: str, *, time: bool = False) -> str:
+    """Check an element's units text where it is defined; return it.
 
-    Examples
-    --------
-    >>> ureg = registry()
-    >>> ureg.Quantity(1, "亿元").to("万元").magnitude
-    10000.0
-    """
-    import pint
-
-    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
-    for line in DEFINITIONS:
-        ureg.define(line)
-    return ureg
-
-
-def _normalise(text: str) -> str:
-    text = " ".join(text.split()).replace("$", " USD ")
-    text = _NUMBER_UNIT.sub(r"(\1 \2)", text)
-    return _WORD_WORD.sub(r"\1_", text)
-
-
-@lru_cache(maxsize=4096)
-def _parse_cached(text: str):
-    ureg = registry()
-    import pint
-
-    expr = _normalise(text)
-    defined: set[str] = set()
-    while True:  # each round defines one more unknown word
-        try:
-            value = ureg.parse_expression(expr)
-        except pint.UndefinedUnitError as err:
-            names = err.unit_names if isinstance(err.unit_names, (list, tuple)) else [err.unit_names]
-            word = str(names[0])
-            if not _WORD.fullmatch(word) or word.startswith("_") or word in defined:
-                raise UnitsError(f"units {text!r}: {word!r} is not a unit name") from None
-            defined.add(word)
-            _define_word(ureg, word)
-            continue
-        except UnitsError:
-            raise
-        except Exception as err:  # pint's parser raises assorted errors on bad text
-            raise UnitsError(f"units {text!r} cannot be parsed ({type(err).__name__}: "
-                             f"{str(err) or 'malformed expression'}); write e.g. '1e8 yuan/year'") from None
-        if not isinstance(value, ureg.Quantity):
-            value = ureg.Quantity(float(value), "dimensionless")
-        magnitude = value.magnitude
-        if isinstance(magnitude, (int, float)) and math.isfinite(magnitude) and magnitude > 0:
-            return ureg.Quantity(float(magnitude), value.units)
-        raise UnitsError(f"units {text!r} must have a positive finite scale, got {magnitude!r}")
-
-
-_ALIAS_DIMS = ("[time]", "[person]", "[job]", "[currency_cny]", "[currency_usd]",
-               "[coal_equivalent]")
-
-
-def _define_word(ureg, word: str) -> None:
-    """Define a word the registry does not know (see "Writing units")."""
-    lower = word.lower()
-    try:  # "Month", "Minutes", "Persons" (Vensim's capitals): the registry's unit
-        if lower != word:
-            dims = ureg.Quantity(1, lower).dimensionality
-            if len(dims) == 1 and next(iter(dims)) in _ALIAS_DIMS:
-                ureg.define(f"{word} = {lower}")
-                return
-    except Exception:
-        pass
-    if len(word) > 2 and word.endswith("s") and not word.endswith("ss"):
-        word = word[:-1]  # define the singular; pint reads the plural from it
-    ureg.define(f"{word} = [{word}]")
-
-
-def parse_units(text: str):
-    """Parse a units string into a :class:`pint.Quantity` (scale times units).
-
-    Parameters
-    ----------
-    text : str
-        E.g. ``"1e8 yuan/year"``, ``"万人"``, ``"tce/1e4 yuan"``.
+    Empty text (units not declared) passes. Used by :class:`gysim.Model`'s
+    element methods for models whose units are checked (``check_units_on_run``).
 
     Raises
     ------
     UnitsError
-        If the text is empty or not a units expression.
+        Naming `what` (e.g. "stock 'gdp'"), if the text does not parse, names
+        an unknown word, or (with `time`) is not a time.
 
     Examples
     --------
-    >>> q = parse_units("m3/1e4 yuan")
-    >>> q.magnitude, str(q.units)
-    (0.0001, 'm3 / yuan')
-    >>> str(parse_units("万人").to("person"))
-    '10000.0 person'
+    >>> check_units_text("1e8 yuan/year", "aux 'gdp'")
+    '1e8 yuan/year'
+    >>> check_units_text("person", "`time_units` of model 'm'", time=True)
+    Traceback (most recent call last):
+    ...
+    gysim.errors.UnitsError: `time_units` of model 'm' must be a time (e.g. 'year', 'month', 'day'), got 'person' ([person])
     """
-    if not isinstance(text, str) or not text.strip():
-        raise UnitsError(f"units must be a non-empty string, got {text!r}")
-    if len(text) > MAX_LENGTH:
-        raise UnitsError(f"units {text[:40]!r}... are {len(text)} characters long; "
-                         f"the limit is {MAX_LENGTH}")
-    bad = sorted(set(text) & set(",;:=[]{}<>!?'\"\\`|&@#"))
-    if bad:
-        raise UnitsError(f"units {text!r} cannot be parsed: {''.join(bad)!r} has no meaning in "
-                         f"units; write e.g. '1e8 yuan/year'")
-    return _parse_cached(text.strip())
+    text = str(text)
+    if not text.strip():
+        return text
+    try:
+        q = parse_units(text)
+    except UnitsError as err:
+        message = str(err).split(" Write '/'")[0] if time else str(err)  # no counted units
+        raise UnitsError(f"{what}: {message}") from None
+    if time and q.dimensionality != registry().Quantity(1, "year").dimensionality:
+        raise UnitsError(f"{what} must be a time (e.g. 'year', 'month', 'day'), got {text!r} "
+                         f"({q.dimensionality})")
+    return text
 
 
 def _describe(q) -> str:
@@ -299,6 +215,8 @@ class _Checker:
         self.model = model
         self.declared: dict[str, _U] = {}
         self.problems: list[str] = []
+        #: free-text units (models read from other tools): unknown words are units of their own
+        self.new_words = not getattr(model, "check_units_on_run", True)
         for name, element in model.elements.items():
             self.declared[name] = self._declare(element.units, f"{element.kind} '{name}'")
         self.time = self._declare(model.time_units, f"time units of model '{model.name}'")
@@ -308,7 +226,7 @@ class _Checker:
         if not text or not str(text).strip():
             return _UNKNOWN
         try:
-            return _U(parse_units(str(text)), True)
+            return _U(parse_units(str(text), new_words=self.new_words), True)
         except UnitsError as err:
             self.problems.append(f"{what}: {err}")
             return _UNKNOWN
@@ -590,8 +508,9 @@ def check_units(model) -> None:
 
 
 # --------------------------------------------------------------------- conversion
-def _factor(from_units: str, to_units: str, what: str = "values") -> float:
-    a, b = parse_units(from_units), parse_units(to_units)
+def _factor(from_units: str, to_units: str, what: str = "values", new_words: bool = False) -> float:
+    a = parse_units(from_units, new_words=new_words)
+    b = parse_units(to_units, new_words=new_words)
     if a.dimensionality != b.dimensionality:
         raise UnitsError(f"{what} in {from_units!r} cannot be converted to {to_units!r}: "
                          f"{_describe(a)} and {_describe(b)} have different dimensions")
@@ -699,7 +618,8 @@ def to_model_units(model, data: Any, units: Mapping[str, str] | None = None) -> 
             what = "declares no units" if element is not None else "is not in the model"
             raise UnitsError(f"data column {column!r} is in {given!r} but model variable "
                              f"{column!r} {what}; cannot convert")
-        factor = _factor(given, target, what=f"data column {column!r}")
+        factor = _factor(given, target, what=f"data column {column!r}",
+                         new_words=not getattr(model, "check_units_on_run", True))
         out[column] = data[column] * factor
         if is_dataset:
             out[column].attrs["units"] = target

@@ -123,9 +123,10 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
 
     m.stock("capital", "capital_output_ratio_2000 * gdp_2000", units="1e8 yuan",
             doc="Productive capital, 2000 prices")
+    gysim.units.define("composite_input")  # the Cobb-Douglas bundle K ** a * L ** (1 - a)
     m.stock("tfp", "(gdp_2000 - va_primary_2000) / ((capital_output_ratio_2000 * gdp_2000)"
             " ** capital_share * nonfarm_labor ** (1 - capital_share))",
-            units="output per composite input",
+            units=f"{Y}/composite_input",
             doc="Total factor productivity of non-primary output",
             source="initial: reproduces non-primary value added in 2000")
     m.stock("price_level", 1.0, units="dimensionless", doc="GDP deflator, 2000 = 1")
@@ -148,7 +149,7 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
            into="capital", units=Y, doc="Investment becoming productive capital, 2000 prices")
     m.flow("depreciation", "depreciation_rate * capital", out_of="capital", units=Y,
            doc="Capital worn out")
-    m.flow("tfp_increase", "tfp_growth * tfp", into="tfp", units="output per composite input/year",
+    m.flow("tfp_increase", "tfp_growth * tfp", into="tfp", units=f"{Y}/composite_input/year",
            doc="Productivity gains")
     m.flow("price_increase", "inflation_rate * price_level", into="price_level", units="1/year",
            doc="Inflation")

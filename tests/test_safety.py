@@ -268,6 +268,7 @@ def build(equation: str, units: tuple[str, ...] = ("",) * 5) -> gysim.Model:
     return m
 
 
+gysim.units.define("widget")  # a counted unit of the model's own
 UNITS = st.sampled_from(["", "1e8 yuan", "1/year", "fraction", "万人", "degC", "tce/1e4 yuan",
                          "year", "m3/person/day", "widget", "percent"])
 
