@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import copy as _copy
 import hashlib
-import html
 import json
 from dataclasses import replace
 from types import MappingProxyType
@@ -33,6 +32,7 @@ import numpy as np
 from ._text import nfkc, suggest
 from .builtins import RESERVED_NAMES
 from .engine.compiled import CompiledModel
+from .model_views import element_description, model_html, parameter_table
 from .units import check_units, check_units_text
 from .elements import (Aux, DataInput, Flow, Lookup, Param, Scenario, Stock, check_bounds,
                        check_name, check_number, check_table, freeze, normal_keys, same_name)
@@ -886,25 +886,11 @@ class Model:
         >>> Model("m", method="rk4", saveper=0.5).description()["run"]
         {'method': 'rk4', 'saveper': 0.5, 'check_units_on_run': True}
         """
-        def item(e):
-            d = {"kind": e.kind, "units": e.units, "doc": e.doc, "equation": e.equation}
-            if isinstance(e, Flow):
-                d.update(into=e.into, out_of=e.out_of)
-            if isinstance(e, Param):
-                d.update(bounds=e.bounds)
-            if isinstance(e, Lookup):  # the equation text rounds to 6 digits
-                d.update(x=[repr(float(v)) for v in e.x], y=[repr(float(v)) for v in e.y])
-            if isinstance(e, DataInput):
-                d.update(times=[repr(float(v)) for v in e.times],
-                         values=[repr(float(v)) for v in e.values])
-            if getattr(e, "dims", ()):
-                d.update(dims=list(e.dims))
-            return d
         out = {"name": self.name, "start": self.start, "stop": self.stop, "dt": self.dt,
                "time_units": self.time_units,
                "run": {"method": self.method, "saveper": self.saveper,
                        "check_units_on_run": self.check_units_on_run},
-               "elements": {k: item(v) for k, v in self._elements.items()},
+               "elements": {k: element_description(v) for k, v in self._elements.items()},
                "scenarios": {k: dict(s.overrides) for k, s in self._scenarios.items()}}
         if self._dimensions:
             out["dimensions"] = {k: list(v) for k, v in self._dimensions.items()}
@@ -1013,23 +999,7 @@ class Model:
         share[farm]   0.3            NaN    NaN
         share[mill]   0.7            NaN    NaN
         """
-        import itertools
-        import pandas as pd  # only this method needs it
-        from .labels import element_name
-        if lang not in ("en", "zh"):
-            raise DataError(f"`lang` must be 'en' or 'zh', got {lang!r}")
-        rows = {}
-        for name, p in self.params.items():
-            zh = next((str(v) for a in ("long_name_zh", "name_zh", "doc_zh") if (v := getattr(p, a, ""))), "")
-            shape = tuple(len(self._dimensions[d]) for d in p.dims)
-            values = np.broadcast_to(np.asarray(p.value, dtype=float), shape).ravel()
-            lower, upper = p.bounds if p.bounds is not None else (np.nan, np.nan)
-            labels = itertools.product(*(self._dimensions[d] for d in p.dims))
-            for combo, value in zip(labels, values):
-                rows[element_name(name, combo)] = (zh if lang == "zh" and zh else p.doc or name, float(value),
-                                                   p.units, lower, upper, p.doc, zh, p.source)
-        columns = ["name", "value", "units", "lower", "upper", "doc", "name_zh", "source"]
-        return pd.DataFrame.from_dict(rows, orient="index", columns=columns).rename_axis("parameter")
+        return parameter_table(self, lang)
 
     def __repr__(self) -> str:
         counts = {k: 0 for k in ("stock", "flow", "aux", "param", "lookup", "data")}
@@ -1040,24 +1010,4 @@ class Model:
                 f"{parts or 'empty'}>")
 
     def _repr_html_(self) -> str:
-        rows = []
-        esc = html.escape
-        for e in self._elements.values():
-            extra = ""
-            if isinstance(e, Flow):
-                extra = " → ".join(x for x in (e.out_of or "∅", e.into or "∅"))
-            elif isinstance(e, Param) and e.bounds is not None:
-                extra = f"[{e.bounds[0]:g}, {e.bounds[1]:g}]"
-            rows.append(
-                f"<tr><td>{esc(e.kind)}</td><td><b>{esc(e.name)}</b></td>"
-                f"<td><code>{esc(e.equation)}</code></td><td>{esc(extra)}</td>"
-                f"<td>{esc(e.units)}</td><td>{esc(e.doc)}</td></tr>")
-        head = ("<tr><th>kind</th><th>name</th><th>equation / value</th><th>flow / bounds</th>"
-                "<th>units</th><th>doc</th></tr>")
-        scen = ""
-        if self._scenarios:
-            scen = "<p>Scenarios: " + ", ".join(esc(s) for s in self._scenarios) + "</p>"
-        return (f"<div><p><b>gysim.Model '{esc(self.name)}'</b> "
-                f"{self.start:g}–{self.stop:g} {esc(self.time_units)}"
-                f"{' — ' + esc(self.doc) if self.doc else ''}</p>"
-                f"<table>{head}{''.join(rows)}</table>{scen}</div>")
+        return model_html(self)

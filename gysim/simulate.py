@@ -20,7 +20,6 @@ True
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np

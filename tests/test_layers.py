@@ -20,7 +20,7 @@ LAYERS = {
     "gysim.expr": 1, "gysim.builtins": 1,
     "gysim.elements": 2, "gysim.labels": 2,
     "gysim.units": 3, "gysim.unit_registry": 3, "gysim.engine": 3,
-    "gysim.model": 4, "gysim.compile": 4, "gysim.examples": 4,
+    "gysim.model": 4, "gysim.model_views": 3, "gysim.compile": 4, "gysim.examples": 4,
     # the writers take any ModelLike, so Model.to_vensim/to_xmile call them as peers
     "gysim.io.writing": 4, "gysim.io.spellings": 4, "gysim.io.vensim_writer": 4,
     "gysim.io.xmile_writer": 4,

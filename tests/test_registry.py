@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import configparser
 import importlib.metadata
-import shutil
 import subprocess
 import sys
 import textwrap

@@ -11,7 +11,6 @@ import pytest
 import gysim
 from gysim.elements import Param
 from gysim.errors import DataError
-from gysim.tables import write_table
 
 
 def sector_model(time_units: str = "year", saveper: float = 1.0) -> gysim.Model:
