@@ -200,7 +200,7 @@ def test_sensitivity_writes_indices_and_a_store(tmp_path, capsys):
 def test_sensitivity_on_a_dask_scheduler(tmp_path, capsys):
     distributed = pytest.importorskip("distributed")
     argv = ["sensitivity", "population", "--params", "birth_rate,death_rate", "--outputs",
-            "population", "-n", "8", "--no-progress", "--solver", "euler", "--dt", "0.5"]
+            "population", "-n", "8", "--no-progress", "--method", "euler", "--dt", "0.5"]
     assert main(argv + ["-o", str(tmp_path / "local.nc")]) == 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -54,7 +54,7 @@ def ishigami_study():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no warning spam, also from SALib at t=0
         return sensitivity(ishigami_model(), X3, ["y", "z"], n=2048, seed=1, progress=False,
-                           return_ensemble=True, solver="euler")
+                           return_ensemble=True, method="euler")
 
 
 def test_ishigami_sobol_matches_analytic(ishigami_study):
@@ -93,7 +93,7 @@ def test_sobol_g_function_matches_analytic():
     s1, st = g_analytic(G_A)
     names = [f"x{i}" for i in range(len(G_A))]
     si = sensitivity(g_model(), names, ["g"], n=2048, seed=3, progress=False, times=[1],
-                     solver="euler")
+                     method="euler")
     assert list(si.time.values) == [1.0]
     np.testing.assert_allclose(si.S1.sel(output="g", time=1), s1, atol=0.03)
     np.testing.assert_allclose(si.ST.sel(output="g", time=1), st, atol=0.03)
@@ -101,7 +101,7 @@ def test_sobol_g_function_matches_analytic():
 
 def test_second_order_indices():
     si = sensitivity(ishigami_model(), X3, ["y"], n=1024, seed=2, progress=False, times=[1],
-                     second_order=True, solver="euler")
+                     second_order=True, method="euler")
     assert si.S2.dims == ("param", "param2", "output", "time")
     s2 = si.S2.sel(output="y", time=1)
     # analytic: only x1-x3 interact, S13 = 0.2437
@@ -112,8 +112,8 @@ def test_second_order_indices():
 
 def test_morris_ranks_influential_params_first():
     names = [f"x{i}" for i in range(len(G_A))]
-    si = sensitivity(g_model(), names, ["g"], method="morris", n=200, seed=4, progress=False,
-                     solver="euler")
+    si = sensitivity(g_model(), names, ["g"], analysis="morris", n=200, seed=4, progress=False,
+                     method="euler")
     assert set(si.data_vars) == {"mu", "mu_star", "mu_star_conf", "sigma"}
     mu_star = si.mu_star.sel(output="g", time=1).values
     # smaller a means more influence: x0 > x1 > x2 > x3 > x4, x5
@@ -123,8 +123,8 @@ def test_morris_ranks_influential_params_first():
 
 
 def test_fast_ishigami():
-    si = sensitivity(ishigami_model(), X3, ["y"], method="fast", n=1024, seed=5, progress=False,
-                     times=[1], solver="euler")
+    si = sensitivity(ishigami_model(), X3, ["y"], analysis="fast", n=1024, seed=5, progress=False,
+                     times=[1], method="euler")
     np.testing.assert_allclose(si.S1.sel(output="y", time=1), ISHIGAMI_S1, atol=0.05)
     np.testing.assert_allclose(si.ST.sel(output="y", time=1), ISHIGAMI_ST, atol=0.08)
 
@@ -164,9 +164,9 @@ def test_parameter_errors_name_the_item():
     with pytest.raises(gysim.ParameterError, match="power of 2.*got 1000; use 512 or 1024"):
         sample(m, X3, "sobol", 1000)
     with pytest.raises(gysim.ParameterError, match="did you mean 'morris'"):
-        sensitivity(m, X3, ["y"], method="moris")
+        sensitivity(m, X3, ["y"], analysis="moris")
     with pytest.raises(gysim.ParameterError, match="Monte Carlo"):
-        sensitivity(m, X3, ["y"], method="latin")
+        sensitivity(m, X3, ["y"], analysis="latin")
     with pytest.raises(gysim.ParameterError, match=r"dists\['x1'\].*unknown distribution 'nrom'"):
         problem(m, ["x1"], dists={"x1": ("nrom", 0, 1)})
     with pytest.raises(gysim.ParameterError, match="outside its bounds"):
@@ -187,7 +187,7 @@ def test_output_and_time_errors():
 
 def test_dask_gives_the_same_numbers(dask_client):
     m = ishigami_model()
-    kw = dict(n=512, seed=11, progress=False, chunk_size=300, solver="euler")
+    kw = dict(n=512, seed=11, progress=False, chunk_size=300, method="euler")
     local, ens_local = sensitivity(m, X3, ["y", "z"], return_ensemble=True, **kw)
     remote, ens_remote = sensitivity(m, X3, ["y", "z"], return_ensemble=True,
                                      client=dask_client, **kw)
