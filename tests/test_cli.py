@@ -283,8 +283,14 @@ def test_argparse_errors_exit_2(capsys):
     assert exc.value.code == 2
     assert "the following arguments are required: MODEL" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
-        main(["sensitivity", "population", "--method", "sobolev"])
+        main(["sensitivity", "population", "--analysis", "sobolev"])
     assert exc.value.code == 2
+    capsys.readouterr()
+    # --method is the integrator, as in `gysim run`; a misspelt analysis is pointed at --analysis
+    assert main(["sensitivity", "population", "--method", "sobolev"]) == 2
+    err = capsys.readouterr().err
+    assert "--method must be an integration method" in err and "use --analysis" in err
+    assert "did you mean 'sobol'?" in err
 
 
 @pytest.mark.parametrize("command", SUBCOMMANDS)
