@@ -340,14 +340,6 @@ def _analysis_and_integrator(analysis: Any, method: Any, solver: Any) -> tuple[s
     ...
     gysim.errors.ParameterError: `method` is the integrator (as in gysim.simulate), got 'moris', which looks like the analysis 'morris': give it as `analysis='morris'`
     """
-    if solver is not None:
-        if method is not None:
-            raise ParameterError(f"give the integrator once, as `method=` (`solver=` is its old "
-                                 f"name), got method={method!r} and solver={solver!r}")
-        warnings.warn(f"sensitivity(solver={solver!r}) is deprecated: give the integrator as "
-                      f"`method={solver!r}`, as in gysim.simulate", DeprecationWarning,
-                      stacklevel=3)
-        method = solver
     if isinstance(method, str) and method in SENSITIVITY_METHODS:
         if analysis is not None:
             raise ParameterError(f"`method` is the integrator (as in gysim.simulate), got "
@@ -357,6 +349,14 @@ def _analysis_and_integrator(analysis: Any, method: Any, solver: Any) -> tuple[s
                       f"`analysis={method!r}`; `method` names the integrator, as in "
                       f"gysim.simulate", DeprecationWarning, stacklevel=3)
         analysis, method = method, None
+    if solver is not None:
+        if method is not None:
+            raise ParameterError(f"give the integrator once, as `method=` (`solver=` is its old "
+                                 f"name), got method={method!r} and solver={solver!r}")
+        warnings.warn(f"sensitivity(solver={solver!r}) is deprecated: give the integrator as "
+                      f"`method={solver!r}`, as in gysim.simulate", DeprecationWarning,
+                      stacklevel=3)
+        method = solver
     if isinstance(method, str) and analysis is None:
         close = suggest(method, SENSITIVITY_METHODS)
         if close:

@@ -223,3 +223,96 @@ def test_parallel_analysis_gives_the_serial_indices():
     xr.testing.assert_allclose(serial, pooled, rtol=1e-12, atol=1e-14)
     with pytest.raises(gysim.DataError, match="`workers` must be a positive integer"):
         analyze(s, ens, ["x"], workers=0)
+
+
+def _linear():
+    m = gysim.Model("linear", start=0, stop=1)
+    m.param("a", 1.0, bounds=(0, 1))
+    m.param("b", 1.0, bounds=(0, 1))
+    m.aux("y", "a + 3 * b")
+    return m
+
+
+def test_method_is_the_integrator_and_analysis_the_analysis():
+    """Issue 13: one name for the integrator everywhere, `method`, as in simulate."""
+    si = sensitivity(_linear(), ["a", "b"], ["y"], analysis="morris", n=8, progress=False,
+                     method="rk4", dt=0.5)
+    assert set(si.data_vars) == {"mu", "mu_star", "mu_star_conf", "sigma"}
+    _, ens = sensitivity(_linear(), ["a", "b"], ["y"], n=8, progress=False, method="euler",
+                         dt=0.5, return_ensemble=True)
+    assert ens.attrs["method"] == "euler" and ens.attrs["dt"] == 0.5
+    assert sensitivity(_linear(), ["a", "b"], ["y"], "fast", n=100, progress=False).attrs[
+        "method"] == "fast"  # the analysis is still the fourth argument
+
+
+def test_old_names_are_deprecated_but_give_the_same_study():
+    kw = dict(n=8, seed=3, progress=False, dt=0.5)
+    new = sensitivity(_linear(), ["a", "b"], ["y"], analysis="morris", method="rk4", **kw)
+    with pytest.warns(DeprecationWarning) as caught:
+        old = sensitivity(_linear(), ["a", "b"], ["y"], method="morris", solver="rk4", **kw)
+    messages = [str(w.message) for w in caught]
+    assert any("give `analysis='morris'`" in m for m in messages)
+    assert any("give the integrator as `method='rk4'`" in m for m in messages)
+    xr.testing.assert_identical(new, old)
+
+
+def test_the_integrator_and_the_analysis_given_twice_are_refused():
+    with pytest.raises(gysim.ParameterError, match="give the integrator once"):
+        sensitivity(_linear(), ["a", "b"], ["y"], method="rk4", solver="euler")
+    with pytest.raises(gysim.ParameterError, match="`method` is the integrator.*'morris', an "
+                                                   "analysis, with `analysis='sobol'`"):
+        sensitivity(_linear(), ["a", "b"], ["y"], analysis="sobol", method="morris")
+    with pytest.raises(gysim.ParameterError, match="looks like the analysis 'morris': give it "
+                                                   "as `analysis='morris'`"):
+        sensitivity(_linear(), ["a", "b"], ["y"], method="moris")
+
+
+def test_no_module_of_gysim_passes_the_old_names():
+    """The suite, the notebooks and gysim itself use `analysis=` and `method=` only."""
+    import re
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    old = re.compile(r"sensitivity\((?:[^()]|\([^()]*\))*?(?:solver=|method=\\?\"(?:sobol|morris|"
+                     r"fast)\\?\")", re.DOTALL)
+    files = [*root.glob("gysim/**/*.py"), *root.glob("tests/*.py"), *root.glob("notebooks/*.ipynb"),
+             *root.glob("models/*.py")]
+    offenders = [str(p.relative_to(root)) for p in files if p.name not in ("test_sensitivity.py", "sensitivity.py")
+                 and old.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
+def test_gysim_sensitivity_is_the_module_and_calls_the_function():
+    """Issue 13: `gysim.sensitivity.analyze` was an AttributeError (the function hid the module)."""
+    import importlib
+    import inspect
+    import pickle
+    import gysim.sensitivity as module
+    assert module is importlib.import_module("gysim.sensitivity")
+    assert gysim.sensitivity is module and gysim.sensitivity.analyze is analyze
+    assert gysim.sensitivity.sensitivity is sensitivity
+    si = gysim.sensitivity(_linear(), ["a", "b"], ["y"], analysis="morris", n=8, progress=False)
+    assert si.mu_star.sel(output="y", time=1).round(6).values.tolist() == [1.0, 3.0]
+    assert list(inspect.signature(gysim.sensitivity).parameters)[:4] == [
+        "model", "params", "outputs", "analysis"]
+    assert pickle.loads(pickle.dumps(gysim.sensitivity)) is module
+    from gysim import sensitivity as imported
+    assert imported is module
+
+
+@pytest.mark.parametrize("name, member", [("calibrate", "least_squares"),
+                                          ("simulate", "METHODS"),
+                                          ("fit_report", "fit_statistics")])
+def test_the_other_function_modules_are_reachable_too(name, member):
+    import importlib
+    module = importlib.import_module(f"gysim.{name}")
+    assert getattr(gysim, name) is module
+    assert getattr(module, name) is not module and callable(getattr(module, name))
+    assert hasattr(getattr(gysim, name), member)
+
+
+def test_calling_a_function_module_calls_its_function(monkeypatch):
+    m = _linear()
+    assert float(gysim.simulate(m, method="euler", dt=1).y[-1]) == 4.0
+    seen = []
+    monkeypatch.setattr(gysim.simulate, "simulate", lambda *a, **k: seen.append(a) or "patched")
+    assert gysim.simulate(m) == "patched" and seen == [(m,)]

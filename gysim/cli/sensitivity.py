@@ -9,7 +9,7 @@ Examples
 >>> from gysim.registry import get_provider
 >>> provider = get_provider("population")
 >>> default_parameters(provider.build(), provider)
-(['urbanization_rate_2000', 'birth_rate', 'death_rate', 'migration_growth_elasticity', 'urbanization_migration_rate'], 'the uncertain_parameters of its provider')
+(['urbanization_rate_2000', 'birth_rate', 'death_rate', 'migration_growth_elasticity', 'urbanization_migration_rate'], "those its provider's uncertain_parameters names: parameters whose value is an assumption (their source says so) and that have a range")
 """
 
 from __future__ import annotations
@@ -83,7 +83,8 @@ def default_parameters(model, provider) -> tuple[list[str], str]:
     -------
     names : list of str
     origin : str
-        Words for the message that lists them.
+        Words for the message that lists them: where they come from and why
+        (the first sentence of the provider's ``uncertain_parameters`` doc).
 
     Raises
     ------
@@ -100,8 +101,13 @@ def default_parameters(model, provider) -> tuple[list[str], str]:
     (['rate'], 'every parameter with bounds')
     """
     if provider is not None and provider.offers("uncertain_parameters"):
-        found = list(provider.get("uncertain_parameters", purpose="")(model))
-        origin = "the uncertain_parameters of its provider"
+        hook = provider.get("uncertain_parameters", purpose="")
+        found = list(hook(model))
+        origin = "those its provider's uncertain_parameters names"
+        why = (getattr(hook, "__doc__", None) or "").strip().split("\n\n")[0]
+        why = " ".join(why.split()).rstrip(".")
+        if why:
+            origin += f": {why[:1].lower()}{why[1:]}"
     else:
         found = [n for n, p in model.params.items()
                  if p.bounds is not None and p.bounds[0] < p.bounds[1]]
@@ -145,6 +151,13 @@ def _analysis_and_method(args: argparse.Namespace) -> tuple[str, str | None]:
     from ..sensitivity import SENSITIVITY_METHODS
 
     analysis, method = args.analysis, args.method
+    if method in SENSITIVITY_METHODS:  # the old spelling of the analysis
+        if analysis is not None:
+            raise UsageError(f"--method is the integration method (euler, rk4, RK45, ...), got "
+                             f"{method!r}, an analysis, with --analysis {analysis}")
+        print(f"note: the analysis is now chosen with --analysis (--method is the integration "
+              f"method, as in gysim run); ran with --analysis {method}", file=sys.stderr)
+        analysis, method = method, None
     if args.solver is not None:
         if method is not None:
             raise UsageError(f"give the integration method once, as --method (--solver is its "
@@ -152,13 +165,6 @@ def _analysis_and_method(args: argparse.Namespace) -> tuple[str, str | None]:
         print(f"note: --solver is now --method (the integration method, as in gysim run); "
               f"ran with --method {args.solver}", file=sys.stderr)
         method = args.solver
-    if method in SENSITIVITY_METHODS:
-        if analysis is not None:
-            raise UsageError(f"--method is the integration method (euler, rk4, RK45, ...), got "
-                             f"{method!r}, an analysis, with --analysis {analysis}")
-        print(f"note: the analysis is now chosen with --analysis (--method is the integration "
-              f"method, as in gysim run); ran with --analysis {method}", file=sys.stderr)
-        analysis, method = method, None
     if method is not None:
         from ..simulate import METHODS
         if method not in METHODS:
@@ -194,8 +200,13 @@ def run(args: argparse.Namespace) -> int:
     params = names(args.params)
     if params is None:
         params, origin = default_parameters(model, provider)
-        print(f"varying {len(params)} parameters ({origin}; choose with --params): "
-              f"{', '.join(params)}")
+        print(f"varying {len(params)} parameter{'s' * (len(params) != 1)} ({origin}; choose "
+              f"with --params): {', '.join(params)}")
+        fixed = [n for n, p in model.params.items() if n not in params
+                 and p.bounds is not None and p.bounds[0] < p.bounds[1]]
+        if fixed:
+            print(f"not varied, at their values: {len(fixed)} other parameter"
+                  f"{'s' * (len(fixed) != 1)} with bounds: {', '.join(fixed)}")
     outputs = names(args.outputs) or list(model.stocks)
     compiled = model.compile()
     check_variables(outputs, compiled.stock_names + compiled.output_names, argument="--outputs",
