@@ -62,7 +62,7 @@ def scenario_note(ds, model, values: str = "the model's own values",
     """Which scenario a run is, in words, and the model's other scenarios.
 
     A run without a scenario uses the model's own values; when those are what a
-    scenario sets (Guiyang's ``baseline``), the note says so.
+    scenario sets (e.g. a ``baseline`` scenario), the note says so.
 
     Parameters
     ----------
