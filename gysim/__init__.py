@@ -11,6 +11,13 @@ units and the compiler (:mod:`gysim.engine`); the builder (:class:`Model`);
 and writers (:mod:`gysim.io`); calibration, batches, sampling, sensitivity and
 targets; plots and the model registry; the command line (:mod:`gysim.cli`).
 
+``gysim.simulate``, ``gysim.calibrate``, ``gysim.fit_report`` and
+``gysim.sensitivity`` are each a module holding a function of the same name:
+the attribute is the module, and calling it calls the function, so
+``gysim.sensitivity(model, ...)`` runs a study while
+``gysim.sensitivity.analyze`` and ``import gysim.sensitivity as mod`` reach
+the rest of the module.
+
 Examples
 --------
 >>> import numpy as np, gysim
@@ -26,14 +33,18 @@ Examples
 (11, 100)
 """
 
+import importlib
+import inspect
+import types
+
 from ._version import __version__
 from .errors import (CalibrationError, DataError, GysimError, ModelDefinitionError,
                      ParameterError, SimulationError, UnitsError)
-from .calibrate import CalibrationResult, calibrate, load_calibration
-from .fit_report import fit_report, fit_statistics
+from .calibrate import CalibrationResult, load_calibration
+from .fit_report import fit_statistics
 from .model import Model
 from .registry import available_models, load_model
-from .simulate import METHODS, simulate
+from .simulate import METHODS
 from .targets import Target, check_targets, load_targets, parse_kind
 from .tables import to_table, write_table
 from .units import check_units
@@ -72,7 +83,38 @@ from .io import read_vensim, read_xmile, write_vensim, write_xmile  # noqa: E402
 __all__ += ["read_vensim", "read_xmile", "write_vensim", "write_xmile"]
 
 from .batch import envelope, run_batch  # noqa: E402
-from .sensitivity import sensitivity  # noqa: E402  (the function; import the module by path)
+
+
+class _CallableModule(types.ModuleType):
+    """A module that calls its function of the same name when called (see the package doc).
+
+    ``gysim.sensitivity`` is both the module :mod:`gysim.sensitivity` and, called,
+    its function :func:`gysim.sensitivity.sensitivity`; pickled, it is imported
+    by name again.
+    """
+
+    def __call__(self, *args, **kwargs):
+        # looked up at each call, so that patching the module's function takes effect
+        return getattr(self, self.__name__.rpartition(".")[2])(*args, **kwargs)
+
+    def __reduce__(self):
+        return importlib.import_module, (self.__name__,)
+
+
+def _callable_module(name: str) -> types.ModuleType:
+    module = importlib.import_module(f"{__name__}.{name}")
+    function = getattr(module, name)
+    if not isinstance(module, _CallableModule):
+        module.__class__ = _CallableModule
+        # help(), IDEs and inspect.signature see the function's signature
+        module.__signature__ = inspect.signature(function)
+    return module
+
+
+simulate = _callable_module("simulate")
+calibrate = _callable_module("calibrate")
+fit_report = _callable_module("fit_report")
+sensitivity = _callable_module("sensitivity")
 
 __all__ += ["sensitivity", "run_batch", "envelope"]
 

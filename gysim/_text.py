@@ -56,10 +56,15 @@ def suggest(name: str, candidates: Iterable[str], *, cutoff: float = 0.6) -> str
     --------
     >>> suggest("birth_rat", ["birth_rate", "inflow"])
     "; did you mean 'birth_rate'?"
+    >>> suggest("MIN", ["min", "max"])
+    "; did you mean 'min'?"
     >>> suggest("zzz", ["birth_rate"])
     ''
     """
-    close = difflib.get_close_matches(name, list(candidates), n=3, cutoff=cutoff)
+    candidates = list(candidates)
+    # another tool's spelling of the same name (Vensim's MIN, SMOOTH): case alone differs
+    close = [c for c in candidates if c.lower() == name.lower() and c != name][:3]
+    close = close or difflib.get_close_matches(name, candidates, n=3, cutoff=cutoff)
     if not close:
         return ""
     return "; did you mean " + " or ".join(f"'{c}'" for c in close) + "?"

@@ -26,6 +26,7 @@ from __future__ import annotations
 import ast
 import io
 import math
+import re
 import tokenize
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence, Union
@@ -243,7 +244,8 @@ def _read(text: str, ctx: _Context, level: int) -> Node:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as err:
         raise ModelDefinitionError(
-            f"equation of {where} is not a valid expression: {err.msg} in {text!r}") from None
+            f"equation of {where} is not a valid expression: {err.msg} in {text!r}"
+            f"{_syntax_hints(text)}") from None
     except (RecursionError, MemoryError):
         # Python's parser builds a chain a + b + ... one level per operator and stops
         # near 3 000: cut long chains out of the text and read them operand by operand
@@ -431,10 +433,57 @@ def _convert(node: ast.AST, ctx: _Context, level: int) -> Node:
                 f"equation of {where}: `{node.func.id}` must be called with positional "
                 f"arguments only")
         return Call(node.func.id, tuple(_convert(a, ctx, d) for a in node.args))
+    hint = _OPERATOR_HINTS.get(type(getattr(node, "op", None)))
     raise ModelDefinitionError(
         f"equation of {where}: {_describe(node)} is not allowed in equations "
-        f"(only numbers, names, arithmetic, comparisons, and/or/not, "
-        f"`a if c else b` and function calls)")
+        + (f"({hint})" if hint else
+           "(only numbers, names, arithmetic, comparisons, and/or/not, "
+           "`a if c else b` and function calls)"))
+
+
+#: What to write instead of Python operators that parse but are refused.
+_OPERATOR_HINTS = {
+    ast.BitXor: "`^` is not a power here: use ** for powers, e.g. `x ** 2`",
+    ast.BitAnd: "use `and` for a logical and",
+    ast.BitOr: "use `or` for a logical or",
+    ast.Invert: "use `not` for a logical not",
+    ast.LShift: "shifts are not allowed; multiply or divide by a power of 2",
+    ast.RShift: "shifts are not allowed; multiply or divide by a power of 2",
+}
+
+#: Spellings from other tools (Vensim, Stella, spreadsheets, C) that are not Python
+#: expression syntax, with what to write instead; searched in an equation that fails to parse.
+_SPELLING_HINTS = (
+    (re.compile(r"\bIF\s+THEN\s+ELSE\s*\(", re.IGNORECASE),
+     "Vensim's `IF THEN ELSE(c, a, b)` is written `if_then_else(c, a, b)` or `a if c else b`"),
+    (re.compile(r"\bIF\b.*\bTHEN\b", re.IGNORECASE | re.DOTALL),
+     "`IF c THEN a ELSE b` is written `a if c else b` or `if_then_else(c, a, b)`"),
+    (re.compile(r":AND:", re.IGNORECASE), "use `and` for Vensim's `:AND:`"),
+    (re.compile(r":OR:", re.IGNORECASE), "use `or` for Vensim's `:OR:`"),
+    (re.compile(r":NOT:", re.IGNORECASE), "use `not` for Vensim's `:NOT:`"),
+    (re.compile(r"<>"), "use != for 'not equal' (not `<>`)"),
+    (re.compile(r"&&"), "use `and` (not `&&`)"),
+    (re.compile(r"\|\|"), "use `or` (not `||`)"),
+    (re.compile(r"!(?!=)"), "use `not` (not `!`)"),
+    (re.compile(r"(?<![=<>!:])=(?!=)"), "use == to compare (a single `=` is not allowed)"),
+    (re.compile(r"\^"), "use ** for powers (not `^`)"),
+    (re.compile(r"(?<![\w.])\d+(?:\.\d*)?(?![eE][+-]?\d)[A-Za-z_]"), "write products with `*`, e.g. `2 * x` (not `2x`)"),
+)
+
+
+def _syntax_hints(text: str) -> str:
+    """``"; <hint>; <hint>"`` for spellings of other tools found in ``text`` ('' if none).
+
+    Examples
+    --------
+    >>> _syntax_hints("IF THEN ELSE(a <> 0, b ^ 2, 0)")
+    "; Vensim's `IF THEN ELSE(c, a, b)` is written `if_then_else(c, a, b)` or `a if c else b`; use != for 'not equal' (not `<>`); use ** for powers (not `^`)"
+    """
+    hints: list[str] = []
+    for pattern, hint in _SPELLING_HINTS:
+        if pattern.search(text) and not (hints and hint.startswith("`IF c THEN")):
+            hints.append(hint)
+    return "".join(f"; {h}" for h in hints)
 
 
 def _describe(node: ast.AST) -> str:

@@ -549,7 +549,7 @@ def sensitivity_bars(indices: xr.Dataset, output: str, time: float | None = None
     >>> m.param("a", 1.0, bounds=(0, 1))
     >>> m.param("b", 1.0, bounds=(0, 1))
     >>> m.aux("y", "a + 3 * b")
-    >>> si = gysim.sensitivity(m, ["a", "b"], ["y"], n=64, progress=False, solver="euler", dt=1)
+    >>> si = gysim.sensitivity(m, ["a", "b"], ["y"], n=64, progress=False, method="euler", dt=1)
     >>> fig = sensitivity_bars(si, "y")
     >>> len(fig.axes[0].patches)
     2

@@ -7,6 +7,15 @@ a zarr store (:mod:`gysim.batch`), and analyses every output at every saved
 time with SALib. The indices come back as an :class:`xarray.Dataset` over
 dims ``(param, output, time)``.
 
+The analysis (Sobol', Morris, eFAST) is ``analysis=``; ``method=`` names the
+integrator, as in :func:`gysim.simulate`. (Before issue 13 the analysis was
+``method=`` and the integrator ``solver=``: both are still accepted, with a
+``DeprecationWarning``.)
+
+``gysim.sensitivity`` is this module, and calling it calls
+:func:`sensitivity` (see :mod:`gysim`): ``gysim.sensitivity(model, ...)`` and
+``gysim.sensitivity.analyze(...)`` both work.
+
 Examples
 --------
 >>> import gysim
@@ -15,7 +24,7 @@ Examples
 >>> m.param("a", 1.0, bounds=(0, 1))
 >>> m.param("b", 1.0, bounds=(0, 1))
 >>> m.aux("y", "a + 3 * b")
->>> si = sensitivity(m, ["a", "b"], ["y"], n=256, progress=False, solver="euler", dt=1)
+>>> si = sensitivity(m, ["a", "b"], ["y"], n=256, progress=False, method="euler", dt=1)
 >>> si.S1.sel(output="y", time=1).round(1).values.tolist()
 [0.1, 0.9]
 
@@ -24,7 +33,7 @@ A subscripted output is analysed element by element, as outputs ``var[label]``:
 >>> m.dimension("sector", ["farm", "mill"])
 >>> m.param("weight", {"farm": 0.0, "mill": 3.0}, dims=("sector",))
 >>> m.aux("z", "weight * a + b", dims=("sector",))
->>> si = sensitivity(m, ["a", "b"], ["z"], n=256, progress=False, solver="euler", dt=1)
+>>> si = sensitivity(m, ["a", "b"], ["z"], n=256, progress=False, method="euler", dt=1)
 >>> si.output.values.tolist(), si.S1.sel(output="z[mill]", time=1).round(1).values.tolist()
 (['z[farm]', 'z[mill]'], [0.9, 0.1])
 """
@@ -319,9 +328,55 @@ def _check_study_memory(model: Model, rows: int, variables: list[str], store: An
                  max_bytes=options.get("max_bytes"))
 
 
+def _analysis_and_integrator(analysis: Any, method: Any, solver: Any) -> tuple[str, Any]:
+    """The analysis and the integrator of a study, from the names old and new.
+
+    Examples
+    --------
+    >>> _analysis_and_integrator("morris", "rk4", None)
+    ('morris', 'rk4')
+    >>> _analysis_and_integrator(None, "moris", None)
+    Traceback (most recent call last):
+    ...
+    gysim.errors.ParameterError: `method` is the integrator (as in gysim.simulate), got 'moris', which looks like the analysis 'morris': give it as `analysis='morris'`
+    """
+    if isinstance(method, str) and method in SENSITIVITY_METHODS:
+        if analysis is not None:
+            raise ParameterError(f"`method` is the integrator (as in gysim.simulate), got "
+                                 f"{method!r}, an analysis, with `analysis={analysis!r}`: give "
+                                 f"the integrator, or leave `method` out")
+        warnings.warn(f"sensitivity(method={method!r}) naming the analysis is deprecated: give "
+                      f"`analysis={method!r}`; `method` names the integrator, as in "
+                      f"gysim.simulate", DeprecationWarning, stacklevel=3)
+        analysis, method = method, None
+    if solver is not None:
+        if method is not None:
+            raise ParameterError(f"give the integrator once, as `method=` (`solver=` is its old "
+                                 f"name), got method={method!r} and solver={solver!r}")
+        warnings.warn(f"sensitivity(solver={solver!r}) is deprecated: give the integrator as "
+                      f"`method={solver!r}`, as in gysim.simulate", DeprecationWarning,
+                      stacklevel=3)
+        method = solver
+    if isinstance(method, str) and analysis is None:
+        close = suggest(method, SENSITIVITY_METHODS)
+        if close:
+            near = close.split("'")[1]
+            raise ParameterError(f"`method` is the integrator (as in gysim.simulate), got "
+                                 f"{method!r}, which looks like the analysis {near!r}: give it "
+                                 f"as `analysis={near!r}`")
+    analysis = "sobol" if analysis is None else analysis
+    if analysis not in SENSITIVITY_METHODS:
+        hint = (" (for Monte Carlo ensembles use gysim.sampling.sample and "
+                "gysim.batch.run_batch, then envelope())" if analysis in ("latin", "mc") else
+                suggest(str(analysis), SENSITIVITY_METHODS))
+        raise ParameterError(f"`analysis` must be one of {', '.join(SENSITIVITY_METHODS)}, got "
+                             f"{analysis!r}{hint}")
+    return analysis, method
+
+
 def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
-                method: str = "sobol", n: int = 1024, seed: int | None = 1, *,
-                client: Any = None, store: str | os.PathLike | None = None,
+                analysis: str | None = None, n: int = 1024, seed: int | None = 1, *,
+                method: str | None = None, client: Any = None, store: str | os.PathLike | None = None,
                 chunk_size: int | None = None, progress: bool = True,
                 times: Sequence[float] | None = None, dists: Mapping[str, Any] | None = None,
                 second_order: bool = False, return_ensemble: bool = False,
@@ -343,13 +398,18 @@ def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
         names, or ``var[label]`` (``var[l1,l2]``) for one element of a
         subscripted variable. A whole subscripted variable gives one output
         per element, named ``var[label]`` (see :func:`analyze`).
-    method : {"sobol", "morris", "fast"}
-        ``"sobol"``: Saltelli's scheme, S1, ST (and S2 with
+    analysis : {"sobol", "morris", "fast"}, optional
+        Default ``"sobol"``: Saltelli's scheme, S1, ST (and S2 with
         ``second_order``) with confidence intervals, ``n`` a power of 2;
         ``"morris"``: elementary effects of ``n`` trajectories, mu, mu_star,
         mu_star_conf, sigma; ``"fast"``: eFAST, S1 and ST.
     n : int
         Base sample size (see :func:`gysim.sampling.n_runs` for the runs).
+    method : str, optional
+        The integrator, as in :func:`gysim.simulate` (``"euler"``, ``"rk4"``
+        or a ``solve_ivp`` method; default: the model's). ``solver=``, its
+        old name, and ``method=`` naming an analysis (``"sobol"``, ...) are
+        still accepted, with a ``DeprecationWarning``.
     seed : int, optional
         Seed of the sample and of the bootstrap: the same seed gives the same
         numbers.
@@ -383,8 +443,7 @@ def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
     num_resamples, conf_level
         Bootstrap resamples and confidence level of the intervals.
     **simulate_options
-        Passed to :func:`gysim.simulate` (``method`` is this function's, so
-        give the integrator as ``solver=``; also ``dt``, ``saveper``,
+        Passed to :func:`gysim.simulate`: ``dt``, ``saveper``,
         ``rtol``, ``atol``, ``stop``, ``max_step``, ``scenario``, and
         ``on_error="mask"`` to drop runs that fail: see :func:`analyze`).
         ``max_bytes`` also bounds the sample and the study's memory, checked
@@ -400,7 +459,9 @@ def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
     Raises
     ------
     ParameterError
-        For unknown parameters, missing bounds, an invalid ``n`` or method.
+        For unknown parameters, missing bounds, an invalid ``n`` or analysis;
+        for an analysis given both as ``analysis`` and ``method``, or an
+        integrator given both as ``method`` and ``solver``.
     DataError
         For unknown outputs or times, or a store holding another study.
 
@@ -412,20 +473,16 @@ def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
     ...     m.param(x, 0.0, bounds=(-math.pi, math.pi))
     >>> m.aux("y", "sin(x1) + 7 * sin(x2)**2 + 0.1 * x3**4 * sin(x1)")
     >>> si, ens = sensitivity(m, ["x1", "x2", "x3"], ["y"], n=1024, seed=1, progress=False,
-    ...                       return_ensemble=True, solver="euler", dt=1)
+    ...                       return_ensemble=True, method="euler", dt=1)
     >>> ens.sizes["run"]
     5120
     >>> si.ST.sel(output="y", time=1).round(1).values.tolist()
     [0.6, 0.4, 0.2]
     """
-    if method not in SENSITIVITY_METHODS:
-        hint = (" (for Monte Carlo ensembles use gysim.sampling.sample and "
-                "gysim.batch.run_batch, then envelope())" if method in ("latin", "mc") else
-                suggest(str(method), SENSITIVITY_METHODS))
-        raise ParameterError(f"`method` must be one of {', '.join(SENSITIVITY_METHODS)}, got "
-                             f"{method!r}{hint}")
-    if "solver" in simulate_options:
-        simulate_options["method"] = simulate_options.pop("solver")
+    analysis, method = _analysis_and_integrator(analysis, method,
+                                                simulate_options.pop("solver", None))
+    if method is not None:
+        simulate_options["method"] = method
     if not isinstance(model, Model):
         raise ModelDefinitionError(f"`model` must be a gysim.Model, got {type(model).__name__}")
     if isinstance(outputs, str):
@@ -443,9 +500,9 @@ def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
         if base not in variables:
             variables.append(base)
     max_bytes = simulate_options.get("max_bytes")
-    s = sample(model, params, method, n, seed, dists=dists, second_order=second_order,
+    s = sample(model, params, analysis, n, seed, dists=dists, second_order=second_order,
                num_levels=num_levels, max_bytes=max_bytes)
-    _check_study_memory(model, len(s), variables, store, num_resamples if method == "sobol"
+    _check_study_memory(model, len(s), variables, store, num_resamples if analysis == "sobol"
                         else 0, simulate_options)
     ens = run_batch(model, s, chunk_size=chunk_size, client=client, store=store,
                     progress=progress, variables=variables, **simulate_options)

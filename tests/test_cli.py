@@ -200,7 +200,7 @@ def test_sensitivity_writes_indices_and_a_store(tmp_path, capsys):
 def test_sensitivity_on_a_dask_scheduler(tmp_path, capsys):
     distributed = pytest.importorskip("distributed")
     argv = ["sensitivity", "population", "--params", "birth_rate,death_rate", "--outputs",
-            "population", "-n", "8", "--no-progress", "--solver", "euler", "--dt", "0.5"]
+            "population", "-n", "8", "--no-progress", "--method", "euler", "--dt", "0.5"]
     assert main(argv + ["-o", str(tmp_path / "local.nc")]) == 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -283,8 +283,14 @@ def test_argparse_errors_exit_2(capsys):
     assert exc.value.code == 2
     assert "the following arguments are required: MODEL" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
-        main(["sensitivity", "population", "--method", "sobolev"])
+        main(["sensitivity", "population", "--analysis", "sobolev"])
     assert exc.value.code == 2
+    capsys.readouterr()
+    # --method is the integrator, as in `gysim run`; a misspelt analysis is pointed at --analysis
+    assert main(["sensitivity", "population", "--method", "sobolev"]) == 2
+    err = capsys.readouterr().err
+    assert "--method must be an integration method" in err and "use --analysis" in err
+    assert "did you mean 'sobol'?" in err
 
 
 @pytest.mark.parametrize("command", SUBCOMMANDS)
@@ -377,10 +383,15 @@ def test_sensitivity_without_params_prints_the_providers_parameters(capsys):
     argv = ["sensitivity", "population", "--outputs", "population", "-n", "8", "--no-progress"]
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0] == (
-        "varying 5 parameters (the uncertain_parameters of its provider; choose with --params): "
-        "urbanization_rate_2000, birth_rate, death_rate, migration_growth_elasticity, "
+    lines = out.splitlines()
+    assert lines[0] == (
+        "varying 5 parameters (those its provider's uncertain_parameters names: parameters "
+        "whose value is an assumption (their source says so) and that have a range; choose with "
+        "--params): urbanization_rate_2000, birth_rate, death_rate, migration_growth_elasticity, "
         "urbanization_migration_rate")
+    # the parameters with bounds left out are named too, so nothing is left out silently
+    assert lines[1].startswith("not varied, at their values: ")
+    assert "plan_implementation" in lines[1] and "birth_rate," not in lines[1]
 
 
 def test_sensitivity_without_a_hook_varies_every_parameter_with_bounds(tmp_path, capsys):
@@ -403,7 +414,8 @@ def test_sensitivity_uses_a_files_uncertain_parameters_hook(tmp_path, capsys):
     path.write_text(TOY + TOY_HOOKS, encoding="utf-8")
     assert main(["sensitivity", str(path), "-n", "8", "--no-progress"]) == 0
     out = capsys.readouterr().out
-    assert "varying 1 parameters (the uncertain_parameters of its provider" in out
+    assert "varying 1 parameter (those its provider's uncertain_parameters names" in out
+    assert "not varied, at their values: 1 other parameter with bounds: rate" in out
     assert "\nloss " in out and "\nrate " not in out
 
 
@@ -481,3 +493,54 @@ def test_info_without_a_model_lists_the_registered_models(capsys):
     out = capsys.readouterr().out
     assert out.startswith("registered models (entry point group gysim.models):\n")
     assert "\n  population  build, uncertain_parameters, targets, observations\n" in out
+
+
+def test_sensitivity_of_guiyang_varies_every_assumption_parameter(capsys):
+    """Issue 13: the default study varied the first 10 of 33 assumption parameters, silently."""
+    from gysim_models._common import uncertain_parameters
+    model = gysim.load_model("guiyang")
+    assumptions = uncertain_parameters(model)
+    argv = ["sensitivity", "guiyang", "--analysis", "morris", "-n", "2", "--outputs", "gdp",
+            "--no-progress"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    first = out.splitlines()[0]
+    assert first.startswith(f"varying {len(assumptions)} parameters (")
+    assert first.endswith(": " + ", ".join(assumptions))
+    assert "capital_share" in assumptions and len(assumptions) > 30
+    table_rows = {line.split()[0] for line in out.split("\ngdp\n")[1].splitlines()[2:] if line}
+    assert table_rows == set(assumptions)
+
+
+def test_sensitivity_old_option_names_still_work(capsys):
+    argv = ["sensitivity", "population", "--params", "birth_rate,death_rate", "--outputs",
+            "population", "-n", "4", "--no-progress", "--dt", "1"]
+    assert main(argv + ["--method", "morris", "--solver", "euler"]) == 0
+    captured = capsys.readouterr()
+    assert "ran with --analysis morris" in captured.err
+    assert "ran with --method euler" in captured.err
+    assert captured.out.splitlines()[0].startswith("morris indices of model 'population'")
+    assert main(argv + ["--method", "rk4", "--solver", "euler"]) == 2
+    assert "give the integration method once" in capsys.readouterr().err
+
+
+def test_run_without_a_scenario_says_which_values_ran(tmp_path, capsys):
+    """Issue 13: `gysim run guiyang` ran the baseline without saying so."""
+    assert main(["run", "guiyang", "--vars", "gdp"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == ("no --scenario: the model's own values, the same as scenario 'baseline' "
+                        "(scenarios: baseline, plan; choose with --scenario)")
+    assert main(["run", "guiyang", "--vars", "gdp", "--scenario", "plan"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("model 'guiyang', scenario 'plan', ") and "no --scenario" not in out
+    nc = tmp_path / "run.nc"
+    assert main(["run", "guiyang", "--set", "plan_implementation=1", "-o", str(nc)]) == 0
+    assert ("no --scenario: the model's values with --set, the same as scenario 'plan'"
+            in capsys.readouterr().out)
+    assert main(["targets", str(nc)]) == 0
+    assert ("(model 'guiyang', no scenario: the run's values, the same as scenario 'plan' "
+            "(scenarios: baseline, plan)):" in capsys.readouterr().out.splitlines()[0])
+    assert main(["plot", str(nc), "--vars", "gdp", "-o", str(tmp_path / "gdp.png")]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "the run: no scenario: the run's values, the same as scenario 'plan' "
+        "(scenarios: baseline, plan)")

@@ -62,8 +62,8 @@ def test_two_dims_partial_selection_expands_in_dim_order():
     m.aux("x", "w * a + b", dims=("sector", "district"))
     ds = gysim.simulate(m)
     assert float(select_element(ds, "x[s,mill]").isel(time=0)) == 2.0  # 3 * 0.5 + 0.5
-    si = sensitivity(m, ["a", "b"], ["x[s]"], method="morris", n=10, seed=1, progress=False,
-                     solver="euler", dt=1)
+    si = sensitivity(m, ["a", "b"], ["x[s]"], analysis="morris", n=10, seed=1, progress=False,
+                     method="euler", dt=1)
     assert list(si.output.values) == ["x[farm,s]", "x[mill,s]"]
     np.testing.assert_allclose(si.mu_star.sel(time=1).values, [[0.0, 3.0], [1.0, 1.0]])
 
@@ -145,7 +145,7 @@ def test_as_params_fills_the_other_elements():
 # ---------------------------------------------------------------- sensitivity
 def test_sensitivity_whole_subscripted_output_gives_one_output_per_element():
     si = sensitivity(additive_model(), ["a", "b"], ["y"], n=1024, seed=2, progress=False,
-                     solver="euler", dt=1)
+                     method="euler", dt=1)
     assert si.S1.dims == ("param", "output", "time")
     assert list(si.output.values) == ["y[primary]", "y[secondary]", "y[tertiary]"]
     s1 = si.S1.sel(time=1)
@@ -159,14 +159,14 @@ def test_sensitivity_whole_subscripted_output_gives_one_output_per_element():
 
 def test_sensitivity_per_element_output_and_per_element_params_morris():
     m = additive_model()
-    si = sensitivity(m, ["a", "b"], ["y[tertiary]"], method="morris", n=20, seed=1,
-                     progress=False, solver="euler", dt=1)
+    si = sensitivity(m, ["a", "b"], ["y[tertiary]"], analysis="morris", n=20, seed=1,
+                     progress=False, method="euler", dt=1)
     assert list(si.output.values) == ["y[tertiary]"]
     # elementary effects of a linear function are its coefficients
     np.testing.assert_allclose(si.mu_star.sel(output="y[tertiary]", time=1).values, [1.0, 2.0])
     # one element of a subscripted parameter sampled by name
-    si = sensitivity(m, ["wb[tertiary]", "a"], ["y"], method="morris", n=20, seed=1,
-                     progress=False, solver="euler", dt=1)
+    si = sensitivity(m, ["wb[tertiary]", "a"], ["y"], analysis="morris", n=20, seed=1,
+                     progress=False, method="euler", dt=1)
     assert list(si.param.values) == ["wb[tertiary]", "a"]
     # Morris effects are per unit of the scaled range: d y[tertiary] / d wb[tertiary] = b = 0.5
     # over a range of 4, d y / d a = wa = 1 over a range of 1; y[secondary] ignores both
@@ -333,7 +333,7 @@ def test_cli_saves_plots_and_studies_subscripted_variables(model_file, tmp_path,
     assert png.read_bytes()[:4] == b"\x89PNG"
     assert main(["sensitivity", model_file, "--params",
                  "growth_rate[primary],growth_rate[secondary]", "--outputs", "capital",
-                 "--method", "morris", "-n", "10", "--no-progress", "--solver", "euler",
+                 "--analysis", "morris", "-n", "10", "--no-progress", "--method", "euler",
                  "--dt", "1"]) == 0
     out = capsys.readouterr().out
     for label in SECTORS:

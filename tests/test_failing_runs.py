@@ -161,10 +161,10 @@ def ishigami_that_fails() -> gysim.Model:
 def test_a_study_drops_the_failed_runs_groups_and_says_so(method):
     m = ishigami_that_fails()
     with pytest.raises(gysim.SimulationError, match="run"):
-        sensitivity(m, ["a", "b"], ["x"], method=method, n=32, progress=False,
-                    solver="euler", dt=0.01)
-    si, ens = sensitivity(m, ["a", "b"], ["x"], method=method, n=32, progress=False,
-                          solver="euler", dt=0.01, on_error="mask", return_ensemble=True)
+        sensitivity(m, ["a", "b"], ["x"], analysis=method, n=32, progress=False,
+                    method="euler", dt=0.01)
+    si, ens = sensitivity(m, ["a", "b"], ["x"], analysis=method, n=32, progress=False,
+                          method="euler", dt=0.01, on_error="mask", return_ensemble=True)
     failed = ens.failed.values
     group = 4 if method == "sobol" else 3
     dropped = failed.reshape(-1, group).any(axis=1).sum() * group
@@ -185,8 +185,8 @@ def test_a_study_drops_the_failed_runs_groups_and_says_so(method):
 
 def test_fast_refuses_a_study_with_failed_runs():
     with pytest.raises(gysim.DataError, match=r"runs failed .*eFAST needs every run"):
-        sensitivity(ishigami_that_fails(), ["a", "b"], ["x"], method="fast", n=80,
-                    progress=False, solver="euler", dt=0.01, on_error="mask")
+        sensitivity(ishigami_that_fails(), ["a", "b"], ["x"], analysis="fast", n=80,
+                    progress=False, method="euler", dt=0.01, on_error="mask")
 
 
 def test_analysis_refuses_non_finite_outputs_not_marked_failed():

@@ -205,7 +205,7 @@ def growth_study():
     m.aux("gain", "x - x0")  # 0 in every run at t = 0: indices undefined there
     sobol = gysim.sensitivity(m, ["r", "x0", "dummy"], ["x", "gain"], n=256, seed=3,
                               progress=False)
-    morris = gysim.sensitivity(m, ["r", "x0", "dummy"], ["x"], method="morris", n=20, seed=3,
+    morris = gysim.sensitivity(m, ["r", "x0", "dummy"], ["x"], analysis="morris", n=20, seed=3,
                                progress=False)
     return sobol, morris
 

@@ -51,8 +51,8 @@ def test_non_ascii_subscripted_variable_as_output():
     m.param("rate", 0.1, bounds=(0.05, 0.2))
     m.stock("资本", initial={"农业": 1.0, "工业": 2.0}, dims=("部门",))
     m.flow("inv", "资本 * rate", into="资本", dims=("部门",))
-    ind = gysim.sensitivity(m, ["rate"], ["资本[工业]"], method="sobol", n=8, seed=1,
-                            progress=False, solver="euler", dt=1)
+    ind = gysim.sensitivity(m, ["rate"], ["资本[工业]"], analysis="sobol", n=8, seed=1,
+                            progress=False, method="euler", dt=1)
     assert ind.sizes["output"] == 1
 
 
@@ -72,7 +72,7 @@ def test_huge_int_param_value_is_a_parameter_error():
 # found by the probe: seed=nan reaches numpy and raises a raw ValueError
 def test_sensitivity_nan_seed_is_refused_by_gysim():
     with pytest.raises(GysimError):
-        gysim.sensitivity(_batch_model(), ["k"], ["s"], method="sobol", n=8,
+        gysim.sensitivity(_batch_model(), ["k"], ["s"], analysis="sobol", n=8,
                           seed=float("nan"), progress=False)
 
 

@@ -129,7 +129,7 @@ def test_sample_memory_at_and_just_past_the_limit():
 def test_a_study_held_in_memory_is_refused_and_a_store_suggested():
     m = decay(stop=1000)
     with pytest.raises(gysim.SimulationError, match=r"study's 48 runs .*`store=`"):
-        sensitivity(m, ["k"], ["x"], n=16, progress=False, solver="euler", dt=1,
+        sensitivity(m, ["k"], ["x"], n=16, progress=False, method="euler", dt=1,
                     max_bytes=200_000)
 
 

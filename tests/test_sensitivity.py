@@ -54,7 +54,7 @@ def ishigami_study():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no warning spam, also from SALib at t=0
         return sensitivity(ishigami_model(), X3, ["y", "z"], n=2048, seed=1, progress=False,
-                           return_ensemble=True, solver="euler")
+                           return_ensemble=True, method="euler")
 
 
 def test_ishigami_sobol_matches_analytic(ishigami_study):
@@ -93,7 +93,7 @@ def test_sobol_g_function_matches_analytic():
     s1, st = g_analytic(G_A)
     names = [f"x{i}" for i in range(len(G_A))]
     si = sensitivity(g_model(), names, ["g"], n=2048, seed=3, progress=False, times=[1],
-                     solver="euler")
+                     method="euler")
     assert list(si.time.values) == [1.0]
     np.testing.assert_allclose(si.S1.sel(output="g", time=1), s1, atol=0.03)
     np.testing.assert_allclose(si.ST.sel(output="g", time=1), st, atol=0.03)
@@ -101,7 +101,7 @@ def test_sobol_g_function_matches_analytic():
 
 def test_second_order_indices():
     si = sensitivity(ishigami_model(), X3, ["y"], n=1024, seed=2, progress=False, times=[1],
-                     second_order=True, solver="euler")
+                     second_order=True, method="euler")
     assert si.S2.dims == ("param", "param2", "output", "time")
     s2 = si.S2.sel(output="y", time=1)
     # analytic: only x1-x3 interact, S13 = 0.2437
@@ -112,8 +112,8 @@ def test_second_order_indices():
 
 def test_morris_ranks_influential_params_first():
     names = [f"x{i}" for i in range(len(G_A))]
-    si = sensitivity(g_model(), names, ["g"], method="morris", n=200, seed=4, progress=False,
-                     solver="euler")
+    si = sensitivity(g_model(), names, ["g"], analysis="morris", n=200, seed=4, progress=False,
+                     method="euler")
     assert set(si.data_vars) == {"mu", "mu_star", "mu_star_conf", "sigma"}
     mu_star = si.mu_star.sel(output="g", time=1).values
     # smaller a means more influence: x0 > x1 > x2 > x3 > x4, x5
@@ -123,8 +123,8 @@ def test_morris_ranks_influential_params_first():
 
 
 def test_fast_ishigami():
-    si = sensitivity(ishigami_model(), X3, ["y"], method="fast", n=1024, seed=5, progress=False,
-                     times=[1], solver="euler")
+    si = sensitivity(ishigami_model(), X3, ["y"], analysis="fast", n=1024, seed=5, progress=False,
+                     times=[1], method="euler")
     np.testing.assert_allclose(si.S1.sel(output="y", time=1), ISHIGAMI_S1, atol=0.05)
     np.testing.assert_allclose(si.ST.sel(output="y", time=1), ISHIGAMI_ST, atol=0.08)
 
@@ -164,9 +164,9 @@ def test_parameter_errors_name_the_item():
     with pytest.raises(gysim.ParameterError, match="power of 2.*got 1000; use 512 or 1024"):
         sample(m, X3, "sobol", 1000)
     with pytest.raises(gysim.ParameterError, match="did you mean 'morris'"):
-        sensitivity(m, X3, ["y"], method="moris")
+        sensitivity(m, X3, ["y"], analysis="moris")
     with pytest.raises(gysim.ParameterError, match="Monte Carlo"):
-        sensitivity(m, X3, ["y"], method="latin")
+        sensitivity(m, X3, ["y"], analysis="latin")
     with pytest.raises(gysim.ParameterError, match=r"dists\['x1'\].*unknown distribution 'nrom'"):
         problem(m, ["x1"], dists={"x1": ("nrom", 0, 1)})
     with pytest.raises(gysim.ParameterError, match="outside its bounds"):
@@ -187,7 +187,7 @@ def test_output_and_time_errors():
 
 def test_dask_gives_the_same_numbers(dask_client):
     m = ishigami_model()
-    kw = dict(n=512, seed=11, progress=False, chunk_size=300, solver="euler")
+    kw = dict(n=512, seed=11, progress=False, chunk_size=300, method="euler")
     local, ens_local = sensitivity(m, X3, ["y", "z"], return_ensemble=True, **kw)
     remote, ens_remote = sensitivity(m, X3, ["y", "z"], return_ensemble=True,
                                      client=dask_client, **kw)
@@ -223,3 +223,96 @@ def test_parallel_analysis_gives_the_serial_indices():
     xr.testing.assert_allclose(serial, pooled, rtol=1e-12, atol=1e-14)
     with pytest.raises(gysim.DataError, match="`workers` must be a positive integer"):
         analyze(s, ens, ["x"], workers=0)
+
+
+def _linear():
+    m = gysim.Model("linear", start=0, stop=1)
+    m.param("a", 1.0, bounds=(0, 1))
+    m.param("b", 1.0, bounds=(0, 1))
+    m.aux("y", "a + 3 * b")
+    return m
+
+
+def test_method_is_the_integrator_and_analysis_the_analysis():
+    """Issue 13: one name for the integrator everywhere, `method`, as in simulate."""
+    si = sensitivity(_linear(), ["a", "b"], ["y"], analysis="morris", n=8, progress=False,
+                     method="rk4", dt=0.5)
+    assert set(si.data_vars) == {"mu", "mu_star", "mu_star_conf", "sigma"}
+    _, ens = sensitivity(_linear(), ["a", "b"], ["y"], n=8, progress=False, method="euler",
+                         dt=0.5, return_ensemble=True)
+    assert ens.attrs["method"] == "euler" and ens.attrs["dt"] == 0.5
+    assert sensitivity(_linear(), ["a", "b"], ["y"], "fast", n=100, progress=False).attrs[
+        "method"] == "fast"  # the analysis is still the fourth argument
+
+
+def test_old_names_are_deprecated_but_give_the_same_study():
+    kw = dict(n=8, seed=3, progress=False, dt=0.5)
+    new = sensitivity(_linear(), ["a", "b"], ["y"], analysis="morris", method="rk4", **kw)
+    with pytest.warns(DeprecationWarning) as caught:
+        old = sensitivity(_linear(), ["a", "b"], ["y"], method="morris", solver="rk4", **kw)
+    messages = [str(w.message) for w in caught]
+    assert any("give `analysis='morris'`" in m for m in messages)
+    assert any("give the integrator as `method='rk4'`" in m for m in messages)
+    xr.testing.assert_identical(new, old)
+
+
+def test_the_integrator_and_the_analysis_given_twice_are_refused():
+    with pytest.raises(gysim.ParameterError, match="give the integrator once"):
+        sensitivity(_linear(), ["a", "b"], ["y"], method="rk4", solver="euler")
+    with pytest.raises(gysim.ParameterError, match="`method` is the integrator.*'morris', an "
+                                                   "analysis, with `analysis='sobol'`"):
+        sensitivity(_linear(), ["a", "b"], ["y"], analysis="sobol", method="morris")
+    with pytest.raises(gysim.ParameterError, match="looks like the analysis 'morris': give it "
+                                                   "as `analysis='morris'`"):
+        sensitivity(_linear(), ["a", "b"], ["y"], method="moris")
+
+
+def test_no_module_of_gysim_passes_the_old_names():
+    """The suite, the notebooks and gysim itself use `analysis=` and `method=` only."""
+    import re
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    old = re.compile(r"sensitivity\((?:[^()]|\([^()]*\))*?(?:solver=|method=\\?\"(?:sobol|morris|"
+                     r"fast)\\?\")", re.DOTALL)
+    files = [*root.glob("gysim/**/*.py"), *root.glob("tests/*.py"), *root.glob("notebooks/*.ipynb"),
+             *root.glob("models/*.py")]
+    offenders = [str(p.relative_to(root)) for p in files if p.name not in ("test_sensitivity.py", "sensitivity.py")
+                 and old.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
+def test_gysim_sensitivity_is_the_module_and_calls_the_function():
+    """Issue 13: `gysim.sensitivity.analyze` was an AttributeError (the function hid the module)."""
+    import importlib
+    import inspect
+    import pickle
+    import gysim.sensitivity as module
+    assert module is importlib.import_module("gysim.sensitivity")
+    assert gysim.sensitivity is module and gysim.sensitivity.analyze is analyze
+    assert gysim.sensitivity.sensitivity is sensitivity
+    si = gysim.sensitivity(_linear(), ["a", "b"], ["y"], analysis="morris", n=8, progress=False)
+    assert si.mu_star.sel(output="y", time=1).round(6).values.tolist() == [1.0, 3.0]
+    assert list(inspect.signature(gysim.sensitivity).parameters)[:4] == [
+        "model", "params", "outputs", "analysis"]
+    assert pickle.loads(pickle.dumps(gysim.sensitivity)) is module
+    from gysim import sensitivity as imported
+    assert imported is module
+
+
+@pytest.mark.parametrize("name, member", [("calibrate", "least_squares"),
+                                          ("simulate", "METHODS"),
+                                          ("fit_report", "fit_statistics")])
+def test_the_other_function_modules_are_reachable_too(name, member):
+    import importlib
+    module = importlib.import_module(f"gysim.{name}")
+    assert getattr(gysim, name) is module
+    assert getattr(module, name) is not module and callable(getattr(module, name))
+    assert hasattr(getattr(gysim, name), member)
+
+
+def test_calling_a_function_module_calls_its_function(monkeypatch):
+    m = _linear()
+    assert float(gysim.simulate(m, method="euler", dt=1).y[-1]) == 4.0
+    seen = []
+    monkeypatch.setattr(gysim.simulate, "simulate", lambda *a, **k: seen.append(a) or "patched")
+    assert gysim.simulate(m) == "patched" and seen == [(m,)]

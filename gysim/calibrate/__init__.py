@@ -42,9 +42,9 @@ The package, one idea per module:
 - :mod:`gysim.calibrate.least_squares`: residuals, Jacobians and the multi-start fit;
 - :mod:`gysim.calibrate.uncertainty`: standard errors and identifiability from the Jacobian.
 
-``gysim.calibrate`` (the attribute of the ``gysim`` package) is the function
-:func:`calibrate`; import this package by path, e.g.
-``importlib.import_module("gysim.calibrate")``.
+``gysim.calibrate`` is this package, and calling it calls :func:`calibrate`
+(see :mod:`gysim`): ``gysim.calibrate(model, data, params)`` fits, and
+``gysim.calibrate.least_squares`` is the module above.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ Examples
 >>> from gysim.cli import main
 >>> main(["run", "population", "--vars", "population,urbanization_rate"])
 model 'population', RK45, time 2000 to 2010
+no --scenario: the model's own values, the same as scenario 'baseline' (scenarios: baseline, plan; choose with --scenario)
 variable            2000      2010  units
 -----------------  -----  --------  ----------
 population         331.8    373.59  1e4 person
@@ -123,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["run", "population", "--set", "birth_rate=0.011", "--vars", "population",
     ...       "--method", "rk4", "--dt", "0.25"])
     model 'population', rk4, time 2000 to 2010
+    no --scenario: the model's values with --set, the same as scenario 'baseline' (scenarios: baseline, plan; choose with --scenario)
     variable     2000     2010  units
     ----------  -----  -------  ----------
     population  331.8  368.028  1e4 person

@@ -123,5 +123,14 @@ def run(args: argparse.Namespace) -> int:
             fig.savefig(tmp, format=fmt, dpi=args.dpi)
     finally:
         plt.close(fig)
+    from .run import scenario_note
+    model = ds.attrs.get("model")
+    if provider is None and isinstance(model, str):
+        from ..registry import find_provider
+        provider = find_provider(model)
+    built = provider.build() if provider is not None and provider.name == model else None
+    if ds.attrs.get("scenario") or (built is not None and built.scenarios):
+        note = scenario_note(ds, built, "the run's values", option=None)
+        print(f"the run: {note}")
     print(f"wrote {out} ({', '.join(variables)})")
     return 0

@@ -5,6 +5,7 @@ Examples
 >>> from gysim.cli import main
 >>> main(["run", "population", "--vars", "population,urbanization_rate"])
 model 'population', RK45, time 2000 to 2010
+no --scenario: the model's own values, the same as scenario 'baseline' (scenarios: baseline, plan; choose with --scenario)
 variable            2000      2010  units
 -----------------  -----  --------  ----------
 population         331.8    373.59  1e4 person
@@ -19,7 +20,7 @@ import argparse
 from ._common import (MODEL_HELP, UsageError, check_writable, load_any_model, names,
                       parse_assignments, status, table, write_netcdf)
 
-__all__ = ["SUMMARY", "EXAMPLE", "SUMMARY_ROWS", "add_arguments", "run"]
+__all__ = ["SUMMARY", "EXAMPLE", "SUMMARY_ROWS", "add_arguments", "run", "scenario_note"]
 
 SUMMARY = "Run a model once; print its final values or save the run as netCDF."
 EXAMPLE = ("gysim run population --scenario plan --stop 2020 -o plan.nc\n"
@@ -60,6 +61,64 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="FILE.nc", help="save the run as netCDF")
 
 
+def scenario_note(ds, model, values: str = "the model's own values",
+                  option: str | None = "--scenario") -> str:
+    """Which scenario a run is, in words, and the model's other scenarios.
+
+    A run without a scenario uses the model's own values; when those are what a
+    scenario sets (e.g. a ``baseline`` scenario), the note says so.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The run (its ``scenario`` and ``parameters`` attributes).
+    model : gysim.Model or None
+        The model, for its scenarios (none: the run's scenario only).
+    values : str
+        What a run without a scenario used, in words.
+    option : str or None
+        The option that chooses a scenario, named in the note (None: not named).
+
+    Examples
+    --------
+    >>> import gysim
+    >>> m = gysim.Model("m", start=0, stop=1)
+    >>> m.param("policy", 0.0)
+    >>> m.scenario("baseline", {"policy": 0.0})
+    >>> m.scenario("reform", {"policy": 1.0})
+    >>> scenario_note(gysim.simulate(m), m)
+    "no --scenario: the model's own values, the same as scenario 'baseline' (scenarios: baseline, reform; choose with --scenario)"
+    >>> scenario_note(gysim.simulate(m, scenario="reform"), m)
+    "scenario 'reform' (scenarios: baseline, reform)"
+    """
+    import json
+
+    import numpy as np
+
+    scenario = ds.attrs.get("scenario") or None
+    scenarios = dict(getattr(model, "scenarios", {}) or {})
+    listed = ", ".join(scenarios)
+    if scenario:
+        return f"scenario {scenario!r}" + (f" (scenarios: {listed})" if listed else "")
+    if not scenarios:
+        return f"no scenario: {values}"
+    try:
+        used = json.loads(ds.attrs.get("parameters") or "{}")
+    except (TypeError, ValueError):
+        used = {}
+
+    def holds(overrides) -> bool:
+        return all(key in used and np.shape(used[key]) == np.shape(value)
+                   and np.allclose(used[key], value, rtol=1e-12, atol=0)
+                   for key, value in overrides.items())
+
+    same = [name for name, s in scenarios.items() if s.overrides and holds(s.overrides)]
+    which = f", the same as scenario {same[0]!r}" if len(same) == 1 else (
+        f", the same as scenarios {' and '.join(repr(n) for n in same)}" if same else "")
+    choose = f"; choose with {option}" if option else ""
+    return f"no {option or 'scenario'}: {values}{which} (scenarios: {listed}{choose})"
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``gysim run`` with parsed `args`; returns the exit status.
 
@@ -69,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
     >>> run(build_parser().parse_args(["run", "population", "--vars", "population",
     ...                                "--stop", "2001"]))
     model 'population', RK45, time 2000 to 2001
+    no --scenario: the model's own values, the same as scenario 'baseline' (scenarios: baseline, plan; choose with --scenario)
     variable     2000     2001  units
     ----------  -----  -------  ----------
     population  331.8  335.759  1e4 person
@@ -93,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
     ds = simulate(model, scenario=args.scenario, params=overrides or None, method=args.method,
                   dt=args.dt, stop=args.stop)
     variables = names(args.vars)
+    values = "the model's values with --set" if overrides else "the model's own values"
     if variables:
         missing = [v for v in variables if split_element(v)[0] not in ds.data_vars]
         if missing:
@@ -106,6 +167,8 @@ def run(args: argparse.Namespace) -> int:
             ds = ds[list(dict.fromkeys(split_element(v)[0] for v in variables))]
         write_netcdf(ds, out)
         times = ds["time"].values
+        if model.scenarios and not args.scenario:
+            print(scenario_note(ds, model, values))
         print(f"wrote {out} ({len(ds.data_vars)} variables, time {times[0]:g} to {times[-1]:g})")
         return 0
     if not variables:
@@ -124,6 +187,8 @@ def run(args: argparse.Namespace) -> int:
     scenario = f", scenario {args.scenario!r}" if args.scenario else ""
     print(f"model {model.name!r}{scenario}, {ds.attrs.get('method', '')}, "
           f"time {t0:g} to {t1:g}")
+    if model.scenarios and not args.scenario:
+        print(scenario_note(ds, model, values))
     print(table(rows, ["variable", f"{t0:g}", f"{t1:g}", "units"]))
     if len(elements) > len(shown):
         print(f"... {len(elements) - len(shown)} more; choose with --vars or save all with "

@@ -9,12 +9,13 @@ Examples
 >>> from gysim.registry import get_provider
 >>> provider = get_provider("population")
 >>> default_parameters(provider.build(), provider)
-(['urbanization_rate_2000', 'birth_rate', 'death_rate', 'migration_growth_elasticity', 'urbanization_migration_rate'], 'the uncertain_parameters of its provider')
+(['urbanization_rate_2000', 'birth_rate', 'death_rate', 'migration_growth_elasticity', 'urbanization_migration_rate'], "those its provider's uncertain_parameters names: parameters whose value is an assumption (their source says so) and that have a range")
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="variables to analyse (default: the stocks); VAR[label] for one "
                              "element of a subscripted variable, which as a whole gives one "
                              "output per element")
-    parser.add_argument("--method", default="sobol", choices=["sobol", "morris", "fast"],
+    parser.add_argument("--analysis", choices=["sobol", "morris", "fast"],
                         help="sobol (S1, ST; n a power of 2), morris or fast (default: sobol)")
     parser.add_argument("-n", type=int, default=256,
                         help="base sample size (sobol: n*(D+2) runs for D parameters; "
@@ -55,7 +56,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenario", metavar="S", help="named scenario of the model")
     parser.add_argument("--stop", metavar="YEAR", type=float,
                         help="final time (default: the model's)")
-    parser.add_argument("--solver", metavar="M", help="integration method (default: the model's)")
+    parser.add_argument("--method", metavar="M",
+                        help="integration method, as in gysim run: euler, rk4 or a solve_ivp "
+                             "method such as RK45 (default: the model's)")
+    parser.add_argument("--solver", metavar="M", help=argparse.SUPPRESS)  # old name of --method
     parser.add_argument("--dt", type=float, help="time step of euler and rk4")
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="run the chunks on a Dask scheduler, e.g. tcp://host:8786")
@@ -79,7 +83,8 @@ def default_parameters(model, provider) -> tuple[list[str], str]:
     -------
     names : list of str
     origin : str
-        Words for the message that lists them.
+        Words for the message that lists them: where they come from and why
+        (the first sentence of the provider's ``uncertain_parameters`` doc).
 
     Raises
     ------
@@ -96,8 +101,13 @@ def default_parameters(model, provider) -> tuple[list[str], str]:
     (['rate'], 'every parameter with bounds')
     """
     if provider is not None and provider.offers("uncertain_parameters"):
-        found = list(provider.get("uncertain_parameters", purpose="")(model))
-        origin = "the uncertain_parameters of its provider"
+        hook = provider.get("uncertain_parameters", purpose="")
+        found = list(hook(model))
+        origin = "those its provider's uncertain_parameters names"
+        why = (getattr(hook, "__doc__", None) or "").strip().split("\n\n")[0]
+        why = " ".join(why.split()).rstrip(".")
+        if why:
+            origin += f": {why[:1].lower()}{why[1:]}"
     else:
         found = [n for n, p in model.params.items()
                  if p.bounds is not None and p.bounds[0] < p.bounds[1]]
@@ -122,6 +132,50 @@ def _outputs(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
     return indices_path, store
 
 
+def _analysis_and_method(args: argparse.Namespace) -> tuple[str, str | None]:
+    """The analysis and the integrator, from ``--analysis``/``--method`` and the old spellings.
+
+    Before issue 13 ``--method`` chose the analysis and ``--solver`` the integrator;
+    both still work, with a note on stderr.
+
+    Examples
+    --------
+    >>> from gysim.cli import build_parser
+    >>> p = build_parser()
+    >>> _analysis_and_method(p.parse_args(["sensitivity", "m", "--analysis", "morris",
+    ...                                    "--method", "rk4"]))
+    ('morris', 'rk4')
+    >>> _analysis_and_method(p.parse_args(["sensitivity", "m", "--method", "morris"]))
+    ('morris', None)
+    """
+    from ..sensitivity import SENSITIVITY_METHODS
+
+    analysis, method = args.analysis, args.method
+    if method in SENSITIVITY_METHODS:  # the old spelling of the analysis
+        if analysis is not None:
+            raise UsageError(f"--method is the integration method (euler, rk4, RK45, ...), got "
+                             f"{method!r}, an analysis, with --analysis {analysis}")
+        print(f"note: the analysis is now chosen with --analysis (--method is the integration "
+              f"method, as in gysim run); ran with --analysis {method}", file=sys.stderr)
+        analysis, method = method, None
+    if args.solver is not None:
+        if method is not None:
+            raise UsageError(f"give the integration method once, as --method (--solver is its "
+                             f"old name), got --method {method} and --solver {args.solver}")
+        print(f"note: --solver is now --method (the integration method, as in gysim run); "
+              f"ran with --method {args.solver}", file=sys.stderr)
+        method = args.solver
+    if method is not None:
+        from ..simulate import METHODS
+        if method not in METHODS:
+            from .._text import suggest
+            raise UsageError(f"--method must be an integration method ({', '.join(METHODS)}) or, "
+                             f"for the analysis, use --analysis "
+                             f"({', '.join(SENSITIVITY_METHODS)}); got {method!r}"
+                             f"{suggest(method, list(METHODS) + list(SENSITIVITY_METHODS))}")
+    return analysis or "sobol", method
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``gysim sensitivity`` with parsed `args`; returns the exit status.
 
@@ -140,13 +194,19 @@ def run(args: argparse.Namespace) -> int:
     indices_path, store = _outputs(args)
     if args.n < 1:
         raise UsageError(f"-n must be positive, got {args.n}")
+    analysis, method = _analysis_and_method(args)
     provider = get_provider(args.model)
     model = provider.build()
     params = names(args.params)
     if params is None:
         params, origin = default_parameters(model, provider)
-        print(f"varying {len(params)} parameters ({origin}; choose with --params): "
-              f"{', '.join(params)}")
+        print(f"varying {len(params)} parameter{'s' * (len(params) != 1)} ({origin}; choose "
+              f"with --params): {', '.join(params)}")
+        fixed = [n for n, p in model.params.items() if n not in params
+                 and p.bounds is not None and p.bounds[0] < p.bounds[1]]
+        if fixed:
+            print(f"not varied, at their values: {len(fixed)} other parameter"
+                  f"{'s' * (len(fixed) != 1)} with bounds: {', '.join(fixed)}")
     outputs = names(args.outputs) or list(model.stocks)
     compiled = model.compile()
     check_variables(outputs, compiled.stock_names + compiled.output_names, argument="--outputs",
@@ -156,8 +216,8 @@ def run(args: argparse.Namespace) -> int:
     for key in ("scenario", "dt", "stop"):
         if getattr(args, key) is not None:
             options[key] = getattr(args, key)
-    if args.solver is not None:
-        options["solver"] = args.solver
+    if method is not None:
+        options["method"] = method
     client = None
     if args.scheduler:
         try:
@@ -167,7 +227,7 @@ def run(args: argparse.Namespace) -> int:
                 from None
         client = Client(args.scheduler)
     try:
-        indices = sensitivity(model, params, outputs, method=args.method, n=args.n,
+        indices = sensitivity(model, params, outputs, analysis, n=args.n,
                               seed=args.seed, client=client,
                               store=str(store) if store is not None else None,
                               progress=not args.no_progress, **options)
@@ -175,8 +235,8 @@ def run(args: argparse.Namespace) -> int:
         if client is not None:
             client.close()
     t_end = float(indices["time"].values[-1])
-    keys = SENSITIVITY_METHODS[args.method]
-    print(f"{args.method} indices of model {model.name!r} at time {t_end:g} "
+    keys = SENSITIVITY_METHODS[analysis]
+    print(f"{analysis} indices of model {model.name!r} at time {t_end:g} "
           f"({indices.attrs.get('n_runs')} runs, n={args.n}, seed={args.seed}):")
     for out in (str(o) for o in indices["output"].values):  # var[label] per element
         at = indices.sel(output=out, time=t_end)

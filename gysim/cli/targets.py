@@ -86,9 +86,11 @@ def run(args: argparse.Namespace) -> int:
     rows = [(name, r.kind.replace("_", " "), float(r.target_value), float(r.model_value),
              r[column] if column == "met" else float(r[column]), float(r.gap), r.units)
             for name, r in result.iterrows()]
-    scenario = ds.attrs.get("scenario")
+    from .run import scenario_note
+    model = provider.build() if ds.attrs.get("model") == provider.name else None
+    note = scenario_note(ds, model, "the run's values", option=None)
     print(f"The targets of model {provider.name!r} against {args.results} (model "
-          f"{ds.attrs.get('model', '?')!r}{', scenario ' + repr(scenario) if scenario else ''}"
+          f"{ds.attrs.get('model', '?')!r}, {note}"
           f"{', ' + str(ds.sizes['run']) + ' runs: median values' if 'run' in ds.dims else ''}):")
     print(table(rows, ["target", "kind", "target", "model", column.replace("_", " "), "gap",
                        "units"]))
