@@ -647,7 +647,14 @@ def run_batch(model: Model, samples: Any, *, chunk_size: int | None = None, clie
                 todo = [i for i in range(len(bounds)) if not done[i]]
                 _run_chunks(model, client, todo, bounds, chunk_params, options, st, done,
                             progress, n)
-        return st.open()
+        ens = st.open()
+        expected = (compiled.stock_names + compiled.output_names if variables is None
+                    else [variables] if isinstance(variables, str) else list(variables))
+        lost = [v for v in expected if split_element(v)[0] not in ens.data_vars]
+        if lost:  # removed from the store by hand: never hand back a study without them
+            raise DataError(f"`store` {str(store)!r} is damaged: it lacks the variable(s) "
+                            f"{', '.join(lost)} of this study; delete it to run the study again")
+        return ens
     parts = [held[i] for i in range(len(bounds))]
     ens = xr.concat(parts, dim="run", combine_attrs="override") if len(parts) > 1 else parts[0]
     ens.attrs.update(parts[0].attrs, n_runs=n, batch_chunk_size=chunk_size,

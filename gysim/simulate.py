@@ -174,9 +174,6 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
     """
     if not isinstance(model, Model):
         raise ModelDefinitionError(f"`model` must be a gysim.Model, got {type(model).__name__}")
-    compiled = model.compile()
-    if check_units if check_units is not None else getattr(model, "check_units_on_run", True):
-        compiled.check_units()
     method = _check_method(model.method if method is None else method)
     start = model.start
     stop = model.stop if stop is None else check_number(stop, "`stop`")
@@ -221,7 +218,13 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
                 f"{n_steps:.4g} steps per run, more than the limit `max_steps`={max_steps:g} "
                 f"(default gysim.engine.limits.MAX_STEPS); use a larger `dt`, an earlier "
                 f"`stop` or an adaptive method, or pass `max_steps=` (None: no limit)")
-    elif compiled.delays_fixed:
+    elif dt is not None and check_number(dt, "`dt`") <= 0:  # ignored by adaptive methods,
+        raise ModelDefinitionError(f"`dt` must be positive, got {dt!r}")  # but never wrong
+    # the options are checked before compiling: a large model takes a while to compile
+    compiled = model.compile()
+    if check_units if check_units is not None else getattr(model, "check_units_on_run", True):
+        compiled.check_units()
+    if not fixed and compiled.delays_fixed:
         raise ModelDefinitionError(
             f"delay_fixed (in {', '.join(d.owner for d in compiled.delays_fixed)}) "
             f"needs a fixed-step method: use method='euler' or 'rk4' with a `dt`")

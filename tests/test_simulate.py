@@ -301,3 +301,24 @@ def test_old_import_paths_still_work():
     from gysim.compile import CompiledModel
     from gysim.engine import CompiledModel as engine_compiled
     assert CompiledModel is engine_compiled
+
+
+def test_a_bad_dt_is_refused_whatever_the_method():
+    # found by the probe: `--method RK45 --dt -1` was accepted (adaptive methods ignore dt)
+    m = gysim.Model("m", start=0, stop=1)
+    m.stock("x", 1.0)
+    for dt in (-1.0, 0.0):
+        with pytest.raises(gysim.ModelDefinitionError, match="`dt` must be positive"):
+            gysim.simulate(m, method="RK45", dt=dt)
+
+
+def test_options_are_checked_before_a_large_model_is_compiled():
+    # found by the probe: 3 dimensions x 1000 labels and no dt: the error came after 137 s
+    m = gysim.Model("m", start=0, stop=1)
+    for d in "abc":
+        m.dimension(d, [f"{d}{i}" for i in range(1000)])
+    m.stock("x", 1.0, dims=("a", "b", "c"))
+    from unittest import mock
+    with mock.patch.object(gysim.Model, "compile", side_effect=AssertionError("compiled")):
+        with pytest.raises(gysim.ModelDefinitionError, match="needs a time step"):
+            gysim.simulate(m, method="euler")  # refused before compiling

@@ -240,3 +240,20 @@ def test_a_read_only_folder(tmp_path):  # pragma: no cover - the suite runs as r
             run_batch(model(), SAMPLES, chunk_size=3, progress=False, store=folder / "study.zarr")
     finally:
         folder.chmod(0o755)
+
+
+def test_a_store_whose_variable_was_removed_by_hand_is_refused(tmp_path):
+    # found by the probe: `rm -r study.zarr/s` then the same run_batch returned a study without s
+    import shutil
+
+    m = gysim.Model("m", start=0, stop=2)
+    m.stock("s", 1.0)
+    m.param("k", 0.5, bounds=(0, 2))
+    m.flow("f", "k * s", into="s")
+    store = tmp_path / "study.zarr"
+    samples = {"k": np.linspace(0.1, 1.9, 6)}
+    gysim.run_batch(m, samples, chunk_size=3, store=store, progress=False, method="euler", dt=0.5)
+    shutil.rmtree(store / "s")
+    with pytest.raises(gysim.DataError, match="lacks the variable"):
+        gysim.run_batch(m, samples, chunk_size=3, store=store, progress=False, method="euler",
+                        dt=0.5)

@@ -139,7 +139,6 @@ class Lowering:
         for s in program.state_names:
             size = int(np.prod(dims.full_shape(dims.dims_of(s))))
             program.state_rows[s] = (row, row + size)
-            program.row_names += [s] * size
             row += size
         program.n_state_rows = row
 

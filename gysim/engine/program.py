@@ -96,7 +96,6 @@ class Program:
     constants: dict[str, Any] = field(default_factory=dict)
     # filled by the later stages
     state_rows: dict[str, tuple[int, int]] = field(default_factory=dict)
-    row_names: list[str] = field(default_factory=list)
     n_state_rows: int = 0
     order: list[str] = field(default_factory=list)
     init_order: list[str] = field(default_factory=list)
@@ -125,6 +124,12 @@ class Program:
     def state_names(self) -> list[str]:
         """User stocks, then hidden stocks."""
         return self.stock_names + self.hidden_states
+
+    @property
+    def row_names(self) -> list[str]:
+        """The state each row of the state array belongs to (built when asked: error messages)."""
+        return [s for s in self.state_names
+                for _ in range(self.state_rows[s][1] - self.state_rows[s][0])]
 
     @property
     def discrete_names(self) -> list[str]:
