@@ -258,6 +258,11 @@ def check_bounds(bounds: Any, name: str) -> tuple[float, float] | None:
     return (lo, hi)
 
 
+#: Most points a lookup table or data series may have (a model holds each point as a
+#: Python number and hashes it at full precision; longer series belong in data files).
+MAX_TABLE_POINTS = 1_000_000
+
+
 def check_table(x: Any, y: Any, what: str, axis: str = "x") -> tuple[tuple, tuple]:
     """The points of a lookup or data series as two tuples of floats, checked.
 
@@ -278,6 +283,10 @@ def check_table(x: Any, y: Any, what: str, axis: str = "x") -> tuple[tuple, tupl
                         f"got {xs.size} and {ys.size} values")
     if xs.size == 0:
         raise DataError(f"{what} has no points")
+    if xs.size > MAX_TABLE_POINTS:
+        raise DataError(f"{what} has {xs.size} points; a table may have at most "
+                        f"{MAX_TABLE_POINTS} (gysim.elements.MAX_TABLE_POINTS): thin it, or "
+                        f"raise that limit if you must")
     if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
         bad = xs[~(np.isfinite(xs) & np.isfinite(ys))]
         raise DataError(f"{what} has missing or non-finite values at {axis} = {bad.tolist()}")

@@ -277,3 +277,16 @@ def test_vensim_sum_read_element_by_element(tmp_path, n):
     ds = gysim.simulate(m, method="euler")
     assert float(ds.total[-1]) == n + 1
     assert float(ds.x[-1]) == n + 1
+
+
+def test_lookup_points_at_and_past_the_limit(monkeypatch):
+    # found by the probe: a 1e7-point lookup took 52 s; the limit is tested at a lowered value
+    from gysim import elements
+
+    monkeypatch.setattr(elements, "MAX_TABLE_POINTS", 100)
+    m = gysim.Model("m")
+    m.lookup("ok", np.arange(100.0), np.zeros(100))
+    with pytest.raises(gysim.DataError, match="at most 100"):
+        m.lookup("too_long", np.arange(101.0), np.zeros(101))
+    with pytest.raises(gysim.DataError, match="at most 100"):
+        m.data("series", dict(zip(np.arange(101.0), np.zeros(101))))
