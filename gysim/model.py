@@ -33,7 +33,7 @@ from ._text import nfkc, suggest
 from .builtins import RESERVED_NAMES
 from .engine.compiled import CompiledModel
 from .model_views import element_description, model_html, parameter_table
-from .units import check_units, check_units_text
+from .units import check_units, define, check_units_text
 from .elements import (Aux, DataInput, Flow, Lookup, Param, Scenario, Stock, check_bounds,
                        check_name, check_number, check_table, freeze, normal_keys, same_name)
 from .errors import DataError, ModelDefinitionError, ParameterError
@@ -115,6 +115,7 @@ class Model:
         if self.check_units_on_run:  # free-text units (other tools' models) are not checked
             check_units_text(self.time_units, f"`time_units` of model '{name}'", time=True)
         self.source = source
+        self._defined_units: tuple[str, ...] = ()
         self._elements: dict[str, Any] = {}
         self._dimensions: dict[str, tuple[str, ...]] = {}
         #: Each element label -> its dimension.
@@ -555,6 +556,29 @@ class Model:
             clean[key] = self.checked_value(key, value)
         self._scenarios[name] = Scenario(name, MappingProxyType(clean), str(doc))
 
+    def define_unit(self, name: str) -> None:
+        """Declare a counted unit of this model's own (see :func:`gysim.units.define`).
+
+        The declaration travels with the model (copies, pickles sent to Dask
+        workers) and is part of its hash, unlike a bare ``gysim.units.define``.
+
+        Examples
+        --------
+        >>> m = Model("m")
+        >>> m.define_unit("widget")
+        >>> m.stock("stockpile", 10.0, units="widgets")
+        >>> m.defined_units
+        ('widget',)
+        """
+        define(name)
+        if name not in self._defined_units:
+            self._defined_units += (name,)
+
+    @property
+    def defined_units(self) -> tuple[str, ...]:
+        """The units this model declared with :meth:`define_unit`."""
+        return self.__dict__.get("_defined_units", ())
+
     # ------------------------------------------------------------------ deriving
     def copy(self) -> "Model":
         """Return an independent copy of the model.
@@ -888,6 +912,7 @@ class Model:
         """
         out = {"name": self.name, "start": self.start, "stop": self.stop, "dt": self.dt,
                "time_units": self.time_units,
+               "defined_units": list(self.defined_units),
                "run": {"method": self.method, "saveper": self.saveper,
                        "check_units_on_run": self.check_units_on_run},
                "elements": {k: element_description(v) for k, v in self._elements.items()},

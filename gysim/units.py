@@ -461,6 +461,8 @@ def unit_problems(model) -> list[str]:
     """
     if not isinstance(model, ModelLike):
         raise UnitsError(f"`model` must be a gysim.Model, got {type(model).__name__}")
+    for name in getattr(model, "defined_units", ()):  # e.g. in a Dask worker's process
+        define(name)
     return _Checker(model).run()
 
 

@@ -123,7 +123,7 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
 
     m.stock("capital", "capital_output_ratio_2000 * gdp_2000", units="1e8 yuan",
             doc="Productive capital, 2000 prices")
-    gysim.units.define("composite_input")  # the Cobb-Douglas bundle K ** a * L ** (1 - a)
+    m.define_unit("composite_input")  # the Cobb-Douglas bundle K ** a * L ** (1 - a)
     m.stock("tfp", "(gdp_2000 - va_primary_2000) / ((capital_output_ratio_2000 * gdp_2000)"
             " ** capital_share * nonfarm_labor ** (1 - capital_share))",
             units=f"{Y}/composite_input",

@@ -202,3 +202,25 @@ def test_every_guiyang_model_builds_with_known_units():
     m = gysim.load_model("guiyang")
     assert m["tfp"].units == "1e8 yuan/year/composite_input"
     assert m.time_units == "year"
+
+
+def test_a_models_own_units_travel_with_it_to_another_process(tmp_path):
+    # found by the sensitivity benchmark: a Dask worker process unpickled the Guiyang model
+    # without `composite_input` (declared by a bare gysim.units.define) and refused its units
+    import pickle
+    import subprocess
+    import sys
+
+    m = gysim.Model("m", start=0, stop=2)
+    m.define_unit("gadget_travel")
+    m.stock("stockpile", 1.0, units="gadget_travels")
+    m.param("rate", 0.5, units="gadget_travel/year")
+    m.flow("make", "rate", into="stockpile", units="gadget_travel/year")
+    (tmp_path / "m.pkl").write_bytes(pickle.dumps(m))
+    code = ("import pickle, sys, gysim; m = pickle.load(open(sys.argv[1], 'rb')); "
+            "print(float(gysim.simulate(m, method='euler', dt=1).stockpile[-1]))")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "m.pkl")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert float(out.stdout) == 2.0
+    assert "gadget_travel" in m.description()["defined_units"]
