@@ -4,7 +4,6 @@ never leaks scipy's errors; on_error="mask" keeps the other runs, unchanged."""
 from __future__ import annotations
 
 import re
-import signal
 
 import numpy as np
 import pandas as pd
@@ -20,15 +19,8 @@ EVERY = ["euler", "rk4"] + ADAPTIVE
 
 
 @pytest.fixture(autouse=True)
-def deadline():
-    """Fail (instead of hanging) a test that takes more than 60 s."""
-    def expire(*_):
-        raise TimeoutError("the call did not return within 60 s")
-    old = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(60)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, old)
+def _every_test_has_a_deadline(deadline):
+    """Every test here fails instead of hanging (the `deadline` fixture of conftest.py)."""
 
 
 def options(method: str) -> dict:

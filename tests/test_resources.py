@@ -8,7 +8,6 @@ CLI prints as one line).
 from __future__ import annotations
 
 import math
-import signal
 import sys
 
 import numpy as np
@@ -26,18 +25,6 @@ def sixteen_gib(monkeypatch):
     """A machine with 16 GiB available, whatever this one has."""
     monkeypatch.setattr(limits, "available_memory", lambda: 16 * 2**30)
     monkeypatch.setattr(limits, "MAX_BYTES", None)
-
-
-@pytest.fixture
-def deadline():
-    """Fail (instead of hanging) a test that takes more than 60 s."""
-    def expire(*_):
-        raise TimeoutError("the call did not return within 60 s")
-    old = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(60)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, old)
 
 
 def decay(stop: float = 10) -> gysim.Model:
