@@ -40,7 +40,7 @@ import xarray as xr
 
 from ._text import suggest
 from .atomic import create_directory_atomic, os_error_reason, pid_lock, remove_stale
-from .engine.limits import check_memory, n_values
+from .engine.limits import check_memory, n_values, saved_times
 from .errors import DataError, GysimError, ModelDefinitionError, ParameterError
 from .labels import resolve_labels, split_element
 from .model import Model
@@ -265,7 +265,7 @@ def default_chunk_size(model: Model, n_runs: int, *, n_times: int | None = None,
     if n_variables is None:
         n_variables = n_values(compiled, compiled.stock_names + compiled.output_names)
     if n_times is None:
-        n_times = int(model.stop - model.start) + 1
+        n_times = saved_times(model.start, model.stop, model.saveper) or 1
     per_run = max(1, n_variables) * max(1, n_times)
     return int(max(1, min(n_runs, VALUE_BUDGET // per_run)))
 
@@ -604,15 +604,14 @@ def run_batch(model: Model, samples: Any, *, chunk_size: int | None = None, clie
     cols = _as_columns(model, samples)
     n = len(next(iter(cols.values())))
     variables = simulate_options.get("variables")
-    saveper = simulate_options.get("saveper", 1.0)
-    stop = simulate_options.get("stop", model.stop)
-    n_times = int((stop - model.start) / saveper) + 1
+    n_times = saved_times(model.start, simulate_options.get("stop", model.stop),
+                          simulate_options.get("saveper") or model.saveper) or 1
     compiled = model.compile()
     n_vars = n_values(compiled, compiled.stock_names + compiled.output_names
                        if variables is None else variables)
     if store is None:  # every run is held in memory until the end
         check_memory(8.0 * n * n_times * n_vars,
-                     f"the batch's {n} runs held in memory ({n_times} saved times x {n_vars} "
+                     f"the batch's {n} runs held in memory ({n_times:.4g} saved times x {n_vars} "
                      f"values x 8 bytes per run)",
                      ["stream them to a study store on disk (`store=`)",
                       "fewer saved times (`saveper=`)", "fewer `variables=`"],

@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -357,9 +357,8 @@ class _Runner:
         element = model.params[base]
         if element.bounds is not None and (lo < element.bounds[0] or hi > element.bounds[1]):
             # allow_outside_bounds: the search runs a copy whose lever has the wider bounds
-            self.model = model.copy()
-            self.model._elements[base] = replace(
-                element, bounds=(min(lo, element.bounds[0]), max(hi, element.bounds[1])))
+            self.model = model.with_bounds(
+                {base: (min(lo, element.bounds[0]), max(hi, element.bounds[1]))})
 
     def params_for(self, values: Any) -> dict:
         if self.index is None:

@@ -644,11 +644,7 @@ class Model:
         for key, value in changes.items():
             element = new.settable_element(key, where="with_params")
             bounds = element.bounds if isinstance(element, Param) else None
-            new._elements[key] = replace(element, bounds=None) if bounds else element
-            try:  # checked as if it had no bounds, then against them
-                value = new.checked_value(key, value)
-            finally:
-                new._elements[key] = element
+            value = new.checked_value(key, value, within_bounds=False)  # bounds: below
             arr, _ = np.asarray(value, dtype=float), outside.pop(key, None)
             out = (arr < bounds[0]) | (arr > bounds[1]) if bounds else np.zeros(1, bool)
             if out.any() and not allow_outside_bounds:
@@ -666,6 +662,26 @@ class Model:
             else:
                 new._elements[key] = replace(element, initial=parse(value), values=None)
         new._outside_bounds = MappingProxyType(outside)
+        return new
+
+    def with_bounds(self, bounds: Mapping[str, tuple[float | None, float | None] | None]
+                    ) -> "Model":
+        """Return a new model whose parameters have other bounds (None: no bounds).
+
+        Examples
+        --------
+        >>> m = Model("m")
+        >>> m.param("a", 1.0, bounds=(0, 10))
+        >>> m.with_bounds({"a": (0, 20)}).params["a"].bounds, m.params["a"].bounds
+        ((0.0, 20.0), (0.0, 10.0))
+        """
+        new = self.copy()
+        for key, pair in normal_keys(dict(bounds), "with_bounds").items():
+            element = new.settable_element(key, where="with_bounds")
+            if not isinstance(element, Param):
+                raise ParameterError(f"with_bounds: '{key}' is a stock; only parameters have bounds")
+            new._elements[key] = replace(element, bounds=check_bounds(pair, key))
+            new.checked_value(key, element.value)  # the value must lie within the new bounds
         return new
 
     @property
@@ -750,7 +766,7 @@ class Model:
                 f"values can be set")
         return element
 
-    def checked_value(self, key: str, value: Any) -> float | tuple:
+    def checked_value(self, key: str, value: Any, *, within_bounds: bool = True) -> float | tuple:
         """A value for settable element ``key``, checked: finite, within its bounds.
 
         Parameters
@@ -760,6 +776,8 @@ class Model:
         value : number, mapping or array
             A number; for an element over dimensions also a mapping of labels
             (tuples of labels with several dims) or an array over its dims.
+        within_bounds : bool
+            Whether a parameter's value must lie within its bounds.
 
         Returns
         -------
@@ -789,7 +807,7 @@ class Model:
         if element.dims and (isinstance(value, Mapping) or np.ndim(value) > 0):
             # one value per element: a mapping of labels, or an array over the dims
             arr = self._array(value, element.dims, element.dims, f"value of '{key}'")
-            if isinstance(element, Param) and element.bounds is not None:
+            if within_bounds and isinstance(element, Param) and element.bounds is not None:
                 lo, hi = element.bounds
                 out = (arr < lo) | (arr > hi)
                 if out.any():
@@ -798,7 +816,7 @@ class Model:
                         f"outside its bounds ({lo:g}, {hi:g})")
             return freeze(arr)
         value = check_number(value, f"value of '{key}'")
-        if isinstance(element, Param) and element.bounds is not None:
+        if within_bounds and isinstance(element, Param) and element.bounds is not None:
             lo, hi = element.bounds
             if not lo <= value <= hi:
                 raise ParameterError(

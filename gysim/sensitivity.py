@@ -49,7 +49,7 @@ import xarray as xr
 
 from .batch import envelope, run_batch
 from ._text import suggest
-from .engine.limits import check_memory, format_bytes, n_values
+from .engine.limits import check_memory, format_bytes, n_values, saved_times
 from .errors import DataError, ModelDefinitionError, ParameterError
 from .labels import check_variables, expand_elements, select_element, split_element
 from .model import Model
@@ -313,9 +313,8 @@ def _check_study_memory(model: Model, rows: int, variables: list[str], store: An
     values = n_values(model.compile(), variables)
     saveper = options.get("saveper") or getattr(model, "saveper", 1.0)
     stop = options.get("stop", model.stop)
-    try:
-        n_save = float(np.floor((float(stop) - model.start) / float(saveper) + 1e-9)) + 1
-    except (TypeError, ValueError, ZeroDivisionError):
+    n_save = saved_times(model.start, stop, saveper)
+    if n_save is None:
         return  # simulate reports bad options
     ensemble = 0.0 if store is not None else 8.0 * rows * n_save * values
     analysis = 8.0 * rows * n_save + 8.0 * rows * num_resamples * BOOTSTRAP_COPIES

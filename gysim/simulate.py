@@ -32,6 +32,7 @@ from .engine.integrate_fixed_step import fixed_step
 from .engine.integrate import (Runs, SolverStats, break_times, check_finite, initial_state,
                                param_tuple, sizes, store)
 from .engine.limits import (MAX_RHS_EVALS, MAX_STEPS, check_limit, check_memory, format_bytes,
+                            saved_times,
                             n_values, working_bytes_per_run)
 from .engine.results import to_dataset
 from .errors import ModelDefinitionError, ParameterError, SimulationError
@@ -195,7 +196,7 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
     max_steps = check_limit(max_steps, "max_steps")
     limits = dict(max_rhs_evals=check_limit(max_rhs_evals, "max_rhs_evals"),
                   max_seconds=check_limit(max_seconds, "max_seconds"))
-    n_save = float(np.floor((stop - start) / saveper + 1e-9)) + 1  # float: may be huge
+    n_save = saved_times(start, stop, saveper)  # a float: may be huge
 
     step = 0.0
     fixed = method in FIXED_STEP_METHODS

@@ -143,3 +143,14 @@ def test_error_hierarchy():
 def test_load_model_unknown_name():
     with pytest.raises(gysim.ModelDefinitionError, match="no model named 'nope'"):
         gysim.load_model("nope")
+
+
+def test_with_bounds_returns_a_model_with_other_bounds():
+    m = population_model()
+    wider = m.with_bounds({"birth_rate": (0.0, 0.5)})
+    assert wider.params["birth_rate"].bounds == (0.0, 0.5)
+    assert m.params["birth_rate"].bounds != (0.0, 0.5)
+    with pytest.raises(gysim.ParameterError, match="outside its bounds"):
+        m.with_bounds({"birth_rate": (0.5, 0.6)})  # the value would fall outside
+    with pytest.raises(gysim.ParameterError, match="only parameters have bounds"):
+        m.with_bounds({"population": (0, 1)})

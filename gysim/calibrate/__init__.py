@@ -20,14 +20,8 @@ measurement error.
 
 Standard errors
 ---------------
-The covariance of the fitted parameters is ``s**2 * inv(J.T @ J)`` with ``J``
-the Jacobian of the *weighted* residuals at the optimum and
-``s**2 = cost / (n_obs - n_params)``: the weights are read as inverse
-measurement errors known up to a common factor, which the fit estimates. (An
-unweighted version would have to add squared errors in different units.) The
-errors are the usual local, linearised ones: they ignore the bounds and
-assume the model is right.
-
+Local, linearised standard errors from the Jacobian of the weighted residuals
+at the optimum (how, and what they assume: :mod:`gysim.calibrate.uncertainty`).
 Parameters the data do not pin down (a singular or nearly singular
 ``J.T @ J``: relative singular value of the bound-scaled Jacobian below
 1e-6) are listed in ``result.unidentified``, get an infinite standard error

@@ -26,14 +26,10 @@ never leaves a half-written result.
 Examples
 --------
 >>> from gysim.cli import main
->>> main(["run", "population", "--vars", "population,urbanization_rate"])
-model 'population', RK45, time 2000 to 2010
-no --scenario: the model's own values, the same as scenario 'baseline' (scenarios: baseline, plan; choose with --scenario)
-variable            2000      2010  units
------------------  -----  --------  ----------
-population         331.8    373.59  1e4 person
-urbanization_rate   0.55  0.650808  fraction
-0
+>>> main(["run", "no_such_model"])  # one line on stderr, naming the known models
+2
+
+``gysim.cli.run`` shows a whole run.
 """
 
 from __future__ import annotations

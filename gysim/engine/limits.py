@@ -33,7 +33,7 @@ gysim.errors.SimulationError: the results need about 1.0 TiB, more than the limi
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from .compiled import CompiledModel
 
 __all__ = ["MAX_STEPS", "MAX_RHS_EVALS", "MEMORY_FRACTION", "FALLBACK_MEMORY", "MAX_BYTES",
-           "available_memory", "memory_limit", "check_memory", "format_bytes", "check_limit",
+           "available_memory", "memory_limit", "check_memory", "format_bytes", "saved_times", "check_limit",
            "n_values", "working_bytes_per_run"]
 
 #: Most fixed (Euler/RK4) steps one run may take: 1e7 steps of a small model take
@@ -110,6 +110,22 @@ def memory_limit(max_bytes: float | None = None) -> tuple[float, str]:
                                         "memory being unknown")
     return MEMORY_FRACTION * free, (f"gysim.engine.limits.MEMORY_FRACTION={MEMORY_FRACTION:g} "
                                     f"of the {format_bytes(free)} available")
+
+
+def saved_times(start: float, stop: Any, saveper: Any) -> float | None:
+    """How many times a run saves from ``start`` to ``stop`` every ``saveper`` (a float: it
+    may be huge), or None for options :func:`gysim.simulate` will refuse.
+
+    Examples
+    --------
+    >>> saved_times(2000, 2010, 0.5), saved_times(0, 1, 0)
+    (21.0, None)
+    """
+    try:
+        n = float(np.floor((float(stop) - float(start)) / float(saveper) + 1e-9)) + 1
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return None
+    return n if np.isfinite(n) and n >= 1 else None
 
 
 def format_bytes(n: float) -> str:
