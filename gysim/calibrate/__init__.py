@@ -33,6 +33,7 @@ The package, one idea per module:
 - :mod:`gysim.calibrate.result`: :class:`CalibrationResult`, its JSON file, :func:`load_calibration`;
 - :mod:`gysim.calibrate.parameters`: what is fitted, within which bounds, from which values;
 - :mod:`gysim.calibrate.data`: the data in the model's units, and the weights;
+- :mod:`gysim.calibrate.observations`: reading your own data (CSV, Excel, a column mapping);
 - :mod:`gysim.calibrate.least_squares`: residuals, Jacobians and the multi-start fit;
 - :mod:`gysim.calibrate.uncertainty`: standard errors and identifiability from the Jacobian.
 
@@ -59,10 +60,12 @@ from ..simulate import simulate
 from .data import data_frame, data_in_model_units, series_weights
 from .least_squares import LeastSquaresProblem, start_points
 from .parameters import calibrated_parameters, current_values
-from .result import CalibrationResult, load_calibration
+from .observations import read_mapping, read_observations
+from .result import CalibrationResult, apply_calibration, load_calibration
 from .uncertainty import IDENTIFIABILITY_RTOL, parameter_uncertainty
 
-__all__ = ["calibrate", "CalibrationResult", "load_calibration", "IDENTIFIABILITY_RTOL"]
+__all__ = ["calibrate", "CalibrationResult", "load_calibration", "IDENTIFIABILITY_RTOL",
+           "read_observations", "read_mapping", "apply_calibration"]
 
 _OPTIMIZER_KEYS = {"ftol", "xtol", "gtol", "max_nfev", "verbose"}
 _RESERVED_SIMULATE_KEYS = {"params", "variables", "scenario"}

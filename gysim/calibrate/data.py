@@ -69,8 +69,10 @@ def data_in_model_units(model: Model, data: pd.DataFrame | xr.Dataset,
     model : gysim.Model
     data : pandas.DataFrame or xarray.Dataset
         The observations. A Dataset variable's ``units`` attribute gives its
-        units unless `data_units` does; a Dataset with subscripted variables
-        becomes a DataFrame with a column per element.
+        units unless `data_units` does, and so does a DataFrame's
+        ``attrs["units"]`` (column -> units, as
+        :func:`gysim.read_observations` sets it); a Dataset with subscripted
+        variables becomes a DataFrame with a column per element.
     data_units : mapping, optional
         Column (or variable) -> the units the data are in.
 
@@ -96,6 +98,9 @@ def data_in_model_units(model: Model, data: pd.DataFrame | xr.Dataset,
     [1.0, 2.0]
     """
     check_columns(data)
+    if isinstance(data, pd.DataFrame) and data.attrs.get("units"):  # from read_observations
+        data_units = {**{k: v for k, v in data.attrs["units"].items() if k in data.columns},
+                      **dict(data_units or {})}
     if isinstance(data, xr.Dataset):
         units = dict(data_units or {})
         for name, da in data.data_vars.items():
