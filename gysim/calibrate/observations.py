@@ -182,7 +182,8 @@ def _read_table(path: Path, sheet: str | int | None) -> pd.DataFrame:
         raise DataError(f"`path`: the data file {str(path)!r} does not exist")
     if suffix in _EXCEL:
         try:
-            return pd.read_excel(path, sheet_name=0 if sheet is None else sheet, **options)
+            return pd.read_excel(path, sheet_name=0 if sheet is None else sheet,
+                                 engine=None if suffix == ".xls" else "openpyxl", **options)
         except ImportError as err:
             raise DataError(f"reading Excel files needs openpyxl: pip install 'gysim[report]' "
                             f"({err})") from None
