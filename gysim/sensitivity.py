@@ -51,7 +51,7 @@ from .batch import envelope, run_batch
 from ._text import suggest
 from .engine.limits import check_memory, format_bytes, n_values, saved_times
 from .errors import DataError, ModelDefinitionError, ParameterError
-from .labels import check_variables, expand_elements, select_element, split_element
+from .labels import expand_elements, select_element, split_element
 from .model import Model
 from .outputs import needed_variables, output_names, resolve_outputs, with_outputs
 from .sampling import sample

@@ -203,3 +203,43 @@ def test_bad_calibration_files(files, tmp_path, doc, message):
 def test_unreadable_calibration_file(files, tmp_path):
     with pytest.raises(DataError, match="cannot read the calibration file"):
         gysim.load_model(files[0], calibration=write(tmp_path / "fit.json", "{not json"))
+
+
+# ---------------------------------------------------------------------------- derived outputs
+def gdp_per_head(ds):
+    """GDP per head, 万元 per person (亿元 / 万人 = 1e4 元 per person)"""
+    return ds.gdp / ds.population
+
+
+def test_a_data_column_observes_a_function_of_the_run(files):
+    """Only the ratio is observed: g - b is identified, and fitting g with b known recovers g."""
+    model_path, _, _, truth = files
+    ratio = truth.gdp.values / truth.population.values  # 万元 per person
+    data = pd.DataFrame({"gdp_per_head": ratio * 1e4}, index=truth.time.values)  # 元 per person
+    model = gysim.load_model(model_path, b=TRUE["b"])
+    per_head = gysim.Derived("gdp_per_head", gdp_per_head, units="1e4 yuan/person")
+    result = gysim.calibrate(model, data, ["g"], outputs=[per_head], n_starts=1, method="rk4",
+                             dt=0.125, data_units={"gdp_per_head": "yuan/person"})
+    assert result.params["g"] == pytest.approx(TRUE["g"], rel=1e-6)
+    np.testing.assert_allclose(result.observed["gdp_per_head"].values, ratio, rtol=1e-12)
+
+
+def test_calibrate_outputs_errors_name_the_argument(files):
+    model_path = files[0]
+    model = gysim.load_model(model_path)
+    data = pd.DataFrame({"gdp_per_head": [1.0, 2.0]}, index=[2001, 2002])
+    target = gysim.Target("g5", 1, "at least", variable="gdp", years=(2005,))
+    with pytest.raises(DataError, match="`outputs`: the target 'g5' measures one number per "
+                                        "run; calibration compares time series"):
+        gysim.calibrate(model, data, ["g"], outputs=[target])
+    with pytest.raises(DataError, match="`outputs`: 'gdp' is a variable of the model"):
+        gysim.calibrate(model, data, ["g"], outputs=["gdp"])
+    with pytest.raises(DataError, match=r"data column 'gdp_per_head' is not a variable of model "
+                                        r"'city'.*\(a column may also observe a function of "
+                                        r"the run given in `outputs`\)"):
+        gysim.calibrate(model, data, ["g"])
+
+    def at_end(ds):
+        return ds.gdp.isel(time=-1)
+    with pytest.raises(DataError, match="`outputs`: 'gdp_per_head' gives one number per run"):
+        gysim.calibrate(model, data, ["g"], outputs={"gdp_per_head": at_end}, n_starts=1)
