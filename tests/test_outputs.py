@@ -49,8 +49,9 @@ def test_a_function_of_a_linear_model_has_the_indices_of_the_function():
     si = sensitivity(linear_model(), ["x1", "x2", "x3"], [ishigami], n=2048, seed=3, **FIXED)
     s1, st = ishigami_indices()
     at = si.sel(output="ishigami", time=1)
-    np.testing.assert_allclose(at.S1.values, s1, atol=0.05)
-    np.testing.assert_allclose(at.ST.values, st, atol=0.05)
+    # measured: largest error 0.007 over seeds 1-3 at n=2048
+    np.testing.assert_allclose(at.S1.values, s1, atol=0.02)
+    np.testing.assert_allclose(at.ST.values, st, atol=0.02)
     # one number per run: analysed once, at the last saved time
     assert si.time.values.tolist() == [1.0]
     assert si.attrs["scalar_outputs"] == "ishigami"
@@ -173,3 +174,15 @@ def test_run_batch_names_its_own_argument():
     with pytest.raises(DataError, match="`variables`: 'nope' is not a variable"):
         run_batch(linear_model(), {"x1": [0.0]},
                   variables=[Target("t", 1, "at least", variable="nope", years=(1,))], **FIXED)
+
+
+def test_derived_outputs_of_a_study_streamed_to_a_store(tmp_path):
+    store = str(tmp_path / "study.zarr")
+    first = sensitivity(linear_model(), ["x1", "x2", "x3"], [ishigami, "y1"], n=64, seed=2,
+                        store=store, **FIXED)
+    again = sensitivity(linear_model(), ["x1", "x2", "x3"], [ishigami, "y1"], n=64, seed=2,
+                        store=store, **FIXED)  # resumed from the store: nothing recomputed
+    in_memory = sensitivity(linear_model(), ["x1", "x2", "x3"], [ishigami, "y1"], n=64, seed=2,
+                            **FIXED)
+    xr.testing.assert_identical(first, again)
+    xr.testing.assert_allclose(first.S1, in_memory.S1)
