@@ -44,7 +44,7 @@ from .engine.limits import check_memory, n_values, saved_times
 from .errors import DataError, GysimError, ModelDefinitionError, ParameterError
 from .labels import resolve_labels, split_element
 from .model import Model
-from .outputs import Derived, needed_variables, resolve_outputs, with_outputs
+from .outputs import Derived, needed_variables, output_names, resolve_outputs, with_outputs
 from .simulate import simulate
 
 __all__ = ["run_batch", "envelope", "default_chunk_size", "as_params", "param_element",
@@ -698,9 +698,10 @@ def envelope(ds: xr.Dataset, variables: str | list[str] | None = None,
     ----------
     ds : xarray.Dataset
         An ensemble with a ``run`` dimension (e.g. from :func:`run_batch`).
-    variables : str or list of str, optional
+    variables : str or list, optional
         The variables to summarise (default: every variable with a ``run``
-        dimension).
+        dimension); :class:`gysim.Target` objects and functions of the run
+        (see :mod:`gysim.outputs`) are computed and summarised too.
     quantiles : tuple of float
         Quantiles in [0, 1].
 
@@ -731,6 +732,11 @@ def envelope(ds: xr.Dataset, variables: str | list[str] | None = None,
         variables = [v for v in ds.data_vars if "run" in ds[v].dims and not v.startswith("_")]
     elif isinstance(variables, str):
         variables = [variables]
+    elif not (isinstance(variables, (list, tuple)) and all(isinstance(v, str) for v in variables)):
+        resolved = resolve_outputs(variables, argument="variables")  # targets, functions
+        ds = with_outputs(ds, [o for o in resolved if isinstance(o, Derived)],
+                          argument="variables")
+        variables = output_names(resolved)
     for v in variables:
         if v not in ds.data_vars:
             raise DataError(f"`variables`: '{v}' is not a variable of the ensemble"

@@ -186,3 +186,13 @@ def test_derived_outputs_of_a_study_streamed_to_a_store(tmp_path):
                             **FIXED)
     xr.testing.assert_identical(first, again)
     xr.testing.assert_allclose(first.S1, in_memory.S1)
+
+
+def test_envelope_of_a_target_and_a_function():
+    ens = gysim.simulate(linear_model(), params={"x1": np.arange(101.0) / 100}, method="euler",
+                         dt=1)
+    t = Target("y1_end", 0, "at least", variable="y1", years=(1,))
+    env = gysim.envelope(ens, [t], (0.1, 0.5))
+    assert env.y1_end.values.tolist() == pytest.approx([0.1, 0.5])
+    env = gysim.envelope(ens, {"twice": lambda ds: 2 * ds.y1}, (0.5,))
+    assert env.twice.sel(time=1).values.tolist() == pytest.approx([1.0])
