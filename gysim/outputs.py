@@ -1,8 +1,9 @@
 """Outputs of a run: variables, targets and functions of the run, resolved in one place.
 
 Wherever gysim asks which quantities of a run to keep or analyse
-(:func:`gysim.sensitivity` ``outputs=``, :func:`gysim.batch.run_batch`
-``variables=``, :func:`gysim.calibrate` data columns), an output may be
+(:func:`gysim.sensitivity` ``outputs=``, :func:`gysim.batch.run_batch` and
+:func:`gysim.envelope` ``variables=``, :func:`gysim.calibrate` ``outputs=``
+for data columns), an output may be
 
 - a **variable**: its name, or ``var[label]`` for one element of a
   subscripted variable;
