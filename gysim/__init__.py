@@ -121,3 +121,9 @@ __all__ += ["sensitivity", "run_batch", "envelope"]
 from .goal_seek import GoalSeekResult, solve_for  # noqa: E402
 
 __all__ += ["solve_for", "GoalSeekResult"]
+
+# Derived outputs and calibrating with your own data (issue 13).
+from .calibrate import read_mapping, read_observations  # noqa: E402
+from .outputs import Derived, with_outputs  # noqa: E402
+
+__all__ += ["read_observations", "read_mapping", "Derived", "with_outputs"]

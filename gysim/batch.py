@@ -44,6 +44,7 @@ from .engine.limits import check_memory, n_values, saved_times
 from .errors import DataError, GysimError, ModelDefinitionError, ParameterError
 from .labels import resolve_labels, split_element
 from .model import Model
+from .outputs import Derived, needed_variables, output_names, resolve_outputs, with_outputs
 from .simulate import simulate
 
 __all__ = ["run_batch", "envelope", "default_chunk_size", "as_params", "param_element",
@@ -566,7 +567,11 @@ def run_batch(model: Model, samples: Any, *, chunk_size: int | None = None, clie
     **simulate_options
         Passed to :func:`gysim.simulate`: ``method``, ``dt``, ``saveper``,
         ``rtol``, ``atol``, ``variables``, ``stop``, ``max_step``,
-        ``scenario``.
+        ``scenario``. ``variables`` may also hold :class:`gysim.Target`
+        objects and functions of the run ``f(ds) -> DataArray`` (a mapping
+        names them; see :mod:`gysim.outputs`): they are added to the
+        ensemble as variables (with ``long_name`` and ``units``), and the
+        runs save the variables they read (all of them for a function).
 
     Returns
     -------
@@ -603,6 +608,7 @@ def run_batch(model: Model, samples: Any, *, chunk_size: int | None = None, clie
         raise ParameterError("pass the runs as `samples`, not `params`")
     cols = _as_columns(model, samples)
     n = len(next(iter(cols.values())))
+    simulate_options, derived = _derived_variables(model, simulate_options)
     variables = simulate_options.get("variables")
     n_times = saved_times(model.start, simulate_options.get("stop", model.stop),
                           simulate_options.get("saveper") or model.saveper) or 1
@@ -653,12 +659,35 @@ def run_batch(model: Model, samples: Any, *, chunk_size: int | None = None, clie
         if lost:  # removed from the store by hand: never hand back a study without them
             raise DataError(f"`store` {str(store)!r} is damaged: it lacks the variable(s) "
                             f"{', '.join(lost)} of this study; delete it to run the study again")
-        return ens
+        return with_outputs(ens, derived, argument="variables") if derived else ens
     parts = [held[i] for i in range(len(bounds))]
     ens = xr.concat(parts, dim="run", combine_attrs="override") if len(parts) > 1 else parts[0]
     ens.attrs.update(parts[0].attrs, n_runs=n, batch_chunk_size=chunk_size,
                      batch_n_chunks=len(bounds))
-    return _failure_attrs(ens)
+    ens = _failure_attrs(ens)
+    return with_outputs(ens, derived, argument="variables") if derived else ens
+
+
+def _derived_variables(model: Model, options: dict) -> tuple[dict, list[Derived]]:
+    """Split `variables` into what simulate saves and the derived outputs added after.
+
+    Targets and functions of the run among ``variables`` (see
+    :mod:`gysim.outputs`) are computed on the ensemble; the run saves the
+    variables they read (every variable for a function).
+    """
+    variables = options.get("variables")
+    if variables is None or isinstance(variables, str) or (
+            isinstance(variables, (list, tuple)) and all(isinstance(v, str) for v in variables)):
+        return options, []
+    compiled = model.compile()
+    resolved = resolve_outputs(variables, argument="variables",
+                               variables=compiled.stock_names + compiled.output_names,
+                               what=f"model '{model.name}'",
+                               kinds={k: e.kind for k, e in model.elements.items()})
+    needed = needed_variables(resolved)
+    saved = None if needed is None else list(dict.fromkeys(
+        [o for o in resolved if isinstance(o, str)] + needed))
+    return dict(options, variables=saved), [o for o in resolved if isinstance(o, Derived)]
 
 
 def envelope(ds: xr.Dataset, variables: str | list[str] | None = None,
@@ -669,9 +698,10 @@ def envelope(ds: xr.Dataset, variables: str | list[str] | None = None,
     ----------
     ds : xarray.Dataset
         An ensemble with a ``run`` dimension (e.g. from :func:`run_batch`).
-    variables : str or list of str, optional
+    variables : str or list, optional
         The variables to summarise (default: every variable with a ``run``
-        dimension).
+        dimension); :class:`gysim.Target` objects and functions of the run
+        (see :mod:`gysim.outputs`) are computed and summarised too.
     quantiles : tuple of float
         Quantiles in [0, 1].
 
@@ -702,6 +732,11 @@ def envelope(ds: xr.Dataset, variables: str | list[str] | None = None,
         variables = [v for v in ds.data_vars if "run" in ds[v].dims and not v.startswith("_")]
     elif isinstance(variables, str):
         variables = [variables]
+    elif not (isinstance(variables, (list, tuple)) and all(isinstance(v, str) for v in variables)):
+        resolved = resolve_outputs(variables, argument="variables")  # targets, functions
+        ds = with_outputs(ds, [o for o in resolved if isinstance(o, Derived)],
+                          argument="variables")
+        variables = output_names(resolved)
     for v in variables:
         if v not in ds.data_vars:
             raise DataError(f"`variables`: '{v}' is not a variable of the ensemble"

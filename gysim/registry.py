@@ -306,7 +306,8 @@ def get_provider(name: str | os.PathLike) -> Provider:
     return provider
 
 
-def load_model(name: str | os.PathLike, **build_options) -> Model:
+def load_model(name: str | os.PathLike, calibration: str | os.PathLike | None = None,
+               **build_options) -> Model:
     """Build a model by registered name, or from a ``.py``, ``.mdl`` or XMILE file.
 
     Parameters
@@ -315,6 +316,11 @@ def load_model(name: str | os.PathLike, **build_options) -> Model:
         A registered name (see :func:`available_models`), a path to a Python
         file defining ``build()``, a Vensim ``.mdl`` file or an XMILE file
         (``.xmile``, ``.xml``, ``.stmx``).
+    calibration : str or path-like, optional
+        A calibration file (written by ``gysim calibrate --out`` or
+        :meth:`gysim.CalibrationResult.to_json`) whose fitted values are
+        applied to the model built (see
+        :func:`gysim.calibrate.apply_calibration`).
     **build_options
         Passed to the provider's ``build()``, e.g. ``calibrated=False`` where
         the model offers it. Model files read from ``.mdl``/XMILE take none.
@@ -329,6 +335,10 @@ def load_model(name: str | os.PathLike, **build_options) -> Model:
     ModelDefinitionError
         If there is no such model or file, its ``build()`` does not take the
         options, or it does not return a :class:`gysim.Model`.
+    DataError
+        If the calibration file cannot be read, was fitted to another model,
+        names a parameter the model does not have, or holds a value outside
+        its parameter's bounds.
 
     Examples
     --------
@@ -347,7 +357,11 @@ def load_model(name: str | os.PathLike, **build_options) -> Model:
     >>> load_model(path, rate=0.5).params["rate"].value
     0.5
     """
-    return get_provider(name).build(**build_options)
+    model = get_provider(name).build(**build_options)
+    if calibration is None:
+        return model
+    from .calibrate import apply_calibration
+    return apply_calibration(model, calibration)
 
 
 # ---------------------------------------------------------------------- the models' package

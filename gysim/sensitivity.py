@@ -51,8 +51,9 @@ from .batch import envelope, run_batch
 from ._text import suggest
 from .engine.limits import check_memory, format_bytes, n_values, saved_times
 from .errors import DataError, ModelDefinitionError, ParameterError
-from .labels import check_variables, expand_elements, select_element, split_element
+from .labels import expand_elements, select_element, split_element
 from .model import Model
+from .outputs import needed_variables, output_names, resolve_outputs, with_outputs
 from .sampling import sample
 
 __all__ = ["sensitivity", "analyze", "envelope", "SENSITIVITY_METHODS"]
@@ -392,11 +393,21 @@ def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
         The uncertain parameters, sampled within their bounds in the model
         (or from ``dists``); ``param[label]`` samples one element of a
         subscripted parameter, a plain name one value for all its elements.
-    outputs : sequence of str
-        The variables whose sensitivity is analysed (only these are saved):
-        names, or ``var[label]`` (``var[l1,l2]``) for one element of a
-        subscripted variable. A whole subscripted variable gives one output
-        per element, named ``var[label]`` (see :func:`analyze`).
+    outputs : sequence or mapping
+        What is analysed (see :mod:`gysim.outputs`): variable names, or
+        ``var[label]`` (``var[l1,l2]``) for one element of a subscripted
+        variable (a whole subscripted variable gives one output per element,
+        named ``var[label]``, see :func:`analyze`); :class:`gysim.Target`
+        objects, whose output is the quantity the target measures in each
+        run (e.g. a percent change 2005-2010), named after the target; and
+        functions ``f(ds) -> DataArray`` over ``run`` and optionally
+        ``time``, named after the function (a mapping ``{name: f}`` names
+        lambdas). A time series is analysed at every time; an output with
+        one value per run (a target, a function without ``time``) is
+        analysed once, at the last saved time, with NaN indices at the
+        other times (the ``scalar_outputs`` attribute names them). Only the
+        variables the outputs need are saved, every variable when a
+        function is among them.
     analysis : {"sobol", "morris", "fast"}, optional
         Default ``"sobol"``: Saltelli's scheme, S1, ST (and S2 with
         ``second_order``) with confidence intervals, ``n`` a power of 2;
@@ -477,6 +488,15 @@ def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
     5120
     >>> si.ST.sel(output="y", time=1).round(1).values.tolist()
     [0.6, 0.4, 0.2]
+
+    A target, or any function of the run, is an output too:
+
+    >>> def y_squared(ds):
+    ...     return ds.y.sel(time=1) ** 2
+    >>> si = sensitivity(m, ["x1", "x2", "x3"], ["y", y_squared], n=64, progress=False,
+    ...                  method="euler", dt=1)
+    >>> si.output.values.tolist(), si.attrs["scalar_outputs"]
+    (['y', 'y_squared'], 'y_squared')
     """
     analysis, method = _analysis_and_integrator(analysis, method,
                                                 simulate_options.pop("solver", None))
@@ -484,18 +504,14 @@ def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
         simulate_options["method"] = method
     if not isinstance(model, Model):
         raise ModelDefinitionError(f"`model` must be a gysim.Model, got {type(model).__name__}")
-    if isinstance(outputs, str):
-        outputs = [outputs]
-    outputs = list(outputs)
-    if not outputs:
-        raise DataError("`outputs` must name at least one variable")
     compiled = model.compile()
-    check_variables(outputs, compiled.stock_names + compiled.output_names, argument="outputs",
-                    what=f"model '{model.name}'",
-                    kinds={k: e.kind for k, e in model.elements.items()})
+    simulated = compiled.stock_names + compiled.output_names
+    resolved = resolve_outputs(outputs, argument="outputs", variables=simulated,
+                               what=f"model '{model.name}'",
+                               kinds={k: e.kind for k, e in model.elements.items()})
+    needed = needed_variables(resolved)
     variables = list(simulate_options.pop("variables", None) or [])
-    for o in outputs:
-        base = split_element(str(o))[0]
+    for base in simulated if needed is None else needed:
         if base not in variables:
             variables.append(base)
     max_bytes = simulate_options.get("max_bytes")
@@ -505,6 +521,46 @@ def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
                         else 0, simulate_options)
     ens = run_batch(model, s, chunk_size=chunk_size, client=client, store=store,
                     progress=progress, variables=variables, **simulate_options)
-    indices = analyze(s, ens, outputs, times=times, seed=seed, num_resamples=num_resamples,
-                      conf_level=conf_level, workers=workers)
+    ens = with_outputs(ens, resolved)
+    indices = _analyze_outputs(s, ens, output_names(resolved), times=times, seed=seed,
+                               num_resamples=num_resamples, conf_level=conf_level,
+                               workers=workers)
     return (indices, ens) if return_ensemble else indices
+
+
+def _analyze_outputs(samples: Any, ens: xr.Dataset, names: list[str], *,
+                     times: Sequence[float] | None, **options: Any) -> xr.Dataset:
+    """:func:`analyze` the outputs: series at every time, one-number-per-run outputs once.
+
+    An output without a ``time`` dim (a target's measured quantity, a
+    function of the run that gives one number per run) is analysed once and
+    placed at the last saved time; its indices are NaN at the other times.
+    """
+    series = [n for n in names if "time" in ens[split_element(n)[0]].dims]
+    scalar = [n for n in names if n not in series]
+    parts = []
+    if series:
+        parts.append(analyze(samples, ens, series, times=times, **options))
+    if scalar:
+        last = float(ens["time"].values[-1])
+        one = xr.Dataset({n: ens[n].expand_dims(time=[last]) for n in scalar},
+                         coords={c: ens.coords[c] for c in ens.coords
+                                 if c != "time" and set(ens.coords[c].dims) <= {"run"}},
+                         attrs=ens.attrs)
+        one["time"].attrs.update(ens["time"].attrs)
+        parts.append(analyze(samples, one, scalar, **options))
+    if len(parts) == 1:
+        out = parts[0]
+    else:
+        out = xr.concat(parts, dim="output", join="outer", combine_attrs="override",
+                        data_vars="minimal", coords="minimal")
+        out["time"].attrs.update(ens["time"].attrs)
+        out = out.sel(output=[o for name in names for o in out["output"].values
+                              if o == name or split_element(str(o))[0] == name])
+    if scalar:
+        out.attrs["scalar_outputs"] = ", ".join(scalar)
+        out.attrs["scalar_outputs_note"] = (
+            "outputs with one value per run (targets, functions of the run without time) are "
+            f"analysed once; their indices are at time {float(ens['time'].values[-1]):g} and "
+            "NaN at the other times")
+    return out

@@ -33,6 +33,7 @@ The package, one idea per module:
 - :mod:`gysim.calibrate.result`: :class:`CalibrationResult`, its JSON file, :func:`load_calibration`;
 - :mod:`gysim.calibrate.parameters`: what is fitted, within which bounds, from which values;
 - :mod:`gysim.calibrate.data`: the data in the model's units, and the weights;
+- :mod:`gysim.calibrate.observations`: reading your own data (CSV, Excel, a column mapping);
 - :mod:`gysim.calibrate.least_squares`: residuals, Jacobians and the multi-start fit;
 - :mod:`gysim.calibrate.uncertainty`: standard errors and identifiability from the Jacobian.
 
@@ -52,17 +53,20 @@ import pandas as pd
 import scipy
 import xarray as xr
 
-from ..errors import ParameterError
+from ..errors import DataError, ParameterError
 from ..fit_report import fit_report
 from ..model import Model
+from ..outputs import Derived, resolve_outputs
 from ..simulate import simulate
-from .data import data_frame, data_in_model_units, series_weights
+from .data import data_frame, data_in_model_units, derived_in_units, series_weights
 from .least_squares import LeastSquaresProblem, start_points
 from .parameters import calibrated_parameters, current_values
-from .result import CalibrationResult, load_calibration
+from .observations import read_mapping, read_observations
+from .result import CalibrationResult, apply_calibration, load_calibration
 from .uncertainty import IDENTIFIABILITY_RTOL, parameter_uncertainty
 
-__all__ = ["calibrate", "CalibrationResult", "load_calibration", "IDENTIFIABILITY_RTOL"]
+__all__ = ["calibrate", "CalibrationResult", "load_calibration", "IDENTIFIABILITY_RTOL",
+           "read_observations", "read_mapping", "apply_calibration"]
 
 _OPTIMIZER_KEYS = {"ftol", "xtol", "gtol", "max_nfev", "verbose"}
 _RESERVED_SIMULATE_KEYS = {"params", "variables", "scenario"}
@@ -85,6 +89,7 @@ def calibrate(
     diff_step: float = 1e-6,
     optimizer_options: Mapping[str, Any] | None = None,
     data_units: Mapping[str, str] | None = None,
+    outputs: Any = None,
     **simulate_options: Any,
 ) -> CalibrationResult:
     """Fit parameters (and stock initial values) of a model to data.
@@ -135,6 +140,18 @@ def calibrate(
     optimizer_options : mapping, optional
         Passed to :func:`scipy.optimize.least_squares`: ``ftol``, ``xtol``,
         ``gtol``, ``max_nfev``, ``verbose``.
+    data_units : mapping, optional
+        Column -> the units the column is in, converted to the model's (or
+        to a derived output's) units; a DataFrame's ``attrs["units"]`` (from
+        :func:`gysim.read_observations`) gives those not named here.
+    outputs : mapping or sequence, optional
+        Functions of the run that data columns observe (see
+        :mod:`gysim.outputs`): ``{name: f}`` or named functions
+        ``f(ds) -> DataArray`` over ``time`` (and ``run``), or
+        :class:`gysim.outputs.Derived` (which carries units); a data column
+        of that name is compared with it, e.g. an energy intensity the model
+        only has as a ratio of two variables. Every variable is saved for
+        these runs.
     **simulate_options
         Passed to :func:`gysim.simulate` (``rtol``, ``atol``, ``saveper``,
         ``stop``, ``max_step``...). Unless `stop` is given, runs stop at the
@@ -194,8 +211,11 @@ def calibrate(
 
     names, lower, upper, units = calibrated_parameters(model, params, bounds)
     notes: list[str] = []
+    derived = _derived_outputs(model, outputs)
+    data, data_units = derived_in_units(data, data_units, derived)
     data = data_in_model_units(model, data, data_units)
-    frame = data_frame(model, data, simulate_options.get("stop", model.stop), notes)
+    frame = data_frame(model, data, simulate_options.get("stop", model.stop), notes,
+                       derived=[d.name for d in derived])
     w = series_weights(frame, weights, notes)
 
     options = dict(simulate_options, method=method)
@@ -204,7 +224,8 @@ def calibrate(
     last = float(frame.index[-1])
     if "stop" not in options and last > model.start:
         options["stop"] = last
-    problem = LeastSquaresProblem(model, names, lower, upper, frame, w, options, diff_step)
+    problem = LeastSquaresProblem(model, names, lower, upper, frame, w, options, diff_step,
+                                  derived=derived)
 
     # Start points: the model's values, then a Latin hypercube of the bounds.
     x_model = np.clip(current_values(model, names, options), lower, upper)
@@ -263,3 +284,24 @@ def calibrate(
         provenance=provenance,
         base_model=model,
     )
+
+
+def _derived_outputs(model: Model, outputs: Any) -> list[Derived]:
+    """The functions of the run that data columns may observe (calibrate's `outputs`)."""
+    if outputs is None:
+        return []
+    compiled = model.compile()
+    resolved = resolve_outputs(outputs, argument="outputs",
+                               variables=compiled.stock_names + compiled.output_names,
+                               what=f"model '{model.name}'",
+                               kinds={k: e.kind for k, e in model.elements.items()})
+    for o in resolved:
+        if isinstance(o, str):
+            raise DataError(f"`outputs`: '{o}' is a variable of the model, which a data column "
+                            f"observes by its name already; `outputs` takes functions of the "
+                            f"run")
+        if o.kind == "target":
+            raise DataError(f"`outputs`: the target '{o.name}' measures one number per run; "
+                            f"calibration compares time series: give a function of the run "
+                            f"over time, f(ds) -> DataArray")
+    return resolved

@@ -27,19 +27,21 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from .._text import suggest
-from ..errors import DataError
+from ..errors import DataError, UnitsError
 from ..labels import element_names, resolve_labels, select_element, split_element
 from ..model import Model
-from ..units import to_model_units
+from ..outputs import Derived
+from ..units import _factor, to_model_units
 
-__all__ = ["data_in_model_units", "data_frame", "series_weights", "check_columns"]
+__all__ = ["data_in_model_units", "data_frame", "series_weights", "check_columns",
+           "derived_in_units"]
 
 
 def check_columns(data: pd.DataFrame, what: str = "calibration `data`") -> None:
@@ -69,8 +71,10 @@ def data_in_model_units(model: Model, data: pd.DataFrame | xr.Dataset,
     model : gysim.Model
     data : pandas.DataFrame or xarray.Dataset
         The observations. A Dataset variable's ``units`` attribute gives its
-        units unless `data_units` does; a Dataset with subscripted variables
-        becomes a DataFrame with a column per element.
+        units unless `data_units` does, and so does a DataFrame's
+        ``attrs["units"]`` (column -> units, as
+        :func:`gysim.read_observations` sets it); a Dataset with subscripted
+        variables becomes a DataFrame with a column per element.
     data_units : mapping, optional
         Column (or variable) -> the units the data are in.
 
@@ -96,6 +100,9 @@ def data_in_model_units(model: Model, data: pd.DataFrame | xr.Dataset,
     [1.0, 2.0]
     """
     check_columns(data)
+    if isinstance(data, pd.DataFrame) and data.attrs.get("units"):  # from read_observations
+        data_units = {**{k: v for k, v in data.attrs["units"].items() if k in data.columns},
+                      **dict(data_units or {})}
     if isinstance(data, xr.Dataset):
         units = dict(data_units or {})
         for name, da in data.data_vars.items():
@@ -126,7 +133,7 @@ def data_in_model_units(model: Model, data: pd.DataFrame | xr.Dataset,
 
 
 def data_frame(model: Model, data: pd.DataFrame | xr.Dataset, stop: float,
-               notes: list[str]) -> pd.DataFrame:
+               notes: list[str], derived: Sequence[str] = ()) -> pd.DataFrame:
     """The data as a float DataFrame sorted by time, restricted to the model's horizon.
 
     Parameters
@@ -140,6 +147,8 @@ def data_frame(model: Model, data: pd.DataFrame | xr.Dataset, stop: float,
         are dropped.
     notes : list of str
         Gets a note naming the times dropped.
+    derived : sequence of str
+        Names of derived outputs (calibrate's `outputs`) a column may name.
 
     Returns
     -------
@@ -186,6 +195,8 @@ def data_frame(model: Model, data: pd.DataFrame | xr.Dataset, stop: float,
                         f"{', '.join(map(str, data.index[data.index.duplicated()].unique()[:5]))}")
     simulated = list(model.stocks) + list(model.flows) + list(model.auxes)
     for name in data.columns:
+        if name in derived:
+            continue
         base, labels = split_element(name) if isinstance(name, str) else (name, ())
         dims = model[base].dims if base in simulated else ()
         if base in simulated and (labels or not dims):
@@ -204,7 +215,8 @@ def data_frame(model: Model, data: pd.DataFrame | xr.Dataset, stop: float,
             raise DataError(f"data column '{name}' is a {model[name].kind} of model '{model.name}', not a "
                             f"simulated variable (stock, flow or auxiliary){hint}")
         raise DataError(f"data column {name!r} is not a variable of model '{model.name}'"
-                        f"{suggest(str(name), simulated)}")
+                        f"{suggest(str(name), simulated + list(derived))} (a column may also "
+                        f"observe a function of the run given in `outputs`)")
     try:
         frame = data.astype(float)
     except (TypeError, ValueError):
@@ -233,6 +245,50 @@ def data_frame(model: Model, data: pd.DataFrame | xr.Dataset, stop: float,
     if empty:
         raise DataError(f"data column(s) {', '.join(map(repr, empty))} have no observation within the model's horizon")
     return frame
+
+
+def derived_in_units(data: pd.DataFrame | xr.Dataset, data_units: Mapping[str, str] | None,
+                     derived: Sequence[Derived]) -> tuple[pd.DataFrame | xr.Dataset,
+                                                          dict[str, str] | None]:
+    """Convert the columns that observe derived outputs to the outputs' units.
+
+    Returns the data and the `data_units` left for the model's variables.
+
+    Raises
+    ------
+    UnitsError
+        If a column observing a derived output has units but the output
+        declares none, or the units do not convert.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from gysim.outputs import Derived
+    >>> d = Derived("intensity", lambda ds: ds.e / ds.gdp, units="tce/1e4 yuan")
+    >>> data = pd.DataFrame({"intensity": [1.0, 2.0]}, index=[0, 1])
+    >>> out, left = derived_in_units(data, {"intensity": "tce/1e8 yuan"}, [d])
+    >>> out["intensity"].tolist(), left
+    ([0.0001, 0.0002], {})
+    """
+    units = dict(data_units or {})
+    if isinstance(data, pd.DataFrame):
+        units = {**{k: v for k, v in data.attrs.get("units", {}).items()
+                    if k in data.columns}, **units}
+    names = {d.name: d for d in derived}
+    mine = {k: v for k, v in units.items() if k in names}
+    if not mine:
+        return data, data_units
+    out = data.copy()
+    for column, given in mine.items():
+        target = names[column].units
+        if not target:
+            raise UnitsError(f"data column {column!r} is in {given!r} but the derived output "
+                             f"{column!r} declares no units: give it units "
+                             f"(gysim.outputs.Derived(..., units=...)) or convert the column")
+        out[column] = data[column] * _factor(given, target, what=f"data column {column!r}")
+    if isinstance(out, pd.DataFrame):
+        out.attrs = {**data.attrs, "units": {k: v for k, v in units.items() if k not in names}}
+    return out, {k: v for k, v in units.items() if k not in names}
 
 
 def series_weights(frame: pd.DataFrame, weights: Mapping[str, float] | None,

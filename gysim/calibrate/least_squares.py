@@ -32,9 +32,10 @@ import numpy as np
 import pandas as pd
 
 from ..batch import as_params
-from ..errors import CalibrationError, SimulationError
+from ..errors import CalibrationError, DataError, SimulationError
 from ..labels import select_element, split_element, values_at_times
 from ..model import Model
+from ..outputs import Derived, needed_variables, with_outputs
 from ..simulate import simulate
 
 __all__ = ["LeastSquaresProblem", "start_points"]
@@ -62,6 +63,8 @@ class LeastSquaresProblem:
         Options of :func:`gysim.simulate` for every run.
     diff_step : float
         Relative step of the finite-difference Jacobian.
+    derived : sequence of gysim.outputs.Derived
+        Functions of the run that data columns of the same name observe.
 
     Attributes
     ----------
@@ -87,8 +90,9 @@ class LeastSquaresProblem:
 
     def __init__(self, model: Model, names: Sequence[str], lower: np.ndarray, upper: np.ndarray,
                  frame: pd.DataFrame, weights: np.ndarray, options: dict[str, Any],
-                 diff_step: float) -> None:
+                 diff_step: float, derived: Sequence[Derived] = ()) -> None:
         self.model, self.names, self.options = model, list(names), options
+        self.derived = [d for d in derived if d.name in frame.columns]
         self.lower, self.upper, self.width = lower, upper, upper - lower
         self.columns = list(frame.columns)
         self.times = np.asarray(frame.index, dtype=float)
@@ -107,9 +111,18 @@ class LeastSquaresProblem:
         """Simulated data for each parameter row of `X`: shape (n_runs, n_times, n_columns)."""
         n_runs = X.shape[0]
         params = as_params(self.model, {n: X[:, i] for i, n in enumerate(self.names)})
-        variables = list(dict.fromkeys(split_element(c)[0] for c in self.columns))
-        ds = simulate(self.model, params=params, variables=variables, **self.options)
+        plain = [c for c in self.columns if c not in {d.name for d in self.derived}]
+        needed = needed_variables(list(dict.fromkeys(split_element(c)[0] for c in plain))
+                                  + self.derived)
+        ds = simulate(self.model, params=params, variables=needed, **self.options)
         self.attrs = ds.attrs
+        if self.derived:  # functions of the run the data observe (calibrate's `outputs`)
+            ds = with_outputs(ds, self.derived)
+            for d in self.derived:
+                if "time" not in ds[d.name].dims:
+                    raise DataError(f"`outputs`: '{d.name}' gives one number per run, but its "
+                                    f"data column is a time series: return a DataArray over "
+                                    f"'time' (and 'run')")
         out = np.empty((n_runs, len(self.times), len(self.columns)))
         for j, name in enumerate(self.columns):
             values = values_at_times(select_element(ds, name, argument="data"), self.times)

@@ -24,11 +24,11 @@ import numpy as np
 import pandas as pd
 
 from ..atomic import write_text_atomic
-from ..batch import as_params
-from ..errors import DataError
+from ..batch import as_params, element_bounds, param_element
+from ..errors import DataError, ParameterError
 from ..model import Model
 
-__all__ = ["CalibrationResult", "load_calibration"]
+__all__ = ["CalibrationResult", "load_calibration", "apply_calibration"]
 
 
 @dataclass(repr=False)
@@ -218,6 +218,89 @@ def load_calibration(path: str | os.PathLike) -> dict[str, float]:
         raise DataError(f"{os.fspath(path)!r} is not a calibration result: it must hold "
                         "'parameters' -> name -> {'value': ...}") from None
 
+
+
+def apply_calibration(model: Model, path: str | os.PathLike) -> Model:
+    """The model with the fitted values of a calibration file applied, after checking them.
+
+    Parameters
+    ----------
+    model : gysim.Model
+        The model the file was fitted to (its ``model`` entry, when present,
+        must be this model's name).
+    path : str or path-like
+        A file written by :meth:`CalibrationResult.to_json` (or by ``gysim
+        calibrate --out``): ``{"model": name, "parameters": {name: {"value":
+        ...}}}``.
+
+    Returns
+    -------
+    gysim.Model
+        A new model with the values set (``param[label]`` sets one element);
+        `model` is not changed.
+
+    Raises
+    ------
+    DataError
+        If the file cannot be read or is not a calibration; if it was made
+        for another model; if it names a parameter (or stock) the model does
+        not have; if a value is not finite or lies outside its parameter's
+        bounds.
+
+    Examples
+    --------
+    >>> import json, os, tempfile, gysim
+    >>> m = gysim.Model("decay", start=0, stop=1)
+    >>> m.stock("x", 1.0)
+    >>> m.param("k", 0.3, bounds=(0.0, 1.0))
+    >>> m.flow("out", "k * x", out_of="x")
+    >>> path = os.path.join(tempfile.mkdtemp(), "fit.json")
+    >>> with open(path, "w") as f:
+    ...     json.dump({"model": "decay", "parameters": {"k": {"value": 0.5}}}, f)
+    >>> apply_calibration(m, path).params["k"].value
+    0.5
+    >>> with open(path, "w") as f:
+    ...     json.dump({"model": "decay", "parameters": {"k": {"value": 1.5}}}, f)
+    >>> apply_calibration(m, path)
+    Traceback (most recent call last):
+    ...
+    gysim.errors.DataError: calibration file '...fit.json': the value 1.5 of 'k' lies outside its bounds (0, 1) in model 'decay'
+    """
+    where = f"calibration file {os.fspath(path)!r}"
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as err:
+        raise DataError(f"cannot read the {where}: {err}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("parameters"), dict):
+        raise DataError(f"the {where} is not a calibration result: it must hold "
+                        "'parameters' -> name -> {'value': ...} (as gysim calibrate --out writes)")
+    fitted_for = doc.get("model")
+    if fitted_for is not None and fitted_for != model.name:
+        raise DataError(f"the {where} was fitted to model {fitted_for!r}, not to "
+                        f"{model.name!r}: load it with the model it was made for")
+    values: dict[str, float] = {}
+    for name, entry in doc["parameters"].items():
+        raw = entry.get("value") if isinstance(entry, dict) else None
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            raise DataError(f"{where}: the entry of {name!r} must hold a number 'value', got "
+                            f"{entry!r}") from None
+        if not np.isfinite(value):
+            raise DataError(f"{where}: the value of {name!r} is not finite ({raw!r})")
+        try:
+            param_element(model, name, argument="calibration")
+        except ParameterError as err:
+            raise DataError(f"{where}: {str(err).split(': ', 1)[1]}") from None
+        bounds = element_bounds(model, name)
+        if bounds is not None and not bounds[0] <= value <= bounds[1]:
+            raise DataError(f"{where}: the value {value:g} of {name!r} lies outside its bounds "
+                            f"({bounds[0]:g}, {bounds[1]:g}) in model {model.name!r}")
+        values[name] = value
+    if not values:
+        raise DataError(f"the {where} holds no fitted value")
+    return model.with_params(as_params(model, values, argument="calibration"))
 
 
 def _jsonable(obj):

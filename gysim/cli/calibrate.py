@@ -1,9 +1,20 @@
-"""``gysim calibrate``: refit a model through its provider's ``calibration`` hook.
+"""``gysim calibrate``: fit a model to your own data, or refit it through its provider.
 
-The model's provider (see :mod:`gysim.registry`) offers ``calibration()``,
-an object with ``fit(starts=..., seed=...)`` and optionally ``FITTED``,
-``SEED``, ``STARTS`` and ``FITTED_FILE``. Without a MODEL, the one registered
-model that offers a calibration is refitted.
+With ``--data`` the model is fitted to a CSV or Excel file of observations
+(one row per year, one column per series; see
+:mod:`gysim.calibrate.observations` for the format), its columns mapped to
+model variables, with units, by ``--map`` (JSON or ``column: variable
+(units)`` lines), the parameters named by ``--params``::
+
+    gysim calibrate MODEL --data yearbook.csv --map map.yaml --params a,b --out calibration.json
+
+``gysim.load_model(MODEL, calibration="calibration.json")`` then returns the
+model with the fitted values.
+
+Without ``--data`` the model's provider (see :mod:`gysim.registry`) offers
+``calibration()``, an object with ``fit(starts=..., seed=...)`` and
+optionally ``FITTED``, ``SEED``, ``STARTS`` and ``FITTED_FILE``. Without a
+MODEL, the one registered model that offers a calibration is refitted.
 
 Examples
 --------
@@ -24,7 +35,9 @@ from ._common import UsageError, check_writable, status, table
 __all__ = ["SUMMARY", "EXAMPLE", "add_arguments", "run", "calibrated_provider"]
 
 SUMMARY = "Refit a model to its data through its provider's calibration (e.g. calibration/fit.py)."
-EXAMPLE = "gysim calibrate --check\n  gysim calibrate MODEL --starts 16 -o fitted.json"
+EXAMPLE = ("gysim calibrate --check\n  gysim calibrate MODEL --starts 16 -o fitted.json\n"
+           "  gysim calibrate MODEL --data yearbook.csv --map map.yaml --params a,b "
+           "--out calibration.json")
 PURPOSE = "`gysim calibrate`"
 
 
@@ -50,8 +63,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="multi-start points of the fit (default: the calibration's)")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the starts (default: the calibration's)")
-    parser.add_argument("-o", "--output", metavar="FITTED.json",
-                        help="save the fit (values, standard errors, report) as JSON")
+    parser.add_argument("-o", "--output", "--out", metavar="FITTED.json", dest="output",
+                        help="save the fit (values, standard errors, report) as JSON; "
+                             "gysim.load_model(MODEL, calibration=FILE) applies it")
+    parser.add_argument("--data", metavar="FILE",
+                        help="fit to your own data: a CSV or Excel file, one row per year "
+                             "(a year column) and one column per observed series")
+    parser.add_argument("--map", metavar="MAP", dest="mapping",
+                        help="with --data: the columns' model variables and units, a .json "
+                             "object or lines 'column: variable (units)' (.yaml/.txt)")
+    parser.add_argument("--sheet", metavar="SHEET",
+                        help="with --data: the Excel sheet (default: the first)")
+    parser.add_argument("--params", metavar="A,B",
+                        help="with --data: the parameters to fit (within their bounds)")
 
 
 def calibrated_provider(name: str | None):
@@ -107,6 +131,12 @@ def run(args: argparse.Namespace) -> int:
     out = check_writable(args.output) if args.output else None
     if args.starts is not None and args.starts < 1:
         raise UsageError(f"--starts must be at least 1, got {args.starts}")
+    if args.data is not None:
+        return _fit_own_data(args, out)
+    for option in ("mapping", "sheet", "params"):
+        if getattr(args, option) is not None:
+            flag = "--map" if option == "mapping" else f"--{option}"
+            raise UsageError(f"{flag} applies with --data (fitting your own data)")
     provider = calibrated_provider(args.model)
     fit = provider.get("calibration", purpose=PURPOSE)()
     fitted_file = getattr(fit, "FITTED_FILE", None)
@@ -149,3 +179,45 @@ def run(args: argparse.Namespace) -> int:
         result.to_json(out)  # atomic: temporary file, then rename
         print(f"wrote {out}")
     return code
+
+
+def _fit_own_data(args: argparse.Namespace, out: Path | None) -> int:
+    """``gysim calibrate MODEL --data FILE [--map MAP] --params A,B [--out FILE]``."""
+    import pandas as pd
+
+    from ..calibrate import calibrate, read_observations
+    from ._common import load_any_model, names
+
+    if args.model is None:
+        raise UsageError("--data: name the MODEL to fit (a registered name or a model file)")
+    if args.check:
+        raise UsageError("--check compares a provider's refit with its stored fit; it does not "
+                         "apply with --data")
+    params = names(args.params)
+    if not params:
+        raise UsageError("--data: name the parameters to fit with --params A,B")
+    sheet = args.sheet
+    if sheet is not None and sheet.isdigit():
+        sheet = int(sheet)
+    data = read_observations(args.data, args.mapping, sheet=sheet)
+    model = load_any_model(args.model)
+    options = {"n_starts": args.starts} if args.starts is not None else {}
+    if args.seed is not None:
+        options["seed"] = args.seed
+    units = data.attrs.get("units") or {}
+    shown = ", ".join(f"{c} ({units[c]})" if c in units else c for c in data.columns)
+    status(f"calibrating model {model.name!r}: {', '.join(params)} to {len(data)} times of "
+           f"{shown} from {args.data} ...")
+    result = calibrate(model, data, params, **options)
+    with pd.option_context("display.width", 160, "display.max_columns", 20,
+                           "display.float_format", "{:.4g}".format):
+        print(result.report.to_string())
+        print()
+        print(result.table.to_string())
+    for warning in result.warnings:
+        print(f"note: {warning}")
+    if out is not None:
+        result.to_json(out)
+        print(f"wrote {out} (gysim.load_model({args.model!r}, calibration={str(out)!r}) "
+              f"applies it)")
+    return 0

@@ -25,7 +25,8 @@ __all__ = ["SUMMARY", "EXAMPLE", "add_arguments", "run", "default_parameters"]
 
 SUMMARY = ("Global sensitivity study (Sobol', Morris or eFAST) over the parameters' bounds.")
 EXAMPLE = ("gysim sensitivity population --params birth_rate,death_rate "
-           "--outputs population -n 256 -o indices.nc")
+           "--outputs population -n 256 -o indices.nc\n"
+           "  gysim sensitivity population --targets total_population_2010 -n 64")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,6 +48,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="variables to analyse (default: the stocks); VAR[label] for one "
                              "element of a subscripted variable, which as a whole gives one "
                              "output per element")
+    parser.add_argument("--targets", metavar="T1,T2", nargs="?", const="all",
+                        help="also analyse the quantities the model's targets measure (one "
+                             "number per run, e.g. a growth rate 2005-2010): the targets "
+                             "named, or all of the provider's targets when none are named")
     parser.add_argument("--analysis", choices=["sobol", "morris", "fast"],
                         help="sobol (S1, ST; n a power of 2), morris or fast (default: sobol)")
     parser.add_argument("-n", type=int, default=256,
@@ -116,6 +121,54 @@ def default_parameters(model, provider) -> tuple[list[str], str]:
         raise UsageError(f"model {model.name!r} has no parameters with bounds; name the "
                          f"parameters with --params and give them bounds in the model")
     return found, origin
+
+
+def _targets(provider, model, wanted: str) -> list:
+    """The provider's targets named in ``--targets`` ("all": every one)."""
+    from .._text import suggest
+    found = list(provider.get("targets", purpose="--targets")(model))
+    if wanted == "all":
+        return found
+    by_name = {t.name: t for t in found}
+    chosen = []
+    for name in names(wanted) or []:
+        if name not in by_name:
+            raise UsageError(f"--targets: {name!r} is not a target of model {model.name!r}"
+                             f"{suggest(name, list(by_name))}; its targets: "
+                             f"{', '.join(by_name)}")
+        chosen.append(by_name[name])
+    return chosen
+
+
+def _why_fixed(model, fixed: list[str]) -> str:
+    """Why the parameters `fixed` are not varied: their sources, grouped by kind.
+
+    Examples
+    --------
+    >>> import gysim
+    >>> m = gysim.Model("m", start=0, stop=1)
+    >>> m.param("a", 1.0, bounds=(0, 2), source="data: yearbook 2005")
+    >>> m.param("b", 1.0, bounds=(0, 2), source="plan: target")
+    >>> m.param("c", 1.0, bounds=(0, 2), source="data: census")
+    >>> m.param("s", 0.0, bounds=(0, 1), source="assumption: scenario switch")
+    >>> _why_fixed(m, ["a", "b", "c", "s"])
+    "their values come from data (2) or plan (1), not assumptions; left out by the provider although an assumption: s (source: 'assumption: scenario switch')"
+    """
+    kinds: dict[str, list[str]] = {}
+    for name in fixed:
+        source = (model.params[name].source or "").strip()
+        kind = source.split(":", 1)[0].strip().lower() if ":" in source else ""
+        kinds.setdefault(kind or "no stated source", []).append(name)
+    assumed = kinds.pop("assumption", [])
+    parts = []
+    if kinds:
+        listed = [f"{k} ({len(v)})" for k, v in kinds.items()]
+        joined = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " or " + listed[-1]
+        parts.append(f"their values come from {joined}, not assumptions")
+    if assumed:
+        parts.append("left out by the provider although an assumption: " + ", ".join(
+            f"{n} (source: {model.params[n].source!r})" for n in assumed))
+    return "; ".join(parts)
 
 
 def _outputs(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
@@ -207,11 +260,14 @@ def run(args: argparse.Namespace) -> int:
         if fixed:
             print(f"not varied, at their values: {len(fixed)} other parameter"
                   f"{'s' * (len(fixed) != 1)} with bounds: {', '.join(fixed)}")
-    outputs = names(args.outputs) or list(model.stocks)
+            print(f"  why: {_why_fixed(model, fixed)}")
+    outputs = names(args.outputs) or ([] if args.targets else list(model.stocks))
     compiled = model.compile()
     check_variables(outputs, compiled.stock_names + compiled.output_names, argument="--outputs",
                     what=f"model {model.name!r}",
                     kinds={k: e.kind for k, e in model.elements.items()})
+    if args.targets:
+        outputs = outputs + _targets(provider, model, args.targets)
     options: dict[str, Any] = {}
     for key in ("scenario", "dt", "stop"):
         if getattr(args, key) is not None:
