@@ -44,7 +44,7 @@ FITTED = [
     "tfp_growth",             # real non-primary growth -> gdp_real
     "inflation_rate",         # nominal vs real GDP
     "primary_growth",         # va_primary
-    "services_share_trend",   # va_tertiary vs va_secondary
+    "services_income_slope",  # va_tertiary vs va_secondary (services demand vs income)
     "investment_rate_trend",  # investment -> capital -> growth path
     "net_migration_rate",     # registered population
 ]

@@ -1,15 +1,26 @@
-"""Economy sector: investment, capital and output by sector.
+"""Economy sector: investment, capital by sector and output by sector.
 
-Non-primary real output is Cobb-Douglas in ``capital``, ``tfp`` and
+Non-primary real output is Cobb-Douglas in productive capital, ``tfp`` and
 non-farm labour. Fixed-asset investment is a share of nominal GDP
 (``investment_rate``, drifting logistically toward a ceiling; the drift is
 the investment lever), so output drives investment and investment drives
 output through capital (a reinforcing loop, limited by depreciation,
-diminishing returns to capital and the ceiling).
-Primary real output grows at its own rate; the non-primary output is split
-between secondary and tertiary by ``services_share``, which drifts. The
-result is ``value_added_real`` over the ``sector`` dimension; a single GDP
-deflator (``price_level``) turns it into ``value_added`` at current prices.
+diminishing returns to capital and the ceiling). The share of investment
+diverted to energy saving (energy sector) adds no productive capital.
+
+Productive capital is a stock over ``sector`` (``capital``; primary capital
+is not modelled and stays 0). With one technology in secondary and tertiary
+production and labour moving to equal wages, each sector's share of
+non-primary output equals its share of capital, so the structure follows
+where investment goes. Investment is allocated by relative returns: the
+return on services capital relative to industry capital is the relative
+price at which the services share of non-primary spending demanded at the
+current income per head (``services_demand_share``, rising with the log of
+real GDP per head: the Chenery-Syrquin (1975) "patterns of development"
+semi-log form of Kuznets' services rise) meets the services share supplied.
+Primary real output grows at its own rate. The result is
+``value_added_real`` over ``sector``; a single GDP deflator
+(``price_level``) turns it into ``value_added`` at current prices.
 ``va_primary``, ``va_secondary``, ``va_tertiary`` (and their ``*_real``
 counterparts) are its elements.
 """
@@ -48,13 +59,21 @@ def add_stand_ins(m: gysim.Model) -> None:
     m.aux("population", "registered_population_2000_standin * exp(population_growth_standin"
           " * (time - 2000))", units="1e4 person",
           doc="Stand-in for the population sector: registered population")
+    m.param("energy_saving_investment_share_standin", 0.0, units="fraction", bounds=(0.0, 0.06),
+            doc="Stand-in: share of fixed-asset investment spent on energy saving",
+            source="assumption: as the energy sector's energy_saving_investment_share (0 in "
+                   "2001-2005)")
+    m.aux("energy_saving_investment", "energy_saving_investment_share_standin"
+          " * fixed_asset_investment", units=Y,
+          doc="Stand-in for the energy sector: investment in energy saving")
 
 
 def add_to(m: gysim.Model, *, standalone: bool) -> None:
     """Add the economy sector to `m` (with stand-ins for its inputs if `standalone`).
 
-    Reads ``nonfarm_labor``, ``nonfarm_labor_growth`` (labour sector) and
-    ``population`` (population sector); supplies ``gdp``, ``gdp_real``,
+    Reads ``nonfarm_labor``, ``nonfarm_labor_growth`` (labour sector),
+    ``population`` (population sector) and ``energy_saving_investment``
+    (energy sector); supplies ``productive_capital`` (to energy), ``gdp``, ``gdp_real``,
     ``gdp_real_growth``, ``value_added_real`` and ``value_added`` (over
     ``sector``) and the ``va_*`` series, ``va_nonprimary_growth_rate``,
     ``secondary_share``, ``fixed_asset_investment`` and ``price_level``.
@@ -95,15 +114,35 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
     m.param("primary_growth", 0.0533, units="1/year", bounds=(0.0, 0.12),
             doc="Real growth of primary value added",
             source=f"{DATA} va_primary: fitted, nominal growth 7.7 %/yr less inflation")
-    services = _common.lever(
-        m, "services_share_trend", 0.0054, -0.002, units="fraction/year", bounds=(-0.03, 0.03),
-        doc="Yearly change of the tertiary share of non-primary value added",
-        source=f"{DATA} va_tertiary and va_secondary: fitted 2000-2005",
-        plan_source="plan: 三次产业结构调整为4.4：51.7：43.9 (the tertiary share of "
-                    "non-primary output is 0.459 in 2010, a little below the model's 0.467 "
-                    "in 2005)")
+    m.param("services_income_slope", 0.2, units="fraction", bounds=(0.0, 0.4),
+            doc="Rise of the services share of non-primary final spending other than "
+                "investment per unit rise of the log of real GDP per head (semi-log Engel "
+                "pattern)",
+            source=f"{DATA} va_tertiary and va_secondary: fitted 2000-2005; Chenery and Syrquin "
+                   "(1975, Patterns of Development) estimate the services share of GDP rising "
+                   "about 0.05-0.10 per log unit of income at middle incomes")
+    m.param("investment_secondary_content", 0.2, units="fraction", bounds=(0.1, 0.4),
+            doc="Secondary value added demanded per yuan of fixed-asset investment "
+                "(construction and domestically made equipment and materials)",
+            source="assumption: in China in 2005 construction value added was 0.12 of "
+                   "fixed-asset investment (1.04 of 8.9 trillion yuan); equipment and building "
+                   "materials add about as much again, land purchases none")
+    m.param("investment_return_elasticity", 1.0, units="dimensionless", bounds=(0.5, 3.0),
+            doc="Elasticity of the tertiary/secondary split of new capital to the relative "
+                "return on services capital (logit allocation; 1 puts new capital in "
+                "proportion to the services share demanded)",
+            source="assumption: investors follow returns with some inertia (specific skills, "
+                   "land, permits); not identifiable from 2000-2005 output")
+    priority = _common.lever(
+        m, "secondary_investment_priority", 1.0, 2.168, units="dimensionless", bounds=(0.5, 3.0),
+        doc="Weight of secondary against tertiary sectors in the allocation of new capital, "
+            "beyond relative returns (1: returns alone)",
+        source="assumption: the 2001-2005 split is what returns gave, the 工业强市 strategy of "
+               "2001-2005 included; no separate series on its weight",
+        plan_source="plan: 坚持“工业强市”战略 ... 三次产业结构调整为4.4：51.7：43.9 (the "
+                    "weight with which the secondary share of GDP is 51.7 % in 2010)")
     invest = _common.lever(
-        m, "investment_rate_trend", 0.168, -0.008, units="1/year", bounds=(-0.1, 0.4),
+        m, "investment_rate_trend", 0.168, 0.002598, units="1/year", bounds=(-0.1, 0.4),
         doc="Relative drift of fixed-asset investment per unit of GDP, far below its ceiling",
         source="plan: 全社会固定资产投资预计“十五”期间累计超过1220亿元，年均增长24.8% "
                "(24.8 %/yr investment with 14.7 %/yr nominal GDP growth)",
@@ -121,8 +160,14 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
             source="assumption: the 2005 rate (8.19) to the 2006 rate (7.97) the plan's authors "
                    "knew; the 2010 rate was 6.77")
 
-    m.stock("capital", "capital_output_ratio_2000 * gdp_2000", units="1e8 yuan",
-            doc="Productive capital, 2000 prices")
+    m.aux("capital_split_2000",
+          "is_secondary * (1 - services_share_2000) + is_tertiary * services_share_2000",
+          units="fraction", dims=("sector",),
+          doc="Each sector's share of non-primary value added in 2000 (0 for primary)")
+    m.stock("capital", "capital_output_ratio_2000 * gdp_2000 * capital_split_2000",
+            units="1e8 yuan", dims=("sector",),
+            doc="Productive capital by sector, 2000 prices (primary capital not modelled: 0)",
+            source="initial: the 2000 capital-output ratio, split as non-primary value added")
     m.define_unit("composite_input")  # the Cobb-Douglas bundle K ** a * L ** (1 - a)
     m.stock("tfp", "(gdp_2000 - va_primary_2000) / ((capital_output_ratio_2000 * gdp_2000)"
             " ** capital_share * nonfarm_labor ** (1 - capital_share))",
@@ -133,22 +178,58 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
     m.stock("investment_rate", "fixed_asset_investment_2000 / gdp_2000", units="fraction",
             doc="Fixed-asset investment per unit of nominal GDP")
     m.stock("va_primary_real", "va_primary_2000", units=Y, doc="Primary value added, 2000 prices")
-    m.stock("services_share", "services_share_2000", units="fraction",
-            doc="Tertiary share of non-primary value added")
     m.stock("fixed_asset_investment_cumulative", 0.0, units="1e8 yuan",
             doc="Fixed-asset investment since the end of 2005 (current prices)")
 
-    m.aux("va_nonprimary_real", "tfp * capital ** capital_share * nonfarm_labor"
+    m.aux("productive_capital", "sum(capital, sector)", units="1e8 yuan",
+          doc="Productive capital of the secondary and tertiary sectors, 2000 prices")
+    m.aux("services_share", "capital[tertiary] / productive_capital", units="fraction",
+          doc="Tertiary share of non-primary value added (= its share of capital, one "
+              "technology and equal wages)")
+    m.aux("investment_demand_share",
+          "investment_secondary_content * fixed_asset_investment / (gdp - va_primary)",
+          units="fraction",
+          doc="Share of non-primary output demanded by fixed-asset investment (all of it "
+              "secondary output)")
+    m.aux("services_spending_share",
+          "services_share_2000 / (1 - initial(investment_demand_share)) + services_income_slope"
+          " * ln(gdp_per_capita_real / initial(gdp_per_capita_real))", units="fraction",
+          doc="Services share of the non-primary spending other than investment, rising with "
+              "the log of real income per head (Chenery-Syrquin semi-log pattern; 2000 demand "
+              "meets 2000 supply)")
+    m.aux("services_demand_share",
+          "min(0.95, max(0.05, services_spending_share * (1 - investment_demand_share)))",
+          units="fraction",
+          doc="Services share of all non-primary output demanded: the services share of "
+              "spending other than investment, less the part of demand that investment takes")
+    m.aux("services_relative_return",
+          "(services_demand_share / (1 - services_demand_share))"
+          " / (services_share / (1 - services_share))", units="dimensionless",
+          doc="Return on services capital relative to industry capital: the relative price "
+              "at which the services share demanded meets the share supplied")
+    m.aux("tertiary_investment_share",
+          f"services_share * services_relative_return ** investment_return_elasticity"
+          f" / (services_share * services_relative_return ** investment_return_elasticity"
+          f" + (1 - services_share) * {priority})", units="fraction",
+          doc="Tertiary share of new productive capital (logit allocation by relative return)")
+    m.aux("investment_allocation",
+          "is_secondary * (1 - tertiary_investment_share) + is_tertiary * tertiary_investment_share",
+          units="fraction", dims=("sector",), doc="Share of new productive capital by sector")
+    m.aux("productive_investment", "fixed_asset_investment - energy_saving_investment", units=Y,
+          doc="Fixed-asset investment not diverted to energy saving, current prices")
+    m.aux("va_nonprimary_real", "tfp * productive_capital ** capital_share * nonfarm_labor"
           " ** (1 - capital_share)", units=Y, doc="Secondary plus tertiary value added, 2000 prices")
     m.aux("gdp_real", "va_primary_real + va_nonprimary_real", units=Y, doc="GDP, 2000 prices")
     m.aux("gdp", "gdp_real * price_level", units=Y, doc="GDP, current prices")
     m.aux("fixed_asset_investment", "investment_rate * gdp", units=Y,
           doc="Fixed-asset investment, current prices")
 
-    m.flow("capital_formation", "investment_efficiency * fixed_asset_investment / price_level",
-           into="capital", units=Y, doc="Investment becoming productive capital, 2000 prices")
+    m.flow("capital_formation",
+           "investment_efficiency * productive_investment / price_level * investment_allocation",
+           into="capital", units=Y, dims=("sector",),
+           doc="Investment becoming productive capital, by sector, 2000 prices")
     m.flow("depreciation", "depreciation_rate * capital", out_of="capital", units=Y,
-           doc="Capital worn out")
+           dims=("sector",), doc="Capital worn out")
     m.flow("tfp_increase", "tfp_growth * tfp", into="tfp", units=f"{Y}/composite_input/year",
            doc="Productivity gains")
     m.flow("price_increase", "inflation_rate * price_level", into="price_level", units="1/year",
@@ -159,17 +240,15 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
            doc="Drift of investment per unit of GDP, slowing toward its ceiling")
     m.flow("primary_output_growth", "primary_growth * va_primary_real", into="va_primary_real",
            units="1e8 yuan/year/year", doc="Growth of primary value added")
-    m.flow("services_share_change", services, into="services_share", units="fraction/year",
-           doc="Shift of non-primary output toward services")
     m.flow("investment_accounting",
            f"fixed_asset_investment * step(1, {_common.PLAN_ACCOUNTING_START})",
            into="fixed_asset_investment_cumulative", units=Y,
            doc="Investment counted toward the 2006-2010 total")
 
-    m.aux("value_added_real", "is_primary * va_primary_real + va_nonprimary_real"
-          " * (is_secondary * (1 - services_share) + is_tertiary * services_share)",
+    m.aux("value_added_real", "is_primary * va_primary_real"
+          " + va_nonprimary_real * capital / productive_capital",
           units=Y, dims=("sector",),
-          doc="Value added by sector, 2000 prices (non-primary output split by services_share)")
+          doc="Value added by sector, 2000 prices (non-primary output split as capital)")
     m.aux("value_added", "value_added_real * price_level", units=Y, dims=("sector",),
           doc="Value added by sector, current prices")
     for sector in _common.SECTORS:
@@ -183,7 +262,7 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
           doc="Industrial value added, current prices")
     m.aux("va_industry_real", "va_industry / price_level", units=Y,
           doc="Industrial value added, 2000 prices")
-    m.aux("capital_growth", "(capital_formation - depreciation) / capital", units="1/year",
+    m.aux("capital_growth", "sum(capital_formation - depreciation, sector) / productive_capital", units="1/year",
           doc="Relative growth rate of capital")
     m.aux("va_nonprimary_growth_rate", "capital_share * capital_growth + (1 - capital_share)"
           " * nonfarm_labor_growth + tfp_growth", units="1/year",

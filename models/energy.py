@@ -1,14 +1,19 @@
-"""Energy sector: energy intensity from economic structure and technology.
+"""Energy sector: energy intensity from economic structure, technology and energy-saving capital.
 
 Each sector has a technical energy intensity (tce per 1e4 yuan of value
 added, 2000 prices; ``energy_intensity_tech`` over the ``sector``
 dimension), secondary output ``secondary_intensity_ratio`` times as intensive
-as primary and tertiary output. Energy use is the sum over sectors of
-intensity times real value added, and ``energy_intensity`` is energy use per
-unit of real GDP, so a rising secondary share raises it. The technical
-intensities fall by an autonomous efficiency gain plus the savings that
-energy-saving investment (a share of fixed-asset investment, the plan's
-lever) buys at a cost per tce of yearly savings.
+as primary and tertiary output, falling by an autonomous efficiency gain.
+Energy-saving investment (a share of fixed-asset investment, the plan's
+lever) builds ``energy_saving_capital``; that investment is diverted from
+productive capital (economy sector reads ``energy_saving_investment``).
+Energy saving retrofits the productive capital stock, so the fraction of
+energy it saves depends on energy-saving capital per unit of productive
+capital, with diminishing returns: ``1 - exp(-K_saving / (scale * K))``,
+the first savings costing ``energy_saving_cost`` per tce of yearly savings.
+Energy use is the sum over sectors of intensity times real value added
+times one less that fraction, and ``energy_intensity`` is energy use per
+unit of real GDP, so a rising secondary share raises it.
 """
 
 from __future__ import annotations
@@ -46,6 +51,16 @@ def add_stand_ins(m: gysim.Model) -> None:
     m.aux("value_added_real", "sector_share_standin * gdp_real", units="1e8 yuan/year",
           dims=("sector",), doc="Stand-in for the economy sector: value added by sector, "
                                 "2000 prices")
+    m.param("capital_output_ratio_standin", 2.5, units="year", bounds=(1.5, 4.0),
+            doc="Stand-in: productive capital per unit of real GDP",
+            source="assumption: as the economy sector's capital_output_ratio_2000")
+    m.param("inflation_rate_standin", 0.015, units="1/year", bounds=(-0.02, 0.08),
+            doc="Stand-in: growth of the GDP deflator",
+            source="assumption: as the economy sector's fitted inflation_rate")
+    m.aux("productive_capital", "capital_output_ratio_standin * gdp_real", units="1e8 yuan",
+          doc="Stand-in for the economy sector: productive capital, 2000 prices")
+    m.aux("price_level", "exp(inflation_rate_standin * (time - 2000))", units="dimensionless",
+          doc="Stand-in for the economy sector: GDP deflator, 2000 = 1")
     m.aux("fixed_asset_investment", "fixed_asset_investment_2000_standin * exp(fai_growth_standin * (time - 2000))",
           units="1e8 yuan/year", doc="Stand-in for the economy sector: fixed-asset investment")
 
@@ -53,8 +68,9 @@ def add_stand_ins(m: gysim.Model) -> None:
 def add_to(m: gysim.Model, *, standalone: bool) -> None:
     """Add the energy sector to `m` (with stand-ins for its inputs if `standalone`).
 
-    Reads ``gdp_real``, ``value_added_real`` (over ``sector``) and
-    ``fixed_asset_investment`` (economy sector).
+    Reads ``gdp_real``, ``value_added_real`` (over ``sector``),
+    ``fixed_asset_investment``, ``productive_capital`` and ``price_level``
+    (economy sector); supplies ``energy_saving_investment`` (to economy).
     """
     if standalone:
         add_stand_ins(m)
@@ -72,15 +88,20 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
             doc="Autonomous yearly fall of technical energy intensities",
             source="assumption: Chinese energy intensity was roughly flat in 2001-2005; this "
                    "offsets the rise of the secondary share")
+    m.param("energy_saving_depreciation_rate", 0.06, units="1/year", bounds=(0.03, 0.12),
+            doc="Energy-saving capital worn out per unit per year",
+            source="assumption: as productive capital (boilers, motors, kilns: 10-30 years)")
     saving = _common.lever(
-        m, "energy_saving_investment_share", 0.0, 0.039, units="fraction", bounds=(0.0, 0.06),
+        m, "energy_saving_investment_share", 0.0, 0.07341, units="fraction", bounds=(0.0, 0.15),
         doc="Share of fixed-asset investment spent on energy saving",
-        source="assumption: no dedicated energy-saving programme before the 11th plan",
+        source="assumption: no dedicated energy-saving programme before the 11th plan; the "
+               "range allows up to 15 % of all investment, about twice what the plan needs",
         plan_source="plan: 万元生产总值综合能耗比“十五”期末下降20% (the share that, with the "
-                    "cost below, brings intensity 20 % under its 2005 level in 2010)")
+                    "cost below and the plan's other levers, brings intensity 20 % under its "
+                    "2005 level in 2010; calibration/solve_plan_levers.py)")
     m.param("energy_saving_cost", 0.25, units="1e8 yuan/(1e4 tce/year)", bounds=(0.1, 0.6),
-            doc="Investment per unit of yearly energy savings at the 2000 intensity "
-                "(2 500 yuan per tce a year)",
+            doc="Investment per unit of yearly energy savings for the first (cheapest) "
+                "savings at 2000 intensity and capital (2 500 yuan per tce a year)",
             source="assumption: Chinese energy-saving projects of the 11th plan cost 1 500-4 000 "
                    "yuan per tce of yearly savings")
 
@@ -94,27 +115,40 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
             doc="Technical energy intensity of each sector (per 1e4 yuan of its value added, "
                 "2000 prices)",
             source="initial: reproduces energy_intensity_2000 with the 2000 structure")
-    m.aux("energy_use_by_sector", "energy_intensity_tech * value_added_real",
+    m.stock("energy_saving_capital", 0.0, units="1e8 yuan",
+            doc="Energy-saving capital (retrofits of the productive capital), 2000 prices")
+    m.aux("energy_saving_investment", f"{saving} * fixed_asset_investment", units="1e8 yuan/year",
+          doc="Investment in energy saving, diverted from productive investment")
+    m.flow("energy_saving_capital_formation", "energy_saving_investment / price_level",
+           into="energy_saving_capital", units="1e8 yuan/year",
+           doc="Energy-saving investment, 2000 prices")
+    m.flow("energy_saving_capital_depreciation",
+           "energy_saving_depreciation_rate * energy_saving_capital",
+           out_of="energy_saving_capital", units="1e8 yuan/year",
+           doc="Energy-saving capital worn out")
+    m.aux("energy_use_potential", "sum(energy_intensity_tech * value_added_real, sector)",
+          units="1e4 tce/year", doc="Energy use without the savings of energy-saving capital")
+    m.aux("energy_saving_capital_scale",
+          "energy_saving_cost * initial(energy_use_potential) / initial(productive_capital)",
+          units="dimensionless",
+          doc="Energy-saving capital per unit of productive capital that saves 1 - 1/e of its "
+              "energy (so the first savings cost energy_saving_cost at 2000 intensity and "
+              "capital)")
+    m.aux("energy_saving_fraction",
+          "1 - exp(-energy_saving_capital / (energy_saving_capital_scale * productive_capital))",
+          units="fraction",
+          doc="Fraction of energy use saved by energy-saving capital (diminishing returns in "
+              "its coverage of the productive capital)")
+    m.aux("energy_use_by_sector",
+          "energy_intensity_tech * (1 - energy_saving_fraction) * value_added_real",
           units="1e4 tce/year", dims=("sector",), doc="Energy use by sector")
     m.aux("energy_use", "sum(energy_use_by_sector, sector)", units="1e4 tce/year",
           doc="Total energy use")
     m.aux("energy_intensity", "energy_use / gdp_real", units=EI,
           doc="Energy use per 1e4 yuan of GDP (2000 prices)")
-    m.aux("energy_saving_investment", f"{saving} * fixed_asset_investment", units="1e8 yuan/year",
-          doc="Investment in energy saving")
-    m.aux("energy_saving_cost_effective",
-          "energy_saving_cost * energy_intensity_2000 / energy_intensity",
-          units="1e8 yuan/(1e4 tce/year)",
-          doc="Investment per unit of yearly savings, rising as intensity falls (the cheapest "
-              "savings are made first), so intensity approaches zero only asymptotically")
-    m.aux("energy_saving_rate",
-          "energy_saving_investment / energy_saving_cost_effective / energy_use",
-          units="1/year", doc="Yearly fall of intensity bought by energy-saving investment")
-    m.aux("energy_efficiency_rate", "efficiency_gain_rate + energy_saving_rate", units="1/year",
-          doc="Yearly relative fall of the technical intensities")
-    m.flow("efficiency_gain", "energy_efficiency_rate * energy_intensity_tech",
+    m.flow("efficiency_gain", "efficiency_gain_rate * energy_intensity_tech",
            out_of="energy_intensity_tech", units=f"{EI}/year", dims=("sector",),
-           doc="Fall of the technical intensities")
+           doc="Autonomous fall of the technical intensities")
 
 
 def build(calibrated: bool = True) -> gysim.Model:

@@ -74,7 +74,7 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
             doc="Growth of value added per needed farm worker",
             source="assumption: Chinese agricultural labour productivity grew 5-10 %/yr in the 2000s")
     transfer = _common.lever(
-        m, "transfer_rate", 0.121, 0.29, units="1/year", bounds=(0.0, 1.0),
+        m, "transfer_rate", 0.121, 0.2871, units="1/year", bounds=(0.0, 1.0),
         doc="Share of surplus farm labour moving to non-farm work per year",
         source="assumption: no city series; set so non-farm work reaches a third of rural "
                "labour in 2005 (about 22 000 transfers a year)",
@@ -82,7 +82,7 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
                     "organised migrant work; the value that reaches 40 % in 2010, transferring "
                     "well over the 转移农村富余劳动力10万人以上)")
     settle = _common.lever(
-        m, "settlement_rate", 0.062, 0.108, units="1/year", bounds=(0.0, 0.5),
+        m, "settlement_rate", 0.062, 0.1081, units="1/year", bounds=(0.0, 0.5),
         doc="Share of rural non-farm workers settling in towns per year",
         source="assumption: no city series; set so urbanisation reaches 0.60 in 2005 (about "
                "1 point a year) with persons_per_settling_worker",
@@ -96,7 +96,7 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
             doc="Registered urban unemployment rate at the end of 2000",
             source="assumption: provincial capitals reported 3-5 % around 2000")
     elasticity = _common.lever(
-        m, "employment_elasticity", 0.18, 0.24, units="dimensionless", bounds=(0.05, 0.6),
+        m, "employment_elasticity", 0.18, 0.2481, units="dimensionless", bounds=(0.05, 0.6),
         doc="Relative growth of the urban employment demanded per relative growth of "
             "non-primary output",
         source="assumption: Chinese urban employment elasticities of the 2000s, 0.1-0.4",

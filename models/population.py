@@ -47,7 +47,7 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
                    "share (about 0.48 in 2003, data column non_agricultural_population) and "
                    "consistent with the plan's 68 % for 2010 after a decade of about 1 point a year")
     birth = _common.lever(
-        m, "birth_rate", 0.0125, 0.0118, units="1/year", bounds=(0.008, 0.018),
+        m, "birth_rate", 0.0125, 0.01179, units="1/year", bounds=(0.008, 0.018),
         doc="Births per person per year",
         source="assumption: no city series; with death_rate 0.006 gives a natural growth of "
                "6.5 per mille, a little above the plan's ceiling for 2006-2010; range covers "

@@ -55,7 +55,7 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
                    "around 2000 (higher with thermal power); the plan's 40 for 2010 implies a "
                    "steep fall")
     efficiency = _common.lever(
-        m, "water_efficiency_rate", 0.05, 0.142, units="1/year", bounds=(0.0, 0.25),
+        m, "water_efficiency_rate", 0.05, 0.1402, units="1/year", bounds=(0.0, 0.25),
         doc="Yearly relative fall of the industrial water coefficient (recycling, new plant)",
         source="assumption: Chinese industrial water intensity fell about 5-8 %/yr in real terms "
                "in 2001-2005",
@@ -83,7 +83,7 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
             doc="Share of treatment capacity actually used (network coverage, load)",
             source="assumption: new Chinese plants often ran below capacity for want of sewers")
     construction = _common.lever(
-        m, "sewage_capacity_construction", 1.5, 2.85, units=f"{CAP}/year", bounds=(0.0, 10.0),
+        m, "sewage_capacity_construction", 1.5, 2.819, units=f"{CAP}/year", bounds=(0.0, 10.0),
         doc="Sewage treatment capacity built per year",
         source="assumption: treatment rate near 45 % in 2005",
         plan_source="plan: 城市生活污水集中处理率提高到70%以上 and 到2010年，每个县城都要建设"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 import gysim
 
 README = Path(__file__).resolve().parents[1] / "models" / "README.md"
+FITTED = Path(__file__).resolve().parents[1] / "calibration" / "fitted_parameters.json"
 
 
 @pytest.fixture(scope="module")
@@ -29,3 +31,61 @@ def test_the_plan_runs_landing_points_in_the_readme_are_the_models(plan_targets,
     assert found, f"models/README.md no longer says '{words} ... %'"
     model_value = float(plan_targets.loc[target, "model_value"])
     assert float(found.group(1)) == round(model_value, 1)
+
+
+def _table_rows(first_cell_pattern: str) -> list[list[str]]:
+    """Rows of the README's Markdown tables whose first cell matches the pattern."""
+    rows = []
+    for line in README.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and re.fullmatch(first_cell_pattern, cells[0]):
+            rows.append(cells)
+    return rows
+
+
+def test_the_lever_table_gives_the_models_plan_values():
+    model = gysim.load_model("guiyang")
+    rows = _table_rows(r"`[a-z_]+`.*")
+    levers = {re.match(r"`([a-z_]+)`", r[0]).group(1): r for r in rows
+              if f"{re.match(r'`([a-z_]+)`', r[0]).group(1)}_plan" in model.params}
+    assert len(levers) >= 9
+    for name, row in levers.items():
+        plan_value = float(re.match(r"-?\d+(?:\.\d+)?", row[2]).group(0))
+        assert plan_value == model.params[f"{name}_plan"].value, name
+        # the 2001-2005 column, to the digits it gives (fitted values are rounded)
+        stated = re.match(r"[+-]?\d+(?:\.(\d+))?", row[1])
+        digits = len(stated.group(1) or "")
+        assert float(stated.group(0)) == round(model.params[name].value, digits), name
+
+
+def test_the_fit_table_is_the_stored_fit():
+    stored = json.loads(FITTED.read_text(encoding="utf-8"))["fit"]
+    names = {"nominal GDP": "gdp", "primary value added": "va_primary",
+             "secondary value added": "va_secondary", "tertiary value added": "va_tertiary",
+             "registered population": "population", "real GDP (2000 prices)": "gdp_real",
+             "fixed-asset investment 2001-2005": "fixed_asset_investment"}
+    rows = {r[0]: r for r in _table_rows("|".join(re.escape(n) for n in names))}
+    assert set(rows) == set(names)
+    for label, series in names.items():
+        stated = float(rows[label][1].rstrip(" %"))
+        assert stated == round(stored[series]["MAPE"], 2), label
+
+
+def test_the_2010_structure_table_is_the_models():
+    from gysim_models.guiyang import targets
+    model = gysim.load_model("guiyang")
+    rows = {r[0]: r for r in _table_rows("baseline|plan|plan's target")}
+    for scenario in ("baseline", "plan"):
+        ds = gysim.simulate(model, scenario=scenario).sel(time=2010)
+        row = rows[scenario]
+        for i, sector in enumerate(("primary", "secondary", "tertiary"), start=1):
+            share = 100 * float(ds[f"va_{sector}"] / ds.gdp)
+            assert float(row[i].rstrip(" %")) == round(share, 1), (scenario, sector)
+        assert float(row[4]) == round(float(ds.va_industry))
+        assert float(row[5]) == round(float(ds.gdp))
+    # the target row is the plan's (models/_plan.py and the targets file)
+    wanted = {t.name: t.value for t in targets(model)}
+    target_row = rows["plan's target"]
+    for i, sector in enumerate(("primary", "secondary", "tertiary"), start=1):
+        assert float(target_row[i].rstrip(" %")) == wanted[f"sector_structure_2010_{sector}"]
+    assert float(target_row[4]) == wanted["industrial_value_added_2010"]
