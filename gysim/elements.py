@@ -55,8 +55,9 @@ class Stock:
     source: str = ""
     dims: tuple[str, ...] = ()
     kind: str = field(default="stock", init=False)
-    #: The element's name in Chinese (results carry it as the attr ``long_name_zh``).
-    long_name_zh: str = ""
+    #: The element's name in Chinese (results carry it as the attr ``long_name_zh``);
+    #: keyword-only, so that the positional fields keep their places.
+    long_name_zh: str = field(default="", kw_only=True)
 
     #: Initial values by element (nested tuples, dims in model order) or None.
     values: tuple | None = None
@@ -80,8 +81,9 @@ class Flow:
     source: str = ""
     dims: tuple[str, ...] = ()
     kind: str = field(default="flow", init=False)
-    #: The element's name in Chinese (results carry it as the attr ``long_name_zh``).
-    long_name_zh: str = ""
+    #: The element's name in Chinese (results carry it as the attr ``long_name_zh``);
+    #: keyword-only, so that the positional fields keep their places.
+    long_name_zh: str = field(default="", kw_only=True)
 
     @cached_property
     def equation(self) -> str:
@@ -100,8 +102,9 @@ class Aux:
     source: str = ""
     dims: tuple[str, ...] = ()
     kind: str = field(default="aux", init=False)
-    #: The element's name in Chinese (results carry it as the attr ``long_name_zh``).
-    long_name_zh: str = ""
+    #: The element's name in Chinese (results carry it as the attr ``long_name_zh``);
+    #: keyword-only, so that the positional fields keep their places.
+    long_name_zh: str = field(default="", kw_only=True)
 
     @cached_property
     def equation(self) -> str:
@@ -121,8 +124,9 @@ class Param:
     source: str = ""
     dims: tuple[str, ...] = ()
     kind: str = field(default="param", init=False)
-    #: The element's name in Chinese (results carry it as the attr ``long_name_zh``).
-    long_name_zh: str = ""
+    #: The element's name in Chinese (results carry it as the attr ``long_name_zh``);
+    #: keyword-only, so that the positional fields keep their places.
+    long_name_zh: str = field(default="", kw_only=True)
 
     @cached_property
     def equation(self) -> str:
@@ -141,8 +145,9 @@ class Lookup:
     doc: str = ""
     source: str = ""
     kind: str = field(default="lookup", init=False)
-    #: The element's name in Chinese (results carry it as the attr ``long_name_zh``).
-    long_name_zh: str = ""
+    #: The element's name in Chinese (results carry it as the attr ``long_name_zh``);
+    #: keyword-only, so that the positional fields keep their places.
+    long_name_zh: str = field(default="", kw_only=True)
 
     @cached_property
     def equation(self) -> str:
@@ -161,8 +166,9 @@ class DataInput:
     doc: str = ""
     source: str = ""
     kind: str = field(default="data", init=False)
-    #: The element's name in Chinese (results carry it as the attr ``long_name_zh``).
-    long_name_zh: str = ""
+    #: The element's name in Chinese (results carry it as the attr ``long_name_zh``);
+    #: keyword-only, so that the positional fields keep their places.
+    long_name_zh: str = field(default="", kw_only=True)
 
     @cached_property
     def equation(self) -> str:
