@@ -214,8 +214,8 @@ def trajectories(results: xr.Dataset | Mapping[str, xr.Dataset], variables: Sequ
         ax.set_ylabel(units)
         _time_axis(ax, first, lang)
         labels = ax.get_legend_handles_labels()[1]
-        if len(set(labels)) > 1 or (labels and labels[0]):
-            ax.legend(fontsize="small")
+        if len(set(labels)) > 1 or (labels and labels[0]):  # many entries: smaller, see-through
+            ax.legend(fontsize="small" if len(labels) <= 3 else "x-small", framealpha=0.6)
     for ax in list(axes.flat)[len(variables):]:
         ax.set_visible(False)
     if title:

@@ -50,7 +50,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="MODEL",
                         help="registered model whose key variables, data and targets to use "
                              "(default: the run's)")
-    parser.add_argument("--title", help="title of the figure")
+    parser.add_argument("--title", help="title of the figure (Chinese renders: gysim.fonts)")
+    parser.add_argument("--lang", choices=("en", "zh"), default="en",
+                        help="language of the panel titles (the variables' long names), units "
+                             "and legends (default: en)")
     parser.add_argument("--dpi", type=int, default=110, help="resolution of raster images")
 
 
@@ -117,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
             data = provider.get("observations", purpose=purpose)()
             if provider.offers("targets"):
                 targets = provider.get("targets", purpose=purpose)()
-    fig = trajectories(ds, variables, data=data, targets=targets, title=args.title)
+    fig = trajectories(ds, variables, data=data, targets=targets, title=args.title, lang=args.lang)
     try:
         with atomic(out) as tmp:
             fig.savefig(tmp, format=fmt, dpi=args.dpi)
