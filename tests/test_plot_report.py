@@ -149,3 +149,19 @@ def test_lang_must_be_known(run):
         plot.trajectories(run, ["gdp"], lang="fr")
     with pytest.raises(gysim.DataError, match="`scale` must be one of"):
         plot.trajectories(run, ["gdp"], scales={"gdp": "per_cent"})
+
+
+def test_cli_plot_in_chinese_with_a_chinese_title(tmp_path, capsys):
+    from gysim.cli import main
+
+    nc = tmp_path / "plan.nc"
+    gysim.simulate(report_model(), method="euler", dt=1).to_netcdf(nc)
+    fig = tmp_path / "zh.png"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # no "Glyph ... missing"
+        assert main(["plot", str(nc), "-o", str(fig), "--vars", "gdp,share", "--lang", "zh",
+                     "--title", "贵阳 十一五 规划情景"]) == 0
+    assert fig.read_bytes()[:8] == PNG_MAGIC
+    assert "wrote" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["plot", str(nc), "-o", str(fig), "--lang", "fr"])
