@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+import unicodedata
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -58,14 +59,21 @@ def _shown(da: xr.DataArray, name: str, lang: str, scales: Mapping[str, str] | N
     return d.factor, d.label
 
 
-def _panel_title(da: xr.DataArray, name: str, lang: str, width: int) -> str:
+def _wrap(text: str, lang: str, width: int) -> str:
+    """`text` on lines of about `width` Latin characters (Chinese ones count double)."""
+    # Chinese has no spaces: textwrap then breaks it by characters
+    wide = sum(unicodedata.east_asian_width(c) in "WF" for c in text)
+    return textwrap.fill(text, width // 2 if 2 * wide > len(text) else width,
+                         break_long_words=True)
+
+
+def _panel_title(da: xr.DataArray, name: str, lang: str, width: int | None) -> str:
     """The variable's long name (with the element a ``var[label]`` fixes), wrapped."""
     base, labels = split_element(name)
     title = display_name(da.attrs, base, lang)
     if labels:
         title += f" [{','.join(labels)}]"
-    # Chinese has no spaces: wrap it by characters (each about twice as wide)
-    return textwrap.fill(title, width // 2 if lang == "zh" else width, break_long_words=True)
+    return title if width is None else _wrap(title, lang, width)
 
 
 def trajectories(results: xr.Dataset | Mapping[str, xr.Dataset], variables: Sequence[str], *,
@@ -280,8 +288,8 @@ def _time_axis(ax, da: xr.DataArray, lang: str = "en") -> None:
     units = da["time"].attrs.get("units", "") if "time" in da.coords else ""
     ax.set_xlabel(time_label(units, lang))
     t = np.asarray(da["time"].values, dtype=float)
-    if t.size and np.allclose(t, np.round(t)):
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if t.size and np.allclose(t, np.round(t)):  # whole years, on round numbers (2000, 2005...)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
 
 
 def _check_quantiles(quantiles) -> np.ndarray:
@@ -536,13 +544,15 @@ def scenario_comparison(results: Mapping[str, xr.Dataset], variables: str | Sequ
                                     color=color, alpha=0.2, linewidth=0)
             bottom.plot(common, _central(diff) if diff.shape[1] > 1 else diff[:, 0], color=color,
                         label=f"{label} - {baseline}")
-        shown = _panel_title(select_element(base, name), name, lang, 48)
-        top.set_title(shown, fontsize="medium")
+        shown = _panel_title(select_element(base, name), name, lang, None)
+        top.set_title(_wrap(shown, lang, 48), fontsize="medium")
         top.set_ylabel(units)
         top.legend(fontsize="small")
         bottom.axhline(0.0, color="0.4", linewidth=0.8)
-        bottom.set_title(f"{shown}：与{baseline}之差" if zh else
-                         f"{shown}: difference from {baseline}", fontsize="medium")
+        bottom.set_title(_wrap(f"{shown}：与{baseline}之差" if zh else
+                               f"{shown}: difference from {baseline}", lang, 48), fontsize="medium")
+        if not relative and units == "%":  # a difference of percentages: percentage points
+            units = "百分点" if zh else "percentage points"
         bottom.set_ylabel((f"占{baseline}的%" if zh else f"% of {baseline}") if relative else units)
         _time_axis(bottom, select_element(base, name), lang)
     if title:
