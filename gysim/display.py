@@ -31,8 +31,8 @@ from typing import Any, Mapping
 
 from .errors import DataError
 
-__all__ = ["DisplayUnits", "display_units", "display_name", "time_label", "UNITS", "SCALES",
-           "LANGS"]
+__all__ = ["DisplayUnits", "display_units", "display_name", "names_of", "time_label", "UNITS",
+           "SCALES", "LANGS"]
 
 #: The languages of labels.
 LANGS = ("en", "zh")
@@ -178,3 +178,23 @@ def time_label(units: str, lang: str = "en") -> str:
     if lang == "zh":
         return f"时间（{units}）" if units else "时间"
     return f"time ({units})" if units else "time"
+
+
+def names_of(model: Any, lang: str = "en") -> dict[str, str]:
+    """Every element's name to show in `lang`: its Chinese name, else its doc, else its name.
+
+    For figures of things that do not carry the names themselves, such as
+    sensitivity indices (``names=`` of :func:`gysim.plot.sensitivity_bars`).
+
+    Examples
+    --------
+    >>> import gysim
+    >>> m = gysim.Model("m")
+    >>> m.param("k", 0.5, doc="decay rate")
+    >>> m.set_names_zh({"k": "衰减率"})
+    >>> names_of(m, "zh"), names_of(m)
+    ({'k': '衰减率'}, {'k': 'decay rate'})
+    """
+    _check_lang(lang)
+    return {name: display_name({"long_name": e.doc, "long_name_zh": getattr(e, "long_name_zh", "")},
+                               name, lang) for name, e in model.elements.items()}

@@ -595,7 +595,8 @@ def _pick_time(da: xr.DataArray, time: float | None, index: str, output: str):
 
 
 def sensitivity_bars(indices: xr.Dataset, output: str, time: float | None = None,
-                     index: str = "ST", ax=None, *, sort: bool = False):
+                     index: str = "ST", ax=None, *, sort: bool = False, lang: str = "en",
+                     names: Mapping[str, str] | None = None):
     """Sensitivity indices of one output as horizontal bars with confidence intervals.
 
     Parameters
@@ -615,6 +616,11 @@ def sensitivity_bars(indices: xr.Dataset, output: str, time: float | None = None
     sort : bool
         Order the bars by the index, largest on top (default: the order of
         the ``param`` dimension, top to bottom).
+    lang : {"en", "zh"}
+        Language of the title and axis label.
+    names : mapping of str to str, optional
+        Names to show for parameters and the output, e.g.
+        :func:`gysim.display.names_of` ``(model, "zh")``; default: as named.
 
     Returns
     -------
@@ -643,6 +649,8 @@ def sensitivity_bars(indices: xr.Dataset, output: str, time: float | None = None
     >>> fig.axes[0].get_title()
     'y at time 1: ST'
     """
+    _check_lang(lang)
+    names = dict(names or {})
     da = _index_at(indices, index, output)
     da, t = _pick_time(da, time, index, output)
     params = [str(p) for p in indices["param"].values]
@@ -664,19 +672,27 @@ def sensitivity_bars(indices: xr.Dataset, output: str, time: float | None = None
     y = np.arange(len(params))
     ax.barh(y, values[order], xerr=None if conf is None else conf[order],
             color="steelblue", ecolor="0.2", capsize=3)
-    ax.set_yticks(y, [params[i] for i in order])
+    ax.set_yticks(y, [names.get(params[i], params[i]) for i in order])
     ax.invert_yaxis()  # first parameter on top
     ax.axvline(0.0, color="0.4", linewidth=0.8)
     level = indices.attrs.get("conf_level")
-    ax.set_xlabel(index + (f" ({100 * float(level):g} % confidence interval)"
-                           if conf is not None and level is not None else ""))
-    when = "" if t is None else f" at time {t:g}"
-    ax.set_title(f"{output}{when}: {index}")
+    zh = lang == "zh"
+    if conf is not None and level is not None:
+        ci = f"（{100 * float(level):g}%置信区间）" if zh else f" ({100 * float(level):g} % confidence interval)"
+    else:
+        ci = ""
+    ax.set_xlabel(index + ci)
+    shown = names.get(output, output)
+    if zh:
+        ax.set_title(f"{shown}{'' if t is None else f'（{t:g}年）'}：{index}")
+    else:
+        ax.set_title(f"{shown}{'' if t is None else f' at time {t:g}'}: {index}")
     return ax if given else fig
 
 
 def sensitivity_heatmap(indices: xr.Dataset, output: str, index: str = "ST", ax=None, *,
-                        cmap: str = "viridis", vmax: float | None = None):
+                        cmap: str = "viridis", vmax: float | None = None, lang: str = "en",
+                        names: Mapping[str, str] | None = None):
     """Sensitivity indices of one output as a parameter × time heatmap.
 
     Parameters
@@ -695,6 +711,10 @@ def sensitivity_heatmap(indices: xr.Dataset, output: str, index: str = "ST", ax=
     vmax : float, optional
         Top of the colour scale (default: 1 for Sobol' indices ``S*``, the
         largest value otherwise).
+    lang : {"en", "zh"}
+        Language of the title and axis label.
+    names : mapping of str to str, optional
+        Names to show for parameters and the output (see :func:`sensitivity_bars`).
 
     Returns
     -------
@@ -722,6 +742,8 @@ def sensitivity_heatmap(indices: xr.Dataset, output: str, index: str = "ST", ax=
     >>> fig.axes[0].collections[0].get_array().shape
     (2, 5)
     """
+    _check_lang(lang)
+    names = dict(names or {})
     da = _index_at(indices, index, output)
     _need_dims(da, ["time"], f"index '{index}'")
     extra = [d for d in da.dims if d not in ("param", "time")]
@@ -742,9 +764,10 @@ def sensitivity_heatmap(indices: xr.Dataset, output: str, index: str = "ST", ax=
     fig, ax, given = _new_axes(ax, (7.0, 1.2 + 0.4 * len(params)))
     mesh = ax.pcolormesh(edges, np.arange(len(params) + 1), np.ma.masked_invalid(values),
                          cmap=cmap, vmin=0.0, vmax=vmax, shading="flat")
-    ax.set_yticks(np.arange(len(params)) + 0.5, params)
+    ax.set_yticks(np.arange(len(params)) + 0.5, [names.get(p, p) for p in params])
     ax.invert_yaxis()
-    _time_axis(ax, da)
-    ax.set_title(f"{output}: {index} over time")
+    _time_axis(ax, da, lang)
+    shown = names.get(output, output)
+    ax.set_title(f"{shown}：{index}随时间变化" if lang == "zh" else f"{shown}: {index} over time")
     ax.figure.colorbar(mesh, ax=ax, label=index)
     return ax if given else fig

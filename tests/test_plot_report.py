@@ -165,3 +165,24 @@ def test_cli_plot_in_chinese_with_a_chinese_title(tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["plot", str(nc), "-o", str(fig), "--lang", "fr"])
+
+
+def test_sensitivity_figures_take_chinese_names():
+    from gysim.display import names_of
+
+    m = gysim.Model("linear", start=0, stop=2)
+    m.param("a", 1.0, bounds=(0, 1), doc="first")
+    m.param("b", 1.0, bounds=(0, 1), doc="second")
+    m.aux("y", "a + 3 * b", doc="output")
+    m.set_names_zh({"a": "参数甲", "b": "参数乙", "y": "产出"})
+    si = gysim.sensitivity(m, ["a", "b"], ["y"], n=32, progress=False, method="euler", dt=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        fig = plot.sensitivity_bars(si, "y", lang="zh", names=names_of(m, "zh"))
+        fig.canvas.draw()
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["参数甲", "参数乙"]
+    assert ax.get_title() == "产出（2年）：ST"
+    heat = plot.sensitivity_heatmap(si, "y", names=names_of(m), lang="en").axes[0]
+    assert [t.get_text() for t in heat.get_yticklabels()] == ["first", "second"]
+    assert heat.get_title() == "output: ST over time"
