@@ -174,7 +174,8 @@ def trajectories(results: xr.Dataset | Mapping[str, xr.Dataset], variables: Sequ
         fixed = split_element(name)[1]
         element_names = {e: ",".join(x for x in split_element(e)[1] if x not in fixed) for e in elements}
         has_data = data is not None and any(e in getattr(data, "columns", ()) for e in elements)
-        has_target = any(getattr(t, "variable", None) in [name, *elements] and t.func is None
+        has_target = any(getattr(t, "variable", None) in [name, *elements]
+                         and getattr(t, "func", None) is None
                          for t in targets)
         k = 0
         element_color = {}

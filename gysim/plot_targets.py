@@ -88,7 +88,7 @@ def target_mark(target, reference: Callable[[float], float]) -> TargetMark | Non
     >>> target_mark(c, reference=lambda year: 0.0)
     TargetMark(x=[2000.5, 2003.5], y=[10.0, 10.0], err=None, style='bar')
     """
-    if target.variable is None or target.func is not None:
+    if target.variable is None or getattr(target, "func", None) is not None:
         return None
     value = target.value / target.scale
     tol = target.tolerance if target.kind == "about" else None
