@@ -186,3 +186,13 @@ def test_sensitivity_figures_take_chinese_names():
     heat = plot.sensitivity_heatmap(si, "y", names=names_of(m), lang="en").axes[0]
     assert [t.get_text() for t in heat.get_yticklabels()] == ["first", "second"]
     assert heat.get_title() == "output: ST over time"
+
+
+def test_without_the_font_package_registration_says_so(monkeypatch):
+    import sys
+
+    from gysim.fonts import register_cjk_font
+
+    monkeypatch.setitem(sys.modules, "pylopdf_fonts_zh_cn", None)  # import fails
+    assert cjk_font_path() is None
+    assert register_cjk_font() is None
