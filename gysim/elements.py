@@ -16,19 +16,19 @@ from __future__ import annotations
 
 import keyword
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Mapping, Protocol, runtime_checkable
 
 import numpy as np
 
-from ._text import nfkc
+from ._text import nfkc, suggest
 from .errors import DataError, ModelDefinitionError, ParameterError
 from .expr import Node, to_text
 
 __all__ = ["Stock", "Flow", "Aux", "Param", "Lookup", "DataInput", "Scenario", "ModelLike",
            "check_number", "check_bounds", "check_table", "check_name", "same_name",
-           "normal_keys", "freeze"]
+           "normal_keys", "freeze", "named_zh"]
 
 
 def freeze(array: np.ndarray) -> tuple:
@@ -55,6 +55,9 @@ class Stock:
     source: str = ""
     dims: tuple[str, ...] = ()
     kind: str = field(default="stock", init=False)
+    #: The element's name in Chinese (results carry it as the attr ``long_name_zh``);
+    #: keyword-only, so that the positional fields keep their places.
+    long_name_zh: str = field(default="", kw_only=True)
 
     #: Initial values by element (nested tuples, dims in model order) or None.
     values: tuple | None = None
@@ -78,6 +81,9 @@ class Flow:
     source: str = ""
     dims: tuple[str, ...] = ()
     kind: str = field(default="flow", init=False)
+    #: The element's name in Chinese (results carry it as the attr ``long_name_zh``);
+    #: keyword-only, so that the positional fields keep their places.
+    long_name_zh: str = field(default="", kw_only=True)
 
     @cached_property
     def equation(self) -> str:
@@ -96,6 +102,9 @@ class Aux:
     source: str = ""
     dims: tuple[str, ...] = ()
     kind: str = field(default="aux", init=False)
+    #: The element's name in Chinese (results carry it as the attr ``long_name_zh``);
+    #: keyword-only, so that the positional fields keep their places.
+    long_name_zh: str = field(default="", kw_only=True)
 
     @cached_property
     def equation(self) -> str:
@@ -115,6 +124,9 @@ class Param:
     source: str = ""
     dims: tuple[str, ...] = ()
     kind: str = field(default="param", init=False)
+    #: The element's name in Chinese (results carry it as the attr ``long_name_zh``);
+    #: keyword-only, so that the positional fields keep their places.
+    long_name_zh: str = field(default="", kw_only=True)
 
     @cached_property
     def equation(self) -> str:
@@ -133,6 +145,9 @@ class Lookup:
     doc: str = ""
     source: str = ""
     kind: str = field(default="lookup", init=False)
+    #: The element's name in Chinese (results carry it as the attr ``long_name_zh``);
+    #: keyword-only, so that the positional fields keep their places.
+    long_name_zh: str = field(default="", kw_only=True)
 
     @cached_property
     def equation(self) -> str:
@@ -151,6 +166,9 @@ class DataInput:
     doc: str = ""
     source: str = ""
     kind: str = field(default="data", init=False)
+    #: The element's name in Chinese (results carry it as the attr ``long_name_zh``);
+    #: keyword-only, so that the positional fields keep their places.
+    long_name_zh: str = field(default="", kw_only=True)
 
     @cached_property
     def equation(self) -> str:
@@ -365,4 +383,57 @@ def normal_keys(values: Mapping, where: str) -> dict:
         if normal in out:
             raise ParameterError(f"{where} sets '{normal}' twice{same_name(written[normal], key)}")
         out[normal], written[normal] = value, key
+    return out
+
+
+def named_zh(elements: Mapping[str, Any], names: Any, *, strict: bool = True) -> dict[str, Any]:
+    """The elements given a Chinese name by `names`, ``{name: element}``, checked.
+
+    The logic of :meth:`gysim.Model.set_names_zh`: each element whose name is a
+    key of `names` becomes a copy with ``long_name_zh`` set (names are matched
+    in NFKC form, as the model stores them); the others are left out.
+
+    Parameters
+    ----------
+    elements : mapping
+        The model's elements by name.
+    names : mapping of str to str
+        Element name -> Chinese name (a non-empty string; surrounding white
+        space is removed).
+    strict : bool
+        Refuse a name that is not an element of the model (default). With
+        ``False`` such names are skipped: one table can name the elements of
+        several models built from shared parts.
+
+    Raises
+    ------
+    ModelDefinitionError
+        If `names` is not a mapping, a Chinese name is not a non-empty
+        string, or (with `strict`) a key is not an element.
+
+    Examples
+    --------
+    >>> named = named_zh({"gdp": Param("gdp", 1.0)}, {"gdp": " 地区生产总值 "})
+    >>> named["gdp"].long_name_zh
+    '地区生产总值'
+    >>> named_zh({"gdp": Param("gdp", 1.0)}, {"gpd": "地区生产总值"})
+    Traceback (most recent call last):
+    ...
+    gysim.errors.ModelDefinitionError: set_names_zh: 'gpd' is not an element of the model; did you mean 'gdp'?
+    """
+    if not isinstance(names, Mapping):
+        raise ModelDefinitionError(f"set_names_zh: `names` must be a mapping of element name to "
+                                   f"Chinese name, got {type(names).__name__}")
+    out: dict[str, Any] = {}
+    for key, zh in names.items():
+        name = nfkc(key) if isinstance(key, str) else key
+        if not isinstance(zh, str) or not zh.strip():
+            raise ModelDefinitionError(f"set_names_zh: the Chinese name of {key!r} must be a "
+                                       f"non-empty string, got {zh!r}")
+        if name not in elements:
+            if strict:
+                raise ModelDefinitionError(f"set_names_zh: {key!r} is not an element of the "
+                                           f"model{suggest(str(key), elements)}")
+            continue
+        out[name] = replace(elements[name], long_name_zh=zh.strip())
     return out

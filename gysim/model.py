@@ -35,7 +35,8 @@ from .engine.compiled import CompiledModel
 from .model_views import element_description, model_html, parameter_table
 from .units import check_units, define, check_units_text
 from .elements import (Aux, DataInput, Flow, Lookup, Param, Scenario, Stock, check_bounds,
-                       check_name, check_number, check_table, freeze, normal_keys, same_name)
+                       check_name, check_number, check_table, freeze, named_zh, normal_keys,
+                       same_name)
 from .errors import DataError, ModelDefinitionError, ParameterError
 from .expr import parse
 
@@ -579,6 +580,31 @@ class Model:
         """The units this model declared with :meth:`define_unit`."""
         return self.__dict__.get("_defined_units", ())
 
+    def set_names_zh(self, names: Mapping[str, str], *, strict: bool = True) -> None:
+        """Give elements their Chinese names; results carry them as ``long_name_zh``.
+
+        Plots (``lang="zh"``), tables (:func:`gysim.to_table`) and
+        :meth:`parameter_table` show them. They are labels, not part of the
+        model's equations: the model's :meth:`hash` does not change.
+
+        Parameters
+        ----------
+        names : mapping of str to str
+            Element name -> Chinese name.
+        strict : bool
+            Refuse names that are not elements of the model; ``False`` skips
+            them (see :func:`gysim.elements.named_zh`).
+
+        Examples
+        --------
+        >>> m = Model("m")
+        >>> m.param("gdp_2000", 264.8, units="1e8 yuan/year", doc="GDP in 2000")
+        >>> m.set_names_zh({"gdp_2000": "2000年地区生产总值"})
+        >>> m["gdp_2000"].long_name_zh
+        '2000年地区生产总值'
+        """
+        self._elements.update(named_zh(self._elements, names, strict=strict))
+
     # ------------------------------------------------------------------ deriving
     def copy(self) -> "Model":
         """Return an independent copy of the model.
@@ -1023,9 +1049,8 @@ class Model:
             One row per parameter, or per element ``name[label]`` of a
             parameter over dimensions, indexed by ``parameter``; columns
             ``name``, ``value``, ``units``, ``lower`` and ``upper`` (the
-            bounds; NaN for none), ``doc``, ``name_zh`` (the element's
-            ``long_name_zh``, ``name_zh`` or ``doc_zh`` attribute where it
-            has one, else empty) and ``source``. Write it with
+            bounds; NaN for none), ``doc``, ``name_zh`` (the Chinese name
+            given by :meth:`set_names_zh`, else empty) and ``source``. Write it with
             :func:`gysim.write_table` (CSV or Excel).
 
         Examples

@@ -70,7 +70,8 @@ def model_html(model: Any) -> str:
         rows.append(
             f"<tr><td>{esc(e.kind)}</td><td><b>{esc(e.name)}</b></td>"
             f"<td><code>{esc(e.equation)}</code></td><td>{esc(extra)}</td>"
-            f"<td>{esc(e.units)}</td><td>{esc(e.doc)}</td></tr>")
+            f"<td>{esc(e.units)}</td><td>{esc(e.doc)}"
+            f"{'<br>' + esc(e.long_name_zh) if getattr(e, 'long_name_zh', '') else ''}</td></tr>")
     head = ("<tr><th>kind</th><th>name</th><th>equation / value</th><th>flow / bounds</th>"
             "<th>units</th><th>doc</th></tr>")
     scen = ""
@@ -90,7 +91,7 @@ def parameter_table(model: Any, lang: str = "en"):
         raise DataError(f"`lang` must be 'en' or 'zh', got {lang!r}")
     rows = {}
     for name, p in model.params.items():
-        zh = next((str(v) for a in ("long_name_zh", "name_zh", "doc_zh") if (v := getattr(p, a, ""))), "")
+        zh = getattr(p, "long_name_zh", "")  # Model.set_names_zh
         shape = tuple(len(model.dimensions[d]) for d in p.dims)
         values = np.broadcast_to(np.asarray(p.value, dtype=float), shape).ravel()
         lower, upper = p.bounds if p.bounds is not None else (np.nan, np.nan)

@@ -26,27 +26,66 @@ Examples
 from __future__ import annotations
 
 import math
+import textwrap
+import unicodedata
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import xarray as xr
 
 from ._text import suggest
+from .display import LANGS, display_name, display_units, time_label
 from .errors import DataError
+from .fonts import register_cjk_font
 from .labels import complete_elements, expand_elements, select_element, split_element
+from .plot_targets import TARGET_MARKERS, draw_target
+
+register_cjk_font()  # Chinese names and units need a font that has them (gysim.fonts)
 
 __all__ = ["trajectories", "scenario_comparison", "fan_chart", "sensitivity_bars",
            "sensitivity_heatmap", "TARGET_MARKERS"]
 
-#: Marker drawn for each kind of target: at least (pointing up), at most
-#: (pointing down), about (a dot with the tolerance band as an error bar).
-TARGET_MARKERS = {"at_least": "^", "at_most": "v", "about": "o"}
+
+def _check_lang(lang) -> str:
+    if lang not in LANGS:
+        raise DataError(f"`lang` must be one of {', '.join(map(repr, LANGS))}, got {lang!r}")
+    return lang
+
+
+def _shown(da: xr.DataArray, name: str, lang: str, scales: Mapping[str, str] | None):
+    """(factor, units label) of a variable in the plan's units (see gysim.display)."""
+    base = split_element(name)[0]
+    d = display_units(str(da.attrs.get("units", "")), lang, scale=(scales or {}).get(base))
+    return d.factor, d.label
+
+
+def _wrap(text: str, lang: str, width: int) -> str:
+    """`text` on lines of about `width` Latin characters (Chinese ones count double)."""
+    # Chinese has no spaces: textwrap then breaks it by characters
+    wide = sum(unicodedata.east_asian_width(c) in "WF" for c in text)
+    return textwrap.fill(text, width // 2 if 2 * wide > len(text) else width,
+                         break_long_words=True)
+
+
+def _panel_title(da: xr.DataArray, name: str, lang: str, width: int | None) -> str:
+    """The variable's long name (with the element a ``var[label]`` fixes), wrapped."""
+    base, labels = split_element(name)
+    title = display_name(da.attrs, base, lang)
+    if labels:
+        title += f" [{','.join(labels)}]"
+    return title if width is None else _wrap(title, lang, width)
 
 
 def trajectories(results: xr.Dataset | Mapping[str, xr.Dataset], variables: Sequence[str], *,
                  data=None, targets: Iterable = (), ncols: int = 3,
-                 quantiles: tuple[float, float] = (0.05, 0.95), title: str | None = None):
+                 quantiles: tuple[float, float] = (0.05, 0.95), title: str | None = None,
+                 lang: str = "en", scales: Mapping[str, str] | None = None):
     """Plot variables over time, one panel each, for one or several runs.
+
+    Each panel is titled with the variable's long name (``long_name``, or
+    ``long_name_zh`` with ``lang="zh"``) and shows it in the plan's units
+    (:func:`gysim.display.display_units`: shares and rates in percent, 亿元,
+    万人...), data and targets scaled alike.
 
     Parameters
     ----------
@@ -61,14 +100,21 @@ def trajectories(results: xr.Dataset | Mapping[str, xr.Dataset], variables: Sequ
         Observations indexed by time; columns named like variables (or like
         their elements, ``var[label]``) are drawn as points.
     targets : iterable of gysim.targets.Target, optional
-        Targets of form ``"value"`` on a drawn variable are marked at their
-        year: ▲ at least, ▼ at most, ● about (with its tolerance band).
+        Targets on a drawn variable are drawn on its panel, in every form
+        (see :mod:`gysim.plot_targets`): a level at its year (▲ at least,
+        ▼ at most, ● about with its tolerance), a growth rate as the path it
+        implies, a change as the level it implies, a sum as its yearly mean.
     ncols : int
         Panels per row.
     quantiles : (float, float)
         Band drawn for ensembles.
     title : str, optional
         Title of the figure.
+    lang : {"en", "zh"}
+        Language of names, units and legends.
+    scales : mapping of str to str, optional
+        Variable -> a named scale of :data:`gysim.display.SCALES`, for a rate
+        the plan states per mille (``{"natural_growth_rate": "per_mille"}``).
 
     Returns
     -------
@@ -81,8 +127,10 @@ def trajectories(results: xr.Dataset | Mapping[str, xr.Dataset], variables: Sequ
     >>> from gysim.examples import population_model
     >>> ens = gysim.simulate(population_model(), params={"birth_rate": np.linspace(0.01, 0.02, 20)})
     >>> fig = trajectories({"ensemble": ens}, ["population"])
-    >>> fig.axes[0].get_title()
-    'population'
+    >>> fig.axes[0].get_title(), fig.axes[0].get_ylabel()
+    ('registered population', '10 000 persons')
+    >>> fig.axes[0].get_legend_handles_labels()[1]
+    ['ensemble', 'ensemble: 5–95 % of runs']
     >>> m = gysim.Model("sectors", start=0, stop=3)
     >>> m.dimension("sector", ["primary", "secondary"])
     >>> m.stock("capital", {"primary": 1.0, "secondary": 2.0}, dims=("sector",))
@@ -92,6 +140,8 @@ def trajectories(results: xr.Dataset | Mapping[str, xr.Dataset], variables: Sequ
     """
     import matplotlib.pyplot as plt
 
+    _check_lang(lang)
+    zh = lang == "zh"
     runs = {"": results} if isinstance(results, xr.Dataset) else dict(results)
     if not runs:
         raise DataError("`results` is empty: give a Dataset or a mapping of label to Dataset")
@@ -106,59 +156,75 @@ def trajectories(results: xr.Dataset | Mapping[str, xr.Dataset], variables: Sequ
             select_element(ds, v, what=f"the results{' ' + label if label else ''}")
     ncols = max(1, min(ncols, len(variables)))
     nrows = math.ceil(len(variables) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.2 * nrows), squeeze=False,
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.6 * nrows), squeeze=False,
                              layout="constrained")
     targets = list(targets)
     colors = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
+    band = (f"{100 * quantiles[0]:g}–{100 * quantiles[1]:g}%区间" if zh else
+            f"{100 * quantiles[0]:g}–{100 * quantiles[1]:g} % of runs")
+    model_word = "模型" if zh else "model"
+    data_word = "统计数据" if zh else "data"
     for ax, name in zip(axes.flat, variables):
-        first = select_element(next(iter(runs.values())), name)
+        first_run = next(iter(runs.values()))
+        first = select_element(first_run, name)
+        factor, units = _shown(first, name, lang, scales)
         # one line per element of a subscripted variable, labelled by its element
-        elements = expand_elements(next(iter(runs.values())), name)
+        elements = expand_elements(first_run, name)
         per_element = elements != [name]
         fixed = split_element(name)[1]
+        element_names = {e: ",".join(x for x in split_element(e)[1] if x not in fixed) for e in elements}
+        has_data = data is not None and any(e in getattr(data, "columns", ()) for e in elements)
+        has_target = any(getattr(t, "variable", None) in [name, *elements]
+                         and getattr(t, "func", None) is None
+                         for t in targets)
         k = 0
         element_color = {}
         for label, ds in runs.items():
             t = ds["time"].values
             for element in elements:
                 da = select_element(ds, element)
-                # the labels the panel's name does not fix ("secondary" in panel "capital")
-                tag = ",".join(x for x in split_element(element)[1] if x not in fixed)
-                line_label = ": ".join(x for x in (label, tag) if x) or None
+                tag = element_names[element]
+                # a lone run still gets a legend entry when data or targets share the panel
+                line_label = ": ".join(x for x in (label, tag) if x) or (
+                    model_word if has_data or has_target else None)
                 color = colors[k % len(colors)]
                 k += 1
                 element_color.setdefault(element, color)
                 if "run" in da.dims:
                     lo, hi = da.quantile(list(quantiles), dim="run").transpose("quantile", "time").values
-                    ax.fill_between(t, lo, hi, alpha=0.25, color=color)
-                    ax.plot(t, da.median("run").transpose("time").values, label=line_label, color=color)
+                    ax.plot(t, factor * da.median("run").transpose("time").values, label=line_label,
+                            color=color)
+                    ax.fill_between(t, factor * lo, factor * hi, alpha=0.25, color=color,
+                                    linewidth=0, label=f"{line_label}: {band}" if line_label else band)
                 else:
-                    ax.plot(t, da.transpose("time").values, label=line_label, color=color)
+                    ax.plot(t, factor * da.transpose("time").values, label=line_label, color=color)
         if data is not None:
             for element in elements:
                 if element not in getattr(data, "columns", ()):
                     continue
                 column = data[element].dropna()
                 style = dict(color=element_color[element], markeredgecolor="k") if per_element else {"color": "k"}
-                ax.plot(column.index.to_numpy(dtype=float), column.to_numpy(dtype=float), ".",
-                        markersize=8, label="data" if not per_element else f"data: {element}", **style)
+                ax.plot(column.index.to_numpy(dtype=float), factor * column.to_numpy(dtype=float), ".",
+                        markersize=8, label=data_word if not per_element else
+                        f"{data_word}: {element_names[element]}", **style)
         for target in targets:
             variable = getattr(target, "variable", None)
-            if (variable != name and variable not in elements) or target.form != "value":
+            if variable != name and variable not in elements:
                 continue
-            year, value = target.years[0], target.value / target.scale
-            marker = TARGET_MARKERS[target.kind]
-            err = value * target.tolerance if target.kind == "about" else None
-            what = f" {variable}" if per_element else ""
-            ax.errorbar([year], [value], yerr=err, fmt=marker, color="crimson", markersize=9,
-                        capsize=4, label=f"target{what} ({target.kind.replace('_', ' ')})")
-        ax.set_title(name)
-        units = first.attrs.get("units", "")
+            central = select_element(first_run, variable)
+            if "run" in central.dims:
+                central = central.median("run")
+
+            def reference(year, da=central):
+                return float(da.interp(time=year).values)
+            what = f"{element_names.get(variable, variable)}: " if per_element else ""
+            draw_target(ax, target, reference, factor=factor, lang=lang, units=units, prefix=what)
+        ax.set_title(_panel_title(first, name, lang, 44), fontsize="medium")
         ax.set_ylabel(units)
-        ax.set_xlabel(f"time ({first['time'].attrs.get('units', '')})".replace(" ()", ""))
-        handles, labels = ax.get_legend_handles_labels()
-        if len(set(labels)) > 1 or (labels and labels[0]):
-            ax.legend(fontsize="small")
+        _time_axis(ax, first, lang)
+        labels = ax.get_legend_handles_labels()[1]
+        if len(set(labels)) > 1 or (labels and labels[0]):  # many entries: smaller, see-through
+            ax.legend(fontsize="small" if len(labels) <= 3 else "x-small", framealpha=0.6)
     for ax in list(axes.flat)[len(variables):]:
         ax.set_visible(False)
     if title:
@@ -216,15 +282,15 @@ def _need_dims(da: xr.DataArray, dims: Sequence[str], what: str) -> None:
                             f"{', '.join(da.dims) or 'none'})")
 
 
-def _time_axis(ax, da: xr.DataArray) -> None:
+def _time_axis(ax, da: xr.DataArray, lang: str = "en") -> None:
     """Label the x axis with the time units; whole-number ticks for yearly times."""
     from matplotlib.ticker import MaxNLocator
 
     units = da["time"].attrs.get("units", "") if "time" in da.coords else ""
-    ax.set_xlabel(f"time ({units})" if units else "time")
+    ax.set_xlabel(time_label(units, lang))
     t = np.asarray(da["time"].values, dtype=float)
-    if t.size and np.allclose(t, np.round(t)):
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if t.size and np.allclose(t, np.round(t)):  # whole years, on round numbers (2000, 2005...)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
 
 
 def _check_quantiles(quantiles) -> np.ndarray:
@@ -262,7 +328,8 @@ def _quantile_lines(da: xr.DataArray, q: np.ndarray, name: str) -> np.ndarray:
 
 def fan_chart(ds: xr.Dataset, variable: str,
               quantiles: Sequence[float] = (0.05, 0.25, 0.5, 0.75, 0.95), ax=None, *,
-              color: str | None = None, label: str | None = None):
+              color: str | None = None, label: str | None = None, lang: str = "en",
+              scales: Mapping[str, str] | None = None):
     """Fan chart of one variable of an ensemble: nested quantile bands around the median.
 
     The quantiles pair from the outside in (the lowest with the highest, and so
@@ -286,8 +353,12 @@ def fan_chart(ds: xr.Dataset, variable: str,
         Colour of the bands and the median line.
     label : str, optional
         Name of the ensemble in the legend, e.g. ``"plan"``: the bands are
-        labelled ``"plan: 5-95 %"`` and the median ``"plan: median"``
-        (without it, ``"5-95 %"`` and ``"median"``).
+        labelled ``"plan: 5–95 %"`` and the median ``"plan: median"``
+        (without it, ``"5–95 %"`` and ``"median"``).
+    lang : {"en", "zh"}
+        Language of the title (the variable's long name), units and legend.
+    scales : mapping of str to str, optional
+        Variable -> a named scale of :data:`gysim.display.SCALES`.
 
     Returns
     -------
@@ -312,12 +383,14 @@ def fan_chart(ds: xr.Dataset, variable: str,
     >>> ax = fan_chart(gysim.envelope(ens, "population"), "population", ax=fig.axes[0])
     """
     _check_dataset(ds, "ds")
+    _check_lang(lang)
     if split_element(variable)[0] not in ds.data_vars:
         _variable(ds, variable, "variable")
     da = select_element(ds, variable, argument="variable", whole=False)
+    factor, units = _shown(da, variable, lang, scales)
     _need_dims(da, ["time"], f"variable '{variable}'")
     q = _check_quantiles(quantiles)
-    lines = _quantile_lines(da, q, variable)
+    lines = factor * _quantile_lines(da, q, variable)
     fig, ax, given = _new_axes(ax, (6.0, 3.8))
     t = np.asarray(da["time"].values, dtype=float)
     if color is None:  # the axes' next colour
@@ -330,14 +403,14 @@ def fan_chart(ds: xr.Dataset, variable: str,
         lo, hi = lines[i], lines[len(q) - 1 - i]
         alpha = 0.15 + 0.35 * (i + 1) / n_bands
         ax.fill_between(t, lo, hi, color=color, alpha=alpha, linewidth=0,
-                        label=f"{prefix}{100 * q[i]:g}-{100 * q[len(q) - 1 - i]:g} %")
+                        label=f"{prefix}{100 * q[i]:g}–{100 * q[len(q) - 1 - i]:g} %")
     if len(q) % 2:
         mid = q[n_bands]
-        name = "median" if np.isclose(mid, 0.5) else f"{100 * mid:g} %"
+        name = ("中位数" if lang == "zh" else "median") if np.isclose(mid, 0.5) else f"{100 * mid:g} %"
         ax.plot(t, lines[n_bands], color=color, linewidth=1.8, label=prefix + name)
-    ax.set_title(variable)
-    ax.set_ylabel(da.attrs.get("units", ""))
-    _time_axis(ax, da)
+    ax.set_title(_panel_title(da, variable, lang, 60), fontsize="medium")
+    ax.set_ylabel(units)
+    _time_axis(ax, da, lang)
     ax.legend(fontsize="small")
     return ax if given else fig
 
@@ -361,7 +434,8 @@ def _as_time_runs(da: xr.DataArray) -> np.ndarray:
 
 def scenario_comparison(results: Mapping[str, xr.Dataset], variables: str | Sequence[str],
                         baseline: str = "baseline", *, relative: bool = False,
-                        quantiles: tuple[float, float] = (0.05, 0.95), title: str | None = None):
+                        quantiles: tuple[float, float] = (0.05, 0.95), title: str | None = None,
+                        lang: str = "en", scales: Mapping[str, str] | None = None):
     """Compare scenarios with a baseline: levels (top row) and differences (bottom row).
 
     Parameters
@@ -384,6 +458,11 @@ def scenario_comparison(results: Mapping[str, xr.Dataset], variables: str | Sequ
         scenario's effect; otherwise the medians are compared.
     title : str, optional
         Title of the figure.
+    lang : {"en", "zh"}
+        Language of names (panel titles are the variables' long names),
+        units (the plan's, see :func:`gysim.display.display_units`) and legends.
+    scales : mapping of str to str, optional
+        Variable -> a named scale of :data:`gysim.display.SCALES`.
 
     Returns
     -------
@@ -405,11 +484,16 @@ def scenario_comparison(results: Mapping[str, xr.Dataset], variables: str | Sequ
     >>> m = population_model()
     >>> runs = {"baseline": gysim.simulate(m), "more births": gysim.simulate(m, params={"birth_rate": 0.02})}
     >>> fig = scenario_comparison(runs, ["population"])
-    >>> [ax.get_ylabel() for ax in fig.axes][:1], fig.axes[1].get_title()
-    (['1e4 person'], 'population: difference from baseline')
+    >>> fig.axes[0].get_ylabel(), fig.axes[1].get_title()
+    ('10 000 persons', 'registered population: difference from baseline')
+    >>> fig = scenario_comparison(runs, ["population"], lang="zh", relative=True)
+    >>> fig.axes[1].get_title(), fig.axes[1].get_ylabel()
+    ('registered population：与baseline之差', '占baseline的%')
     """
     import matplotlib.pyplot as plt
 
+    _check_lang(lang)
+    zh = lang == "zh"
     if not isinstance(results, Mapping) or not results:
         raise DataError("`results` must be a non-empty mapping of label to Dataset")
     runs = dict(results)
@@ -433,10 +517,11 @@ def scenario_comparison(results: Mapping[str, xr.Dataset], variables: str | Sequ
     base = runs[baseline]
     for j, name in enumerate(variables):
         top, bottom = axes[0, j], axes[1, j]
+        factor, units = _shown(select_element(base, name), name, lang, scales)
         for k, (label, ds) in enumerate(runs.items()):
             color = colors[k % len(colors)]
             t = np.asarray(ds["time"].values, dtype=float)
-            values = _as_time_runs(select_element(ds, name))
+            values = factor * _as_time_runs(select_element(ds, name))
             if values.ndim == 2:
                 top.fill_between(t, *np.nanquantile(values, [lo_q, hi_q], axis=1), color=color,
                                  alpha=0.2, linewidth=0)
@@ -447,8 +532,8 @@ def scenario_comparison(results: Mapping[str, xr.Dataset], variables: str | Sequ
             if not common.size:
                 raise DataError(f"results '{label}' and '{baseline}' share no time for "
                                 f"variable '{name}'")
-            own = _as_time_runs(select_element(ds, name).sel(time=common)).reshape(len(common), -1)
-            ref = _as_time_runs(select_element(base, name).sel(time=common)).reshape(len(common), -1)
+            own = factor * _as_time_runs(select_element(ds, name).sel(time=common)).reshape(len(common), -1)
+            ref = factor * _as_time_runs(select_element(base, name).sel(time=common)).reshape(len(common), -1)
             if 1 < own.shape[1] != ref.shape[1] > 1:  # unpaired ensembles: compare medians
                 own, ref = _central(own)[:, None], _central(ref)[:, None]
             diff = own - ref
@@ -460,14 +545,17 @@ def scenario_comparison(results: Mapping[str, xr.Dataset], variables: str | Sequ
                                     color=color, alpha=0.2, linewidth=0)
             bottom.plot(common, _central(diff) if diff.shape[1] > 1 else diff[:, 0], color=color,
                         label=f"{label} - {baseline}")
-        units = select_element(base, name).attrs.get("units", "")
-        top.set_title(name)
+        shown = _panel_title(select_element(base, name), name, lang, None)
+        top.set_title(_wrap(shown, lang, 48), fontsize="medium")
         top.set_ylabel(units)
         top.legend(fontsize="small")
         bottom.axhline(0.0, color="0.4", linewidth=0.8)
-        bottom.set_title(f"{name}: difference from {baseline}")
-        bottom.set_ylabel(f"% of {baseline}" if relative else units)
-        _time_axis(bottom, select_element(base, name))
+        bottom.set_title(_wrap(f"{shown}：与{baseline}之差" if zh else
+                               f"{shown}: difference from {baseline}", lang, 48), fontsize="medium")
+        if not relative and units == "%":  # a difference of percentages: percentage points
+            units = "百分点" if zh else "percentage points"
+        bottom.set_ylabel((f"占{baseline}的%" if zh else f"% of {baseline}") if relative else units)
+        _time_axis(bottom, select_element(base, name), lang)
     if title:
         fig.suptitle(title)
     return fig
@@ -508,7 +596,8 @@ def _pick_time(da: xr.DataArray, time: float | None, index: str, output: str):
 
 
 def sensitivity_bars(indices: xr.Dataset, output: str, time: float | None = None,
-                     index: str = "ST", ax=None, *, sort: bool = False):
+                     index: str = "ST", ax=None, *, sort: bool = False, lang: str = "en",
+                     names: Mapping[str, str] | None = None):
     """Sensitivity indices of one output as horizontal bars with confidence intervals.
 
     Parameters
@@ -528,6 +617,11 @@ def sensitivity_bars(indices: xr.Dataset, output: str, time: float | None = None
     sort : bool
         Order the bars by the index, largest on top (default: the order of
         the ``param`` dimension, top to bottom).
+    lang : {"en", "zh"}
+        Language of the title and axis label.
+    names : mapping of str to str, optional
+        Names to show for parameters and the output, e.g.
+        :func:`gysim.display.names_of` ``(model, "zh")``; default: as named.
 
     Returns
     -------
@@ -556,6 +650,8 @@ def sensitivity_bars(indices: xr.Dataset, output: str, time: float | None = None
     >>> fig.axes[0].get_title()
     'y at time 1: ST'
     """
+    _check_lang(lang)
+    names = dict(names or {})
     da = _index_at(indices, index, output)
     da, t = _pick_time(da, time, index, output)
     params = [str(p) for p in indices["param"].values]
@@ -577,19 +673,27 @@ def sensitivity_bars(indices: xr.Dataset, output: str, time: float | None = None
     y = np.arange(len(params))
     ax.barh(y, values[order], xerr=None if conf is None else conf[order],
             color="steelblue", ecolor="0.2", capsize=3)
-    ax.set_yticks(y, [params[i] for i in order])
+    ax.set_yticks(y, [names.get(params[i], params[i]) for i in order])
     ax.invert_yaxis()  # first parameter on top
     ax.axvline(0.0, color="0.4", linewidth=0.8)
     level = indices.attrs.get("conf_level")
-    ax.set_xlabel(index + (f" ({100 * float(level):g} % confidence interval)"
-                           if conf is not None and level is not None else ""))
-    when = "" if t is None else f" at time {t:g}"
-    ax.set_title(f"{output}{when}: {index}")
+    zh = lang == "zh"
+    if conf is not None and level is not None:
+        ci = f"（{100 * float(level):g}%置信区间）" if zh else f" ({100 * float(level):g} % confidence interval)"
+    else:
+        ci = ""
+    ax.set_xlabel(index + ci)
+    shown = names.get(output, output)
+    if zh:
+        ax.set_title(f"{shown}{'' if t is None else f'（{t:g}年）'}：{index}")
+    else:
+        ax.set_title(f"{shown}{'' if t is None else f' at time {t:g}'}: {index}")
     return ax if given else fig
 
 
 def sensitivity_heatmap(indices: xr.Dataset, output: str, index: str = "ST", ax=None, *,
-                        cmap: str = "viridis", vmax: float | None = None):
+                        cmap: str = "viridis", vmax: float | None = None, lang: str = "en",
+                        names: Mapping[str, str] | None = None):
     """Sensitivity indices of one output as a parameter × time heatmap.
 
     Parameters
@@ -608,6 +712,10 @@ def sensitivity_heatmap(indices: xr.Dataset, output: str, index: str = "ST", ax=
     vmax : float, optional
         Top of the colour scale (default: 1 for Sobol' indices ``S*``, the
         largest value otherwise).
+    lang : {"en", "zh"}
+        Language of the title and axis label.
+    names : mapping of str to str, optional
+        Names to show for parameters and the output (see :func:`sensitivity_bars`).
 
     Returns
     -------
@@ -635,6 +743,8 @@ def sensitivity_heatmap(indices: xr.Dataset, output: str, index: str = "ST", ax=
     >>> fig.axes[0].collections[0].get_array().shape
     (2, 5)
     """
+    _check_lang(lang)
+    names = dict(names or {})
     da = _index_at(indices, index, output)
     _need_dims(da, ["time"], f"index '{index}'")
     extra = [d for d in da.dims if d not in ("param", "time")]
@@ -655,9 +765,10 @@ def sensitivity_heatmap(indices: xr.Dataset, output: str, index: str = "ST", ax=
     fig, ax, given = _new_axes(ax, (7.0, 1.2 + 0.4 * len(params)))
     mesh = ax.pcolormesh(edges, np.arange(len(params) + 1), np.ma.masked_invalid(values),
                          cmap=cmap, vmin=0.0, vmax=vmax, shading="flat")
-    ax.set_yticks(np.arange(len(params)) + 0.5, params)
+    ax.set_yticks(np.arange(len(params)) + 0.5, [names.get(p, p) for p in params])
     ax.invert_yaxis()
-    _time_axis(ax, da)
-    ax.set_title(f"{output}: {index} over time")
+    _time_axis(ax, da, lang)
+    shown = names.get(output, output)
+    ax.set_title(f"{shown}：{index}随时间变化" if lang == "zh" else f"{shown}: {index} over time")
     ax.figure.colorbar(mesh, ax=ax, label=index)
     return ax if given else fig

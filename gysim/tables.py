@@ -4,8 +4,9 @@
 one row per variable, or per element ``var[label]`` of a subscripted one
 (``value_added[secondary]``, shown as ``Value added ... [secondary]``), a
 ``name`` column (the variable's ``long_name``, or with ``lang="zh"`` its
-``long_name_zh`` where it has one), a ``units`` column and one column per
-output time: integers (2005, 2006...) when the model counts time in years,
+``long_name_zh`` where it has one, see :meth:`gysim.Model.set_names_zh`), a
+``units`` column (with ``lang="zh"`` or ``units="plan"`` in the plan's units,
+values scaled: percent, 亿元, 万人) and one column per output time: integers (2005, 2006...) when the model counts time in years,
 the times as given otherwise. Unlike ``ds.to_dataframe()`` it never spreads a
 variable over dimensions it does not have.
 
@@ -57,7 +58,7 @@ from __future__ import annotations
 import itertools
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,7 @@ import xarray as xr
 
 from ._text import suggest
 from .atomic import atomic_write
+from .display import display_name, display_units
 from .errors import DataError
 from .labels import NON_ELEMENT_DIMS, element_name, select_element, split_element
 
@@ -87,7 +89,8 @@ _INPUT_KINDS = ("param", "initial")
 
 def to_table(ds: xr.Dataset, variables: str | Sequence[str] | None = None, *,
              years: Sequence[float] | None = None, lang: str = "en", run: Any = None,
-             quantiles: Sequence[float | str] | None = None, params: bool = False) -> pd.DataFrame:
+             quantiles: Sequence[float | str] | None = None, params: bool = False,
+             units: str | None = None, scales: Mapping[str, str] | None = None) -> pd.DataFrame:
     """A run or an ensemble as a wide report table (see the module docs).
 
     Parameters
@@ -117,6 +120,15 @@ def to_table(ds: xr.Dataset, variables: str | Sequence[str] | None = None, *,
         Add the parameters (the coordinates of kind ``"param"`` or
         ``"initial"``) as rows after the variables, their value in a
         ``value`` column.
+    units : {"model", "plan"}, optional
+        ``"model"``: values and units as the model computes them;
+        ``"plan"``: in the plan's units (:func:`gysim.display.display_units`:
+        fractions and rates in percent, ``1e8 yuan`` as 亿元 / "100 million
+        yuan"...), the ``units`` column in `lang`. Default: ``"plan"`` with
+        ``lang="zh"``, ``"model"`` with ``"en"``.
+    scales : mapping of str to str, optional
+        With plan units: variable -> a named scale of
+        :data:`gysim.display.SCALES` (``{"natural_growth_rate": "per_mille"}``).
 
     Returns
     -------
@@ -148,6 +160,14 @@ def to_table(ds: xr.Dataset, variables: str | Sequence[str] | None = None, *,
     variable
     value_added[primary]    value added [primary]  1e8 yuan  10.0  11.0  12.1
     value_added[secondary]  value added [secondary]  1e8 yuan  20.0  22.0  24.2
+    >>> m.set_names_zh({"value_added": "增加值", "growth": "增长率"})
+    >>> zh = gysim.to_table(gysim.simulate(m, method="euler", dt=1), "value_added[primary]",
+    ...                     lang="zh", params=True)
+    >>> zh[["name", "units", "value", 2007]]  # the growth rate in percent: the plan's units
+                                      name units  value  2007
+    variable
+    value_added[primary]  增加值 [primary]    亿元    NaN  12.1
+    growth                             增长率   %/年   10.0   NaN
     >>> ens = gysim.simulate(m, method="euler", dt=1, params={"growth": [0.0, 0.1, 0.2]})
     >>> gysim.to_table(ens, "value_added[primary]", years=[2007], quantiles=["mean", 0.5],
     ...                params=True)[["value", 2007]]
@@ -162,6 +182,19 @@ def to_table(ds: xr.Dataset, variables: str | Sequence[str] | None = None, *,
         raise DataError(f"`ds` must be an xarray Dataset from gysim.simulate, got {type(ds).__name__}")
     if lang not in LANGS:
         raise DataError(f"`lang` must be one of {', '.join(map(repr, LANGS))}, got {lang!r}")
+    if units is None:
+        units = "plan" if lang == "zh" else "model"
+    if units not in ("model", "plan"):
+        raise DataError(f"`units` must be 'model' or 'plan', got {units!r}")
+    scales = dict(scales or {})
+
+    def shown(name: str, attrs: Mapping) -> tuple[float, str]:
+        """(factor, units label) of a variable in the table."""
+        if units == "model":
+            return 1.0, str(attrs.get("units", ""))
+        d = display_units(str(attrs.get("units", "")), lang, scale=scales.get(name))
+        return d.factor, d.label
+
     ds, stats = _runs(ds, run, quantiles)
     names = _variables(ds, variables)
     index, labels = _times(ds, years)
@@ -169,18 +202,19 @@ def to_table(ds: xr.Dataset, variables: str | Sequence[str] | None = None, *,
     keys, rows = [], []
     for name in names:
         da = select_element(ds, name, argument="variables").isel(time=index)
+        factor, label = shown(split_element(name)[0], da.attrs)
         for key, title, cell in _elements(ds, split_element(name)[0], da, lang):
             for stat, values in _summaries(cell, stats):
                 keys.append((key, stat))
-                rows.append([title, da.attrs.get("units", "")] + ([np.nan] if params else [])
-                            + list(np.atleast_1d(values)))
+                rows.append([title, label] + ([np.nan] if params else [])
+                            + list(factor * np.atleast_1d(values)))
     if params:
         for coord in _inputs(ds):
+            factor, label = shown(coord, ds[coord].attrs)
             for key, title, cell in _elements(ds, coord, ds[coord], lang):
                 for stat, value in _summaries(cell, stats):
                     keys.append((key, stat))
-                    rows.append([title, ds[coord].attrs.get("units", ""), float(value)]
-                                + [np.nan] * len(labels))
+                    rows.append([title, label, factor * float(value)] + [np.nan] * len(labels))
     if stats is None:
         idx = pd.Index([k for k, _ in keys], name="variable")
     else:
@@ -351,15 +385,9 @@ def _step(grid: np.ndarray) -> str:
     return f"{grid[1] - grid[0]:g}" if grid.size > 1 else "-"
 
 
-def _title(attrs: dict, fallback: str, lang: str) -> str:
-    """The name of a variable in `lang`."""
-    name = attrs.get("long_name_zh") if lang == "zh" else None
-    return str(name or attrs.get("long_name") or fallback)
-
-
 def _elements(ds: xr.Dataset, variable: str, da: xr.DataArray, lang: str):
     """``(key, title, values)`` for each element of `variable` that `da` (a part of it) holds."""
-    title = _title(da.attrs, variable, lang)
+    title = display_name(da.attrs, variable, lang)
     full = [d for d in ds[variable].dims if d not in NON_ELEMENT_DIMS]
     loose = [d for d in da.dims if d in full]
     fixed = {d: str(da.coords[d].values) for d in full if d not in loose}

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import gysim
 
+from .names_zh import NAMES as NAMES_ZH
+
 START = 2000.0
 STOP = 2010.0
 PLAN_ACCOUNTING_START = 2005  # the 2006-2010 totals collect from t = 2005 on
@@ -145,6 +147,7 @@ def finish(m: gysim.Model, *, calibrated: bool = True) -> gysim.Model:
     script starts from them, so a refit does not depend on an earlier fit).
     """
     add_scenarios(m)
+    m.set_names_zh(NAMES_ZH, strict=False)  # the Chinese names, from names_zh.py
     fitted = {k: v for k, v in fitted_values().items() if k in m.params} if calibrated else {}
     return m.with_params(fitted) if fitted else m
 

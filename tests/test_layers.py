@@ -19,6 +19,7 @@ LAYERS = {
     "gysim._version": 0, "gysim.errors": 0, "gysim.atomic": 0, "gysim._text": 0,
     "gysim.expr": 1, "gysim.builtins": 1,
     "gysim.elements": 2, "gysim.labels": 2,
+    "gysim.display": 2, "gysim.fonts": 2,
     "gysim.units": 3, "gysim.unit_registry": 3, "gysim.engine": 3,
     "gysim.model": 4, "gysim.model_views": 3, "gysim.compile": 4, "gysim.examples": 4,
     # the writers take any ModelLike, so Model.to_vensim/to_xmile call them as peers
@@ -32,7 +33,8 @@ LAYERS = {
     "gysim.sensitivity": 6, "gysim.targets": 6, "gysim.conformance": 6,
     "gysim.goal_seek": 6,
     "gysim.outputs": 6,
-    "gysim.plot": 7, "gysim.registry": 7, "gysim.demo": 7, "gysim.tables": 7,
+    "gysim.plot": 7, "gysim.plot_targets": 7, "gysim.registry": 7, "gysim.demo": 7,
+    "gysim.tables": 7,
     "gysim.cli": 8, "gysim.__main__": 8, "gysim": 8,
 }
 

@@ -365,11 +365,13 @@ def test_sector_indicators_are_not_sampled_as_assumptions(guiyang):
 def test_the_demo_writes_its_results(tmp_path, capsys):
     demo = importlib.import_module("gysim_models.demo")
     assert demo.main(["--out", str(tmp_path), "--runs", "20"]) == 0
-    names = ["guiyang_baseline.nc", "guiyang_plan.nc", "guiyang_scenarios.png",
-             "guiyang_targets.csv"]
+    names = ["guiyang_baseline.nc", "guiyang_plan.nc", "guiyang_prior.png", "guiyang_prior_zh.png",
+             "guiyang_scenarios.png", "guiyang_scenarios_zh.png", "guiyang_targets.csv"]
     assert sorted(p.name for p in tmp_path.iterdir()) == names
     table = pd.read_csv(tmp_path / "guiyang_targets.csv", index_col=0)
-    assert "gdp_2010" in table.index and "share met, 20 runs" in table.columns
-    assert table["share met, 20 runs"].between(0, 1).all()
+    assert "gdp_2010" in table.index and demo.share_column(20) in table.columns
+    assert "under the prior" in demo.share_column(20)
+    assert table[demo.share_column(20)].between(0, 1).all()
     out = capsys.readouterr().out
     assert "ensemble: 20 runs of the plan scenario varying" in out
+    assert "of runs under the prior: parameters uniform over their bounds, not calibrated" in out

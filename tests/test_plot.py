@@ -73,9 +73,9 @@ def test_trajectories_with_data_and_targets(tmp_path):
     save_png(fig, tmp_path, "trajectories")
     ax_pop, ax_births = fig.axes[:2]
     _, labels = ax_pop.get_legend_handles_labels()
-    assert labels == ["data", "target (about)"]
+    assert labels == ["model", "data", "target: ≈ 380 in 2010"]
     _, labels = ax_births.get_legend_handles_labels()
-    assert labels == ["target (at least)"]
+    assert labels == ["model", "target: ≥ 4 in 2010"]
     # the "about" target's error bar spans the tolerance: 380 +- 2 %
     segments = ax_pop.containers[0].lines[2][0].get_segments()
     np.testing.assert_allclose(segments[0][:, 1], [380 * 0.98, 380 * 1.02])
@@ -118,7 +118,7 @@ def test_fan_chart_from_envelope_matches_ensemble(ensemble, tmp_path):
     ax2 = plot.fan_chart(ens, "population", quantiles=(0.05, 0.25, 0.75, 0.95), ax=ax,
                          label="births")
     assert len(ax2.collections) == 3 and len(ax2.lines) == 1
-    assert ax2.get_legend_handles_labels()[1][-2:] == ["births: 5-95 %", "births: 25-75 %"]
+    assert ax2.get_legend_handles_labels()[1][-2:] == ["births: 5–95 %", "births: 25–75 %"]
 
 
 def test_fan_chart_errors(ensemble):

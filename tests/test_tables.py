@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 import gysim
-from gysim.elements import Param
 from gysim.errors import DataError
 
 
@@ -202,18 +201,37 @@ def test_parameter_table_of_a_subscripted_model():
 
 
 def test_parameter_table_takes_a_chinese_name_where_the_element_has_one():
-    @__import__("dataclasses").dataclass(frozen=True)
-    class ZhParam(Param):  # what a bilingual element may carry; the table reads it if present
-        long_name_zh: str = ""
-
     m = sector_model()
-    p = m.params["growth"]
-    m._elements["growth"] = ZhParam(p.name, p.value, p.units, p.bounds, p.doc, p.source, p.dims,
-                                    long_name_zh="增长率")
+    m.set_names_zh({"growth": "增长率"})
     zh = m.parameter_table(lang="zh")
     assert zh.loc["growth", ["name", "name_zh"]].tolist() == ["增长率", "增长率"]
     assert zh.loc["start_va[primary]", "name"] == "value added in 2005"  # fallback: the doc
+    assert zh.loc["start_va[primary]", "name_zh"] == ""
     assert m.parameter_table().loc["growth", "name"] == "growth rate"
+
+
+def test_plan_units_scale_values_and_translate_units():
+    m = gysim.Model("shares", start=2005, stop=2007, time_units="year")
+    m.param("g", 0.05, units="1/year", doc="natural growth")
+    m.stock("pop", 300.0, units="1e4 person", doc="population")
+    m.flow("increase", "g * pop", into="pop", units="1e4 person/year")
+    m.param("quarter", 0.25, units="fraction")
+    m.aux("share", "quarter", units="fraction", doc="a share")
+    m.set_names_zh({"pop": "总人口", "share": "比重", "g": "人口自然增长率"})
+    ds = gysim.simulate(m, method="euler", dt=1)
+    zh = gysim.to_table(ds, ["pop", "share"], lang="zh", params=True, scales={"g": "per_mille"})
+    # by hand: 300 * 1.05 = 315 (万人); 0.25 -> 25 %; 0.05 per year -> 50 per mille
+    assert zh.loc["pop", ["name", "units", 2006]].tolist() == ["总人口", "万人", pytest.approx(315.0)]
+    assert zh.loc["share", ["name", "units", 2005]].tolist() == ["比重", "%", pytest.approx(25.0)]
+    assert zh.loc["g", ["name", "units", "value"]].tolist() == ["人口自然增长率", "‰", pytest.approx(50.0)]
+    en = gysim.to_table(ds, ["share"], units="plan")
+    assert en.loc["share", ["name", "units", 2007]].tolist() == ["a share", "%", pytest.approx(25.0)]
+    model = gysim.to_table(ds, ["share"], lang="zh", units="model")
+    assert model.loc["share", ["name", "units", 2007]].tolist() == ["比重", "fraction", pytest.approx(0.25)]
+    with pytest.raises(DataError, match="`units` must be 'model' or 'plan'"):
+        gysim.to_table(ds, units="display")
+    with pytest.raises(DataError, match="`scale` 'per_mille' rescales plain numbers"):
+        gysim.to_table(ds, ["pop"], units="plan", scales={"pop": "per_mille"})
 
 
 def test_the_guiyang_parameter_table_lists_every_parameter_with_bounds_and_sources():

@@ -212,6 +212,7 @@ def test_target_tables_have_unique_headers_also_in_the_demo_csv(tmp_path):
     """Issue 13: the demo's guiyang_targets.csv had the index `target` and a column `target`."""
     import pandas as pd
     from gysim.tables import write_table
+    from gysim_models import demo
     from gysim_models.demo import targets_table
 
     targets = [Target("gdp_2010", 1000, "at least (突破)", variable="x", years=(2006,), units="1e8 yuan"),
@@ -226,8 +227,8 @@ def test_target_tables_have_unique_headers_also_in_the_demo_csv(tmp_path):
     table = targets_table(one, shares, 2)
     headers = [table.index.name, *table.columns]
     assert headers == ["target", "kind", "target_value", "units", "baseline", "met (baseline)", "plan",
-                       "met (plan)", "share met, 2 runs"]
+                       "met (plan)", demo.share_column(2)]
     back = pd.read_csv(write_table(table, tmp_path / "targets.csv"))
     assert back.columns.tolist() == headers  # pandas renames a repeated header ('target.1'): none here
-    assert back.set_index("target").loc["gdp_2010", ["met (baseline)", "met (plan)", "share met, 2 runs"]].tolist() \
+    assert back.set_index("target").loc["gdp_2010", ["met (baseline)", "met (plan)", demo.share_column(2)]].tolist() \
         == [False, True, 0.5]

@@ -2,7 +2,8 @@
 
 Without ``--vars`` it draws the ``KEY_VARIABLES`` of the run's model when its
 provider offers them (see :mod:`gysim.registry`), else the stocks first.
-``--plan`` adds the provider's ``observations()`` and ``targets()``.
+``--plan`` adds the provider's ``observations()`` and ``targets()``; ``--lang zh``
+draws the variables' Chinese names and the plan's units in Chinese.
 
 Examples
 --------
@@ -50,7 +51,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="MODEL",
                         help="registered model whose key variables, data and targets to use "
                              "(default: the run's)")
-    parser.add_argument("--title", help="title of the figure")
+    parser.add_argument("--title", help="title of the figure (Chinese renders: gysim.fonts)")
+    parser.add_argument("--lang", choices=("en", "zh"), default="en",
+                        help="language of the panel titles (the variables' long names), units "
+                             "and legends (default: en)")
     parser.add_argument("--dpi", type=int, default=110, help="resolution of raster images")
 
 
@@ -117,17 +121,20 @@ def run(args: argparse.Namespace) -> int:
             data = provider.get("observations", purpose=purpose)()
             if provider.offers("targets"):
                 targets = provider.get("targets", purpose=purpose)()
-    fig = trajectories(ds, variables, data=data, targets=targets, title=args.title)
+    model = ds.attrs.get("model")
+    if provider is None and isinstance(model, str):
+        from ..registry import find_provider
+        provider = find_provider(model)
+    # a provider may name rates it states per mille (not a hook of gysim.registry: optional)
+    scales = getattr(getattr(provider, "source", None), "DISPLAY_SCALES", None)
+    fig = trajectories(ds, variables, data=data, targets=targets, title=args.title, lang=args.lang,
+                       scales=scales if isinstance(scales, dict) else None)
     try:
         with atomic(out) as tmp:
             fig.savefig(tmp, format=fmt, dpi=args.dpi)
     finally:
         plt.close(fig)
     from .run import scenario_note
-    model = ds.attrs.get("model")
-    if provider is None and isinstance(model, str):
-        from ..registry import find_provider
-        provider = find_provider(model)
     built = provider.build() if provider is not None and provider.name == model else None
     if ds.attrs.get("scenario") or (built is not None and built.scenarios):
         note = scenario_note(ds, built, "the run's values", option=None)

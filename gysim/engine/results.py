@@ -6,7 +6,9 @@ every parameter of the model is a non-index coordinate under its own name,
 over its dims (``sector``...) and over ``run`` when an ensemble varies it,
 scalar otherwise; a stock whose initial value was set (``params`` or the
 scenario) gives a ``<stock>_initial`` coordinate the same way. They carry
-``units``, ``long_name`` and ``kind`` (``"param"`` or ``"initial"``) attrs.
+``units``, ``long_name`` and ``kind`` (``"param"`` or ``"initial"``) attrs,
+and ``long_name_zh`` where the element has a Chinese name
+(:meth:`gysim.Model.set_names_zh`), as the outputs do.
 
 Why coordinates and not data variables: they are what labels the runs
 (concatenating single runs along ``run`` gives exactly an ensemble's
@@ -115,6 +117,8 @@ def input_coords(model: Model, runs: Runs) -> dict[str, tuple]:
                  "kind": "initial" if is_stock else "param"}
         if is_stock:
             attrs["long_name"] = f"initial value of {name}"
+        if getattr(e, "long_name_zh", ""):
+            attrs["long_name_zh"] = f"{e.long_name_zh}初始值" if is_stock else e.long_name_zh
         out[label] = (dims, values, attrs)
     return out
 
@@ -176,6 +180,8 @@ def to_dataset(model: Model, compiled: CompiledModel, result: dict[str, np.ndarr
                  "equation": e.equation}
         if e.source:
             attrs["source"] = e.source
+        if getattr(e, "long_name_zh", ""):
+            attrs["long_name_zh"] = e.long_name_zh
         full_dims = ("time",) + compiled.dims_of(name) + dims[1:]
         data_vars[name] = (full_dims, values if runs.ensemble else values[..., 0], attrs)
     inputs = input_coords(model, runs)
