@@ -121,3 +121,7 @@ __all__ += ["sensitivity", "run_batch", "envelope"]
 from .goal_seek import GoalSeekResult, solve_for  # noqa: E402
 
 __all__ += ["solve_for", "GoalSeekResult"]
+
+from .loop_dominance import loop_dominance, plot_loop_dominance  # noqa: E402
+
+__all__ += ["loop_dominance", "plot_loop_dominance"]

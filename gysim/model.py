@@ -1044,6 +1044,20 @@ class Model:
         """
         return parameter_table(self, lang)
 
+    def loops(self, *, run=None, sectors=None, limit=None):
+        """Every feedback loop, with its polarity (see :func:`gysim.loops.find_loops`).
+
+        Examples
+        --------
+        >>> m = Model("m")
+        >>> m.stock("x", 1.0)
+        >>> m.flow("growth", "0.1 * x", into="x")
+        >>> [(lp.id, lp.polarity, lp.name) for lp in m.loops()]
+        [('R1', '+', 'x → growth → x')]
+        """
+        from .loops import find_loops  # a peer of Model, as the writers are
+        return find_loops(self, run=run, sectors=sectors, limit=limit)
+
     def __repr__(self) -> str:
         counts = {k: 0 for k in ("stock", "flow", "aux", "param", "lookup", "data")}
         for e in self._elements.values():
