@@ -1058,6 +1058,22 @@ class Model:
         from .loops import find_loops  # a peer of Model, as the writers are
         return find_loops(self, run=run, sectors=sectors, limit=limit)
 
+    def diagram(self, *, group_by=None, only=None, highlight=None, loops=None, lang="en",
+                title=None):
+        """The stock-and-flow diagram (see :func:`gysim.diagram.diagram`).
+
+        Examples
+        --------
+        >>> m = Model("m")
+        >>> m.stock("x", 1.0)
+        >>> m.flow("growth", "0.1 * x", into="x")
+        >>> m.diagram().loop_ids
+        ['R1']
+        """
+        from .diagram import diagram  # a peer of Model, as the writers are
+        return diagram(self, group_by=group_by, only=only, highlight=highlight, loops=loops,
+                       lang=lang, title=title)
+
     def __repr__(self) -> str:
         counts = {k: 0 for k in ("stock", "flow", "aux", "param", "lookup", "data")}
         for e in self._elements.values():
