@@ -101,7 +101,7 @@ def test_vensim_file_carries_the_sketch_of_the_same_layout(tmp_path):
     clouds = [line for line in view if line.startswith("12,")]
     assert len(valves) == 3 and len(clouds) == 2  # shipping drains to and ordering fills from one
     lay = layout(m)
-    x0, y0 = min(lay.x.values()), min(lay.y.values())
+    x0 = min(lay.x.values())
     assert int(variables["raw"][3]) - int(variables["rate"][3]) == round(lay.x["raw"] - lay.x["rate"])
     assert int(variables["raw"][3]) == round(lay.x["raw"] - x0 + 120)
     # both readers take the file with its sketch

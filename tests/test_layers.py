@@ -32,7 +32,7 @@ LAYERS = {
     "gysim.sensitivity": 6, "gysim.targets": 6, "gysim.conformance": 6,
     "gysim.goal_seek": 6,
     "gysim.link_values": 4, "gysim.loops": 4, "gysim.loop_dominance": 6,
-    "gysim.diagram_layout": 3, "gysim.diagram": 4,
+    "gysim.diagram_layout": 3, "gysim.diagram": 4, "gysim.sliders": 7,
     "gysim.plot": 7, "gysim.registry": 7, "gysim.demo": 7, "gysim.tables": 7,
     "gysim.cli": 8, "gysim.__main__": 8, "gysim": 8,
 }
