@@ -192,6 +192,33 @@ def _order(graph, layer: dict[str, int], sweeps: int = 6) -> dict[str, float]:
 MAX_ROWS = 9
 
 
+def _flows_beside_stocks(graph, lay: Layout) -> None:
+    """Move each flow next to the stock(s) it fills or drains, where there is room."""
+    taken = {(round(lay.x[n]), round(lay.y[n])) for n in graph.nodes}
+    for flow in [n for n in graph.nodes if graph.nodes[n]["kind"] == "flow"]:
+        ends = [(a, -1) for a in graph.predecessors(flow)
+                if "pipe" in graph.edges[a, flow]["kinds"]]
+        ends += [(b, 1) for b in graph.successors(flow)
+                 if "pipe" in graph.edges[flow, b]["kinds"]]
+        stocks = [(n, side) for n, side in ends if n in lay.x]
+        if not stocks:
+            continue
+        if len(stocks) == 2:
+            x = (lay.x[stocks[0][0]] + lay.x[stocks[1][0]]) / 2
+            y = (lay.y[stocks[0][0]] + lay.y[stocks[1][0]]) / 2
+        else:
+            stock, side = stocks[0]
+            x, y = lay.x[stock] - side * LAYER_GAP * 0.6, lay.y[stock]
+        taken.discard((round(lay.x[flow]), round(lay.y[flow])))
+        for _ in range(8):  # step down until free
+            if all(abs(x - tx) > LAYER_GAP * 0.45 or abs(y - ty) > ROW_GAP * 0.45
+                   for tx, ty in taken):
+                break
+            y += ROW_GAP / 2
+        lay.x[flow], lay.y[flow] = x, y
+        taken.add((round(x), round(y)))
+
+
 def _place(graph, lay: Layout, dx: float, dy: float) -> tuple[float, float, float, float]:
     layer = _layers(graph)
     row = _order(graph, layer)
@@ -203,14 +230,14 @@ def _place(graph, lay: Layout, dx: float, dy: float) -> tuple[float, float, floa
     start, x = {}, 0.0
     for k in sorted(columns):
         start[k] = x
-        x += columns[k] * LAYER_GAP * (0.75 if columns[k] > 1 else 1.0)
+        x += columns[k] * LAYER_GAP
     for n in graph.nodes:
         k, r = layer[n], row[n] + (sizes[layer[n]] - 1) / 2  # r back to 0..size-1
         c = int(r) % columns[k]
         rows = math.ceil(sizes[k] / columns[k])
-        lay.x[n] = dx + start[k] + c * LAYER_GAP * 0.75
-        lay.y[n] = dy + (int(r) // columns[k] - (rows - 1) / 2) * ROW_GAP + \
-            (ROW_GAP / 3 if c % 2 else 0.0)
+        lay.x[n] = dx + start[k] + c * LAYER_GAP
+        lay.y[n] = dy + (int(r) // columns[k] - (rows - 1) / 2) * ROW_GAP
+    _flows_beside_stocks(graph, lay)
     xs = [lay.x[n] for n in graph.nodes] or [dx]
     ys = [lay.y[n] for n in graph.nodes] or [dy]
     return min(xs), min(ys), max(xs), max(ys)

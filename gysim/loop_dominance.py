@@ -255,10 +255,10 @@ def plot_loop_dominance(dom: xr.Dataset, *, run: int | None = None, ax: Any = No
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 4), layout="constrained")
+        _, ax = plt.subplots(figsize=(9, 4))
     time = dom["time"].values
-    labels = [f"{i} ({p}) {n}" for i, p, n in zip(dom["loop_id"].values, dom["polarity"].values,
-                                                    dom["loop"].values)]
+    labels = [f"{i} ({p})  {_short(n)}" for i, p, n in zip(
+        dom["loop_id"].values, dom["polarity"].values, dom["loop"].values)]
     if "run" in dom.dims and run is None:
         share = np.nan_to_num(dom["dominance_share"].values)
         ax.stackplot(time, share, labels=labels)
@@ -280,5 +280,17 @@ def plot_loop_dominance(dom: xr.Dataset, *, run: int | None = None, ax: Any = No
         ax.set_ylim(-1.05, 1.05)
     ax.set_xlabel("time")
     ax.set_title(title or f"Loop dominance: {dom.attrs.get('model', '')}".rstrip(": "))
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize="small", frameon=False,
+              ncol=1 if len(labels) > 4 else max(1, len(labels)))
     return ax
+
+
+def _short(name: str, width: int = 70) -> str:
+    """A loop's name cut to ``width`` characters, keeping its start and end."""
+    if len(name) <= width:
+        return name
+    head, _, tail = name.rpartition(" [")  # keep an element label
+    tail = f" [{tail}" if head else ""
+    body = head or name
+    keep = width - len(tail) - 3
+    return body[: keep // 2] + " … " + body[-(keep - keep // 2):] + tail
