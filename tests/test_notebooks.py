@@ -98,5 +98,5 @@ def test_notebook_runs(name, kernel_dir, timings):
             if out.output_type == "stream" and out.name == "stderr":
                 bad = BAD_STDERR.search(out.text)
                 assert not bad, f"{name}: code cell {i} warns: {bad.group(0)}"
-            figures += "image/png" in out.get("data", {})
+            figures += bool({"image/png", "image/svg+xml"} & set(out.get("data", {})))
     assert figures >= 3, f"{name} drew {figures} figures"
