@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench docs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,7 @@ $(PY):
 
 # Re-install when the package metadata changes.
 $(STAMP): $(PY) setup.cfg pyproject.toml
-	$(PY) -m pip install --quiet -e ".[test,netcdf,parallel,notebooks,fonts]"
+	$(PY) -m pip install --quiet -e ".[test,netcdf,parallel,notebooks,fonts,docs]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -26,5 +26,9 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_dimensions.py
 	$(PY) benchmarks/bench_sensitivity.py
 
+# The documentation site: API pages from the docstrings, every notebook executed.
+docs: $(STAMP)
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+
 clean:
-	rm -rf $(VENV) results benchmarks/results
+	rm -rf $(VENV) results benchmarks/results docs/_build docs/generated

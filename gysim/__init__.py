@@ -127,3 +127,28 @@ from .calibrate import read_mapping, read_observations  # noqa: E402
 from .outputs import Derived, with_outputs  # noqa: E402
 
 __all__ += ["read_observations", "read_mapping", "Derived", "with_outputs"]
+
+from .loop_dominance import loop_dominance, plot_loop_dominance  # noqa: E402
+
+__all__ += ["loop_dominance", "plot_loop_dominance"]
+
+
+def explore(model, params, outputs, **options):
+    """Sliders for parameters driving plots of outputs in Jupyter (see :mod:`gysim.sliders`).
+
+    Examples
+    --------
+    >>> import gysim
+    >>> m = gysim.Model("m", stop=5)
+    >>> m.stock("x", 1.0)
+    >>> m.param("k", 0.1, bounds=(0, 1))
+    >>> m.flow("growth", "k * x", into="x")
+    >>> gysim.explore(m, ["k"], ["x"]).sliders["k"].max
+    1.0
+    """
+    from .sliders import explore as _explore
+
+    return _explore(model, params, outputs, **options)
+
+
+__all__ += ["explore"]

@@ -1069,6 +1069,36 @@ class Model:
         """
         return parameter_table(self, lang)
 
+    def loops(self, *, run=None, sectors=None, limit=None):
+        """Every feedback loop, with its polarity (see :func:`gysim.loops.find_loops`).
+
+        Examples
+        --------
+        >>> m = Model("m")
+        >>> m.stock("x", 1.0)
+        >>> m.flow("growth", "0.1 * x", into="x")
+        >>> [(lp.id, lp.polarity, lp.name) for lp in m.loops()]
+        [('R1', '+', 'x → growth → x')]
+        """
+        from .loops import find_loops  # a peer of Model, as the writers are
+        return find_loops(self, run=run, sectors=sectors, limit=limit)
+
+    def diagram(self, *, group_by=None, only=None, highlight=None, loops=None, lang="en",
+                title=None):
+        """The stock-and-flow diagram (see :func:`gysim.diagram.diagram`).
+
+        Examples
+        --------
+        >>> m = Model("m")
+        >>> m.stock("x", 1.0)
+        >>> m.flow("growth", "0.1 * x", into="x")
+        >>> m.diagram().loop_ids
+        ['R1']
+        """
+        from .diagram import diagram  # a peer of Model, as the writers are
+        return diagram(self, group_by=group_by, only=only, highlight=highlight, loops=loops,
+                       lang=lang, title=title)
+
     def __repr__(self) -> str:
         counts = {k: 0 for k in ("stock", "flow", "aux", "param", "lookup", "data")}
         for e in self._elements.values():

@@ -84,3 +84,22 @@ def calibration() -> ModuleType:
         del sys.modules[name]
         raise
     return module
+
+
+def sectors() -> dict[str, str]:
+    """The sector of each element: ``population``, ``labor``, ``economy``, ``energy``,
+    ``water``, or ``common`` for the plan's switches and shared dimension.
+
+    For diagrams and loop listings by sector
+    (``model.diagram(group_by=sectors())``, ``model.loops(sectors=sectors())``).
+    """
+    m = _common.new_model("guiyang", "")
+    found = {name: "common" for name in m.elements}
+    for sector in SECTORS:
+        before = set(m.elements)
+        sector.add_to(m, standalone=False)
+        found.update({name: sector.__name__.rpartition(".")[2]
+                      for name in m.elements if name not in before})
+    full = build(calibrated=False)
+    found.update({name: "common" for name in full.elements if name not in found})
+    return found

@@ -24,7 +24,7 @@ LAYERS = {
     "gysim.model": 4, "gysim.model_views": 3, "gysim.compile": 4, "gysim.examples": 4,
     # the writers take any ModelLike, so Model.to_vensim/to_xmile call them as peers
     "gysim.io.writing": 4, "gysim.io.spellings": 4, "gysim.io.vensim_writer": 4,
-    "gysim.io.xmile_writer": 4,
+    "gysim.io.xmile_writer": 4, "gysim.io.vensim_sketch": 4,
     "gysim.simulate": 5, "gysim.solvers": 5, "gysim.io": 5,
     "gysim.engine.integrate_fixed_step": 5, "gysim.engine.integrate_adaptive": 5,
     "gysim.engine.results": 5,
@@ -33,6 +33,8 @@ LAYERS = {
     "gysim.sensitivity": 6, "gysim.targets": 6, "gysim.conformance": 6,
     "gysim.goal_seek": 6,
     "gysim.outputs": 6,
+    "gysim.link_values": 4, "gysim.loops": 4, "gysim.loop_dominance": 6,
+    "gysim.diagram_layout": 3, "gysim.diagram": 4, "gysim.sliders": 7,
     "gysim.plot": 7, "gysim.plot_targets": 7, "gysim.registry": 7, "gysim.demo": 7,
     "gysim.tables": 7,
     "gysim.cli": 8, "gysim.__main__": 8, "gysim": 8,

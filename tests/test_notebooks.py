@@ -20,7 +20,7 @@ pytest.importorskip("ipykernel")
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOKS = ["01_quickstart.ipynb", "02_calibration.ipynb", "03_plan_scenarios.ipynb",
-             "04_sensitivity.ipynb"]
+             "04_sensitivity.ipynb", "06_loops_and_diagrams.ipynb"]
 #: stderr text that means a notebook is broken even though no cell raised
 BAD_STDERR = re.compile(r"Warning: .*(gysim|Glyph \d+)|gysim[\w.]*:\d+: \w*Warning")
 
@@ -98,5 +98,5 @@ def test_notebook_runs(name, kernel_dir, timings):
             if out.output_type == "stream" and out.name == "stderr":
                 bad = BAD_STDERR.search(out.text)
                 assert not bad, f"{name}: code cell {i} warns: {bad.group(0)}"
-            figures += "image/png" in out.get("data", {})
+            figures += bool({"image/png", "image/svg+xml"} & set(out.get("data", {})))
     assert figures >= 3, f"{name} drew {figures} figures"

@@ -30,8 +30,8 @@ A stock with one initial value per element gets a constant
 What is not written: scenarios (named sets of overrides) are no part of a
 Vensim model file; run them in gysim, or apply one first with
 ``model.with_params(**model.scenarios[name].overrides)`` and write that model.
-The file has no sketch (diagram): Vensim opens it and lists the equations, and
-"Model > Diagram" can lay them out.
+The file's sketch (diagram) is drawn from the layout of ``model.diagram()``
+(:mod:`gysim.io.vensim_sketch`).
 
 The XMILE writer is :mod:`gysim.io.xmile_writer`; the builtins' spellings
 are in :mod:`gysim.io.spellings`.
@@ -68,6 +68,7 @@ from ..expr import (BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, Subs
                     UnaryOp)
 from ..elements import Aux, DataInput, Flow, Lookup, ModelLike, Param, Stock
 from .spellings import AGGREGATE, VENSIM_FUNCTIONS, vensim_call
+from .vensim_sketch import SKETCH_HEADER, sketch_lines
 from .writing import DEFAULT_DT, clean, time_step, unique_name, units_text
 
 __all__ = ["write_vensim", "vensim_text", "DEFAULT_DT", "VensimPrinter"]
@@ -430,10 +431,11 @@ def vensim_text(model: ModelLike, *, dt: float | None = None,
                         "The time step for the simulation."))
     parts.append(_entry("SAVEPER", _saveper(model, step, saveper), f"{time_units} [0,?]",
                         "The frequency with which output is stored."))
+    sketch = "\n".join([SKETCH_HEADER] + sketch_lines(model, printer.name))
     return "".join(parts[:1]) + "\n".join(parts[1:]) + (
         "\n\\\\\\---/// Sketch information - do not modify anything except names\n"
         "V300  Do not put anything below this section - it will be ignored\n"
-        "*View 1\n///---\\\\\\\n")
+        f"*View 1\n{sketch}\n///---\\\\\\\n")
 
 
 def write_vensim(model: ModelLike, path: str | Path, *, dt: float | None = None,
