@@ -1083,9 +1083,9 @@ class Model:
         from .loops import find_loops  # a peer of Model, as the writers are
         return find_loops(self, run=run, sectors=sectors, limit=limit)
 
-    def diagram(self, *, group_by=None, only=None, highlight=None, loops=None, lang="en",
-                title=None):
-        """The stock-and-flow diagram (see :func:`gysim.diagram.diagram`).
+    def diagram(self, **options):
+        """The stock-and-flow diagram: ``group_by``, ``only``, ``highlight``, ``loops``,
+        ``lang`` and ``title`` as in :func:`gysim.diagram.diagram`.
 
         Examples
         --------
@@ -1096,8 +1096,7 @@ class Model:
         ['R1']
         """
         from .diagram import diagram  # a peer of Model, as the writers are
-        return diagram(self, group_by=group_by, only=only, highlight=highlight, loops=loops,
-                       lang=lang, title=title)
+        return diagram(self, **options)
 
     def __repr__(self) -> str:
         counts = {k: 0 for k in ("stock", "flow", "aux", "param", "lookup", "data")}
