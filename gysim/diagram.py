@@ -35,6 +35,7 @@ from typing import Any, Mapping, Sequence
 
 from .diagram_layout import Layout, layout
 from .elements import ModelLike
+from .fonts import register_cjk_font
 from .errors import DataError, ParameterError
 
 __all__ = ["Diagram", "diagram"]
@@ -181,6 +182,8 @@ def diagram(model: ModelLike, *, group_by: Mapping[str, str] | None = None,
 
     if lang not in ("en", "zh"):
         raise ParameterError(f"`lang` must be 'en' or 'zh', got {lang!r}")
+    if lang == "zh":
+        register_cjk_font()  # Chinese names need a CJK font (the package's own)
     if not model.elements:
         raise DataError(f"model '{model.name}' has no elements to draw")
     lay = layout(model, group_by, only)

@@ -116,3 +116,15 @@ def test_diagram_of_a_model_read_from_vensim(tmp_path):
     d = back.diagram()
     assert {"population", "births", "deaths"} <= set(d.labels)
     assert d.loop_ids == ["R1", "B1"]
+
+
+def test_chinese_labels_render_with_the_packaged_font(tmp_path):
+    import warnings
+
+    m = logistic()
+    m.set_names_zh({"population": "人口", "births": "出生人口", "deaths": "死亡人口"})
+    d = m.diagram(lang="zh", title="人口增长")
+    assert d.labels["population"] == "人口" and d.labels["r"] == "r"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph would warn
+        d.save(tmp_path / "zh.png")
