@@ -279,11 +279,15 @@ class ModelBuilder(Converter):
         values = {}
         for key in CONTROL:
             if key in self.control:
+                shown = key.upper().replace("_", " ")
                 try:
-                    values[key] = float(self.evaluate(self.control[key], {}))
-                except (KeyError, TypeError, ZeroDivisionError):
-                    raise self.fail("a control variable that is not constant",
-                                    key.upper().replace("_", " ")) from None
+                    values[key] = self.fold_control(self.control[key], shown)
+                except (KeyError, TypeError, ValueError, ZeroDivisionError, OverflowError) as exc:
+                    why = str(exc) if isinstance(exc, TypeError) and isinstance(
+                        exc.args[0], str) else "it is not computable before the run"
+                    raise ModelDefinitionError(
+                        f"{self.path.name}: the control variable {shown} must be a constant "
+                        f"(numbers, other constants and pure functions of them): {why}") from None
         return values
 
     def build(self, fallback: str = "") -> Model:

@@ -28,10 +28,11 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import ModelDefinitionError
-from ..expr import (ARITHMETIC, BinOp, BoolOp, Call, Compare, Const, Name, Node, Subscript,
+from ..expr import (BinOp, BoolOp, Call, Compare, Const, Name, Node, Subscript,
                     UnaryOp)
 from . import functions
 from . import mdl_scan
+from .fold import ConstantFolder
 from .names import VENSIM_NA, reference_key, safe_identifier, shown_name, unsupported
 from .subscripts import Subscripts
 
@@ -55,7 +56,7 @@ class NotNative(Exception):
     """The file needs the element-by-element reading of subscripts (internal signal)."""
 
 
-class Converter:
+class Converter(ConstantFolder):
     """Converts the equations of one file section, with the state references need.
 
     The state (identifiers of the file's elements, the binding of the
@@ -387,7 +388,7 @@ class Converter:
         try:
             action = self.evaluate(self.conv(args[3], owner), {})
             error_action = self.evaluate(self.conv(args[4], owner), {})
-        except (KeyError, TypeError, ZeroDivisionError):
+        except (KeyError, TypeError, ValueError, ZeroDivisionError):
             raise self.fail("VECTOR SELECT with an action that is not constant", owner) from None
         if action not in (0, 1, 2, 3) or error_action != 0:
             raise self.fail(f"VECTOR SELECT with action {action:g} and error action "
@@ -452,60 +453,9 @@ class Converter:
         """The order of a DELAY N / SMOOTH N, evaluated at the initial time."""
         try:
             value = self.evaluate(self.conv(ast, owner), {})
-        except (KeyError, TypeError, ZeroDivisionError, ModelDefinitionError):
+        except (KeyError, TypeError, ValueError, ZeroDivisionError, ModelDefinitionError):
             raise self.fail("a DELAY N / SMOOTH N order that is not a constant", owner) from None
         return float(value)
-
-    # -------------------------------------------------------------- constant folding
-    def evaluate(self, tree: Node, seen: dict) -> float:
-        """Value of a tree of constants at the initial time (control variables, orders).
-
-        Raises TypeError (or KeyError, ZeroDivisionError) for a tree that is not constant.
-        """
-        handler = self._FOLD.get(type(tree))
-        if handler is None:
-            raise TypeError(tree)
-        return handler(self, tree, seen)
-
-    def _fold_name(self, tree: Name, seen: dict) -> float:
-        if tree.id == "time":
-            return self.evaluate(self.control["initial_time"], seen)
-        for key, spec in self.control.items():
-            if self.by_key.get(key) == tree.id:
-                return self.evaluate(spec, seen)
-        if tree.id in seen or tree.id not in self.comp_of:
-            raise TypeError(tree)
-        element, comp, *_ = self.comp_of[tree.id]
-        ast = comp.ast
-        if type(ast).__name__ == "IntegStructure":
-            ast = ast.initial
-        if isinstance(ast, np.ndarray):
-            value = self.array_value(tree.id, ast)
-            if not isinstance(value, Const):
-                raise TypeError(tree)
-            return value.value
-        return self.evaluate(self.in_context(tree.id, self.conv, ast, self.names[tree.id]),
-                             {**seen, tree.id: True})
-
-    def _fold_unary(self, tree: UnaryOp, seen: dict) -> float:
-        if tree.op != "-":
-            raise TypeError(tree)
-        return -self.evaluate(tree.operand, seen)
-
-    def _fold_binop(self, tree: BinOp, seen: dict) -> float:
-        a, b = self.evaluate(tree.left, seen), self.evaluate(tree.right, seen)
-        return ARITHMETIC[tree.op](a, b)
-
-    def _fold_call(self, tree: Call, seen: dict) -> float:
-        if tree.func != "step":
-            raise TypeError(tree)
-        t0 = self.evaluate(self.control["initial_time"], seen)
-        height, start = (self.evaluate(a, seen) for a in tree.args)
-        return height if t0 >= start else 0.0
-
-    #: Constant folding, by gysim node class.
-    _FOLD = {Const: lambda self, tree, seen: tree.value, Name: _fold_name,
-             UnaryOp: _fold_unary, BinOp: _fold_binop, Call: _fold_call}
 
     #: One converter per PySD construct, by class name (Python and NumPy numbers by
     #: their base classes' names; 'AbstractSyntax' and 'object': everything else).
