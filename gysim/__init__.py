@@ -121,3 +121,6 @@ __all__ += ["sensitivity", "run_batch", "envelope"]
 from .goal_seek import GoalSeekResult, solve_for  # noqa: E402
 
 __all__ += ["solve_for", "GoalSeekResult"]
+
+from .io.check import check_model  # noqa: E402
+__all__ += ["check_model"]
