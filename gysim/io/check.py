@@ -38,7 +38,7 @@ from .reading import TRANSLATOR_RECURSION_LIMIT
 __all__ = ["Finding", "CheckReport", "check_model"]
 
 _FUNCTION = re.compile(r"([A-Za-z][A-Za-z0-9_ ]*?)\s*\(")
-_CONSTRUCT_OF = re.compile(r"^the function ([A-Za-z0-9_]+)$")
+_CONSTRUCT_OF = re.compile(r"^the function ([A-Za-z0-9_ ]+)$")
 _MACRO = re.compile(r":MACRO:\s*([^(\n]*)")
 
 
@@ -212,8 +212,8 @@ def _construct(raw: str, index: _TextIndex) -> str:
     """A construct named by the reader, in the file's spelling."""
     found = _CONSTRUCT_OF.match(raw)
     if found:
-        key = found.group(1).lower()
-        return index.spelling.get(key, key.upper().replace("_", " "))
+        key = reference_key(found.group(1))
+        return index.spelling.get(key, found.group(1).upper().replace("_", " "))
     return raw
 
 

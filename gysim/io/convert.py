@@ -344,7 +344,7 @@ class Converter(ConstantFolder):
                             "equation)", owner)
         tree = functions.builtin_call(fname, args)
         if tree is None:
-            raise self.fail(f"the function {fname.upper()}", owner)
+            raise self.fail(f"the function {fname.upper().replace('_', ' ')}", owner)
         return tree
 
     def aggregate(self, fname: str, args: list, owner: str) -> Node:
