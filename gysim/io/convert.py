@@ -104,7 +104,8 @@ class Converter(ConstantFolder):
         self.dims_of: dict[str, tuple[str, ...]] = {}  # native: identifier -> ranges
         self.dim_id: dict[str, str] = {}               # native: range -> dimension name
         self.label_id: dict[str, str] = {}             # native: label -> gysim label
-        self.bang_active: set[str] = set()             # native: ranges summed over here
+        self.bang_active: set[str] = set()             # native: families summed over here
+        self.family: dict[str, str] = {}               # native: range -> its family range
         self.lookups_extra: list[tuple[str, tuple, tuple, str]] = []
         self.control: dict[str, Node] = {}
 
@@ -285,7 +286,7 @@ class Converter(ConstantFolder):
             fk = reference_key(text[:-1] if bang else text)
             rng = self.subs.range_canon.get(fk)
             if rng is not None:
-                if rng != rng_have or bang != (rng in self.bang_active):
+                if self.family[rng] != rng_have or bang != (rng_have in self.bang_active):
                     raise NotNative(f"the subscript '{sub}' of '{ast.reference}'")
             elif fk in self.subs.label_canon and not bang:
                 label = self.subs.label_canon[fk]
@@ -353,16 +354,20 @@ class Converter(ConstantFolder):
             raise self.fail(f"{fname.upper()} with {len(args)} arguments", owner)
         over = self.subs.bang_ranges(args[0], [])
         if self.native:
-            if not over or set(over) & self.bang_active:
+            fams = [self.family[r] for r in over]
+            if not over or set(fams) & self.bang_active or len(set(fams)) != len(fams):
                 raise NotNative(f"{fname.upper()} in '{owner}'")
             saved_active = set(self.bang_active)
-            self.bang_active |= set(over)
+            self.bang_active |= set(fams)
             try:
                 tree = self.conv(args[0], owner)
             finally:
                 self.bang_active = saved_active
+            neutral = {"sum": 0.0, "prod": 1.0, "vmin": 1e300, "vmax": -1e300}[fname]
             for rng in over:
-                tree = Call(functions.AGGREGATES[fname], (tree, Name(self.dim_id[rng])))
+                if self.family[rng] != rng:  # a subrange: the others count as neutral
+                    tree = Call("if_then_else", (self.range_mask(rng), tree, Const(neutral)))
+                tree = Call(functions.AGGREGATES[fname], (tree, Name(self.range_dim[rng])))
             return tree
         terms = self._each_element(over, lambda: self.conv(args[0], owner))
         return functions.join_all(fname, terms)
