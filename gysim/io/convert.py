@@ -245,7 +245,9 @@ class Converter(ConstantFolder):
             if self.kinds.get(node.id if isinstance(node, Name) else "") == "lookup":
                 raise self.fail(f"the lookup '{ast.reference}' used as a value", owner)
             return node
-        if self.native and (key in subs.range_canon or key in subs.label_canon):
+        if self.native and key in subs.range_canon and ast.subscripts is None:
+            return self.range_position(subs.range_canon[key])  # its element's position
+        if self.native and key in subs.range_canon:
             raise NotNative(f"the subscript '{ast.reference}' used as a value")
         if self.instances.get(key):
             ident = self.instance(key, ast.subscripts, ast.reference, owner)
@@ -279,7 +281,7 @@ class Converter(ConstantFolder):
         items = list(ast.subscripts.subscripts)
         if len(items) != len(have):
             raise NotNative(f"'{ast.reference}' with {len(items)} subscripts")
-        labels = []
+        labels, block = [], []
         for sub, rng_have in zip(items, have):
             text = str(sub).strip()
             bang = text.endswith("!")
@@ -288,13 +290,18 @@ class Converter(ConstantFolder):
             if rng is not None:
                 if self.family[rng] != rng_have or bang != (rng_have in self.bang_active):
                     raise NotNative(f"the subscript '{sub}' of '{ast.reference}'")
+                block.append([self.subs.position[rng_have][x] for x in self.subs.ranges[rng]])
             elif fk in self.subs.label_canon and not bang:
                 label = self.subs.label_canon[fk]
                 if label not in self.subs.ranges[rng_have]:
                     raise NotNative(f"the label '{sub}' of '{ast.reference}'")
                 labels.append(self.label_id[label])
+                block.append([self.subs.position[rng_have][label]])
             else:
                 raise self.fail(f"the unknown subscript '{sub}' of '{ast.reference}'", owner)
+        parts = getattr(self, "parts", {}).get(ident)
+        if parts and not np.logical_or.reduce([m for _, m in parts])[np.ix_(*block)].all():
+            raise NotNative(f"a reference to elements of '{ast.reference}' it does not define")
         return Subscript(Name(ident), tuple(labels)) if labels else Name(ident)
 
     def resolve_one(self, sub: Any, pos: int, ref: str, owner: str) -> str:

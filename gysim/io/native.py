@@ -141,6 +141,17 @@ class NativeLayout:
                                       f"1 on the subrange {rng} of {fam}"))
         return Name(name)
 
+    def range_position(self, rng: str) -> Node:
+        """A range used as a value: each element's position, from 1, in its family."""
+        fam = self.family[rng]
+        name = self.range_masks.get("#" + fam)
+        if name is None:
+            name = safe_identifier(f"position in {fam}", self.taken)
+            self.range_masks["#" + fam] = name
+            self.extra_params.append((name, np.arange(1.0, len(self.subs.ranges[fam]) + 1),
+                                      (self.dim_id[fam],), f"position of each element of {fam}"))
+        return Name(name)
+
     def part_mask(self, ident: str, k: int, mask: np.ndarray) -> Node:
         """A constant over ``ident``'s dims: 1 where its definition ``k`` applies."""
         name = safe_identifier(f"{ident} part {k + 1}", self.taken)
