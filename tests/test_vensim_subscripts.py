@@ -244,6 +244,12 @@ def test_whole_ranges_read_with_native_dimensions(tmp_path):
     (["d: a, b, c", "sub: b, c", "x[d] = 5, 2, 3", "lo = VMIN(x[sub!])", "hi = VMAX(x[sub!])",
       "p = PROD(x[sub!])", "all = VMAX(x[d!])"], (),
      {"lo": lambda t: 2.0, "hi": lambda t: 3.0, "p": lambda t: 6.0, "all": lambda t: 5.0}),
+    # a mapping: e's elements take d's by position
+    (["d: a, b", "e: p, q -> d", "x[d] = 1, 2", "y[e] = x[d] * 10 + Time"], ("e",),
+     {"y": lambda t: [10 + t, 20 + t]}),
+    # a range as a value: each element's position in its family, from 1
+    (["d: a, b, c", "sub: b, c", "y[sub] = sub + Time", "w[d] = d * 10"], ("d",),
+     {"y": lambda t: [0.0, 2 + t, 3 + t], "w": lambda t: [10.0, 20.0, 30.0]}),
 ])
 def test_subranges_except_and_parts_read_natively(tmp_path, lines, dims, expected):
     model, ds = run(tmp_path, *lines)
@@ -255,7 +261,7 @@ def test_subranges_except_and_parts_read_natively(tmp_path, lines, dims, expecte
 
 
 @pytest.mark.parametrize("lines, why", [
-    (["d: a, b", "e: p, q -> d", "x[d] = 1, 2", "y[e] = x[d]"], "mappings"),
+    (["d: a, b", "x[d, d] = 1", "y = x[a, b]"], "a range used twice"),
     (["d: a, b", "t[d]( (0,0),(1,1) )", "y[d] = t[d](Time)"], "lookup"),
 ])
 def test_other_subscripts_fall_back_element_by_element(tmp_path, lines, why):

@@ -152,6 +152,7 @@ class ModelBuilder(NativeLayout, Converter):
         keys = (ctype == "AbstractData" and ctype, control and "control", ctype,
                 type(comp.ast).__name__)  # in this order of precedence
         kind = next((k for k in keys if k in self._COMPONENTS), None)
+        self.native_lhs = self.defined_labels(ident)
         if ident in self.parts:
             return self._parted(ident, element, original)
         self._COMPONENTS.get(kind, ModelBuilder._equation)(self, ident, element, comp, labels,

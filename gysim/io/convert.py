@@ -106,6 +106,7 @@ class Converter(ConstantFolder):
         self.label_id: dict[str, str] = {}             # native: label -> gysim label
         self.bang_active: set[str] = set()             # native: families summed over here
         self.family: dict[str, str] = {}               # native: range -> its family range
+        self.native_lhs: dict[str, set] = {}           # native: family -> labels defined
         self.lookups_extra: list[tuple[str, tuple, tuple, str]] = []
         self.control: dict[str, Node] = {}
 
@@ -281,7 +282,7 @@ class Converter(ConstantFolder):
         items = list(ast.subscripts.subscripts)
         if len(items) != len(have):
             raise NotNative(f"'{ast.reference}' with {len(items)} subscripts")
-        labels, block = [], []
+        labels, block, maps = [], [], []
         for sub, rng_have in zip(items, have):
             text = str(sub).strip()
             bang = text.endswith("!")
@@ -289,6 +290,11 @@ class Converter(ConstantFolder):
             rng = self.subs.range_canon.get(fk)
             if rng is not None:
                 if self.family[rng] != rng_have or bang != (rng_have in self.bang_active):
+                    raise NotNative(f"the subscript '{sub}' of '{ast.reference}'")
+                if not bang and rng_have not in self.native_lhs and self.subs.mappings.get(rng):
+                    maps.append(rng)
+                elif not bang and not self.native_lhs.get(rng_have, set()) <= set(
+                        self.subs.ranges[rng]):  # by position or mapping within a family
                     raise NotNative(f"the subscript '{sub}' of '{ast.reference}'")
                 block.append([self.subs.position[rng_have][x] for x in self.subs.ranges[rng]])
             elif fk in self.subs.label_canon and not bang:
@@ -302,7 +308,10 @@ class Converter(ConstantFolder):
         parts = getattr(self, "parts", {}).get(ident)
         if parts and not np.logical_or.reduce([m for _, m in parts])[np.ix_(*block)].all():
             raise NotNative(f"a reference to elements of '{ast.reference}' it does not define")
-        return Subscript(Name(ident), tuple(labels)) if labels else Name(ident)
+        node = Subscript(Name(ident), tuple(labels)) if labels else Name(ident)
+        for rng in maps:
+            node = self.mapped(node, rng, ast.reference)
+        return node
 
     def resolve_one(self, sub: Any, pos: int, ref: str, owner: str) -> str:
         """The element label a reference's subscript means under the current binding."""

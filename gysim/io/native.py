@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ..expr import Call, Const, Name, Node
+from ..expr import BinOp, Call, Const, Name, Node
 from .convert import NotNative
 from .names import reference_key, safe_identifier
 
@@ -41,8 +41,6 @@ def families(subs: Any) -> dict[str, str]:
 
     Raises :class:`NotNative` for mappings and for families that share labels.
     """
-    if any(subs.mappings.values()):
-        raise NotNative("subscript mappings (->) or equivalent ranges")
     out = {}
     for rng, labels in subs.ranges.items():
         if len(set(labels)) != len(labels):
@@ -69,6 +67,7 @@ class NativeLayout:
         for rng in subs.ranges:
             if self.family[rng] == rng:
                 self.dim_id[rng] = safe_identifier(rng, self.taken)
+        self.dim_list = list(self.dim_id.values())
         for rng in subs.ranges:
             self.range_dim[rng] = self.dim_id[self.family[rng]]
         for fam in self.dim_id:
@@ -140,6 +139,46 @@ class NativeLayout:
             self.extra_params.append((name, values, (self.dim_id[fam],),
                                       f"1 on the subrange {rng} of {fam}"))
         return Name(name)
+
+    def defined_labels(self, ident: str) -> dict[str, set]:
+        """Family -> the labels ``ident``'s definitions define in it (natively)."""
+        fams = self.dims_of.get(ident, ())
+        if ident not in self.parts:
+            return {f: set(self.subs.ranges[f]) for f in fams}
+        union = np.logical_or.reduce([m for _, m in self.parts[ident]])
+        out = {}
+        for i, fam in enumerate(fams):
+            hit = union.any(axis=tuple(j for j in range(len(fams)) if j != i))
+            out[fam] = {label for label, h in zip(self.subs.ranges[fam], hit) if h}
+        return out
+
+    def mapped(self, node: Node, rng: str, ref: str) -> Node:
+        """``node`` (over the family of ``rng``) carried onto the definition's mapped range.
+
+        A reference ``x[r]`` in the definition of an element over a range mapped
+        to ``r`` (``m: m1, m2 -> r``) takes ``x``'s elements by position: a sum
+        over ``r``'s family of a constant 0/1 matrix times ``x``.
+        """
+        fam = self.family[rng]
+        sources = [r for r in self.subs.mappings.get(rng, ())
+                   if self.family[r] in self.native_lhs and self.family[r] != fam]
+        if len(sources) != 1:
+            raise NotNative(f"the subscript '{rng}' of '{ref}'")
+        src = sources[0]
+        key = f"{src}->{rng}"
+        name = self.range_masks.get(key)
+        if name is None:
+            name = safe_identifier(f"map {src} to {rng}", self.taken)
+            self.range_masks[key] = name
+            sfam = self.family[src]
+            matrix = np.zeros((len(self.subs.ranges[sfam]), len(self.subs.ranges[fam])))
+            for a, b in zip(self.subs.ranges[src], self.subs.ranges[rng]):
+                matrix[self.subs.position[sfam][a], self.subs.position[fam][b]] = 1.0
+            dims = (self.dim_id[sfam], self.dim_id[fam])
+            if self.dim_list.index(dims[0]) > self.dim_list.index(dims[1]):
+                matrix, dims = matrix.T, dims[::-1]
+            self.extra_params.append((name, matrix, dims, f"{src} mapped to {rng} by position"))
+        return Call("sum", (BinOp("*", Name(name), node), Name(self.dim_id[fam])))
 
     def range_position(self, rng: str) -> Node:
         """A range used as a value: each element's position, from 1, in its family."""
