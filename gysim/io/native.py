@@ -145,7 +145,9 @@ class NativeLayout:
         fams = self.dims_of.get(ident, ())
         if ident not in self.parts:
             return {f: set(self.subs.ranges[f]) for f in fams}
-        union = np.logical_or.reduce([m for _, m in self.parts[ident]])
+        return self._labels_of(fams, np.logical_or.reduce([m for _, m in self.parts[ident]]))
+
+    def _labels_of(self, fams: tuple, union: np.ndarray) -> dict[str, set]:
         out = {}
         for i, fam in enumerate(fams):
             hit = union.any(axis=tuple(j for j in range(len(fams)) if j != i))
@@ -217,7 +219,10 @@ class NativeLayout:
     def assemble(self, ident: str, tree_of) -> Node | np.ndarray:
         """The element's value from its parts (``tree_of(comp)`` converts a part)."""
         parts = self.parts[ident]
-        values = [self.part_value(ident, comp, mask, tree_of) for comp, mask in parts]
+        values = []
+        for comp, mask in parts:
+            self.native_lhs = self._labels_of(self.dims_of[ident], mask)  # this part's
+            values.append(self.part_value(ident, comp, mask, tree_of))
         if all(isinstance(v, (Const, np.ndarray)) for v in values):
             full = np.zeros(parts[0][1].shape)
             for (_, mask), v in zip(parts, values):
