@@ -6,17 +6,17 @@ lays out the file's elements as gysim elements, converts their equations
 (:mod:`gysim.io.convert`), handles ACTIVE INITIAL and the control variables,
 and builds the :class:`~gysim.Model` with a :class:`~gysim.io.SourceInfo`.
 
-Subscripts (Vensim) and arrays (XMILE) become native gysim dimensions when
-every subscripted element of the file is defined over whole ranges: one
-definition per element over full range names, no subranges, mappings ``->``,
-:EXCEPT:, element-by-element definitions, subscripted lookups or VECTOR SELECT.
-Then each range is a ``m.dimension`` (labels made identifiers:
-``model.source.dims``, ``model.source.labels``), elements take ``dims=``,
-references broadcast by dimension name (a single label is a selection
-``x[label]``), ``SUM``/``PROD``/``VMIN``/``VMAX`` over ``dim!`` become
-``sum``/``prod``/``min``/``max(x, dim)`` and results carry the dimensions.
+Subscripts (Vensim) and arrays (XMILE) become native gysim dimensions
+(:mod:`gysim.io.native`): each family of ranges (a range with its subranges)
+is a ``m.dimension`` (labels made identifiers: ``model.source.dims``,
+``model.source.labels``), elements take ``dims=``, references broadcast by
+dimension name (a single label is a selection ``x[label]``; a mapped range a
+sum with a 0/1 matrix), ``SUM``/``PROD``/``VMIN``/``VMAX`` over ``dim!``
+become ``sum``/``prod``/``min``/``max(x, dim)`` (over a subrange, with a mask),
+an element defined in parts (per element, per subrange, :EXCEPT:) chooses
+among them by masks, and results carry the dimensions.
 
-Otherwise (``model.source.fallback`` says why) subscripts are expanded element
+Beyond that (``model.source.fallback`` says why) subscripts are expanded element
 by element: each element of a subscripted variable becomes one scalar gysim
 element (``Stock A[Entry 1]`` becomes ``stock_a_entry_1``), with every reference resolved to
 the element it means under Vensim's rules (ranges, subranges, mappings ``->``,
@@ -371,9 +371,10 @@ class ModelBuilder(NativeLayout, Converter):
 def build_model(abstract_model: Any, path: Path, language: str, *, native: bool = True) -> Model:
     """Build a gysim model from PySD's abstract model of the file at ``path``.
 
-    Subscripts become native gysim dimensions when every subscripted element
-    is defined over whole ranges; otherwise each element of a subscripted
-    variable is read as a scalar element, and ``model.source.fallback`` says
+    Subscripts become native gysim dimensions (:mod:`gysim.io.native`); a
+    file beyond them (a family used twice in one variable, mappings within a
+    family, subscripted lookups, VECTOR SELECT) has each element of a
+    subscripted variable read as a scalar element, and ``model.source.fallback`` says
     why ('' when the model is native or has no subscripts). ``native=False``
     always reads subscripts element by element.
 
