@@ -152,3 +152,7 @@ def explore(model, params, outputs, **options):
 
 
 __all__ += ["explore"]
+
+# Checking model files from other tools before reading them (issue 15).
+from .io.check import check_model  # noqa: E402
+__all__ += ["check_model"]

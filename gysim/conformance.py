@@ -41,7 +41,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["CaseResult", "find_cases", "run_case", "run_suite", "main"]
+__all__ = ["CaseResult", "find_cases", "run_case", "run_suite", "main", "Agreement",
+           "load_vensim_table", "compare_with_vensim"]
 
 RTOL = 1e-5
 ATOL = 1e-5
@@ -210,6 +211,89 @@ def _values(ds, model, ident: str, select: tuple, n_times: int) -> np.ndarray:
     if value.ndim:
         return np.empty((n_times,) + value.shape)  # a shape the caller reports
     return np.full(n_times, float(value))
+
+
+@dataclass
+class Agreement:
+    """How one variable of a Vensim output table compares with a gysim run."""
+
+    name: str
+    ident: str | None
+    max_relative_error: float
+
+    def within(self, rtol: float) -> bool:
+        return self.ident is not None and bool(self.max_relative_error <= rtol)
+
+
+def load_vensim_table(paths) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Times and series of Vensim's tab-separated output (``.txt`` or ``.txt.gz``).
+
+    Each file holds one row per variable (``"name" : run`` then its values)
+    after a ``Time`` row; a variable in several files is taken once (its first row).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "out.txt"
+    >>> _ = f.write_text('Time (Year)\\t0\\t1\\n"x y" : run\\t1\\t2\\nz : run\\t3\\t3\\n')
+    >>> times, table = load_vensim_table([f])
+    >>> times.tolist(), sorted(table), table["x y"].tolist()
+    ([0.0, 1.0], ['x y', 'z'], [1.0, 2.0])
+    """
+    import gzip
+    times, table = None, {}
+    for path in paths:
+        path = Path(path)
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
+            for row in handle:
+                cells = row.rstrip("\r\n").split("\t")
+                head = cells[0]
+                values = np.array([float(c) if c.strip() else np.nan for c in cells[1:]])
+                name = re.sub(r"\s:\s[^:]*$", "", head).strip()
+                if len(name) > 1 and name[0] == name[-1] == '"':
+                    name = name[1:-1]
+                if re.fullmatch(r"(?i)time(\s*\(.*\))?", name):  # the times (every file)
+                    times = values if times is None else times
+                    continue
+                table.setdefault(name, values)
+    if times is None:
+        raise ValueError("the Vensim output holds no Time row")
+    return times, table
+
+
+def compare_with_vensim(ds, model, times, table) -> list[Agreement]:
+    """Each variable of Vensim's output against the run ``ds`` of ``model``.
+
+    The relative error of a variable is the largest over the saved times of
+    ``|gysim - Vensim| / max(|Vensim|, 1e-9)``; a variable gysim does not
+    have gets ``ident=None`` and an infinite error. The run must save at
+    Vensim's times (same count; Vensim rounds the times it prints).
+    """
+    by_original = {}
+    for ident, original in model.source.names.items():
+        by_original.setdefault(_norm(original), ident)
+    n = len(times)
+    out = []
+    for name, expected in table.items():
+        ident = by_original.get(_norm(name))
+        if ident is None:
+            out.append(Agreement(name, None, float("inf")))
+            continue
+        try:
+            actual = _values(ds, model, ident, (), n)
+        except KeyError:
+            out.append(Agreement(name, None, float("inf")))
+            continue
+        if actual.shape != expected.shape:
+            out.append(Agreement(name, ident, float("inf")))
+            continue
+        with np.errstate(invalid="ignore", divide="ignore"):
+            error = np.abs(actual - expected) / np.maximum(np.abs(expected), 1e-9)
+        error = np.where(np.isnan(expected) & np.isnan(actual), 0.0, error)
+        worst = float(np.nanmax(error)) if not np.isnan(error).all() else float("inf")
+        out.append(Agreement(name, ident, worst if not np.isnan(error).any() else float("inf")))
+    return out
 
 
 def _time_pysd(path: Path) -> float:

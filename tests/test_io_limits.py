@@ -138,7 +138,8 @@ def test_a_tiny_file_declaring_a_huge_range_is_refused_at_once(tmp_path):
 
 
 def test_elements_read_element_by_element_at_and_past_the_limit(tmp_path, monkeypatch):
-    body = "d: a, b, c ~ ~|\nv[a] = 1 ~ ~|\nv[b] = 2 ~ ~|\nv[c] = 3 ~ ~|\nx[d] = v[d] * 2 ~ ~|\n"
+    body = ("d: a, b, c ~ ~|\nv[a]((0,1),(9,1)) ~ ~|\nv[b]((0,2),(9,2)) ~ ~|\n"  # subscripted
+            "v[c]((0,3),(9,3)) ~ ~|\nx[d] = v[d](0) * 2 ~ ~|\n")  # lookups: element by element
     monkeypatch.setattr(mdl_scan, "MAX_ELEMENTS", 10)  # 3 + 3 + the 4 control variables
     m = gysim.read_vensim(mdl(tmp_path, body))
     assert m.source.fallback and gysim.simulate(m).x_c.values.tolist() == [6.0] * 3

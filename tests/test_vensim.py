@@ -123,7 +123,7 @@ def test_unsupported_construct_names_it(tmp_path):
     with pytest.raises(gysim.ModelDefinitionError, match=r"SAMPLE IF TRUE.*'x'"):
         gysim.read_vensim(write_mdl(tmp_path, body))
     body = eq("y", "RANDOM UNIFORM(0, 1, 3)")
-    with pytest.raises(gysim.ModelDefinitionError, match=r"RANDOM_UNIFORM.*'y'"):
+    with pytest.raises(gysim.ModelDefinitionError, match=r"RANDOM UNIFORM.*'y'"):
         gysim.read_vensim(write_mdl(tmp_path, body, name="r.mdl"))
 
 

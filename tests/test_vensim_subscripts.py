@@ -139,9 +139,11 @@ def test_stack_subscripts_gives_dimensions(tmp_path):
     out = stack_subscripts(ds, model)
     assert out["s"].dims == ("time", "row", "col")
     np.testing.assert_allclose(out["s"].sel(row="r2", col="c1").values, 3 * ds.time.values)
-    # defined over a subrange: the other elements of the range are NaN
-    assert np.isnan(out["only"].sel(sub="r2").values).sum() == 0
-    assert out["only"].dims == ("time", "sub")
+    # defined over a subrange: natively one variable over the family 'row', the
+    # elements no definition covers are 0
+    assert out["only"].dims == ("time", "row") and model.source.fallback == ""
+    np.testing.assert_array_equal(out["only"].sel(row="r2").values, ds.time.values)
+    np.testing.assert_array_equal(out["only"].sel(row="r1").values, 0.0)
 
 
 def test_unsupported_constructs_name_the_element(tmp_path):
@@ -227,11 +229,39 @@ def test_whole_ranges_read_with_native_dimensions(tmp_path):
     np.testing.assert_array_equal(again["stock"].values, ds["stock"].values)
 
 
+@pytest.mark.parametrize("lines, dims, expected", [
+    # hand-computed; x is an array over the family d (labels a, b[, c])
+    (["d: a, b", "x[a] = 1", "x[b] = 2", "y[d] = x[d] * Time"], ("d",),
+     {"y": lambda t: [t, 2 * t]}),
+    (["d: a, b, c", "sub: a, b", "x[d] = 1, 2, 3", "y = SUM(x[sub!])"], (),
+     {"y": lambda t: 3.0}),
+    (["d: a, b", "x[d] :EXCEPT: [a] = 1", "x[a] = 3", "y[d] = x[d]"], ("d",),
+     {"y": lambda t: [3.0, 1.0]}),
+    (["d: a, b, c", "sub: b, c", "x[a] = Time", "x[sub] = 10 + Time", "y[d] = x[d]"], ("d",),
+     {"y": lambda t: [t, 10 + t, 10 + t]}),
+    (["d: a, b", "s[a] = INTEG(1, 0)", "s[b] = INTEG(2, 5)"], ("d",),
+     {"s": lambda t: [t, 5 + 2 * t]}),
+    (["d: a, b, c", "sub: b, c", "x[d] = 5, 2, 3", "lo = VMIN(x[sub!])", "hi = VMAX(x[sub!])",
+      "p = PROD(x[sub!])", "all = VMAX(x[d!])"], (),
+     {"lo": lambda t: 2.0, "hi": lambda t: 3.0, "p": lambda t: 6.0, "all": lambda t: 5.0}),
+    # a mapping: e's elements take d's by position
+    (["d: a, b", "e: p, q -> d", "x[d] = 1, 2", "y[e] = x[d] * 10 + Time"], ("e",),
+     {"y": lambda t: [10 + t, 20 + t]}),
+    # a range as a value: each element's position in its family, from 1
+    (["d: a, b, c", "sub: b, c", "y[sub] = sub + Time", "w[d] = d * 10"], ("d",),
+     {"y": lambda t: [0.0, 2 + t, 3 + t], "w": lambda t: [10.0, 20.0, 30.0]}),
+])
+def test_subranges_except_and_parts_read_natively(tmp_path, lines, dims, expected):
+    model, ds = run(tmp_path, *lines)
+    assert model.source.fallback == "" and not model.source.subscripts
+    for name, want in expected.items():
+        for i, t in enumerate(ds.time.values):
+            np.testing.assert_allclose(value(model, ds, name)[i], want(float(t)), err_msg=name)
+        assert (ds[name].dims[1:] if name in ds else model.params[name].dims) == dims
+
+
 @pytest.mark.parametrize("lines, why", [
-    (["d: a, b", "x[a] = 1", "x[b] = 2", "y[d] = x[d] * Time"], "element-by-element"),
-    (["d: a, b, c", "sub: a, b", "x[d] = 1, 2, 3", "y = SUM(x[sub!])"], "subrange"),
-    (["d: a, b", "e: p, q -> d", "x[d] = 1, 2", "y[e] = x[d]"], "mappings"),
-    (["d: a, b", "x[d] :EXCEPT: [a] = 1", "x[a] = 3", "y[d] = x[d]"], "element-by-element"),
+    (["d: a, b", "x[d, d] = 1", "y = x[a, b]"], "a range used twice"),
     (["d: a, b", "t[d]( (0,0),(1,1) )", "y[d] = t[d](Time)"], "lookup"),
 ])
 def test_other_subscripts_fall_back_element_by_element(tmp_path, lines, why):

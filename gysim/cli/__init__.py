@@ -44,6 +44,7 @@ from typing import Sequence
 
 from ..errors import GysimError
 from . import calibrate, info, plot, run, sensitivity, targets
+from . import check
 from ._common import PROG, UsageError, load_any_model, parse_assignments
 
 __all__ = ["main", "build_parser", "COMMANDS", "UsageError", "load_any_model",
@@ -52,6 +53,7 @@ __all__ = ["main", "build_parser", "COMMANDS", "UsageError", "load_any_model",
 #: Command name -> its module (``SUMMARY``, ``EXAMPLE``, ``add_arguments``, ``run``).
 COMMANDS = {"run": run, "calibrate": calibrate, "sensitivity": sensitivity,
             "targets": targets, "plot": plot, "info": info}
+COMMANDS["check"] = check
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):

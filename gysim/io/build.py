@@ -6,17 +6,17 @@ lays out the file's elements as gysim elements, converts their equations
 (:mod:`gysim.io.convert`), handles ACTIVE INITIAL and the control variables,
 and builds the :class:`~gysim.Model` with a :class:`~gysim.io.SourceInfo`.
 
-Subscripts (Vensim) and arrays (XMILE) become native gysim dimensions when
-every subscripted element of the file is defined over whole ranges: one
-definition per element over full range names, no subranges, mappings ``->``,
-:EXCEPT:, element-by-element definitions, subscripted lookups or VECTOR SELECT.
-Then each range is a ``m.dimension`` (labels made identifiers:
-``model.source.dims``, ``model.source.labels``), elements take ``dims=``,
-references broadcast by dimension name (a single label is a selection
-``x[label]``), ``SUM``/``PROD``/``VMIN``/``VMAX`` over ``dim!`` become
-``sum``/``prod``/``min``/``max(x, dim)`` and results carry the dimensions.
+Subscripts (Vensim) and arrays (XMILE) become native gysim dimensions
+(:mod:`gysim.io.native`): each family of ranges (a range with its subranges)
+is a ``m.dimension`` (labels made identifiers: ``model.source.dims``,
+``model.source.labels``), elements take ``dims=``, references broadcast by
+dimension name (a single label is a selection ``x[label]``; a mapped range a
+sum with a 0/1 matrix), ``SUM``/``PROD``/``VMIN``/``VMAX`` over ``dim!``
+become ``sum``/``prod``/``min``/``max(x, dim)`` (over a subrange, with a mask),
+an element defined in parts (per element, per subrange, :EXCEPT:) chooses
+among them by masks, and results carry the dimensions.
 
-Otherwise (``model.source.fallback`` says why) subscripts are expanded element
+Beyond that (``model.source.fallback`` says why) subscripts are expanded element
 by element: each element of a subscripted variable becomes one scalar gysim
 element (``Stock A[Entry 1]`` becomes ``stock_a_entry_1``), with every reference resolved to
 the element it means under Vensim's rules (ranges, subranges, mappings ``->``,
@@ -47,6 +47,7 @@ from ..model import Model
 from . import mdl_scan
 from .convert import Converter, NotNative
 from .functions import INITIAL_ARG
+from .native import NativeLayout
 from .names import CONTROL, reference_key, safe_identifier, shown_name
 from .source import SourceInfo
 
@@ -71,7 +72,7 @@ def _map_children(tree: Node, func: Callable[[Node], Node]) -> Node:
     return dataclasses.replace(tree, **changes)
 
 
-class ModelBuilder(Converter):
+class ModelBuilder(NativeLayout, Converter):
     """Lays out one abstract model's elements, converts them and builds the gysim model."""
 
     def __init__(self, abstract_model: Any, path: Path, language: str,
@@ -89,8 +90,13 @@ class ModelBuilder(Converter):
         self.specs: list[tuple[str, str, Any, Any]] = []
         self.active_initial: dict[str, Node] = {}
         self.equations: dict[str, Node] = {}
+        self.range_dim: dict[str, str] = {}       # native: range -> its family's dimension
+        self.parts: dict[str, list] = {}           # native: identifier -> [(definition, mask)]
+        self.range_masks: dict[str, str] = {}      # native: subrange -> its mask constant
+        self.extra_params: list[tuple] = []        # native: (name, values, dims, doc)
         if native:
-            self._layout_native()
+            if not self._layout_native():
+                raise NotNative(_NO_SUBSCRIPTS)
         else:
             self._layout_elements()
 
@@ -126,45 +132,6 @@ class ModelBuilder(Converter):
                           for s in self.default_subs[key]]
                 self.subscripted[element.name] = (tuple(ranges), dict(inst))
 
-    def _layout_native(self) -> None:
-        """Subscripted elements as gysim elements with dims, or :class:`NotNative`."""
-        why = self.subs.disjoint_reason()
-        if why:
-            raise NotNative(why)
-        for rng in self.subs.ranges:
-            self.dim_id[rng] = safe_identifier(rng, self.taken)
-        for labels in self.subs.ranges.values():
-            for label in labels:
-                self.label_id[label] = safe_identifier(label, self.taken)
-        any_dims = False
-        for element in self.section.elements:
-            key = reference_key(element.name)
-            if len(element.components) != 1:
-                raise NotNative(f"element-by-element definitions of '{element.name}'")
-            comp = element.components[0]
-            subs, excepts = comp.subscripts if comp.subscripts else ([], [])
-            if excepts:
-                raise NotNative(f":EXCEPT: in '{element.name}'")
-            ranges = tuple(self.subs.range_canon.get(reference_key(str(s))) for s in subs)
-            if None in ranges:
-                raise NotNative(f"a definition of single elements of '{element.name}'")
-            if len(set(ranges)) != len(ranges):
-                raise NotNative(f"a range used twice in '{element.name}'")
-            is_lookup = type(comp).__name__ == "AbstractLookup"
-            if ranges and is_lookup:
-                raise NotNative(f"the subscripted lookup '{element.name}'")
-            ident = safe_identifier(element.name, self.taken)
-            self.names[ident] = element.name
-            self.comp_of[ident] = (element, comp, (), {}, [])
-            if is_lookup:
-                self.kinds[ident] = "lookup"
-            self.instances[key] = {(): ident}
-            self.by_key[key] = ident
-            self.dims_of[ident] = ranges
-            any_dims = any_dims or bool(ranges)
-        if not any_dims:
-            raise NotNative(_NO_SUBSCRIPTS)
-
     # -------------------------------------------------------------- elements
     def collect(self) -> None:
         """Convert every element: control variables first (others may use them)."""
@@ -185,8 +152,51 @@ class ModelBuilder(Converter):
         keys = (ctype == "AbstractData" and ctype, control and "control", ctype,
                 type(comp.ast).__name__)  # in this order of precedence
         kind = next((k for k in keys if k in self._COMPONENTS), None)
+        self.native_lhs = self.defined_labels(ident)
+        if ident in self.parts:
+            return self._parted(ident, element, original)
         self._COMPONENTS.get(kind, ModelBuilder._equation)(self, ident, element, comp, labels,
                                                           original)
+
+    def _parted(self, ident, element, original) -> None:
+        """An element defined in parts (per element, per subrange, :EXCEPT:), natively."""
+        comps = [comp for comp, _ in self.parts[ident]]
+        kinds = {type(c).__name__ for c in comps} | {type(c.ast).__name__ for c in comps}
+        if "AbstractData" in kinds:
+            raise self.fail("a data variable", original)
+        if "IntegStructure" in kinds:
+            if any(type(c.ast).__name__ != "IntegStructure" for c in comps) or len(
+                    {bool(c.ast.non_negative) for c in comps}) != 1:
+                raise NotNative(f"the stock '{original}' defined in unlike parts")
+
+            def initial(comp):
+                if isinstance(comp.ast.initial, np.ndarray):
+                    raise NotNative(f"the constant array initial value of '{original}'")
+                return self.conv(comp.ast.initial, original)
+
+            init = self.assemble(ident, initial)
+            flow = self.assemble(ident, lambda comp: self.conv(comp.ast.flow, original))
+            if isinstance(flow, np.ndarray):
+                flow = Name(self._extra(ident, "rates", flow))
+            self.specs.append(("stock", ident, (init, flow, bool(comps[0].ast.non_negative)),
+                               element))
+            return
+        if "CallStructure" in kinds and any(
+                type(c.ast.function).__name__ == "ReferenceStructure"
+                and c.ast.function.reference == "active_initial"
+                for c in comps if type(c.ast).__name__ == "CallStructure"):
+            raise NotNative(f"ACTIVE INITIAL in the parts of '{original}'")
+        tree = self.assemble(ident, lambda comp: self.conv(comp.ast, original))
+        if not isinstance(tree, np.ndarray):
+            self.equations[ident] = tree
+        self.specs.append(("aux", ident, tree, element))
+
+    def _extra(self, ident: str, what: str, values: np.ndarray) -> str:
+        name = safe_identifier(f"{ident} {what}", self.taken)
+        self.extra_params.append((name, values, tuple(self.dim_id[f] for f in
+                                                      self.dims_of[ident]),
+                                  f"{what} of {self.names[ident]}"))
+        return name
 
     def _control(self, ident, element, comp, labels, original) -> None:
         if reference_key(element.name) not in CONTROL or labels:
@@ -279,11 +289,15 @@ class ModelBuilder(Converter):
         values = {}
         for key in CONTROL:
             if key in self.control:
+                shown = key.upper().replace("_", " ")
                 try:
-                    values[key] = float(self.evaluate(self.control[key], {}))
-                except (KeyError, TypeError, ZeroDivisionError):
-                    raise self.fail("a control variable that is not constant",
-                                    key.upper().replace("_", " ")) from None
+                    values[key] = self.fold_control(self.control[key], shown)
+                except (KeyError, TypeError, ValueError, ZeroDivisionError, OverflowError) as exc:
+                    why = str(exc) if isinstance(exc, TypeError) and isinstance(
+                        exc.args[0], str) else "it is not computable before the run"
+                    raise ModelDefinitionError(
+                        f"{self.path.name}: the control variable {shown} must be a constant "
+                        f"(numbers, other constants and pure functions of them): {why}") from None
         return values
 
     def build(self, fallback: str = "") -> Model:
@@ -304,6 +318,9 @@ class ModelBuilder(Converter):
             model.dimension(dim, [self.label_id[label] for label in self.subs.ranges[rng]])
         for kind, ident, payload, element in self.specs:
             self._add(model, kind, ident, payload, element, values)
+        for name, array, dims, doc in self.extra_params:
+            self.names[name] = doc
+            model.param(name, array, doc=doc, source=self.path.name, dims=dims)
         for name, x, y, owner in self.lookups_extra:
             self.names[name] = f"lookup of {owner}"
             model.lookup(name, x, y, doc=f"inline lookup of {owner}", source=self.path.name)
@@ -354,9 +371,10 @@ class ModelBuilder(Converter):
 def build_model(abstract_model: Any, path: Path, language: str, *, native: bool = True) -> Model:
     """Build a gysim model from PySD's abstract model of the file at ``path``.
 
-    Subscripts become native gysim dimensions when every subscripted element
-    is defined over whole ranges; otherwise each element of a subscripted
-    variable is read as a scalar element, and ``model.source.fallback`` says
+    Subscripts become native gysim dimensions (:mod:`gysim.io.native`); a
+    file beyond them (a family used twice in one variable, mappings within a
+    family, subscripted lookups, VECTOR SELECT) has each element of a
+    subscripted variable read as a scalar element, and ``model.source.fallback`` says
     why ('' when the model is native or has no subscripts). ``native=False``
     always reads subscripts element by element.
 

@@ -28,10 +28,11 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import ModelDefinitionError
-from ..expr import (ARITHMETIC, BinOp, BoolOp, Call, Compare, Const, Name, Node, Subscript,
+from ..expr import (BinOp, BoolOp, Call, Compare, Const, Name, Node, Subscript,
                     UnaryOp)
 from . import functions
 from . import mdl_scan
+from .fold import ConstantFolder
 from .names import VENSIM_NA, reference_key, safe_identifier, shown_name, unsupported
 from .subscripts import Subscripts
 
@@ -55,7 +56,7 @@ class NotNative(Exception):
     """The file needs the element-by-element reading of subscripts (internal signal)."""
 
 
-class Converter:
+class Converter(ConstantFolder):
     """Converts the equations of one file section, with the state references need.
 
     The state (identifiers of the file's elements, the binding of the
@@ -103,7 +104,9 @@ class Converter:
         self.dims_of: dict[str, tuple[str, ...]] = {}  # native: identifier -> ranges
         self.dim_id: dict[str, str] = {}               # native: range -> dimension name
         self.label_id: dict[str, str] = {}             # native: label -> gysim label
-        self.bang_active: set[str] = set()             # native: ranges summed over here
+        self.bang_active: set[str] = set()             # native: families summed over here
+        self.family: dict[str, str] = {}               # native: range -> its family range
+        self.native_lhs: dict[str, set] = {}           # native: family -> labels defined
         self.lookups_extra: list[tuple[str, tuple, tuple, str]] = []
         self.control: dict[str, Node] = {}
 
@@ -243,7 +246,9 @@ class Converter:
             if self.kinds.get(node.id if isinstance(node, Name) else "") == "lookup":
                 raise self.fail(f"the lookup '{ast.reference}' used as a value", owner)
             return node
-        if self.native and (key in subs.range_canon or key in subs.label_canon):
+        if self.native and key in subs.range_canon and ast.subscripts is None:
+            return self.range_position(subs.range_canon[key])  # its element's position
+        if self.native and key in subs.range_canon:
             raise NotNative(f"the subscript '{ast.reference}' used as a value")
         if self.instances.get(key):
             ident = self.instance(key, ast.subscripts, ast.reference, owner)
@@ -277,23 +282,36 @@ class Converter:
         items = list(ast.subscripts.subscripts)
         if len(items) != len(have):
             raise NotNative(f"'{ast.reference}' with {len(items)} subscripts")
-        labels = []
+        labels, block, maps = [], [], []
         for sub, rng_have in zip(items, have):
             text = str(sub).strip()
             bang = text.endswith("!")
             fk = reference_key(text[:-1] if bang else text)
             rng = self.subs.range_canon.get(fk)
             if rng is not None:
-                if rng != rng_have or bang != (rng in self.bang_active):
+                if self.family[rng] != rng_have or bang != (rng_have in self.bang_active):
                     raise NotNative(f"the subscript '{sub}' of '{ast.reference}'")
+                if not bang and rng_have not in self.native_lhs and self.subs.mappings.get(rng):
+                    maps.append(rng)
+                elif not bang and not self.native_lhs.get(rng_have, set()) <= set(
+                        self.subs.ranges[rng]):  # by position or mapping within a family
+                    raise NotNative(f"the subscript '{sub}' of '{ast.reference}'")
+                block.append([self.subs.position[rng_have][x] for x in self.subs.ranges[rng]])
             elif fk in self.subs.label_canon and not bang:
                 label = self.subs.label_canon[fk]
                 if label not in self.subs.ranges[rng_have]:
                     raise NotNative(f"the label '{sub}' of '{ast.reference}'")
                 labels.append(self.label_id[label])
+                block.append([self.subs.position[rng_have][label]])
             else:
                 raise self.fail(f"the unknown subscript '{sub}' of '{ast.reference}'", owner)
-        return Subscript(Name(ident), tuple(labels)) if labels else Name(ident)
+        parts = getattr(self, "parts", {}).get(ident)
+        if parts and not np.logical_or.reduce([m for _, m in parts])[np.ix_(*block)].all():
+            raise NotNative(f"a reference to elements of '{ast.reference}' it does not define")
+        node = Subscript(Name(ident), tuple(labels)) if labels else Name(ident)
+        for rng in maps:
+            node = self.mapped(node, rng, ast.reference)
+        return node
 
     def resolve_one(self, sub: Any, pos: int, ref: str, owner: str) -> str:
         """The element label a reference's subscript means under the current binding."""
@@ -343,7 +361,7 @@ class Converter:
                             "equation)", owner)
         tree = functions.builtin_call(fname, args)
         if tree is None:
-            raise self.fail(f"the function {fname.upper()}", owner)
+            raise self.fail(f"the function {fname.upper().replace('_', ' ')}", owner)
         return tree
 
     def aggregate(self, fname: str, args: list, owner: str) -> Node:
@@ -352,16 +370,20 @@ class Converter:
             raise self.fail(f"{fname.upper()} with {len(args)} arguments", owner)
         over = self.subs.bang_ranges(args[0], [])
         if self.native:
-            if not over or set(over) & self.bang_active:
+            fams = [self.family[r] for r in over]
+            if not over or set(fams) & self.bang_active or len(set(fams)) != len(fams):
                 raise NotNative(f"{fname.upper()} in '{owner}'")
             saved_active = set(self.bang_active)
-            self.bang_active |= set(over)
+            self.bang_active |= set(fams)
             try:
                 tree = self.conv(args[0], owner)
             finally:
                 self.bang_active = saved_active
+            neutral = {"sum": 0.0, "prod": 1.0, "vmin": 1e300, "vmax": -1e300}[fname]
             for rng in over:
-                tree = Call(functions.AGGREGATES[fname], (tree, Name(self.dim_id[rng])))
+                if self.family[rng] != rng:  # a subrange: the others count as neutral
+                    tree = Call("if_then_else", (self.range_mask(rng), tree, Const(neutral)))
+                tree = Call(functions.AGGREGATES[fname], (tree, Name(self.range_dim[rng])))
             return tree
         terms = self._each_element(over, lambda: self.conv(args[0], owner))
         return functions.join_all(fname, terms)
@@ -387,7 +409,7 @@ class Converter:
         try:
             action = self.evaluate(self.conv(args[3], owner), {})
             error_action = self.evaluate(self.conv(args[4], owner), {})
-        except (KeyError, TypeError, ZeroDivisionError):
+        except (KeyError, TypeError, ValueError, ZeroDivisionError):
             raise self.fail("VECTOR SELECT with an action that is not constant", owner) from None
         if action not in (0, 1, 2, 3) or error_action != 0:
             raise self.fail(f"VECTOR SELECT with action {action:g} and error action "
@@ -452,60 +474,9 @@ class Converter:
         """The order of a DELAY N / SMOOTH N, evaluated at the initial time."""
         try:
             value = self.evaluate(self.conv(ast, owner), {})
-        except (KeyError, TypeError, ZeroDivisionError, ModelDefinitionError):
+        except (KeyError, TypeError, ValueError, ZeroDivisionError, ModelDefinitionError):
             raise self.fail("a DELAY N / SMOOTH N order that is not a constant", owner) from None
         return float(value)
-
-    # -------------------------------------------------------------- constant folding
-    def evaluate(self, tree: Node, seen: dict) -> float:
-        """Value of a tree of constants at the initial time (control variables, orders).
-
-        Raises TypeError (or KeyError, ZeroDivisionError) for a tree that is not constant.
-        """
-        handler = self._FOLD.get(type(tree))
-        if handler is None:
-            raise TypeError(tree)
-        return handler(self, tree, seen)
-
-    def _fold_name(self, tree: Name, seen: dict) -> float:
-        if tree.id == "time":
-            return self.evaluate(self.control["initial_time"], seen)
-        for key, spec in self.control.items():
-            if self.by_key.get(key) == tree.id:
-                return self.evaluate(spec, seen)
-        if tree.id in seen or tree.id not in self.comp_of:
-            raise TypeError(tree)
-        element, comp, *_ = self.comp_of[tree.id]
-        ast = comp.ast
-        if type(ast).__name__ == "IntegStructure":
-            ast = ast.initial
-        if isinstance(ast, np.ndarray):
-            value = self.array_value(tree.id, ast)
-            if not isinstance(value, Const):
-                raise TypeError(tree)
-            return value.value
-        return self.evaluate(self.in_context(tree.id, self.conv, ast, self.names[tree.id]),
-                             {**seen, tree.id: True})
-
-    def _fold_unary(self, tree: UnaryOp, seen: dict) -> float:
-        if tree.op != "-":
-            raise TypeError(tree)
-        return -self.evaluate(tree.operand, seen)
-
-    def _fold_binop(self, tree: BinOp, seen: dict) -> float:
-        a, b = self.evaluate(tree.left, seen), self.evaluate(tree.right, seen)
-        return ARITHMETIC[tree.op](a, b)
-
-    def _fold_call(self, tree: Call, seen: dict) -> float:
-        if tree.func != "step":
-            raise TypeError(tree)
-        t0 = self.evaluate(self.control["initial_time"], seen)
-        height, start = (self.evaluate(a, seen) for a in tree.args)
-        return height if t0 >= start else 0.0
-
-    #: Constant folding, by gysim node class.
-    _FOLD = {Const: lambda self, tree, seen: tree.value, Name: _fold_name,
-             UnaryOp: _fold_unary, BinOp: _fold_binop, Call: _fold_call}
 
     #: One converter per PySD construct, by class name (Python and NumPy numbers by
     #: their base classes' names; 'AbstractSyntax' and 'object': everything else).

@@ -275,12 +275,12 @@ def stack_subscripts(ds: Any, model: Any) -> Any:
     >>> import tempfile, gysim
     >>> from pathlib import Path
     >>> f = Path(tempfile.mkdtemp()) / "m.mdl"
-    >>> _ = f.write_text("{UTF-8}\\nd: a, b ~ ~|\\nv[a] = 1 ~ ~|\\nv[b] = 2 ~ ~|\\n"
-    ...                  "x[d] = v[d] * Time ~ ~|\\n"
+    >>> _ = f.write_text("{UTF-8}\\nd: a, b ~ ~|\\nt[a]((0,1),(9,1)) ~ ~|\\nt[b]((0,2),(9,2)) ~ ~|\\n"
+    ...                  "x[d] = t[d](Time) * Time ~ ~|\\n"
     ...                  "INITIAL TIME = 0 ~ ~|\\nFINAL TIME = 2 ~ ~|\\nTIME STEP = 1 ~ ~|\\n")
     >>> m = gysim.read_vensim(f)
     >>> m.source.fallback
-    "element-by-element definitions of 'v'"
+    "the subscripted lookup 't'"
     >>> out = stack_subscripts(gysim.simulate(m), m)
     >>> out["x"].dims, out["x"].sel(d="b").values.tolist()
     (('time', 'd'), [0.0, 2.0, 4.0])

@@ -46,7 +46,8 @@ def read_vensim(path: str | Path, *, encoding: str | None = None,
     -------
     Model
         With ``start``, ``stop`` and ``dt`` from INITIAL TIME, FINAL TIME and
-        TIME STEP, ``method="euler"`` (as Vensim runs), ``saveper`` the file's
+        TIME STEP (numbers, or computed from other constants with arithmetic,
+        IF THEN ELSE, MIN, MAX and other pure functions: :mod:`gysim.io.fold`), ``method="euler"`` (as Vensim runs), ``saveper`` the file's
         SAVEPER (runs use it), ``check_units_on_run=False`` (the file's units
         are free text: check them with :meth:`gysim.Model.check_units`), and
         ``source``, a :class:`gysim.io.SourceInfo`: ``source.names`` maps each
@@ -58,14 +59,18 @@ def read_vensim(path: str | Path, *, encoding: str | None = None,
         as in Vensim. DELAY N with a delay time that changes during the run
         follows Vensim's step-by-step semantics and needs a fixed-step method.
 
-        Subscripts become native gysim dimensions when every subscripted
-        element is defined over whole ranges (one definition each, full range
-        names, no subranges, mappings, :EXCEPT:, subscripted lookups or VECTOR
-        SELECT): ``Stock A[Entry]`` becomes the element ``stock_a`` with
-        ``dims=("entry",)``; ``source.dims`` (range -> dimension) and
-        ``source.labels`` (original label -> gysim label) keep the naming.
-        Otherwise (``source.fallback`` says why) subscripts are expanded
-        element by element: ``Stock A[Entry 1]``
+        Subscripts become native gysim dimensions (:mod:`gysim.io.native`):
+        each family of ranges (a range and its subranges) is one dimension,
+        and a variable stays ONE element over its dimensions even when it is
+        defined over a subrange, with :EXCEPT:, with one equation per element
+        or per subrange, or through a mapping (``->``, by position):
+        ``Stock A[Entry]`` becomes the element ``stock_a`` with
+        ``dims=("entry",)`` (elements no equation defines are 0);
+        ``source.dims`` (range -> dimension) and ``source.labels`` (original
+        label -> gysim label) keep the naming. Files beyond that (a family
+        used twice in one variable, mappings and positional references within
+        one family, subscripted lookups, VECTOR SELECT; ``source.fallback``
+        says why) are expanded element by element: ``Stock A[Entry 1]``
         becomes the scalar element ``stock_a_entry_1`` (``source.names`` maps
         it back to ``'Stock A[Entry 1]'``), with ranges, subranges, mappings
         (``->``), equal-size ranges by position, :EXCEPT:, element-by-element
