@@ -24,6 +24,7 @@ import numpy as np
 from ..builtins import BUILTINS
 from ..elements import Aux, DataInput, Flow, Param, Stock
 from ..expr import BinOp, Call, Const, Name, Node, map_children, walk
+from ..random_draws import call_key
 from .dims import Dimensions
 from .program import DelayFixedSpec, Program, local_name
 
@@ -44,6 +45,7 @@ class Lowering:
         self.program = program
         self.dims: Dimensions | None = None
         self._counter = 0
+        self._random_calls: dict[str, int] = {}
 
     # ---- the LoweringContext the builtins' rows use
     def hidden(self, prefix: str, owner: str) -> str:
@@ -75,6 +77,18 @@ class Lowering:
         self.program.delays_fixed.append(
             DelayFixedSpec(out, input, delay_time, initial, why or owner))
         return Name(out)
+
+    def random_context(self, owner: str) -> tuple[Node, ...]:
+        """Call key (the owner and the call's position in it), start time, time step and
+        the owner's shape: the leading arguments of a lowered random draw."""
+        position = self._random_calls.get(owner, 0)
+        self._random_calls[owner] = position + 1
+        model = self.program.model
+        shape = (self.dims.full_shape(self.dims.dims_of(owner))
+                 if self.dims is not None and self.dims.dimensions else ())
+        return (Const(call_key(owner, position)), Const(float(model.start)),
+                Const(float(getattr(model, "dt", None) or 1.0)), Const(float(len(shape))),
+                *(Const(float(n)) for n in shape))
 
     def varies(self, tree: Node) -> bool:
         """Whether ``tree`` may change during a run (uses time, a state, a data input...).

@@ -27,6 +27,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..builtins import folded
 from ..errors import ModelDefinitionError
 from ..expr import (ARITHMETIC, BinOp, BoolOp, Call, Compare, Const, Name, Node, Subscript,
                     UnaryOp)
@@ -343,8 +344,13 @@ class Converter:
                             "equation)", owner)
         tree = functions.builtin_call(fname, args)
         if tree is None:
-            raise self.fail(f"the function {fname.upper()}", owner)
+            raise self.fail(f"the function {self.spelled(fname)}", owner)
         return tree
+
+    def spelled(self, fname: str) -> str:
+        """A function's name as the file spells it (PySD's key ``random_pink_noise`` is
+        Vensim's ``RANDOM PINK NOISE``)."""
+        return fname.upper().replace("_", " ") if self.language == "Vensim" else fname.upper()
 
     def aggregate(self, fname: str, args: list, owner: str) -> Node:
         """SUM/PROD/VMIN/VMAX over the ranges marked ``dim!`` in the argument."""
@@ -497,8 +503,12 @@ class Converter:
         return ARITHMETIC[tree.op](a, b)
 
     def _fold_call(self, tree: Call, seen: dict) -> float:
-        if tree.func != "step":
-            raise TypeError(tree)
+        if tree.func != "step":  # a pure builtin of constants (INTEGER(order)) is a constant
+            value = folded(Call(tree.func, tuple(Const(self.evaluate(a, seen))
+                                                 for a in tree.args)))
+            if value is None:
+                raise TypeError(tree)
+            return value
         t0 = self.evaluate(self.control["initial_time"], seen)
         height, start = (self.evaluate(a, seen) for a in tree.args)
         return height if t0 >= start else 0.0
