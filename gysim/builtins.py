@@ -63,6 +63,9 @@ class LoweringContext(Protocol):
     def add_state(self, name: str, initial: Node, derivative: Node) -> None:
         """A hidden stock with its initial value and derivative."""
 
+    def define(self, name: str, tree: Node) -> None:
+        """The equation of a hidden variable named by :meth:`hidden`."""
+
     def fixed_delay(self, input: Node, delay_time: Node, initial: Node, owner: str, *,
                     prefix: str = "delay_fixed", why: str | None = None) -> Name:
         """A pipeline delay of fixed-step methods; returns its output's name."""
@@ -276,6 +279,10 @@ def _u_delay(c, args, u, where):
     return out
 
 
+def _u_sample(c, args, u, where):
+    return c.same(u[1], u[2], args[1], args[2], f"input and initial value of {where}")
+
+
 def _u_literal(c, args, u, where):
     return c.literal
 
@@ -353,6 +360,17 @@ def _material_delay(order: int | None, func: str):
             upstream = outflow
         return upstream
     return lower
+
+
+def _lower_sample_if_true(ctx: LoweringContext, args, owner):
+    """Vensim's SAMPLE IF TRUE: ``input`` while ``condition`` holds, else the value of
+    the previous step (``initial`` at the start); the previous value is a one-step
+    fixed delay of the output, so the hold needs a fixed-step method."""
+    out = ctx.hidden("sample", owner)
+    previous = ctx.fixed_delay(Name(out), Const(0.0), args[2], owner, prefix="sample_previous",
+                               why=f"sample_if_true of '{owner}'")
+    ctx.define(out, Call("if_then_else", (args[0], args[1], previous)))
+    return Name(out)
 
 
 def _lower_delay_fixed(ctx: LoweringContext, args, owner):
@@ -586,6 +604,10 @@ _TABLE = [
               "`input` shifted by `delay_time`; `initial` before that (fixed-step methods only)",
               _lower_delay_fixed, initial_only=(2,), to_vensim=_spelled("DELAY FIXED"),
               to_xmile=_spelled("DELAY")),
+    _stateful("sample_if_true", 3, 3, "sample_if_true(condition, input, initial)",
+              "`input` while `condition` holds, else its last such value (`initial` before "
+              "any; fixed-step methods only)", _lower_sample_if_true, units=_u_sample,
+              initial_only=(2,), to_vensim=_spelled("SAMPLE IF TRUE")),
     _stateful("initial", 1, 1, "initial(x)", "the value `x` had at the start time",
               _lower_initial, units=_u_first, to_vensim=_spelled("INITIAL"),
               to_xmile=_spelled("INIT")),

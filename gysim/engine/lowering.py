@@ -67,6 +67,10 @@ class Lowering:
         self.program.initials[name] = initial
         self.program.hidden_derivs[name] = derivative
 
+    def define(self, name: str, tree: Node) -> None:
+        """The equation of a hidden variable named by :meth:`hidden`."""
+        self.program.equations[name] = tree
+
     def fixed_delay(self, input: Node, delay_time: Node, initial: Node, owner: str, *,
                     prefix: str = "delay_fixed", why: str | None = None) -> Name:
         """A fixed delay of ``input`` by ``delay_time``; its output's name.

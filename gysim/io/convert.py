@@ -43,7 +43,6 @@ _ARITH = {"+": "+", "-": "-", "*": "*", "/": "/", "^": "**"}
 _LOGIC = {":and:": "and", "and": "and", ":or:": "or", "or": "or"}
 #: Constructs PySD reads that gysim does not, and how messages name them.
 _REFUSED = {"IntegStructure": "INTEG inside an expression",
-            "SampleIfTrueStructure": "SAMPLE IF TRUE", "ForecastStructure": "FORECAST",
             "DataStructure": "a data variable", "GetDataStructure": "GET DATA",
             "GetLookupsStructure": "GET LOOKUPS", "GetConstantsStructure": "GET CONSTANTS",
             "AllocateAvailableStructure": "ALLOCATE AVAILABLE",
@@ -228,6 +227,15 @@ class Converter:
     def _trend(self, ast: Any, owner: str) -> Node:
         return functions.trend(self.conv(ast.input, owner), self.conv(ast.average_time, owner),
                                self.conv(ast.initial_trend, owner))
+
+    def _sample_if_true(self, ast: Any, owner: str) -> Node:
+        return Call("sample_if_true", (self.conv(ast.condition, owner),
+                                       self.conv(ast.input, owner), self.conv(ast.initial, owner)))
+
+    def _forecast(self, ast: Any, owner: str) -> Node:
+        return functions.forecast(self.conv(ast.input, owner), self.conv(ast.average_time, owner),
+                                  self.conv(ast.horizon, owner),
+                                  self.conv(ast.initial_trend, owner))
 
     def _game(self, ast: Any, owner: str) -> Node:
         return self.conv(ast.expression, owner)
@@ -535,6 +543,8 @@ class Converter:
         "InlineLookupsStructure": _inline_lookup,
         "TrendStructure": _trend,
         "GameStructure": _game,
+        "SampleIfTrueStructure": _sample_if_true,
+        "ForecastStructure": _forecast,
         **dict.fromkeys(_REFUSED, _refused),
         "AbstractSyntax": _refused, "object": _refused,
     }

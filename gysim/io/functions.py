@@ -26,7 +26,7 @@ from ..builtins import BUILTINS
 from ..expr import BinOp, Call, Const, Node, UnaryOp, chain
 
 __all__ = ["SIMPLE_CALLS", "ALIASES", "AGGREGATES", "INITIAL_ARG", "SMOOTH_BY_ORDER",
-           "DELAY_BY_ORDER", "builtin_call", "join_all", "trend"]
+           "DELAY_BY_ORDER", "builtin_call", "forecast", "join_all", "trend"]
 
 # ----------------------------------------------------------------------------------------
 # THE READERS' FUNCTION TABLE (Vensim/XMILE name, as PySD keys it -> gysim builtin),
@@ -164,3 +164,17 @@ def trend(x: Node, average_time: Node, initial_trend: Node) -> Node:
                              BinOp("/", x, BinOp("+", Const(1.0),
                                                  BinOp("*", initial_trend, average_time)))))
     return Call("zidz", (BinOp("-", x, smooth), BinOp("*", average_time, Call("abs", (smooth,)))))
+
+
+def forecast(x: Node, average_time: Node, horizon: Node, initial_trend: Node) -> Node:
+    """Vensim's FORECAST(input, average time, horizon): the input extrapolated along
+    its TREND (with that average time) over the horizon: input * (1 + trend * horizon).
+
+    Examples
+    --------
+    >>> from gysim.expr import Const, Name, to_text
+    >>> to_text(forecast(Name("x"), Name("t"), Name("h"), Const(0.0)))[:24]
+    'x * (1 + zidz(x - smooth('
+    """
+    return BinOp("*", x, BinOp("+", Const(1.0),
+                               BinOp("*", trend(x, average_time, initial_trend), horizon)))
