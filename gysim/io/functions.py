@@ -173,7 +173,7 @@ def forecast(x: Node, average_time: Node, horizon: Node, initial_trend: Node) ->
     Examples
     --------
     >>> from gysim.expr import Const, Name, to_text
-    >>> to_text(forecast(Name("x"), Name("t"), Name("h"), Const(0.0)))[:24]
+    >>> to_text(forecast(Name("x"), Name("t"), Name("h"), Const(0.0)))[:25]
     'x * (1 + zidz(x - smooth('
     """
     return BinOp("*", x, BinOp("+", Const(1.0),
