@@ -23,6 +23,7 @@ from __future__ import annotations
 import itertools
 import math
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Callable
 
 import numpy as np
@@ -31,7 +32,7 @@ from ..builtins import folded
 from ..errors import ModelDefinitionError
 from ..expr import (ARITHMETIC, BinOp, BoolOp, Call, Compare, Const, Name, Node, Subscript,
                     UnaryOp)
-from . import functions
+from . import external, functions
 from . import mdl_scan
 from .names import VENSIM_NA, reference_key, safe_identifier, shown_name, unsupported
 from .subscripts import Subscripts
@@ -44,7 +45,7 @@ _LOGIC = {":and:": "and", "and": "and", ":or:": "or", "or": "or"}
 #: Constructs PySD reads that gysim does not, and how messages name them.
 _REFUSED = {"IntegStructure": "INTEG inside an expression",
             "DataStructure": "a data variable", "GetDataStructure": "GET DATA",
-            "GetLookupsStructure": "GET LOOKUPS", "GetConstantsStructure": "GET CONSTANTS",
+            "GetLookupsStructure": "GET LOOKUPS inside an expression",
             "AllocateAvailableStructure": "ALLOCATE AVAILABLE",
             "AllocateByPriorityStructure": "ALLOCATE BY PRIORITY",
             "SubscriptsReferenceStructure": "subscripts",
@@ -236,6 +237,9 @@ class Converter:
         return functions.forecast(self.conv(ast.input, owner), self.conv(ast.average_time, owner),
                                   self.conv(ast.horizon, owner),
                                   self.conv(ast.initial_trend, owner))
+
+    def _get_constants(self, ast: Any, owner: str) -> Node:
+        return Const(external.constant(self.path, ast.file, ast.tab, ast.cell, owner))
 
     def _game(self, ast: Any, owner: str) -> Node:
         return self.conv(ast.expression, owner)
@@ -451,7 +455,11 @@ class Converter:
 
     def table(self, lookups: Any, owner: str) -> tuple[tuple, tuple]:
         """The points of a lookup (``LookupsStructure``)."""
-        if type(lookups).__name__ != "LookupsStructure":
+        if type(lookups).__name__ == "GetLookupsStructure":  # GET DIRECT/XLS LOOKUPS
+            lookups = SimpleNamespace(type="interpolate", **dict(zip("xy", external.lookup_table(
+                self.path, lookups.file, lookups.tab, lookups.x_row_or_col, lookups.cell,
+                owner))))
+        if type(lookups).__name__ not in ("LookupsStructure", "SimpleNamespace"):
             raise self.fail(type(lookups).__name__, owner)
         if lookups.type != "interpolate":
             raise self.fail(f"a lookup of type '{lookups.type}'", owner)
@@ -460,7 +468,17 @@ class Converter:
                 f"{self.path.name}: the lookup of '{owner}' has {len(lookups.x)} points; gysim "
                 f"reads lookups of at most {mdl_scan.MAX_LOOKUP_POINTS} points "
                 f"(MAX_LOOKUP_POINTS): put long series in a data file")
-        return tuple(float(v) for v in lookups.x), tuple(float(v) for v in lookups.y)
+        xs, ys = [], []
+        for x, y in zip((float(v) for v in lookups.x), (float(v) for v in lookups.y)):
+            if xs and x == xs[-1]:   # a repeated point: dropped if identical, else refused
+                if y != ys[-1] and not (math.isnan(y) and math.isnan(ys[-1])):
+                    raise ModelDefinitionError(
+                        f"{self.path.name}: the lookup of '{owner}' has two points at x = "
+                        f"{x:g} with different values ({ys[-1]:g} and {y:g}); keep one")
+                continue
+            xs.append(x)
+            ys.append(y)
+        return tuple(xs), tuple(ys)
 
     def order(self, ast: Any, owner: str) -> float:
         """The order of a DELAY N / SMOOTH N, evaluated at the initial time."""
@@ -544,6 +562,7 @@ class Converter:
         "TrendStructure": _trend,
         "GameStructure": _game,
         "SampleIfTrueStructure": _sample_if_true,
+        "GetConstantsStructure": _get_constants,
         "ForecastStructure": _forecast,
         **dict.fromkeys(_REFUSED, _refused),
         "AbstractSyntax": _refused, "object": _refused,
