@@ -119,11 +119,11 @@ def test_special_names_become_identifiers(tmp_path):
 
 
 def test_unsupported_construct_names_it(tmp_path):
-    body = eq("x", "SAMPLE IF TRUE(Time > 2, Time, 0)")
-    with pytest.raises(gysim.ModelDefinitionError, match=r"SAMPLE IF TRUE.*'x'"):
+    body = eq("x", "ALLOCATE AVAILABLE(Time, 1, 2)")
+    with pytest.raises(gysim.ModelDefinitionError, match=r"ALLOCATE AVAILABLE.*'x'"):
         gysim.read_vensim(write_mdl(tmp_path, body))
-    body = eq("y", "RANDOM UNIFORM(0, 1, 3)")
-    with pytest.raises(gysim.ModelDefinitionError, match=r"RANDOM_UNIFORM.*'y'"):
+    body = eq("y", "RANDOM WEIBULL(0, 10, 2, 0, 1, 3)")  # named as the file spells it
+    with pytest.raises(gysim.ModelDefinitionError, match=r"RANDOM WEIBULL.*'y'"):
         gysim.read_vensim(write_mdl(tmp_path, body, name="r.mdl"))
 
 
