@@ -2,11 +2,10 @@
 
 The streams
 -----------
-``gysim.simulate(model, seed=s)`` gives run ``r`` of the ensemble the key of
-``numpy.random.SeedSequence(s).spawn(n_runs)[r]`` (the same as
-``SeedSequence(s, spawn_key=(r,))``), so a run's draws depend on the seed and
-its own number only: not on the other runs, the ensemble's size or how runs
-are chunked. Within a run, the draw of one call (a key made of the element
+``gysim.simulate(model, seed=s)`` gives run ``r`` of the ensemble a 64-bit
+key made from the state of ``numpy.random.SeedSequence(s)`` and ``r``
+(:func:`run_keys`), so a run's draws depend on the seed and its own number
+only: not on the other runs, the ensemble's size or how runs are chunked. Within a run, the draw of one call (a key made of the element
 that calls it, the call's position in the equation and its seed/stream
 argument) at time step ``k`` for element ``e`` of a subscripted variable is
 one uniform number ``u`` in (0, 1), a SplitMix64 hash of (run key, call key,
@@ -61,7 +60,11 @@ _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 
 
 def run_keys(seed: int, lo: int, hi: int) -> np.ndarray:
-    """The 64-bit keys of runs ``lo:hi`` under ``seed`` (from SeedSequence children).
+    """The 64-bit keys of runs ``lo:hi`` under ``seed``.
+
+    ``numpy.random.SeedSequence(seed)`` gives two 64-bit words ``(a, b)``; run
+    ``r``'s key is ``mix(a ^ mix(b + r * golden))`` with SplitMix64's finaliser
+    ``mix``: a key per run, computed for a chunk of runs at once.
 
     Examples
     --------
@@ -70,10 +73,10 @@ def run_keys(seed: int, lo: int, hi: int) -> np.ndarray:
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ModelDefinitionError(f"`seed` must be a non-negative integer, got {seed!r}")
-    out = np.empty(hi - lo, dtype=np.uint64)
-    for i, r in enumerate(range(lo, hi)):
-        out[i] = np.random.SeedSequence(int(seed), spawn_key=(r,)).generate_state(1, np.uint64)[0]
-    return out
+    a, b = np.random.SeedSequence(int(seed)).generate_state(2, np.uint64)
+    runs = np.arange(lo, hi, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        return _mix(a ^ _mix(b + runs * _GOLDEN))
 
 
 @contextlib.contextmanager

@@ -135,10 +135,10 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
     max_seconds : float, optional
         Most wall time of one adaptive integration (default: no limit).
     seed : int
-        Seed of the RANDOM functions' draws: run ``r`` draws from the stream
-        of ``numpy.random.SeedSequence(seed).spawn(n_runs)[r]``, so each run is
-        reproducible on its own (see :mod:`gysim.random_draws`). Default 0:
-        the same draws on every call, as in Vensim.
+        Seed of the RANDOM functions' draws: run ``r`` draws from its own
+        stream, keyed by ``numpy.random.SeedSequence(seed)`` and ``r``, so each
+        run is reproducible on its own (see :mod:`gysim.random_draws`).
+        Default 0: the same draws on every call, as in Vensim.
 
     Returns
     -------

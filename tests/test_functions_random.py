@@ -115,9 +115,12 @@ def test_runs_are_reproducible_run_by_run():
     # the default seed is 0, the same on every call (as Vensim's runs)
     np.testing.assert_array_equal(gysim.simulate(m, variables=["u"]).u.values,
                                   gysim.simulate(m, variables=["u"], seed=0).u.values)
-    # the run keys are SeedSequence children, documented
-    child = np.random.SeedSequence(11).spawn(3)[2]
-    assert run_keys(11, 2, 3)[0] == child.generate_state(1, np.uint64)[0]
+    # run keys: distinct per run and seed, the same however they are asked for
+    keys = run_keys(11, 0, 1000)
+    assert len(set(keys.tolist())) == 1000 and not set(keys.tolist()) & set(
+        run_keys(12, 0, 1000).tolist())
+    np.testing.assert_array_equal(np.concatenate([run_keys(11, 0, 400), run_keys(11, 400, 1000)]),
+                                  keys)
 
 
 def _streams_model(stream):
