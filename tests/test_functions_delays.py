@@ -151,3 +151,33 @@ def test_erlang_step_response_of_a_constant_delay_n():
     rk = gysim.simulate(m, method="RK45", saveper=1, rtol=1e-8, atol=1e-10)
     assert float(rk.y.sel(time=10)) == pytest.approx(1 - math.exp(-7.5) * (1 + 7.5 + 7.5 ** 2 / 2),
                                                     rel=1e-4)
+
+
+@pytest.mark.parametrize("order, message", [("0", "positive integer"), ("2.5", "positive integer"),
+                                            ("-1", "positive integer"),
+                                            ("1e6", "limit is 1000 stages")])
+def test_bad_orders_are_refused(order, message):
+    m = gysim.Model("m", stop=2, dt=1)
+    m.aux("x", "1")
+    m.aux("y", f"delay_n(x, 2, x, {order})")
+    with pytest.raises(gysim.ModelDefinitionError, match=message):
+        m.compile()
+
+
+def test_delay_with_nan_input_propagates_as_a_failed_run():
+    m = gysim.Model("m", stop=4, dt=1, method="euler")
+    m.aux("x", "if_then_else(time >= 2, not_available(), 1)")
+    m.aux("y", "delay3(x, 1)")
+    ds = gysim.simulate(m, on_error="mask")
+    assert ds.attrs["n_failed"] == 1 and np.isnan(ds.y.values[-1])
+
+
+def test_delay_fixed_gives_its_initial_value_until_the_delay_has_passed(tmp_path):
+    body = (eq("x", "Time * Time") + eq("y", "DELAY FIXED(x, 3, 7)")
+            + eq("z", "DELAY FIXED(x, 1.5, x)"))
+    ds = gysim.simulate(gysim.read_vensim(write_mdl(tmp_path, body, stop=6, dt=0.5)))
+    t = ds.time.values
+    # initial value while time < start + delay, then the input of `delay` ago
+    np.testing.assert_array_equal(ds.y.values, np.where(t < 3, 7.0, (t - 3) ** 2))
+    # an initial value that is an expression: evaluated at the start (x(0) = 0)
+    np.testing.assert_array_equal(ds.z.values, np.where(t < 1.5, 0.0, (t - 1.5) ** 2))
