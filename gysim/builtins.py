@@ -73,6 +73,9 @@ class LoweringContext(Protocol):
     def varies(self, tree: Node) -> bool:
         """Whether ``tree`` may change during a run."""
 
+    def shaped_like(self, name: str, owner: str) -> None:
+        """The hidden variable ``name`` has the dims of its owner."""
+
     def random_context(self, owner: str) -> tuple[Node, ...]:
         """The leading arguments of a random draw of ``owner``: call key, start time,
         time step, the owner's shape (see :func:`gysim.random_draws.draw`)."""
@@ -390,6 +393,11 @@ def _u_random(same: tuple[int, ...], dimensionless: tuple[int, ...] = ()):
     return rule
 
 
+def _u_pink(c, args, u, where):
+    c.is_time(u[2], args[2], f"correlation time of {where}")
+    return c.same(u[0], u[1], args[0], args[1], f"mean and standard deviation of {where}")
+
+
 def _lower_random(kind: int, before: tuple[float, ...] = (), after: tuple[float, ...] = ()):
     """A random call becomes a ``_random`` draw keyed by its element and position."""
     def lower(ctx: LoweringContext, args, owner):
@@ -409,6 +417,7 @@ def _lower_pink_noise(ctx: LoweringContext, args, owner):
     white = Call("_random", (Const(float(rd.NORMAL)),) + ctx.random_context(owner)
                  + (Const(-6.0), Const(6.0), Const(0.0), Const(1.0), args[3]))
     state = ctx.hidden("pink_noise", owner)
+    ctx.shaped_like(state, owner)  # one noise per element of a subscripted owner
     ctx.add_state(state, BinOp("+", mean, BinOp("*", sd, white)),
                   BinOp("/", BinOp("-", scaled, Name(state)), tau))
     return Name(state)
@@ -638,7 +647,7 @@ _TABLE = [
     _random("random_pink_noise", 4, rd.PINK,
             "random_pink_noise(mean, sd, correlation_time, seed)",
             "normal noise smoothed over `correlation_time` (Vensim RANDOM PINK NOISE)",
-            _u_random((0, 1)), "RANDOM PINK NOISE", lower=_lower_pink_noise),
+            _u_pink, "RANDOM PINK NOISE", lower=_lower_pink_noise),
     Builtin("_random", 7, 64, "time", "_random(kind, key, start, dt, ndim, *shape, *args)",
             "a lowered random draw (gysim.random_draws.draw)",
             lambda a: f"_random(t, dt, {', '.join(a)})", runtime={"_random": rd.draw}),

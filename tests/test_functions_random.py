@@ -217,3 +217,22 @@ def test_vensim_round_trip_keeps_the_functions(tmp_path):
     ds = gysim.simulate(m)
     for name in ("u", "n", "p", "z", "pink"):
         np.testing.assert_array_equal(again[name].values, ds[name].values)
+
+
+def test_subscripted_draws_are_one_per_element():
+    ds = gysim.simulate(gysim.read_vensim(DATA / "random_subscripted.mdl"))
+    for name in ("x", "p"):
+        values = ds[name].values
+        assert values.shape == (4, 3)
+        assert len({tuple(values[:, i]) for i in range(3)}) == 3  # elements differ
+
+
+def test_pink_noise_units_need_a_time():
+    m = gysim.Model("m", stop=2, dt=1, method="euler")
+    m.param("level", 1.0, units="kg")
+    m.param("tau", 2.0, units="year")
+    m.aux("p", "random_pink_noise(level, level / 2, tau, 0)", units="kg")
+    gysim.check_units(m)
+    m.aux("bad", "random_pink_noise(level, level, level, 0)", units="kg")
+    with pytest.raises(gysim.UnitsError, match="correlation time"):
+        gysim.check_units(m)

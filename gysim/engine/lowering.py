@@ -94,6 +94,11 @@ class Lowering:
                 Const(float(getattr(model, "dt", None) or 1.0)), Const(float(len(shape))),
                 *(Const(float(n)) for n in shape))
 
+    def shaped_like(self, name: str, owner: str) -> None:
+        """The hidden variable ``name`` has the dims of its owner (a random draw's state)."""
+        if self.dims is not None and self.dims.dimensions:
+            self.dims.declare(name, self.dims.dims_of(owner))
+
     def varies(self, tree: Node) -> bool:
         """Whether ``tree`` may change during a run (uses time, a state, a data input...).
 
