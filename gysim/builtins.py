@@ -76,6 +76,9 @@ class LoweringContext(Protocol):
     def shaped_like(self, name: str, owner: str) -> None:
         """The hidden variable ``name`` has the dims of its owner."""
 
+    def dims_of_tree(self, tree: Node, owner: str) -> tuple[str, ...]:
+        """The dimensions a tree of ``owner``'s equation spans."""
+
     def random_context(self, owner: str) -> tuple[Node, ...]:
         """The leading arguments of a random draw of ``owner``: call key, start time,
         time step, the owner's shape (see :func:`gysim.random_draws.draw`)."""
@@ -369,6 +372,11 @@ def _lower_sample_if_true(ctx: LoweringContext, args, owner):
     """Vensim's SAMPLE IF TRUE: ``input`` while ``condition`` holds, else the value of
     the previous step (``initial`` at the start); the previous value is a one-step
     fixed delay of the output, so the hold needs a fixed-step method."""
+    dims = ctx.dims_of_tree(Call("if_then_else", tuple(args)), owner)
+    if dims:  # the engine's fixed delays hold one value per run
+        raise ModelDefinitionError(
+            f"'{owner}': sample_if_true over dimensions ({', '.join(dims)}) is not supported; "
+            f"use one sample_if_true per element")
     out = ctx.hidden("sample", owner)
     previous = ctx.fixed_delay(Name(out), Const(0.0), args[2], owner, prefix="sample_previous",
                                why=f"sample_if_true of '{owner}'")

@@ -62,3 +62,19 @@ def test_forecast_of_exponential_growth_approaches_its_future_value(tmp_path):
                                                     saveper=1)))
     ratio = float(ds.f.values[-1] / ds.x.values[-1])
     assert ratio == pytest.approx(1 + 10 * 0.05, rel=1e-6)
+
+
+def test_sample_if_true_over_dimensions_is_refused_clearly():
+    m = gysim.Model("m", stop=3, dt=1, method="euler")
+    m.dimension("r", ["a", "b"])
+    m.param("k", [1.0, 2.0], dims=("r",))
+    m.aux("x", "sample_if_true(time > 1, time * k, 5)", dims=("r",))
+    with pytest.raises(gysim.ModelDefinitionError,
+                       match=r"'x': sample_if_true over dimensions \(r\) is not supported"):
+        gysim.simulate(m)
+    # scalar arguments in a subscripted element: one hold, broadcast
+    m2 = gysim.Model("m", stop=3, dt=1, method="euler")
+    m2.dimension("r", ["a", "b"])
+    m2.aux("x", "sample_if_true(time > 1, time * 2, 5)", dims=("r",))
+    np.testing.assert_array_equal(gysim.simulate(m2).x.values,
+                                  [[5, 5], [5, 5], [4, 4], [6, 6]])

@@ -94,6 +94,12 @@ class Lowering:
                 Const(float(getattr(model, "dt", None) or 1.0)), Const(float(len(shape))),
                 *(Const(float(n)) for n in shape))
 
+    def dims_of_tree(self, tree: Node, owner: str) -> tuple[str, ...]:
+        """The dimensions a tree of ``owner``'s equation spans."""
+        if self.dims is None or not self.dims.dimensions:
+            return ()
+        return self.dims.infer(tree, owner)
+
     def shaped_like(self, name: str, owner: str) -> None:
         """The hidden variable ``name`` has the dims of its owner (a random draw's state)."""
         if self.dims is not None and self.dims.dimensions:
