@@ -219,9 +219,13 @@ def test_na_is_vensims_number(tmp_path):
 
 
 #: Model files of the SD test-model suite gysim passes (measured: see the report).
-#: Failing: active_initial.xmile (the file lost the ACTIVE INITIAL value) and
-#: dynamic_final_time.mdl (FINAL TIME changing during the run).
-EXPECTED_PASSING = 73
+#: Failing: active_initial.xmile (the file lost the ACTIVE INITIAL value),
+#: dynamic_final_time.mdl (FINAL TIME changing during the run) and test_delays.mdl:
+#: its output (Vensim DSS 7.1a, 2017) holds each DELAY N stage's delay time from the
+#: step its content entered, where newer Vensim (Earth4All's published run: 'Deaths
+#: Mp/y' agrees to 1.3e-4 with every stage at the current delay time, 3.5e-3 with the
+#: old way) and DELAY3 in both use the current delay time in every stage.
+EXPECTED_PASSING = 72
 
 
 @pytest.mark.skipif(not SUITE.is_dir(), reason="the SD test-model suite is not available")
