@@ -13,7 +13,9 @@ one uniform number ``u`` in (0, 1), a SplitMix64 hash of (run key, call key,
 ``u``, restricted to the truncation interval, so truncation is exact and
 needs no rejection. A draw is held for the whole time step, as Vensim's are
 (every evaluation within the step, the RK4 stages at ``t + dt/2`` included,
-sees the same value); ``k`` counts steps from the model's start time.
+sees the same value; RK4's last stage, at ``t + dt``, sees the next step's);
+``k`` counts steps from the model's start time. Adaptive methods are refused
+by :func:`gysim.simulate` (a draw per step needs a step).
 
 Outside :func:`gysim.simulate` (a compiled model called directly) the runs
 use the keys of seed 0, run 0.
