@@ -37,11 +37,12 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 
 import numpy as np
 
+from . import random_draws as rd
 from .errors import ModelDefinitionError
-from .expr import BinOp, Call, Const, Name, Node
+from .expr import BinOp, Call, Const, Name, Node, constant_value, map_children
 
 __all__ = ["AGGREGATIONS", "Builtin", "BUILTINS", "LoweringContext", "RESERVED_NAMES",
-           "RUNTIME", "SMALL", "aggregated_dim"]
+           "RUNTIME", "SMALL", "aggregated_dim", "folded"]
 
 #: What Vensim considers zero (its documentation's ``small`` for XIDZ/ZIDZ).
 SMALL = 1e-6
@@ -62,12 +63,25 @@ class LoweringContext(Protocol):
     def add_state(self, name: str, initial: Node, derivative: Node) -> None:
         """A hidden stock with its initial value and derivative."""
 
+    def define(self, name: str, tree: Node) -> None:
+        """The equation of a hidden variable named by :meth:`hidden`."""
+
     def fixed_delay(self, input: Node, delay_time: Node, initial: Node, owner: str, *,
                     prefix: str = "delay_fixed", why: str | None = None) -> Name:
         """A pipeline delay of fixed-step methods; returns its output's name."""
 
     def varies(self, tree: Node) -> bool:
         """Whether ``tree`` may change during a run."""
+
+    def shaped_like(self, name: str, owner: str) -> None:
+        """The hidden variable ``name`` has the dims of its owner."""
+
+    def dims_of_tree(self, tree: Node, owner: str) -> tuple[str, ...]:
+        """The dimensions a tree of ``owner``'s equation spans."""
+
+    def random_context(self, owner: str) -> tuple[Node, ...]:
+        """The leading arguments of a random draw of ``owner``: call key, start time,
+        time step, the owner's shape (see :func:`gysim.random_draws.draw`)."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +112,7 @@ class Builtin:
         the checker's mismatch for inconsistent arguments (see
         :mod:`gysim.units`). None: the result's units are unknown.
     lower : callable or None
-        Stateful builtins: ``lower(ctx, args, owner)`` returns the tree that
+        Stateful builtins and random draws: ``lower(ctx, args, owner)`` returns the tree that
         replaces the call, after adding hidden stocks through ``ctx``
         (a :class:`LoweringContext`).
     breaks : callable or None
@@ -271,6 +285,10 @@ def _u_delay(c, args, u, where):
     return out
 
 
+def _u_sample(c, args, u, where):
+    return c.same(u[1], u[2], args[1], args[2], f"input and initial value of {where}")
+
+
 def _u_literal(c, args, u, where):
     return c.literal
 
@@ -297,7 +315,7 @@ def _lower_initial(ctx: LoweringContext, args, owner):
 
 
 def _order_of(func: str, args, owner: str) -> int:
-    value = args[3].value  # checked constant by the compiler (constant_args)
+    value = folded(args[3])  # checked constant by the compiler (constant_args)
     if value < 1 or not float(value).is_integer():
         raise ModelDefinitionError(
             f"{owner}: the order of `{func}` must be a positive integer, got {value:g}")
@@ -327,13 +345,18 @@ def _smooth(order: int | None, func: str):
 
 
 def _material_delay(order: int | None, func: str):
-    """A material delay: each stage holds ``initial * delay_time`` at the start
-    (PySD's and Vensim's convention); its outflow is stage / delay * order."""
+    """A material delay: a chain of ``order`` stages, each a stock whose outflow
+    is its content divided by the CURRENT stage time ``delay_time / order``
+    (Vensim's DELAY1/DELAY3/DELAY N: a changing delay time acts on every stage
+    at once); the delay's output is the last stage's outflow.
+
+    Each hidden stock is ``order`` times a stage's content, so that its outflow
+    is ``stock / delay_time``; it starts at ``initial * delay_time`` (each stage
+    holding ``initial * delay_time / order``: the outflow starts at ``initial``).
+    """
     def lower(ctx: LoweringContext, args, owner):
         x, delay, init = _delay_args(ctx, args, owner)
         n = order or _order_of(func, args, owner)
-        if order is None and ctx.varies(delay):
-            return _delay_n_varying(ctx, x, delay, init, n, owner)
         upstream: Node = x
         for _ in range(n):
             stage = Name(ctx.hidden("delay", owner))
@@ -345,38 +368,80 @@ def _material_delay(order: int | None, func: str):
     return lower
 
 
-def _delay_n_varying(ctx: LoweringContext, x, delay, init, order: int, owner: str) -> Node:
-    """Vensim's DELAY N when the delay time changes during the run.
-
-    Vensim (and PySD's ``DelayN``) give each stage the delay time of the step
-    at which its content entered: the stage delay times are a shift register
-    advanced once per time step. Stage 0 drains with the current delay time,
-    stage k with the one of k steps ago, and the reported output is
-    ``last stage / delay time of one step ago``. The register is made of
-    one-step fixed delays, so this needs a fixed-step method.
-    """
-    lagged: list[Node] = []
-    upstream_time: Node = delay
-    for _ in range(max(order - 1, 1)):
-        # A delay time of 0 shifts by exactly one step (the minimum).
-        out = ctx.fixed_delay(upstream_time, Const(0.0), delay, owner, prefix="delay_n_time",
-                              why=f"delay_n of '{owner}', whose delay time varies")
-        lagged.append(out)
-        upstream_time = out
-    upstream: Node = x
-    stage = Name("")
-    for stage_time in [delay] + lagged[:order - 1]:
-        stage = Name(ctx.hidden("delay", owner))
-        outflow = BinOp("/", stage, stage_time)
-        ctx.add_state(stage.id, BinOp("*", init, delay),
-                      BinOp("*", BinOp("-", upstream, outflow), Const(float(order))))
-        upstream = outflow
-    return BinOp("/", stage, lagged[0])
+def _lower_sample_if_true(ctx: LoweringContext, args, owner):
+    """Vensim's SAMPLE IF TRUE: ``input`` while ``condition`` holds, else the value of
+    the previous step (``initial`` at the start); the previous value is a one-step
+    fixed delay of the output, so the hold needs a fixed-step method."""
+    dims = ctx.dims_of_tree(Call("if_then_else", tuple(args)), owner)
+    if dims:  # the engine's fixed delays hold one value per run
+        raise ModelDefinitionError(
+            f"'{owner}': sample_if_true over dimensions ({', '.join(dims)}) is not supported; "
+            f"use one sample_if_true per element")
+    out = ctx.hidden("sample", owner)
+    previous = ctx.fixed_delay(Name(out), Const(0.0), args[2], owner, prefix="sample_previous",
+                               why=f"sample_if_true of '{owner}'")
+    ctx.define(out, Call("if_then_else", (args[0], args[1], previous)))
+    return Name(out)
 
 
 def _lower_delay_fixed(ctx: LoweringContext, args, owner):
     x, delay, init = _delay_args(ctx, args, owner)
     return ctx.fixed_delay(x, delay, init, owner)
+
+
+def _u_random(same: tuple[int, ...], dimensionless: tuple[int, ...] = ()):
+    """Units of a random draw: those of the arguments ``same`` (bounds, shift, stretch)."""
+    def rule(c, args, u, where):
+        out = u[same[0]]
+        for i in same[1:]:
+            out = c.same(out, u[i], args[same[0]], args[i], f"arguments of {where}")
+        for i in dimensionless:
+            c.dimensionless(u[i], args[i], f"argument of {where}")
+        return out
+    return rule
+
+
+def _u_pink(c, args, u, where):
+    c.is_time(u[2], args[2], f"correlation time of {where}")
+    return c.same(u[0], u[1], args[0], args[1], f"mean and standard deviation of {where}")
+
+
+def _lower_random(kind: int, before: tuple[float, ...] = (), after: tuple[float, ...] = ()):
+    """A random call becomes a ``_random`` draw keyed by its element and position."""
+    def lower(ctx: LoweringContext, args, owner):
+        extra = tuple(Const(v) for v in before) + tuple(args) + tuple(Const(v) for v in after)
+        return Call("_random", (Const(float(kind)),) + ctx.random_context(owner) + extra)
+    return lower
+
+
+def _lower_pink_noise(ctx: LoweringContext, args, owner):
+    """Anderson's pink noise (Vensim's RANDOM PINK NOISE macro): a first-order smooth,
+    with time ``correlation time``, of white noise scaled so that the output's standard
+    deviation does not depend on the time step; it starts at mean + sd * N(0, 1)."""
+    mean, sd = ctx.as_name(args[0], "mean", owner), ctx.as_name(args[1], "sd", owner)
+    tau = ctx.as_name(args[2], "tau", owner)
+    scaled = Call("_random", (Const(float(rd.PINK)),) + ctx.random_context(owner)
+                  + (mean, sd, tau, args[3]))
+    white = Call("_random", (Const(float(rd.NORMAL)),) + ctx.random_context(owner)
+                 + (Const(-6.0), Const(6.0), Const(0.0), Const(1.0), args[3]))
+    state = ctx.hidden("pink_noise", owner)
+    ctx.shaped_like(state, owner)  # one noise per element of a subscripted owner
+    ctx.add_state(state, BinOp("+", mean, BinOp("*", sd, white)),
+                  BinOp("/", BinOp("-", scaled, Name(state)), tau))
+    return Name(state)
+
+
+def _random(name, n, kind, signature, doc, units, vensim_name, before=(), after=(),
+            lower=None):
+    """A RANDOM function: a draw per time step and run (:mod:`gysim.random_draws`)."""
+    # unlowered (in a stock's initial value): the draw of step 0 of a call keyed 0
+    meta = [repr(float(kind)), "0.0", "t", "1.0", "0"]
+    return Builtin(name, n, n, "time", signature, doc,
+                   lambda a: "_random(t, dt, " + ", ".join(
+                       meta + [repr(v) for v in before] + list(a) + [repr(v) for v in after])
+                   + ")", runtime={"_random": rd.draw}, units=units,
+                   lower=lower or _lower_random(kind, before, after), vensim=(name,),
+                   to_vensim=_spelled(vensim_name) if vensim_name else None)
 
 
 # ---------------------------------------------------------------------- spellings
@@ -556,9 +621,44 @@ _TABLE = [
               "`input` shifted by `delay_time`; `initial` before that (fixed-step methods only)",
               _lower_delay_fixed, initial_only=(2,), to_vensim=_spelled("DELAY FIXED"),
               to_xmile=_spelled("DELAY")),
+    _stateful("sample_if_true", 3, 3, "sample_if_true(condition, input, initial)",
+              "`input` while `condition` holds, else its last such value (`initial` before "
+              "any; fixed-step methods only)", _lower_sample_if_true, units=_u_sample,
+              initial_only=(2,), to_vensim=_spelled("SAMPLE IF TRUE")),
     _stateful("initial", 1, 1, "initial(x)", "the value `x` had at the start time",
               _lower_initial, units=_u_first, to_vensim=_spelled("INITIAL"),
               to_xmile=_spelled("INIT")),
+    # random draws, held over a time step (streams: gysim.random_draws)
+    _random("random_0_1", 0, rd.UNIFORM, "random_0_1()", "uniform in [0, 1) (Vensim RANDOM 0 1)",
+            _u_literal, "RANDOM 0 1", before=(0.0, 1.0), after=(0.0,)),
+    _random("random_uniform", 3, rd.UNIFORM, "random_uniform(min, max, seed)",
+            "uniform between min and max (Vensim RANDOM UNIFORM)", _u_random((0, 1)),
+            "RANDOM UNIFORM"),
+    _random("random_normal", 5, rd.NORMAL, "random_normal(min, max, mean, sd, seed)",
+            "normal of `mean` and `sd`, truncated to [min, max] (Vensim RANDOM NORMAL)",
+            _u_random((0, 1, 2, 3)), "RANDOM NORMAL"),
+    _random("random_exponential", 5, rd.EXPONENTIAL,
+            "random_exponential(min, max, shift, stretch, seed)",
+            "shift + stretch * an exponential of mean 1, truncated to [min, max]",
+            _u_random((0, 1, 2, 3)), "RANDOM EXPONENTIAL"),
+    _random("random_poisson", 6, rd.POISSON,
+            "random_poisson(min, max, mean, shift, stretch, seed)",
+            "shift + stretch * a Poisson count of `mean`, truncated to [min, max]",
+            _u_random((0, 1, 3, 4), (2,)), "RANDOM POISSON"),
+    _random("random_triangular", 6, rd.TRIANGULAR,
+            "random_triangular(min, max, start, peak, end, seed)",
+            "triangular from start to end with its peak at `peak`, truncated to [min, max]",
+            _u_random((0, 1, 2, 3, 4)), "RANDOM TRIANGULAR"),
+    _random("random_lognormal", 5, rd.LOGNORMAL, "random_lognormal(min, max, mean, sd, seed)",
+            "lognormal of mean `mean` and standard deviation `sd`, truncated to [min, max] "
+            "(XMILE LOGNORMAL; Vensim has none)", _u_random((0, 1, 2, 3)), None),
+    _random("random_pink_noise", 4, rd.PINK,
+            "random_pink_noise(mean, sd, correlation_time, seed)",
+            "normal noise smoothed over `correlation_time` (Vensim RANDOM PINK NOISE)",
+            _u_pink, "RANDOM PINK NOISE", lower=_lower_pink_noise),
+    Builtin("_random", 7, 64, "time", "_random(kind, key, start, dt, ndim, *shape, *args)",
+            "a lowered random draw (gysim.random_draws.draw)",
+            lambda a: f"_random(t, dt, {', '.join(a)})", runtime={"_random": rd.draw}),
 ]
 
 #: Every builtin by name.
@@ -598,3 +698,34 @@ def aggregated_dim(call: Call, dimensions: Mapping[str, Any]) -> str | None:
     if isinstance(second, Name) and (second.id in dimensions or spec.numpy is None):
         return second.id
     return None
+
+
+def folded(tree: Node) -> float | None:
+    """The value of a tree of numbers, arithmetic and pure builtins, or None.
+
+    An expression of constants is a constant: a delay's order may be written
+    ``integer(2.9) + 1``. Names (parameters may differ between runs), time and
+    stateful calls make the tree non-constant; so does a non-finite result.
+
+    Examples
+    --------
+    >>> from gysim.expr import parse
+    >>> folded(parse("integer(2.9) + max(0, 1)")), folded(parse("k + 1")) is None
+    (3.0, True)
+    """
+    def fold(node: Node) -> Node:
+        node = map_children(node, fold)
+        if not isinstance(node, Call):
+            return node
+        spec = BUILTINS.get(node.func)
+        values = [a.value if isinstance(a, Const) else None for a in node.args]
+        if spec is None or spec.kind != "pure" or spec.numpy is None or None in values:
+            return node
+        code = spec.numpy([f"np.float64({float(v)!r})" for v in values])
+        try:
+            with np.errstate(all="ignore"):
+                value = float(eval(code, {"__builtins__": {}}, dict(RUNTIME)))  # noqa: S307
+        except (ArithmeticError, TypeError, ValueError):
+            return node
+        return Const(value) if np.isfinite(value) else node
+    return constant_value(fold(tree))

@@ -37,6 +37,7 @@ from .engine.limits import (MAX_RHS_EVALS, MAX_STEPS, check_limit, check_memory,
 from .engine.results import to_dataset
 from .errors import ModelDefinitionError, ParameterError, SimulationError
 from .model import Model, Param
+from .random_draws import random_owners, run_keys, streams
 
 if TYPE_CHECKING:
     from .engine.compiled import CompiledModel
@@ -63,7 +64,7 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
              check_units: bool | None = None, on_error: str = "raise",
              max_bytes: float | None = None, max_steps: float | None = MAX_STEPS,
              max_rhs_evals: float | None = MAX_RHS_EVALS,
-             max_seconds: float | None = None) -> xr.Dataset:
+             max_seconds: float | None = None, seed: int = 0) -> xr.Dataset:
     """Simulate a model once, or as a vectorized ensemble.
 
     Parameters
@@ -133,6 +134,11 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
         no limit.
     max_seconds : float, optional
         Most wall time of one adaptive integration (default: no limit).
+    seed : int
+        Seed of the RANDOM functions' draws: run ``r`` draws from its own
+        stream, keyed by ``numpy.random.SeedSequence(seed)`` and ``r``, so each
+        run is reproducible on its own (see :mod:`gysim.random_draws`).
+        Default 0: the same draws on every call, as in Vensim.
 
     Returns
     -------
@@ -229,6 +235,12 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
         raise ModelDefinitionError(
             f"delay_fixed (in {', '.join(d.owner for d in compiled.delays_fixed)}) "
             f"needs a fixed-step method: use method='euler' or 'rk4' with a `dt`")
+    random_in = random_owners(compiled.program)
+    if not fixed and random_in:
+        raise ModelDefinitionError(
+            f"random functions (in {', '.join(random_in)}) draw once per time step and need "
+            f"a fixed-step method: use method='euler' or 'rk4' with a `dt`")
+    run_keys(seed, 0, 0)  # checks the seed
     if max_step is not None and check_number(max_step, "`max_step`") <= 0:
         raise ModelDefinitionError(f"`max_step` must be positive, got {max_step!r}")
 
@@ -254,8 +266,9 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
         with np.errstate(all="ignore"):
             for lo in range(0, runs.n, chunk_size):
                 hi = min(runs.n, lo + chunk_size)
-                _integrate_chunk(compiled, runs, lo, hi, method, step, times, opts, stats,
-                                 result, failed)
+                with streams(seed, lo, hi):
+                    _integrate_chunk(compiled, runs, lo, hi, method, step, times, opts, stats,
+                                     result, failed)
                 stats.chunks += 1
     except MemoryError:
         raise SimulationError(

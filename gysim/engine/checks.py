@@ -23,10 +23,10 @@ from __future__ import annotations
 from typing import Mapping
 
 from .._text import suggest
-from ..builtins import BUILTINS
+from ..builtins import BUILTINS, folded
 from ..elements import Aux, Flow, Lookup, ModelLike, Stock
 from ..errors import ModelDefinitionError
-from ..expr import Call, Const, Name, Subscript, names, to_text, walk
+from ..expr import Call, Name, Subscript, names, to_text, walk
 
 __all__ = ["check_model", "MAX_ORDER"]
 
@@ -130,12 +130,14 @@ def _check_call(node: Call, where: str, elements: Mapping, dimensions: Mapping) 
                 f"{where}: `{node.func}` takes {expected} arguments, got {n} "
                 f"(usage: {spec.signature})")
         for i in spec.constant_args:
-            if not isinstance(node.args[i], Const):
+            value = folded(node.args[i])  # an expression of constants is a constant
+            if value is None:
                 raise ModelDefinitionError(
-                    f"{where}: the order of `{node.func}` must be a constant number")
-            if node.args[i].value > MAX_ORDER:
+                    f"{where}: the order of `{node.func}` must be a constant number, got "
+                    f"`{to_text(node.args[i])}`")
+            if value > MAX_ORDER:
                 raise ModelDefinitionError(
-                    f"{where}: the order of `{node.func}` is {node.args[i].value:g}; the limit "
+                    f"{where}: the order of `{node.func}` is {value:g}; the limit "
                     f"is {MAX_ORDER} stages (gysim.engine.checks.MAX_ORDER)")
         if spec.reduction is not None and spec.numpy is None and not (
                 isinstance(node.args[1], Name) and node.args[1].id in dimensions):

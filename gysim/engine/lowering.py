@@ -24,6 +24,7 @@ import numpy as np
 from ..builtins import BUILTINS
 from ..elements import Aux, DataInput, Flow, Param, Stock
 from ..expr import BinOp, Call, Const, Name, Node, map_children, walk
+from ..random_draws import call_key
 from .dims import Dimensions
 from .program import DelayFixedSpec, Program, local_name
 
@@ -44,6 +45,7 @@ class Lowering:
         self.program = program
         self.dims: Dimensions | None = None
         self._counter = 0
+        self._random_calls: dict[str, int] = {}
 
     # ---- the LoweringContext the builtins' rows use
     def hidden(self, prefix: str, owner: str) -> str:
@@ -65,6 +67,10 @@ class Lowering:
         self.program.initials[name] = initial
         self.program.hidden_derivs[name] = derivative
 
+    def define(self, name: str, tree: Node) -> None:
+        """The equation of a hidden variable named by :meth:`hidden`."""
+        self.program.equations[name] = tree
+
     def fixed_delay(self, input: Node, delay_time: Node, initial: Node, owner: str, *,
                     prefix: str = "delay_fixed", why: str | None = None) -> Name:
         """A fixed delay of ``input`` by ``delay_time``; its output's name.
@@ -75,6 +81,29 @@ class Lowering:
         self.program.delays_fixed.append(
             DelayFixedSpec(out, input, delay_time, initial, why or owner))
         return Name(out)
+
+    def random_context(self, owner: str) -> tuple[Node, ...]:
+        """Call key (the owner and the call's position in it), start time, time step and
+        the owner's shape: the leading arguments of a lowered random draw."""
+        position = self._random_calls.get(owner, 0)
+        self._random_calls[owner] = position + 1
+        model = self.program.model
+        shape = (self.dims.full_shape(self.dims.dims_of(owner))
+                 if self.dims is not None and self.dims.dimensions else ())
+        return (Const(call_key(owner, position)), Const(float(model.start)),
+                Const(float(getattr(model, "dt", None) or 1.0)), Const(float(len(shape))),
+                *(Const(float(n)) for n in shape))
+
+    def dims_of_tree(self, tree: Node, owner: str) -> tuple[str, ...]:
+        """The dimensions a tree of ``owner``'s equation spans."""
+        if self.dims is None or not self.dims.dimensions:
+            return ()
+        return self.dims.infer(tree, owner)
+
+    def shaped_like(self, name: str, owner: str) -> None:
+        """The hidden variable ``name`` has the dims of its owner (a random draw's state)."""
+        if self.dims is not None and self.dims.dimensions:
+            self.dims.declare(name, self.dims.dims_of(owner))
 
     def varies(self, tree: Node) -> bool:
         """Whether ``tree`` may change during a run (uses time, a state, a data input...).

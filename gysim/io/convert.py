@@ -23,6 +23,7 @@ from __future__ import annotations
 import itertools
 import math
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Callable
 
 import numpy as np
@@ -30,7 +31,7 @@ import numpy as np
 from ..errors import ModelDefinitionError
 from ..expr import (BinOp, BoolOp, Call, Compare, Const, Name, Node, Subscript,
                     UnaryOp)
-from . import functions
+from . import external, functions
 from . import mdl_scan
 from .fold import ConstantFolder
 from .names import VENSIM_NA, reference_key, safe_identifier, shown_name, unsupported
@@ -43,9 +44,8 @@ _ARITH = {"+": "+", "-": "-", "*": "*", "/": "/", "^": "**"}
 _LOGIC = {":and:": "and", "and": "and", ":or:": "or", "or": "or"}
 #: Constructs PySD reads that gysim does not, and how messages name them.
 _REFUSED = {"IntegStructure": "INTEG inside an expression",
-            "SampleIfTrueStructure": "SAMPLE IF TRUE", "ForecastStructure": "FORECAST",
             "DataStructure": "a data variable", "GetDataStructure": "GET DATA",
-            "GetLookupsStructure": "GET LOOKUPS", "GetConstantsStructure": "GET CONSTANTS",
+            "GetLookupsStructure": "GET LOOKUPS inside an expression",
             "AllocateAvailableStructure": "ALLOCATE AVAILABLE",
             "AllocateByPriorityStructure": "ALLOCATE BY PRIORITY",
             "SubscriptsReferenceStructure": "subscripts",
@@ -231,6 +231,18 @@ class Converter(ConstantFolder):
         return functions.trend(self.conv(ast.input, owner), self.conv(ast.average_time, owner),
                                self.conv(ast.initial_trend, owner))
 
+    def _sample_if_true(self, ast: Any, owner: str) -> Node:
+        return Call("sample_if_true", (self.conv(ast.condition, owner),
+                                       self.conv(ast.input, owner), self.conv(ast.initial, owner)))
+
+    def _forecast(self, ast: Any, owner: str) -> Node:
+        return functions.forecast(self.conv(ast.input, owner), self.conv(ast.average_time, owner),
+                                  self.conv(ast.horizon, owner),
+                                  self.conv(ast.initial_trend, owner))
+
+    def _get_constants(self, ast: Any, owner: str) -> Node:
+        return Const(external.constant(self.path, ast.file, ast.tab, ast.cell, owner))
+
     def _game(self, ast: Any, owner: str) -> Node:
         return self.conv(ast.expression, owner)
 
@@ -361,8 +373,13 @@ class Converter(ConstantFolder):
                             "equation)", owner)
         tree = functions.builtin_call(fname, args)
         if tree is None:
-            raise self.fail(f"the function {fname.upper().replace('_', ' ')}", owner)
+            raise self.fail(f"the function {self.spelled(fname)}", owner)
         return tree
+
+    def spelled(self, fname: str) -> str:
+        """A function's name as the file spells it (PySD's key ``random_pink_noise`` is
+        Vensim's ``RANDOM PINK NOISE``)."""
+        return fname.upper().replace("_", " ") if self.language == "Vensim" else fname.upper()
 
     def aggregate(self, fname: str, args: list, owner: str) -> Node:
         """SUM/PROD/VMIN/VMAX over the ranges marked ``dim!`` in the argument."""
@@ -459,7 +476,11 @@ class Converter(ConstantFolder):
 
     def table(self, lookups: Any, owner: str) -> tuple[tuple, tuple]:
         """The points of a lookup (``LookupsStructure``)."""
-        if type(lookups).__name__ != "LookupsStructure":
+        if type(lookups).__name__ == "GetLookupsStructure":  # GET DIRECT/XLS LOOKUPS
+            lookups = SimpleNamespace(type="interpolate", **dict(zip("xy", external.lookup_table(
+                self.path, lookups.file, lookups.tab, lookups.x_row_or_col, lookups.cell,
+                owner))))
+        if type(lookups).__name__ not in ("LookupsStructure", "SimpleNamespace"):
             raise self.fail(type(lookups).__name__, owner)
         if lookups.type != "interpolate":
             raise self.fail(f"a lookup of type '{lookups.type}'", owner)
@@ -468,7 +489,17 @@ class Converter(ConstantFolder):
                 f"{self.path.name}: the lookup of '{owner}' has {len(lookups.x)} points; gysim "
                 f"reads lookups of at most {mdl_scan.MAX_LOOKUP_POINTS} points "
                 f"(MAX_LOOKUP_POINTS): put long series in a data file")
-        return tuple(float(v) for v in lookups.x), tuple(float(v) for v in lookups.y)
+        xs, ys = [], []
+        for x, y in zip((float(v) for v in lookups.x), (float(v) for v in lookups.y)):
+            if xs and x == xs[-1]:   # a repeated point: dropped if identical, else refused
+                if y != ys[-1] and not (math.isnan(y) and math.isnan(ys[-1])):
+                    raise ModelDefinitionError(
+                        f"{self.path.name}: the lookup of '{owner}' has two points at x = "
+                        f"{x:g} with different values ({ys[-1]:g} and {y:g}); keep one")
+                continue
+            xs.append(x)
+            ys.append(y)
+        return tuple(xs), tuple(ys)
 
     def order(self, ast: Any, owner: str) -> float:
         """The order of a DELAY N / SMOOTH N, evaluated at the initial time."""
@@ -496,6 +527,9 @@ class Converter(ConstantFolder):
         "InlineLookupsStructure": _inline_lookup,
         "TrendStructure": _trend,
         "GameStructure": _game,
+        "SampleIfTrueStructure": _sample_if_true,
+        "GetConstantsStructure": _get_constants,
+        "ForecastStructure": _forecast,
         **dict.fromkeys(_REFUSED, _refused),
         "AbstractSyntax": _refused, "object": _refused,
     }

@@ -33,6 +33,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..builtins import folded
 from ..expr import ARITHMETIC, BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, UnaryOp
 
 __all__ = ["ConstantFolder", "PURE"]
@@ -162,9 +163,13 @@ class ConstantFolder:
             height, start = (self.evaluate(a, seen) for a in tree.args)
             return height if t0 >= start else 0.0
         low, high, func = PURE.get(tree.func, (1, 0, None))
-        if not low <= len(tree.args) <= high:
+        if low <= len(tree.args) <= high:
+            return float(func(*(self.evaluate(a, seen) for a in tree.args)))
+        # any other pure builtin of constants is a constant (the builtin table computes it)
+        value = folded(Call(tree.func, tuple(Const(self.evaluate(a, seen)) for a in tree.args)))
+        if value is None:
             raise TypeError(tree)
-        return float(func(*(self.evaluate(a, seen) for a in tree.args)))
+        return value
 
     #: Constant folding, by gysim node class.
     _FOLD: dict[type, Callable[[Any, Any, dict], float]] = {

@@ -26,7 +26,7 @@ from ..builtins import BUILTINS
 from ..expr import BinOp, Call, Const, Node, UnaryOp, chain
 
 __all__ = ["SIMPLE_CALLS", "ALIASES", "AGGREGATES", "INITIAL_ARG", "SMOOTH_BY_ORDER",
-           "DELAY_BY_ORDER", "builtin_call", "join_all", "trend"]
+           "DELAY_BY_ORDER", "builtin_call", "forecast", "join_all", "trend"]
 
 # ----------------------------------------------------------------------------------------
 # THE READERS' FUNCTION TABLE (Vensim/XMILE name, as PySD keys it -> gysim builtin),
@@ -58,8 +58,34 @@ def _hyperbolic(fname: str, x: Node) -> Node:
     return BinOp("/", BinOp("-" if fname == "sinh" else "+", up, down), Const(2.0))
 
 
+#: Bound of the XMILE distributions, which are not truncated.
+_UNBOUNDED = 1e300
+
+
+def _seed(args: list[Node], n: int) -> Node:
+    return args[n] if len(args) > n else Const(0.0)
+
+
+#: XMILE 1.0's statistical functions (section 3.5.5) as gysim's RANDOM builtins:
+#: name -> (accepted arities, rewrite(args)); the seed argument is optional.
+_XMILE_RANDOM = {
+    "normal": ((2, 3), lambda a: Call("random_normal", (
+        Const(-_UNBOUNDED), Const(_UNBOUNDED), a[0], a[1], _seed(a, 2)))),
+    "random": ((2, 3), lambda a: Call("random_uniform", (a[0], a[1], _seed(a, 2)))),
+    "exprnd": ((1, 2), lambda a: Call("random_exponential", (
+        Const(0.0), Const(_UNBOUNDED), Const(0.0), a[0], _seed(a, 1)))),
+    "poisson": ((1, 2), lambda a: Call("random_poisson", (
+        Const(0.0), Const(_UNBOUNDED), a[0], Const(0.0), Const(1.0), _seed(a, 1)))),
+    "lognormal": ((2, 3), lambda a: Call("random_lognormal", (
+        Const(0.0), Const(_UNBOUNDED), a[0], a[1], _seed(a, 2)))),
+    "triangular": ((3, 4), lambda a: Call("random_triangular", (
+        a[0], a[2], a[0], a[1], a[2], _seed(a, 3)))),
+}
+
 #: Calls rewritten into other gysim expressions: name -> (accepts(args), rewrite(args)).
 _REWRITTEN = {
+    **{name: (lambda args, n=arities: len(args) in n, rewrite)
+       for name, (arities, rewrite) in _XMILE_RANDOM.items()},
     "pi": (lambda args: not args, lambda args: Const(math.pi)),
     "power": (lambda args: len(args) == 2, lambda args: BinOp("**", args[0], args[1])),
     **{name: (lambda args: len(args) == 1,
@@ -138,3 +164,17 @@ def trend(x: Node, average_time: Node, initial_trend: Node) -> Node:
                              BinOp("/", x, BinOp("+", Const(1.0),
                                                  BinOp("*", initial_trend, average_time)))))
     return Call("zidz", (BinOp("-", x, smooth), BinOp("*", average_time, Call("abs", (smooth,)))))
+
+
+def forecast(x: Node, average_time: Node, horizon: Node, initial_trend: Node) -> Node:
+    """Vensim's FORECAST(input, average time, horizon): the input extrapolated along
+    its TREND (with that average time) over the horizon: input * (1 + trend * horizon).
+
+    Examples
+    --------
+    >>> from gysim.expr import Const, Name, to_text
+    >>> to_text(forecast(Name("x"), Name("t"), Name("h"), Const(0.0)))[:25]
+    'x * (1 + zidz(x - smooth('
+    """
+    return BinOp("*", x, BinOp("+", Const(1.0),
+                               BinOp("*", trend(x, average_time, initial_trend), horizon)))

@@ -36,6 +36,11 @@ VENSIM_FUNCTIONS = {
     "active_initial", "integ", "with_lookup", "pi", "random_uniform", "random_normal",
     "sample_if_true", "trend", "forecast", "lookup_invert", "quantum", "sinh", "cosh",
     "tanh", "power", "sum", "prod", "vmin", "vmax", "elmcount", "game", "get_data",
+    "random_0_1", "random_exponential", "random_poisson", "random_triangular",
+    "random_pink_noise", "random_beta", "random_binomial", "random_gamma", "random_weibull",
+    "random_lookup", "random_negative_binomial", "get_direct_constants", "get_direct_lookups",
+    "get_direct_data", "get_xls_constants", "get_xls_lookups", "get_xls_data",
+    "allocate_available", "allocate_by_priority", "invert_matrix", "vector_select",
 }
 
 #: Aggregations over a dimension (``sum(x, dim)``) and their Vensim array functions
