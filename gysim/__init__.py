@@ -121,3 +121,11 @@ __all__ += ["sensitivity", "run_batch", "envelope"]
 from .goal_seek import GoalSeekResult, solve_for  # noqa: E402
 
 __all__ += ["solve_for", "GoalSeekResult"]
+
+# Robust lever optimisation (issue 14): chance-constrained, one ensemble per generation.
+# ``gysim.optimize`` is the module, callable as its function (like gysim.simulate).
+from .optimize import OptimizeResult  # noqa: E402
+
+optimize = _callable_module("optimize")
+
+__all__ += ["optimize", "OptimizeResult"]
