@@ -129,3 +129,10 @@ from .optimize import OptimizeResult  # noqa: E402
 optimize = _callable_module("optimize")
 
 __all__ += ["optimize", "OptimizeResult"]
+
+# Scenario discovery (issue 14): PRIM and CART boxes; ``gysim.discover`` is callable.
+from .discover import ScenarioBox  # noqa: E402
+
+discover = _callable_module("discover")
+
+__all__ += ["discover", "ScenarioBox"]
