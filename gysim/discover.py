@@ -261,9 +261,10 @@ def discover(X: Any, y: Any, method: str = "prim", *, threshold: float = 0.8,
     >>> X = pd.DataFrame(rng.uniform(size=(2000, 2)), columns=["a", "b"])
     >>> y = ((X.a < 0.5) & (X.b > 0.5)).to_numpy()
     >>> discover(X, y, "cart").limits.round(2)
-       lower  upper
-    a    0.0    0.5
-    b    0.5    1.0
+           lower  upper
+    input              
+    a        0.0    0.5
+    b        0.5    1.0
     """
     if method not in METHODS:
         raise ParameterError(f"`method` must be one of {', '.join(METHODS)}, got {method!r}")
