@@ -388,6 +388,9 @@ class _Cache:
 
     def __call__(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         X = np.atleast_2d(np.asarray(X, dtype=float))
+        n_con = len(self.problem.targets)
+        if X.size == 0:   # DE asks for the objective of no candidate when none is feasible
+            return np.empty(0), np.empty((0, n_con))
         keys = [row.tobytes() for row in X]
         todo = [i for i, key in enumerate(keys) if key not in self.scores]
         if todo:
