@@ -201,7 +201,7 @@ def as_samples(uncertain: Any, n_samples: int | None = None, seed: Any = None
         raise DataError("`uncertain` holds no parameters")
     sizes = {len(v) for v in out.values()}
     if len(sizes) > 1:
-        raise DataError(f"`uncertain`: every parameter needs the same number of samples, got "
+        raise DataError("`uncertain`: every parameter needs the same number of samples, got "
                         + ", ".join(f"{k}: {len(v)}" for k, v in out.items()))
     k = sizes.pop()
     if n_samples is not None and _positive_int(n_samples, "n_samples") < k:

@@ -51,7 +51,7 @@ The smallest L with P(10 L k >= 50) >= 0.9 for k ~ U(0.8, 1.2) is
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,6 +98,8 @@ class OptimizeResult:
         of `probability`.
     unreachable : list of str
         Targets that no candidate tried met with the required probability.
+    best_shares : dict
+        Each target's highest share met among all candidates tried.
     model : Model
         The model with the levers applied (``model.with_params``).
     history : pandas.DataFrame
@@ -138,6 +140,7 @@ class OptimizeResult:
     n_runs: int = 0
     n_calls: int = 0
     samples: dict = field(default_factory=dict, repr=False)
+    best_shares: dict = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
         levers = ", ".join(f"{k} = {v:.6g}" for k, v in self.levers.items())
@@ -356,7 +359,9 @@ def optimize(model: Model, levers: Mapping[str, Any], targets: Sequence[Target] 
                    if best < problem.probability - 1e-12]
     return OptimizeResult(values, objective, table, list(table.index[table["binding"]]),
                           unreachable, lever_model, history, front, success, message,
-                          n_runs=problem.n_runs, n_calls=problem.n_calls, samples=samples)
+                          n_runs=problem.n_runs, n_calls=problem.n_calls, samples=samples,
+                          best_shares={t.name: float(b) for t, b in
+                                       zip(problem.targets, problem.best_shares)})
 
 
 def _table(problem: LeverProblem, ev: Evaluation, binding_tol: float,
