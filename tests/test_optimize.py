@@ -234,3 +234,19 @@ def test_other_input_errors():
         gysim.optimize(chance_model(), {"L": (1, 2)}, ["y >= 50"], minimize="L")
     with pytest.raises(DataError, match="differ"):
         gysim.optimize(chance_model(), {"L": (1, 2)}, minimize=["L", "L"])
+
+
+def test_plan_levers_effort_cost_is_the_normalised_distance():
+    plan_levers = pytest.importorskip("gysim_models.plan_levers")
+    model = gysim.load_model("guiyang")
+    levers = plan_levers.plan_levers(model)
+    assert len(levers) == 9 and all(name.endswith("_plan") for name in levers)
+    cost = LeverProblem(model, levers, [], [plan_levers.effort_cost(model, levers)]).objectives[0]
+    base = np.array([[float(model.params[n[:-5]].value) for n in levers]])
+    assert cost(base, None) == pytest.approx(0, abs=1e-12)
+    # one lever moved by a quarter of its range, the others at their 2001-2005 values
+    moved = base.copy()
+    lo, hi = levers["sewage_capacity_construction_plan"]
+    j = list(levers).index("sewage_capacity_construction_plan")
+    moved[0, j] += 0.25 * (hi - lo)
+    assert float(np.ravel(cost(moved, None))[0]) == pytest.approx(0.25)
