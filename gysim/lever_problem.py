@@ -232,6 +232,15 @@ class Evaluation:
     medians, quantiles : ndarray (S, n_targets)
         Each target's indicator: median over the runs, and the value at the
         level ``p`` (the one at the ``r``-th largest margin).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gysim.lever_problem import Evaluation
+    >>> ev = Evaluation(np.zeros((2, 1)), np.array([[0.1], [-np.inf]]), np.ones((2, 1)),
+    ...                 np.ones((2, 1)), np.ones((2, 1)))
+    >>> ev.violations.ravel().tolist()
+    [-0.1, 1000000.0]
     """
 
     objectives: np.ndarray
@@ -265,6 +274,16 @@ class LeverProblem:
     scenario : str, optional
     simulate_options : mapping, optional
         Passed to :func:`gysim.simulate`; ``params`` fixes other parameters.
+
+    Examples
+    --------
+    >>> import gysim
+    >>> from gysim.lever_problem import LeverProblem
+    >>> m = gysim.Model("m", start=0, stop=1)
+    >>> m.param("a", 1.0, bounds=(0, 10))
+    >>> pb = LeverProblem(m, {"a": None}, [], ["2 * a + 1"])
+    >>> pb.names, pb.bounds.tolist(), pb.n_samples
+    (['a'], [[0.0, 10.0]], 1)
     """
 
     def __init__(self, model: Model, levers: Mapping[str, Any], targets: Sequence[Target],

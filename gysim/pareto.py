@@ -70,6 +70,17 @@ def nsga2(problem: LeverProblem, names: list[str], seed: Any, generations: int,
     objective among the feasible candidates of each generation; `front` a
     Dataset over ``point`` with the objectives (named by `names`) and the
     levers, sorted by the first objective.
+
+    Examples
+    --------
+    >>> import gysim
+    >>> from gysim.lever_problem import LeverProblem
+    >>> m = gysim.Model("m", start=0, stop=1)
+    >>> m.param("x", 0.0, bounds=(0, 2))
+    >>> pb = LeverProblem(m, {"x": None}, [], ["x", "2 - x"], simulate_options={"method": "euler", "dt": 1})
+    >>> x, history, ok, message, front = nsga2(pb, ["f", "g"], 1, 3, 8, {})
+    >>> ok, front.sizes["point"], bool(abs(front.f + front.g - 2).max() < 1e-12)
+    (True, 8, True)
     """
     try:
         from pymoo.algorithms.moo.nsga2 import NSGA2
