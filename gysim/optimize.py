@@ -384,6 +384,9 @@ def _table(problem: LeverProblem, ev: Evaluation, binding_tol: float,
     return pd.DataFrame(rows, columns=columns).set_index("target")
 
 
+_SEED_KEYWORD: str | None = None
+
+
 class _Cache:
     """Scores by candidate: DE asks for constraints, then the objective of the feasible ones."""
 
@@ -409,8 +412,21 @@ class _Cache:
         return f, c
 
 
+def _seed_keyword() -> str:
+    """``rng`` since scipy 1.15; ``seed`` before (install_requires allows scipy 1.11)."""
+    import inspect
+
+    from scipy.optimize import differential_evolution
+
+    return "rng" if "rng" in inspect.signature(differential_evolution).parameters else "seed"
+
+
 def _differential_evolution(problem, seed, generations, popsize, tol, options):
     from scipy.optimize import NonlinearConstraint, differential_evolution
+
+    global _SEED_KEYWORD
+    if _SEED_KEYWORD is None:
+        _SEED_KEYWORD = _seed_keyword()
 
     for key in ("vectorized", "bounds", "constraints", "callback", "maxiter", "popsize",
                 "seed", "rng", "workers", "updating"):
@@ -435,7 +451,8 @@ def _differential_evolution(problem, seed, generations, popsize, tol, options):
     options.setdefault("init", "latinhypercube")
     result = differential_evolution(
         objective, problem.bounds, constraints=constraints, vectorized=True, updating="deferred",
-        maxiter=generations, popsize=popsize, tol=tol, rng=seed, callback=callback, **options)
+        maxiter=generations, popsize=popsize, tol=tol, callback=callback,
+        **{_SEED_KEYWORD: seed}, **options)
     frame = pd.DataFrame(history, columns=["best_objective", "violation"])
     frame.index.name = "generation"
     return np.asarray(result.x, dtype=float), frame, bool(result.success), str(result.message)
