@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     n_runs = first.n_runs + (res.n_runs if res is not first else 0)
     conflicting = []
     for _ in range(args.max_dropped):
-        if res.success:
+        if res.table["met"].all():   # feasible (success also asks DE to have converged)
             break
         # each target can be met alone, but not all together: leave out the one missed by
         # the widest margin at the best found, and search again
@@ -154,7 +154,9 @@ def main(argv: list[str] | None = None) -> int:
               f"search): {', '.join(unreachable) or 'none'}")
         print(f"left out as conflicting with the others (missed by the widest margin when "
               f"the rest could not all be met): {', '.join(conflicting) or 'none'}")
-        print(f"\n{'feasible' if res.success else 'NOT feasible'}: {res.message}")
+        feasible = bool(res.table["met"].all())
+        print(f"\n{'every kept target met' if feasible else 'NOT every kept target met'}; "
+              f"optimiser: {res.message}")
         print(f"{n_runs:,} runs; {elapsed:.1f} s in all")
     return 0
 
