@@ -156,3 +156,18 @@ __all__ += ["explore"]
 # Checking model files from other tools before reading them (issue 15).
 from .io.check import check_model  # noqa: E402
 __all__ += ["check_model"]
+
+# Robust lever optimisation (issue 14): chance-constrained, one ensemble per generation.
+# ``gysim.optimize`` is the module, callable as its function (like gysim.simulate).
+from .optimize import OptimizeResult  # noqa: E402
+
+optimize = _callable_module("optimize")
+
+__all__ += ["optimize", "OptimizeResult"]
+
+# Scenario discovery (issue 14): PRIM and CART boxes; ``gysim.discover`` is callable.
+from .discover import ScenarioBox  # noqa: E402
+
+discover = _callable_module("discover")
+
+__all__ += ["discover", "ScenarioBox"]
