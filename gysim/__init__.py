@@ -121,3 +121,8 @@ __all__ += ["sensitivity", "run_batch", "envelope"]
 from .goal_seek import GoalSeekResult, solve_for  # noqa: E402
 
 __all__ += ["solve_for", "GoalSeekResult"]
+
+# Bayesian calibration (issue 14): emcee and arviz come with the `bayes` extra, imported on use.
+from .posterior import Posterior, sample_posterior  # noqa: E402
+
+__all__ += ["sample_posterior", "Posterior"]
