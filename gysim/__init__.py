@@ -126,3 +126,7 @@ __all__ += ["solve_for", "GoalSeekResult"]
 from .posterior import Posterior, sample_posterior  # noqa: E402
 
 __all__ += ["sample_posterior", "Posterior"]
+hindcast = _callable_module("hindcast")
+from .hindcast import HindcastResult  # noqa: E402
+
+__all__ += ["hindcast", "HindcastResult"]
