@@ -143,6 +143,8 @@ class LogPosterior:
         params = as_params(self.model, {n: X[:, i] for i, n in enumerate(self.names)})
         ds = simulate(self.model, params=params, variables=self.variables, on_error="mask",
                       **self.options)
+        # the runs' parameters are coordinates: dropped, every selection below is ~10x faster
+        ds = ds.drop_vars([c for c in ds.coords if c not in ds.dims])
         out = np.empty((X.shape[0], len(self.times), len(self.columns)))
         for j, name in enumerate(self.columns):
             values = values_at_times(select_element(ds, name, argument="data"), self.times)

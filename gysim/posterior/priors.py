@@ -93,6 +93,8 @@ class Prior:
         """Log density of the truncated prior (-inf outside the bounds)."""
         x = np.asarray(x, dtype=float)
         inside = (x >= self.lower) & (x <= self.upper)
+        if not self.given:  # uniform: no scipy call on the sampler's hot path
+            return np.where(inside, -np.log(self.upper - self.lower), -np.inf)
         with np.errstate(divide="ignore", invalid="ignore"):
             out = np.where(inside, self.dist.logpdf(np.clip(x, self.lower, self.upper))
                            - np.log(self.mass), -np.inf)
