@@ -93,7 +93,7 @@ def test_sigma_is_estimated():
     true_sigma = 0.1
     data = growth_data(seed=21, sigma=true_sigma, t=t)
     post = gysim.sample_posterior(growth_model(), data, ["r"], walkers=8, draws=300, tune=200,
-                                  seed=2, **OPTIONS)
+                                  seed=2, saveper=0.25, **OPTIONS)
     assert post.posterior["sigma"].dims == ("chain", "draw", "series")
     sigma = post.posterior["sigma"].sel(series="x")
     # the data's own estimate: RMS residual of the regression through the origin
@@ -240,7 +240,7 @@ def test_errors(flat):
         # every run fails: x' = r x^3 from x = 1 blows up at t = 1 / (2 r) <= 1
         bad = gysim.Model("bad", start=0, stop=10)
         bad.stock("x", 1.0)
-        bad.param("r", 0.1, bounds=(0.5, 1.0))
+        bad.param("r", 0.7, bounds=(0.5, 1.0))
         bad.flow("inc", "r * x * x * x", into="x")         # blows up before t = 10
         gysim.sample_posterior(bad, data, ["r"], sigma=SIGMA, walkers=4, draws=2, **OPTIONS)
     with pytest.raises(ParameterError, match="more than the"):
