@@ -253,3 +253,21 @@ def test_errors(flat):
         gysim.hindcast(post, data, start=8, stop=5)
     with pytest.raises(ParameterError, match="`levels`"):
         gysim.hindcast(post, data, start=8, levels=(90,))
+
+
+def test_the_guiyang_script_runs_a_tiny_version(tmp_path):
+    """calibration/posterior.py: six parameters and seven sigmas, the targets under baseline."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "calibration" / "posterior.py"
+    spec = importlib.util.spec_from_file_location("guiyang_posterior_test", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    post = script.sample(walkers=28, draws=4, tune=1, seed=1)
+    assert post.names == script.fitted_parameters() and len(post.names) == 6
+    assert len(post.free_sigma) == 7 and post.posterior["tfp_growth"].shape == (28, 4)
+    probabilities, n_runs = script.target_probabilities(post)
+    assert n_runs == 28 * 4 and probabilities["share_met"].between(0, 1).all()
+    text = script.report(post, 1.0, probabilities, n_runs)
+    assert "| gdp_2010 |" in text and "sigma[gdp]" in text
