@@ -149,9 +149,17 @@ class SigmaPrior:
         u = rng.uniform(1e-6, 1 - 1e-6, size=n)
         return np.log(np.maximum(self.dist.ppf(u), 1e-300))
 
-    def variance(self) -> float:
-        """Variance of ``sigma`` under the prior."""
-        return float(self.dist.var())
+    def log_variance(self) -> float:
+        """Variance of ``log(sigma)`` under the prior (from 4000 evenly spaced quantiles).
+
+        Examples
+        --------
+        >>> import scipy.stats
+        >>> round(SigmaPrior("x", scipy.stats.lognorm(s=2.0, scale=0.05)).log_variance(), 2)   # 2 ** 2
+        4.0
+        """
+        u = (np.arange(4000) + 0.5) / 4000
+        return float(np.var(np.log(self.dist.ppf(u))))
 
 
 def default_sigma_prior(typical: float) -> Any:

@@ -106,19 +106,26 @@ class Posterior:
 
     # --- what the data identify ---------------------------------------------------------------
     def prior_variance(self) -> pd.Series:
-        """Variance of each sampled quantity under its prior (sigma on its own scale)."""
+        """Variance of each sampled quantity under its prior (``log sigma`` for the errors)."""
         values = {p.name: p.variance() for p in self.priors}
-        values.update({f"sigma[{p.series}]": p.variance() for p in self.sigma_priors})
+        values.update({f"sigma[{p.series}]": p.log_variance() for p in self.sigma_priors})
         return pd.Series(values, name="prior_variance")
 
     def contraction(self) -> pd.Series:
         """``1 - var_post / var_prior`` of each sampled quantity: 1 the data pin it, 0 they say nothing.
 
+        For an estimated observation error the variances are those of ``log
+        sigma``, the sampled coordinate (a log-normal prior's variance of
+        ``sigma`` itself is dominated by its tail).
+
         Examples
         --------
         See :func:`gysim.sample_posterior`.
         """
-        var_post = self.draws().var(ddof=1)
+        draws = self.draws()
+        for s in self.free_sigma:
+            draws[f"sigma[{s}]"] = np.log(draws[f"sigma[{s}]"])
+        var_post = draws.var(ddof=1)
         out = 1.0 - var_post / self.prior_variance()[var_post.index]
         return out.rename("contraction")
 
@@ -152,6 +159,9 @@ class Posterior:
     def summary(self, **kwargs: Any) -> pd.DataFrame:
         """ArviZ's summary (mean, sd, HDI, MCSE, ESS, r-hat) with the prior sd and the contraction.
 
+        For the observation errors ``prior_sd`` and ``contraction`` are of
+        ``log sigma`` (see :meth:`contraction`).
+
         ``kwargs`` go to :func:`arviz.summary`. Chains are emcee walkers, which
         are not independent: r-hat and ESS treat them as chains, the usual
         reading of emcee output (also compare :attr:`autocorr` with the
@@ -159,7 +169,7 @@ class Posterior:
         """
         az = _arviz()
         table = az.summary(self.idata, **kwargs)
-        extra = pd.DataFrame({"prior_sd": np.sqrt(self.prior_variance()),
+        extra = pd.DataFrame({"prior_sd": np.sqrt(self.prior_variance()),   # of log sigma for the errors
                               "contraction": self.contraction()})
         return table.join(extra, how="left")
 
