@@ -280,8 +280,10 @@ def _inference_data(chain: np.ndarray, lp: np.ndarray, names: list[str], free: l
         coords["series"] = list(free)
     observed = {str(c): frame[c].to_numpy(dtype=float) for c in frame.columns}
     dims.update({k: ["time"] for k in observed})
-    return az.from_dict(posterior=posterior, sample_stats={"lp": np.swapaxes(lp, 0, 1)},
-                        observed_data=observed, coords=coords, dims=dims)
+    with warnings.catch_warnings():  # arviz doubts arrays with more chains than draws: ours are right
+        warnings.filterwarnings("ignore", message="More chains", category=UserWarning)
+        return az.from_dict(posterior=posterior, sample_stats={"lp": np.swapaxes(lp, 0, 1)},
+                            observed_data=observed, coords=coords, dims=dims)
 
 
 def _emcee():
