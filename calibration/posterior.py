@@ -112,7 +112,7 @@ def report(post: gysim.Posterior, seconds: float, probabilities, n_runs: int) ->
         "Parameters: uniform priors over their bounds. Observation errors (`sigma[...]`, on the log "
         "scale: about the relative error): estimated, each with the default log-normal prior "
         "(median 0.05, log-sd 2). Chains are emcee walkers (r-hat and ESS treat them as chains). "
-        "Contraction = 1 - posterior variance / prior variance.", "",
+        "Contraction = 1 - posterior variance / prior variance (for the errors, of log sigma, as is their prior_sd).", "",
         markdown_table(summary), "",
         f"Acceptance fraction: {post.acceptance.mean():.2f} (walkers {post.acceptance.min():.2f}-"
         f"{post.acceptance.max():.2f}); emcee's autocorrelation time: "
