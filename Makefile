@@ -12,7 +12,7 @@ $(PY):
 
 # Re-install when the package metadata changes.
 $(STAMP): $(PY) setup.cfg pyproject.toml
-	$(PY) -m pip install --quiet -e ".[test,netcdf,parallel,notebooks,fonts,docs,optimize]"
+	$(PY) -m pip install --quiet -e ".[test,netcdf,parallel,notebooks,fonts,docs,optimize,bayes]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -25,6 +25,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_ensemble.py
 	$(PY) benchmarks/bench_dimensions.py
 	$(PY) benchmarks/bench_sensitivity.py
+	$(PY) benchmarks/bench_posterior.py
 
 # The documentation site: API pages from the docstrings, every notebook executed.
 docs: $(STAMP)

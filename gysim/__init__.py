@@ -171,3 +171,12 @@ from .discover import ScenarioBox  # noqa: E402
 discover = _callable_module("discover")
 
 __all__ += ["discover", "ScenarioBox"]
+
+# Bayesian calibration (issue 14): emcee and arviz come with the `bayes` extra, imported on use.
+from .posterior import Posterior, sample_posterior  # noqa: E402
+
+__all__ += ["sample_posterior", "Posterior"]
+hindcast = _callable_module("hindcast")
+from .hindcast import HindcastResult  # noqa: E402
+
+__all__ += ["hindcast", "HindcastResult"]

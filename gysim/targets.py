@@ -46,7 +46,8 @@ from ._text import suggest
 from .errors import DataError
 from .labels import select_element, split_element, values_at_times
 
-__all__ = ["Target", "check_targets", "load_targets", "parse_kind", "FORMS", "KINDS"]
+__all__ = ["Target", "check_targets", "load_targets", "parse_kind", "share_mcse", "FORMS", "KINDS",
+           "MCSE_METHODS"]
 
 #: The goal kinds.
 KINDS = ("at_least", "about", "at_most")
@@ -293,7 +294,8 @@ class Target:
         return np.abs(v - self.value) <= self.tolerance * abs(self.value) + slack
 
 
-def check_targets(ds: xr.Dataset, targets: Iterable[Target]) -> pd.DataFrame:
+def check_targets(ds: xr.Dataset, targets: Iterable[Target], *, posterior: Any = None,
+                  n: int | None = None, seed: int | None = None) -> pd.DataFrame:
     """Check a run, or an ensemble of runs, against targets.
 
     Parameters
@@ -302,6 +304,14 @@ def check_targets(ds: xr.Dataset, targets: Iterable[Target]) -> pd.DataFrame:
         The output of :func:`gysim.simulate`: one run (dims ``("time",)``) or
         an ensemble (a ``"run"`` dimension).
     targets : iterable of Target
+    posterior : gysim.Posterior, optional
+        Adds the columns ``probability under the posterior`` and
+        ``probability mcse``: the share of runs on posterior draws
+        (:meth:`gysim.Posterior.predict`, without observation noise) that meet
+        each target, under the scenario that made `ds` (``ds.attrs["scenario"]``)
+        and up to its last time.
+    n, seed : optional
+        Passed to :meth:`gysim.Posterior.predict` (None: every draw).
 
     Returns
     -------
@@ -311,8 +321,11 @@ def check_targets(ds: xr.Dataset, targets: Iterable[Target]) -> pd.DataFrame:
         ``model_value``, ``met`` (bool), ``gap`` (model value minus target
         value, in the target's units) and ``units``. For an ensemble,
         ``model_value`` is the median over the runs (NaN runs left out),
-        ``share_met`` (the fraction of all runs that meet the target) replaces
-        ``met``, and ``gap`` is the median's gap.
+        ``share_met`` (the fraction of all runs that meet the target: the
+        probability of meeting it, if the runs are draws of a distribution)
+        replaces ``met``, and ``gap`` is the median's gap; ``mcse`` is the Monte
+        Carlo standard error of ``share_met`` and ``mcse_method`` says how it
+        was computed (see :func:`share_mcse`).
 
     Raises
     ------
@@ -350,7 +363,10 @@ def check_targets(ds: xr.Dataset, targets: Iterable[Target]) -> pd.DataFrame:
             v = np.broadcast_to(v, (n_runs,))
             finite = v[np.isfinite(v)]
             median = float(np.median(finite)) if finite.size else float("nan")
-            row.update(model_value=median, share_met=float(np.mean(t.met(v))), gap=median - t.value)
+            met = t.met(v)
+            mcse, how = share_mcse(met, ds)
+            row.update(model_value=median, share_met=float(np.mean(met)), mcse=mcse, mcse_method=how,
+                       gap=median - t.value)
         else:
             if v.size != 1:
                 raise DataError(f"target '{t.name}': expected one number for one run, got shape {v.shape}")
@@ -358,8 +374,87 @@ def check_targets(ds: xr.Dataset, targets: Iterable[Target]) -> pd.DataFrame:
             row.update(model_value=value, met=bool(t.met(value)), gap=value - t.value)
         row["units"] = t.units
         rows.append(row)
-    columns = ["target", "kind", "target_value", "model_value", "share_met" if ensemble else "met", "gap", "units"]
-    return pd.DataFrame(rows, columns=columns).set_index("target")
+    shares = ["share_met", "mcse", "mcse_method"] if ensemble else ["met"]
+    columns = ["target", "kind", "target_value", "model_value", *shares, "gap", "units"]
+    table = pd.DataFrame(rows, columns=columns).set_index("target")
+    if posterior is not None:
+        if not callable(getattr(posterior, "predict", None)):
+            raise DataError(f"`posterior` must be a gysim.Posterior, got {type(posterior).__name__}")
+        runs = posterior.predict(n, scenario=ds.attrs.get("scenario") or None,
+                                 stop=float(ds["time"].values.max()), seed=seed)
+        under = check_targets(runs, targets)
+        table["probability under the posterior"] = under["share_met"]
+        table["probability mcse"] = under["mcse"]
+    return table
+
+
+#: How :func:`share_mcse` computed a Monte Carlo standard error.
+MCSE_METHODS = {
+    "binomial": "sqrt(p (1 - p) / n): the runs taken as independent draws",
+    "mcmc": "sqrt(p (1 - p) / ESS): ESS of the indicator over the runs' chains and draws (arviz.ess, "
+            "method 'mean')",
+}
+
+
+def share_mcse(met: np.ndarray, ds: xr.Dataset | None = None) -> tuple[float, str]:
+    """Monte Carlo standard error of the share of runs meeting a target, and how it was computed.
+
+    The share ``p`` of ``n`` runs estimates the probability of meeting the
+    target. For independent runs its standard error is binomial,
+    ``sqrt(p (1 - p) / n)`` (``"binomial"``). When the runs are MCMC draws
+    that keep their chain structure -- coordinates ``chain`` and ``draw``
+    over ``run`` covering every (chain, draw) pair once, as
+    :meth:`gysim.Posterior.predict` gives with ``n=None`` -- successive draws
+    are correlated and ``n`` is replaced by the effective sample size of the
+    met/not-met indicator (``"mcmc"``; needs arviz). ``p`` of 0 or 1 gives 0
+    (then ``3 / n``, the "rule of three", bounds the probability at 95 %).
+
+    Parameters
+    ----------
+    met : numpy.ndarray of bool
+        Whether each run meets the target.
+    ds : xarray.Dataset, optional
+        The ensemble, for its ``chain`` and ``draw`` coordinates.
+
+    Returns
+    -------
+    (float, str)
+        The standard error and the method's key in :data:`MCSE_METHODS`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> share_mcse(np.array([True, False, False, False]))     # sqrt(0.25 * 0.75 / 4)
+    (0.21650635094610965, 'binomial')
+    """
+    met = np.asarray(met, dtype=float).reshape(-1)
+    n = met.size
+    p = float(met.mean()) if n else float("nan")
+    if n == 0 or p in (0.0, 1.0):
+        return (0.0 if n else float("nan")), "binomial"
+    grid = _chain_grid(ds, n) if ds is not None else None
+    if grid is None:
+        return float(np.sqrt(p * (1 - p) / n)), "binomial"
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # arviz announces its refactor on import
+        from arviz import ess
+        effective = float(ess(met[grid], method="mean"))
+    return float(np.sqrt(p * (1 - p) / effective)), "mcmc"
+
+
+def _chain_grid(ds: xr.Dataset, n: int) -> np.ndarray | None:
+    """Index array (chain, draw) -> run, if the runs cover a whole grid of >= 2 chains and draws."""
+    if "chain" not in ds.coords or "draw" not in ds.coords or ds["chain"].dims != ("run",) \
+            or ds["draw"].dims != ("run",):
+        return None
+    chains, c_idx = np.unique(ds["chain"].values, return_inverse=True)
+    draws, d_idx = np.unique(ds["draw"].values, return_inverse=True)
+    if len(chains) < 2 or len(draws) < 4 or len(chains) * len(draws) != n:
+        return None
+    grid = np.full((len(chains), len(draws)), -1)
+    grid[c_idx, d_idx] = np.arange(n)
+    return None if (grid < 0).any() else grid
 
 
 def load_targets(csv_path: str | os.PathLike, mapping: Mapping[str, Any], *, tolerance: float = 0.05) -> list[Target]:

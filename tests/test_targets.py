@@ -87,7 +87,8 @@ def test_ensemble_share_and_median():
                Target("most", 100, "at_most", variable="x", years=(2005,)),
                Target("about", 100, "about", variable="x", years=(2005,))]
     table = check_targets(ds, targets)
-    assert list(table.columns) == ["kind", "target_value", "model_value", "share_met", "gap", "units"]
+    assert list(table.columns) == ["kind", "target_value", "model_value", "share_met", "mcse", "mcse_method",
+                                   "gap", "units"]
     assert table["share_met"].tolist() == pytest.approx([0.6, 0.6, 0.6])
     assert table["model_value"].tolist() == [100.0, 100.0, 100.0]
     assert table.loc["least", "gap"] == 0.0

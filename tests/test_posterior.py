@@ -1,0 +1,275 @@
+"""Bayesian calibration (gysim.sample_posterior): known-answer posteriors, sigma, priors, predictions, errors.
+
+The known answers: for x' = r x, x(0) = 1, observed with lognormal errors of
+known sigma, log y_t = r t + sigma e_t is a linear regression through the
+origin, so under a flat prior the posterior of r is normal with mean
+sum(t log y) / sum(t^2) and sd sigma / sqrt(sum(t^2)); under a normal prior
+N(m0, s0^2) it is the precision-weighted combination of the two.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.stats
+import xarray as xr
+
+import gysim
+from gysim.errors import CalibrationError, DataError, ParameterError
+from gysim.targets import Target, check_targets, share_mcse
+
+OPTIONS = {"method": "rk4", "dt": 0.25}
+SIGMA = 0.05
+T = np.arange(11.0)
+
+
+def growth_model(stop=10.0):
+    m = gysim.Model("growth", start=0, stop=stop)
+    m.stock("x", 1.0)
+    m.param("r", 0.1, bounds=(-1.0, 1.0))
+    m.flow("inc", "r * x", into="x")
+    return m
+
+
+def growth_data(seed=7, r=0.2, sigma=SIGMA, t=T):
+    e = np.random.default_rng(seed).standard_normal(len(t))
+    return pd.DataFrame({"x": np.exp(r * t + sigma * e)}, index=t)
+
+
+def regression(data):
+    """Exact posterior of r under a flat prior: (mean, sd)."""
+    t, ly = data.index.to_numpy(float), np.log(data["x"].to_numpy())
+    return float(t @ ly / (t @ t)), SIGMA / float(np.sqrt(t @ t))
+
+
+@pytest.fixture(scope="module")
+def flat():
+    data = growth_data()
+    post = gysim.sample_posterior(growth_model(), data, ["r"], sigma=SIGMA, walkers=8, draws=400,
+                                  tune=200, seed=11, **OPTIONS)
+    return data, post
+
+
+def test_flat_prior_posterior_is_the_regression_posterior(flat):
+    data, post = flat
+    mean, sd = regression(data)
+    r = post.posterior["r"]
+    assert r.dims == ("chain", "draw") and r.shape == (8, 400)
+    assert abs(float(r.mean()) - mean) < 0.15 * sd
+    assert abs(float(r.std()) / sd - 1) < 0.15
+    summary = post.summary(round_to="none")
+    assert summary.loc["r", "r_hat"] < 1.05
+    assert {"ess_bulk", "ess_tail", "mcse_mean", "prior_sd", "contraction"} <= set(summary.columns)
+    # contraction: prior var (2^2 / 12) against the posterior's
+    assert post.contraction()["r"] == pytest.approx(1 - float(r.var(ddof=1)) / (4 / 12), rel=1e-9)
+
+
+def test_inference_data_groups(flat):
+    data, post = flat
+    assert {"posterior", "sample_stats", "observed_data"} <= set(post.idata.groups())
+    np.testing.assert_array_equal(post.idata.observed_data["x"].values, data["x"].to_numpy())
+    assert post.idata.sample_stats["lp"].shape == (8, 400)
+    assert post.acceptance.shape == (8,) and 0.2 < post.acceptance.mean() < 0.95
+    assert "sigma" not in post.posterior          # sigma was fixed
+
+
+def test_normal_prior_gives_the_conjugate_posterior():
+    data = growth_data(seed=3)
+    mean, sd = regression(data)
+    m0, s0 = mean + 2 * sd, sd                     # a prior as strong as the data, 2 sd away
+    precision = 1 / s0**2 + 1 / sd**2
+    exact_mean, exact_sd = (m0 / s0**2 + mean / sd**2) / precision, precision**-0.5
+    post = gysim.sample_posterior(growth_model(), data, ["r"], priors={"r": scipy.stats.norm(m0, s0)},
+                                  sigma=SIGMA, walkers=8, draws=400, tune=200, seed=5, **OPTIONS)
+    r = post.posterior["r"]
+    assert abs(float(r.mean()) - exact_mean) < 0.15 * exact_sd
+    assert abs(float(r.std()) / exact_sd - 1) < 0.15
+    assert post.priors[0].given and post.summary(round_to="none").loc["r", "r_hat"] < 1.05
+
+
+def test_sigma_is_estimated():
+    t = np.arange(0.0, 41.0) / 4                   # 41 observations over 10 years
+    true_sigma = 0.1
+    data = growth_data(seed=21, sigma=true_sigma, t=t)
+    post = gysim.sample_posterior(growth_model(), data, ["r"], walkers=8, draws=300, tune=200,
+                                  seed=2, saveper=0.25, **OPTIONS)
+    assert post.posterior["sigma"].dims == ("chain", "draw", "series")
+    sigma = post.posterior["sigma"].sel(series="x")
+    # the data's own estimate: RMS residual of the regression through the origin
+    ly = np.log(data["x"].to_numpy())
+    r_hat = t @ ly / (t @ t)
+    rms = float(np.sqrt(np.mean((ly - r_hat * t) ** 2)))
+    assert float(sigma.median()) == pytest.approx(rms, rel=0.1)
+    assert float(sigma.median()) == pytest.approx(true_sigma, rel=0.25)
+    # contraction of log sigma: prior variance 2^2 (default log-normal prior, log-sd 2)
+    log_sigma = np.log(sigma.values.reshape(-1))
+    assert post.contraction()["sigma[x]"] == pytest.approx(1 - log_sigma.var(ddof=1) / 4, rel=1e-3)
+    assert "sigma[x]" in post.draws().columns and "sigma[x]" in post.identification().index
+
+
+def test_sigma_by_series_fixes_some_and_estimates_others():
+    m = growth_model()
+    m.aux("y", "2 * x")
+    data = growth_data().assign(y=lambda d: 2 * d["x"] * np.exp(0.01 * np.sin(d.index)))
+    post = gysim.sample_posterior(m, data, ["r"], sigma={"x": SIGMA},
+                                  priors={"sigma": scipy.stats.halfnorm(scale=0.1)},
+                                  walkers=8, draws=20, tune=10, seed=1, **OPTIONS)
+    assert post.sigma == {"x": SIGMA} and post.free_sigma == ["y"]
+    assert list(post.posterior["sigma"]["series"].values) == ["y"]
+
+
+def test_same_seed_same_draws():
+    data = growth_data()
+    a, b = (gysim.sample_posterior(growth_model(), data, ["r"], sigma=SIGMA, walkers=4, draws=15,
+                                   tune=5, seed=9, **OPTIONS) for _ in range(2))
+    np.testing.assert_array_equal(a.posterior["r"].values, b.posterior["r"].values)
+
+
+def test_predict_shapes_and_noise(flat):
+    _, post = flat
+    every = post.predict(stop=12)
+    assert every.sizes["run"] == 8 * 400 and float(every["time"][-1]) == 12
+    assert set(np.unique(every["chain"].values)) == set(range(8))
+    some = post.predict(50, seed=4)
+    assert some.sizes["run"] == 50 and some.x.dims == ("time", "run")
+    # runs are the draws they say they are
+    k = 7
+    r = post.posterior["r"].values[int(some["chain"][k]), int(some["draw"][k])]
+    assert float(some["r"][k]) == r
+    np.testing.assert_allclose(some.x.isel(run=k).values, np.exp(r * some["time"].values), rtol=1e-4)
+    clean = post.predict(400, seed=8)
+    noisy = post.predict(400, seed=8, noise=True)
+    log_ratio = np.log(noisy.x.values / clean.x.values)
+    assert log_ratio.std() == pytest.approx(SIGMA, rel=0.1) and abs(log_ratio.mean()) < 0.01
+    np.testing.assert_array_equal(noisy.inc.values, clean.inc.values)   # unobserved: untouched
+    assert noisy.attrs["posterior_predictive"] == "with observation noise"
+
+
+def test_target_probability_and_its_mcse(flat):
+    data, post = flat
+    mean, sd = regression(data)
+    # x(10) >= exp(10 * r0) iff r >= r0: a probability of Phi((mean - r0) / sd) under the posterior
+    r0 = mean - 0.5 * sd
+    target = Target("x_10", float(np.exp(10 * r0)), "at_least", variable="x", years=(10,))
+    every = check_targets(post.predict(), [target]).loc["x_10"]
+    assert every["mcse_method"] == "mcmc"
+    assert every["share_met"] == pytest.approx(scipy.stats.norm.cdf(0.5), abs=4 * every["mcse"] + 0.02)
+    some = check_targets(post.predict(200, seed=1), [target]).loc["x_10"]
+    p = some["share_met"]
+    assert some["mcse_method"] == "binomial" and some["mcse"] == pytest.approx(np.sqrt(p * (1 - p) / 200))
+    one = gysim.simulate(growth_model(), **OPTIONS)
+    table = check_targets(one, [target], posterior=post, n=300, seed=2)
+    assert table.loc["x_10", "probability under the posterior"] == pytest.approx(every["share_met"], abs=0.1)
+    assert table.loc["x_10", "probability mcse"] > 0
+
+
+def test_mcse_of_correlated_draws_is_larger():
+    rng = np.random.default_rng(0)
+    chains, draws, block = 4, 1000, 20
+    # each chain repeats an independent coin (p = 0.3) for `block` draws: ESS ~ n / block
+    met = np.repeat(rng.random((chains, draws // block)) < 0.3, block, axis=1)
+    ds = xr.Dataset(coords={"chain": ("run", np.repeat(np.arange(chains), draws)),
+                            "draw": ("run", np.tile(np.arange(draws), chains))})
+    mcmc, how = share_mcse(met.reshape(-1), ds)
+    binomial, how_b = share_mcse(met.reshape(-1))
+    assert (how, how_b) == ("mcmc", "binomial")
+    assert 0.5 * np.sqrt(block) < mcmc / binomial < 2 * np.sqrt(block)
+    iid = rng.random(chains * draws) < 0.3
+    assert share_mcse(iid, ds)[0] == pytest.approx(share_mcse(iid)[0], rel=0.25)
+    assert share_mcse(np.ones(10, bool)) == (0.0, "binomial")
+
+
+def test_hindcast_covers_the_truth_at_its_nominal_rates():
+    regions = [f"r{i}" for i in range(12)]
+    m = gysim.Model("regions", start=0, stop=11)
+    m.dimension("region", regions)
+    m.stock("x", 1.0, dims=("region",))
+    m.param("r", 0.1, bounds=(-1.0, 1.0))
+    m.flow("inc", "r * x", into="x", dims=("region",))
+    t = np.arange(12.0)
+    e = np.random.default_rng(5).standard_normal((12, len(regions)))
+    data = pd.DataFrame(np.exp(0.15 * t[:, None] + 0.1 * e), index=t,
+                        columns=[f"x[{r}]" for r in regions])
+    post = gysim.sample_posterior(m, data, ["r"], sigma=0.1, walkers=8, draws=150, tune=100,
+                                  seed=3, **OPTIONS)
+    h = gysim.hindcast(post, data, start=8, seed=1)
+    assert float(h.posterior.observed.index[-1]) == 7          # refitted on t < 8
+    assert h.table.loc["all", "n_held_out"] == 4 * 12 and h.table.loc["all", "n_fit"] == 8 * 12
+    assert abs(h.table.loc["all", "coverage_90"] - 0.9) <= 0.12
+    assert abs(h.table.loc["all", "coverage_50"] - 0.5) <= 0.2
+    assert h.table["U2"].drop("all").median() < 1               # the true model beats the trend
+    again = gysim.hindcast(h.posterior, data, start=8, seed=1)   # fitted before start: reused
+    assert again.posterior is h.posterior
+    import matplotlib
+    matplotlib.use("Agg")
+    fig = h.plot(["x[r0]", "x[r1]"])
+    assert len([ax for ax in fig.axes if ax.get_visible()]) == 2
+
+
+def test_errors(flat):
+    data, post = flat
+    m = growth_model()
+    with pytest.raises(ParameterError, match="not a parameter or stock"):
+        gysim.sample_posterior(m, data, ["q"], sigma=SIGMA)
+    with pytest.raises(ParameterError, match="`error` must be one of"):
+        gysim.sample_posterior(m, data, ["r"], error="poisson")
+    with pytest.raises(DataError, match="lognormal errors need observations > 0"):
+        gysim.sample_posterior(m, data.assign(x=data["x"] - 2), ["r"], sigma=SIGMA)
+    with pytest.raises(ParameterError, match=r"`walkers` must be an integer >= 2 \* ndim"):
+        gysim.sample_posterior(m, data, ["r"], walkers=1)
+    with pytest.raises(ParameterError, match="`sigma` of 'every series' must be a finite number > 0"):
+        gysim.sample_posterior(m, data, ["r"], sigma=-1)
+    with pytest.raises(DataError, match="`sigma` given for 'y'"):
+        gysim.sample_posterior(m, data, ["r"], sigma={"y": 0.1})
+    with pytest.raises(ParameterError, match="frozen scipy.stats"):
+        gysim.sample_posterior(m, data, ["r"], sigma=SIGMA, priors={"r": 0.2})
+    with pytest.raises(ParameterError, match="no probability within its bounds"):
+        gysim.sample_posterior(m, data, ["r"], sigma=SIGMA, priors={"r": scipy.stats.uniform(5, 1)})
+    with pytest.raises(ParameterError, match="`priors` given for 'k'"):
+        gysim.sample_posterior(m, data, ["r"], sigma=SIGMA, priors={"k": scipy.stats.norm()})
+    with pytest.raises(ParameterError, match="positive values only"):
+        gysim.sample_posterior(m, data, ["r"], priors={"sigma": scipy.stats.norm()}, walkers=4, draws=2)
+    with pytest.raises(ParameterError, match="`init` must be one of"):
+        gysim.sample_posterior(m, data, ["r"], sigma=SIGMA, init="map")
+    with pytest.raises(ParameterError, match="`draws` must be an integer >= 1"):
+        gysim.sample_posterior(m, data, ["r"], sigma=SIGMA, draws=0)
+    with pytest.raises(ParameterError, match="sets `scenario`"):
+        gysim.sample_posterior(m, data, ["r"], sigma=SIGMA, scenario="plan")
+    with pytest.raises(ParameterError, match="unknown option"):
+        gysim.sample_posterior(m, data, ["r"], sigma=SIGMA, n_starts=3)
+    with pytest.raises(CalibrationError, match="no start with a finite posterior density"):
+        # every run fails: x' = r x^3 from x = 1 blows up at t = 1 / (2 r) <= 1
+        bad = gysim.Model("bad", start=0, stop=10)
+        bad.stock("x", 1.0)
+        bad.param("r", 0.7, bounds=(0.5, 1.0))
+        bad.flow("inc", "r * x * x * x", into="x")         # blows up before t = 10
+        gysim.sample_posterior(bad, data, ["r"], sigma=SIGMA, walkers=4, draws=2, **OPTIONS)
+    with pytest.raises(ParameterError, match="more than the"):
+        post.predict(10**7)
+    with pytest.raises(ParameterError, match="positive integer"):
+        post.predict(0)
+    with pytest.raises(DataError, match="no data within"):
+        gysim.hindcast(post, data, start=10.5, stop=11)
+    with pytest.raises(ParameterError, match="must be before"):
+        gysim.hindcast(post, data, start=8, stop=5)
+    with pytest.raises(ParameterError, match="`levels`"):
+        gysim.hindcast(post, data, start=8, levels=(90,))
+
+
+def test_the_guiyang_script_runs_a_tiny_version(tmp_path):
+    """calibration/posterior.py: six parameters and seven sigmas, the targets under baseline."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "calibration" / "posterior.py"
+    spec = importlib.util.spec_from_file_location("guiyang_posterior_test", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    post = script.sample(walkers=28, draws=4, tune=1, seed=1)
+    assert post.names == script.fitted_parameters() and len(post.names) == 6
+    assert len(post.free_sigma) == 7 and post.posterior["tfp_growth"].shape == (28, 4)
+    probabilities, n_runs = script.target_probabilities(post)
+    assert n_runs == 28 * 4 and probabilities["share_met"].between(0, 1).all()
+    text = script.report(post, 1.0, probabilities, n_runs)
+    assert "| gdp_2010 |" in text and "sigma[gdp]" in text
