@@ -145,6 +145,9 @@ def as_samples(uncertain: Any, n_samples: int | None = None, seed: Any = None
     uncertain : mapping, DataFrame, or an object offering samples
         - a mapping of parameter names (or ``param[label]``) to 1-D arrays of
           K values each, or a DataFrame with one column per name;
+        - an object with a method ``samples(n, seed)`` returning such a
+          mapping (a :class:`gysim.Posterior`: its parameters' draws; every
+          draw when `n_samples` is None);
         - an object with a method ``draws(n)`` returning such a mapping or
           DataFrame of ``n`` samples (``n`` is `n_samples`, default 200);
         - an object with an attribute ``posterior`` holding a mapping, a
@@ -172,7 +175,9 @@ def as_samples(uncertain: Any, n_samples: int | None = None, seed: Any = None
     4
     """
     source = uncertain
-    if callable(getattr(uncertain, "draws", None)):
+    if callable(getattr(uncertain, "samples", None)) and not isinstance(uncertain, Mapping):
+        source = uncertain.samples(n_samples, seed)
+    elif callable(getattr(uncertain, "draws", None)):
         n = 200 if n_samples is None else _positive_int(n_samples, "n_samples")
         source = uncertain.draws(n)
     elif hasattr(uncertain, "posterior") and not isinstance(uncertain, (Mapping, pd.DataFrame)):

@@ -273,3 +273,24 @@ def test_the_guiyang_script_runs_a_tiny_version(tmp_path):
     assert n_runs == 28 * 4 and probabilities["share_met"].between(0, 1).all()
     text = script.report(post, 1.0, probabilities, n_runs)
     assert "| gdp_2010 |" in text and "sigma[gdp]" in text
+
+
+def test_a_posterior_is_the_uncertainty_of_an_optimisation(flat):
+    """optimize(uncertain=post): the smallest x0 with P(x(10) >= 20) >= 0.9 under the posterior."""
+    data, post = flat
+    samples = post.samples(200, seed=3)
+    assert set(samples) == {"r"} and samples["r"].shape == (200,)
+    np.testing.assert_array_equal(post.samples()["r"], post.posterior["r"].values.reshape(-1))
+    m2 = gysim.Model("growth0", start=0, stop=10)
+    m2.param("x0", 1.0, bounds=(0.5, 5.0))
+    m2.param("r", 0.1, bounds=(-1.0, 1.0))
+    m2.stock("x", "x0")
+    m2.flow("inc", "r * x", into="x")
+    target = Target("x_10", 20.0, "at_least", variable="x", years=(10,))
+    res = gysim.optimize(m2, {"x0": (0.5, 5.0)}, [target], minimize="x0", uncertain=post,
+                         n_samples=200, probability=0.9, seed=4, generations=40, **OPTIONS)
+    # x(10) = x0 exp(10 r) >= 20 in 90 % of the 200 draws used: x0 = 20 exp(-10 r), r the
+    # 21st smallest of those draws (180 of 200 at or above it)
+    used = np.sort(gysim.lever_problem.as_samples(post, 200, 4)["r"])
+    expected = 20 * np.exp(-10 * used[200 - 180])
+    assert abs(res.levers["x0"] / expected - 1) < 0.01, (res.levers, expected)

@@ -90,6 +90,23 @@ class Posterior:
     def n_draws(self) -> int:
         return int(self.posterior.sizes["draw"])
 
+    def samples(self, n: int | None = None, seed=None) -> dict[str, np.ndarray]:
+        """The sampled parameters' values, every draw or ``n`` drawn at random without replacement.
+
+        The protocol :func:`gysim.optimize` and other consumers of uncertain
+        parameters use (``uncertain=post``): parameter name -> 1-D array, one
+        value per draw (observation errors left out: they are not parameters).
+
+        Examples
+        --------
+        See :func:`gysim.sample_posterior`.
+        """
+        table = self.draws()[list(self.names)]
+        if n is not None and n < len(table):
+            keep = np.sort(np.random.default_rng(seed).choice(len(table), size=n, replace=False))
+            table = table.iloc[keep]
+        return {name: table[name].to_numpy(dtype=float) for name in self.names}
+
     def draws(self) -> pd.DataFrame:
         """Every draw as a row (chains one after the other): parameters, then ``sigma[<series>]``.
 
