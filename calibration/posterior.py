@@ -36,6 +36,9 @@ from gysim.registry import get_provider, models_module
 
 HERE = Path(__file__).resolve().parent
 SUMMARY_FILE = HERE / "posterior_summary.md"
+#: The parameters' draws (NetCDF, not committed: the script makes it), read by
+#: ``python -m gysim_models.plan_levers --posterior``.
+DRAWS_FILE = HERE / "posterior_draws.nc"
 
 SEED = 2006
 WALKERS = 28       # >= 2 x (6 parameters + 7 sigmas)
@@ -141,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tune", type=int, default=TUNE)
     parser.add_argument("--out", type=Path, default=SUMMARY_FILE)
     parser.add_argument("--progress", action="store_true")
+    parser.add_argument("--draws-out", type=Path, default=DRAWS_FILE,
+                        help="where to write the parameters' draws (NetCDF)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     post = sample(args.walkers, args.draws, args.tune, args.seed, args.progress)
@@ -149,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     probabilities, n_runs = target_probabilities(post)
     text = report(post, seconds, probabilities, n_runs)
     write_text_atomic(args.out, text)
+    post.posterior[list(post.names)].to_netcdf(args.draws_out)
     print(text)
     return 0
 

@@ -36,6 +36,7 @@ after such changes.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 import time
 
 import numpy as np
@@ -79,6 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--popsize", type=int, default=5,
                         help="differential evolution's population per lever (default 5)")
     parser.add_argument("--seed", type=int, default=2006)
+    parser.add_argument("--posterior", metavar="DRAWS.nc", type=Path, default=None,
+                        help="the posterior's draws (calibration/posterior.py writes "
+                             "calibration/posterior_draws.nc): the uncertainty is the "
+                             "posterior of the fitted parameters, --samples of its draws; "
+                             "without it, the uncertain parameters uniform over their bounds")
     parser.add_argument("--max-dropped", type=int, default=3,
                         help="most targets left out, one at a time, when the reachable ones "
                              "cannot all be met together (default 3)")
@@ -90,8 +96,21 @@ def main(argv: list[str] | None = None) -> int:
     levers = plan_levers(model)
     cost = effort_cost(model, levers)
     rng = np.random.default_rng(args.seed)
-    samples = {n: rng.uniform(*model.params[n].bounds, size=args.samples)
-               for n in uncertain_parameters(model)}
+    if args.posterior is not None:
+        import xarray as xr
+
+        with xr.open_dataset(args.posterior) as draws:
+            samples = {n: draws[n].values.reshape(-1) for n in draws.data_vars}
+        keep = np.sort(rng.choice(len(next(iter(samples.values()))), size=args.samples,
+                                  replace=False))
+        samples = {n: v[keep] for n, v in samples.items()}
+        print(f"uncertainty: {args.samples} draws of the posterior of "
+              f"{', '.join(samples)} ({args.posterior})")
+    else:
+        samples = {n: rng.uniform(*model.params[n].bounds, size=args.samples)
+                   for n in uncertain_parameters(model)}
+        print(f"uncertainty: {args.samples} samples of {len(samples)} assumption parameters, "
+              f"uniform over their bounds (a prior; --posterior for the calibrated posterior)")
     common = dict(minimize=cost, uncertain=samples, probability=args.probability,
                   scenario="plan", seed=args.seed, generations=args.generations,
                   population=args.popsize, **METHOD)
