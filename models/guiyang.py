@@ -36,7 +36,7 @@ import gysim
 
 from . import _common, economy, energy, labor, population, water
 from ._common import uncertain_parameters  # noqa: F401  (provider hooks: gysim.registry)
-from ._plan import observations, targets  # noqa: F401
+from ._plan import observations, plan_investment_path, targets  # noqa: F401
 from .names_zh import DISPLAY_SCALES  # noqa: F401  (the per-mille rates, for `gysim plot`)
 
 SECTORS = (population, labor, economy, energy, water)

@@ -20,7 +20,7 @@ pytest.importorskip("ipykernel")
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOKS = ["01_quickstart.ipynb", "02_calibration.ipynb", "03_plan_scenarios.ipynb",
-             "04_sensitivity.ipynb", "06_loops_and_diagrams.ipynb"]
+             "04_sensitivity.ipynb", "05_plan_analysis.ipynb", "06_loops_and_diagrams.ipynb"]
 #: stderr text that means a notebook is broken even though no cell raised
 BAD_STDERR = re.compile(r"Warning: .*(gysim|Glyph \d+)|gysim[\w.]*:\d+: \w*Warning")
 
