@@ -12,7 +12,7 @@ $(PY):
 
 # Re-install when the package metadata changes.
 $(STAMP): $(PY) setup.cfg pyproject.toml
-	$(PY) -m pip install --quiet -e ".[test,netcdf,parallel,notebooks]"
+	$(PY) -m pip install --quiet -e ".[test,netcdf,parallel,notebooks,compiled]"
 	touch $(STAMP)
 
 demo: $(STAMP)
