@@ -20,7 +20,6 @@ True
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
@@ -144,10 +143,11 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
         cached on disk (:func:`gysim.engine.numba_backend.cache_dir`).
         ``"auto"`` (default) uses numba when it is installed, can compile
         the model, and the run is large enough to repay compiling (or the
-        model is already compiled), else numpy. ``ds.attrs["backend"]`` says
-        which ran, ``ds.attrs["backend_reason"]`` why not numba, and
-        ``ds.attrs["compile_seconds"]`` the numba compile time, apart from
-        ``ds.attrs["run_seconds"]``. Both give the same numbers (to rounding).
+        model is already compiled in this process), else numpy.
+        ``ds.attrs["backend"]`` says which ran and ``ds.attrs["backend_reason"]``
+        why not numba; ``model.compile().compile_seconds`` is the time numba
+        took to compile (or load from its cache), apart from any run. Both
+        give the same numbers (to rounding).
 
     Returns
     -------
@@ -271,7 +271,7 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
     failed: dict[int, str] = {}
     opts = dict(rtol=rtol, atol=atol, max_step=max_step, on_error=on_error, kernel=kernel,
                 **limits)
-    run_started = time.perf_counter()
+
     try:
         result = {n: np.empty((len(times),) + sizes(compiled, n) + (runs.n,)) for n in names}
         with np.errstate(all="ignore"):
@@ -286,13 +286,11 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
             f"use fewer runs, saved times (`saveper`) or variables (`variables=`), smaller "
             f"chunks (`chunk_size=`), or a study store (gysim.batch.run_batch(..., store=))"
         ) from None
-    run_seconds = time.perf_counter() - run_started
     ds = to_dataset(model, compiled, result, times, runs, method=method, step=step,
                     saveper=saveper, rtol=rtol, atol=atol, scenario=scenario, stats=stats,
                     fixed_step=fixed, failed=failed if on_error == "mask" else None)
-    ds.attrs.update(backend="numba" if kernel is not None else "numpy",
-                    backend_reason=why_not, compile_seconds=compiled.compile_seconds,
-                    run_seconds=run_seconds)
+    # timings are not attrs: equal runs give identical Datasets
+    ds.attrs.update(backend="numba" if kernel is not None else "numpy", backend_reason=why_not)
     return ds
 
 

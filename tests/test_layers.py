@@ -31,6 +31,7 @@ LAYERS = {
     "gysim.calibrate": 6, "gysim.fit_report": 6, "gysim.batch": 6, "gysim.sampling": 6,
     "gysim.sensitivity": 6, "gysim.targets": 6, "gysim.conformance": 6,
     "gysim.goal_seek": 6,
+    "gysim.indices": 6,
     "gysim.plot": 7, "gysim.registry": 7, "gysim.demo": 7, "gysim.tables": 7,
     "gysim.cli": 8, "gysim.__main__": 8, "gysim": 8,
 }

@@ -58,7 +58,7 @@ __all__ = ["BACKENDS", "AUTO_MIN_WORK", "Kernel", "NumbaBackend", "cache_dir", "
 #: What ``gysim.simulate(..., backend=)`` accepts.
 BACKENDS = ("auto", "numba", "numpy")
 #: "auto" compiles with numba when a run evaluates at least this many equations
-#: (steps x runs x equations), or when the model's kernel is already cached on disk:
+#: (steps x runs x equations), or when this process already made the model's kernel:
 #: about the work the numpy backend does in the time numba takes to compile.
 AUTO_MIN_WORK = 2e7
 #: Environment variable naming the cache directory.
@@ -318,8 +318,7 @@ def choose(compiled: CompiledModel, backend: str, work: float) -> tuple[Kernel |
     if backend == "auto":
         if not numba_available():
             return None, "numba is not installed"
-        if work < AUTO_MIN_WORK and not compiled.kernel_ready() \
-                and not is_cached(compiled.program, compiled._dims):
+        if work < AUTO_MIN_WORK and not compiled.kernel_ready():
             return None, (f"small run (auto chooses numba from {AUTO_MIN_WORK:.0e} equation "
                           f"evaluations; this has {work:.3g})")
     kernel, reason = compiled.kernel()
