@@ -133,15 +133,20 @@ def _analyze_series(method: str, prob: dict, X: np.ndarray, Y: np.ndarray, keys:
     D = len(prob["names"])
     out = {k: np.full((D, D, len(Y)) if k.startswith("S2") else (D, len(Y)), np.nan)
            for k in keys}
-    if method == "sobol" and not prob.get("groups"):
+    if not prob.get("groups"):
         # every time at once (gysim.indices: SALib's estimators and bootstrap draws)
         varies = np.array([not _constant(y) for y in Y], dtype=bool)
         if varies.any():
+            common = dict(num_resamples=opts["num_resamples"], conf_level=opts["conf_level"],
+                          seed=opts["seed"])
+            rows = np.ascontiguousarray(Y[varies])
             with np.errstate(all="ignore"):
-                r = indices.sobol(np.ascontiguousarray(Y[varies]), D,
-                                  second_order=opts["second_order"],
-                                  num_resamples=opts["num_resamples"],
-                                  conf_level=opts["conf_level"], seed=opts["seed"])
+                if method == "sobol":
+                    r = indices.sobol(rows, D, second_order=opts["second_order"], **common)
+                elif method == "morris":
+                    r = indices.morris(X, rows, num_levels=opts["num_levels"], **common)
+                else:
+                    r = indices.fast(rows, D, M=opts["fast_m"], **common)
             for key in keys:
                 out[key][..., varies] = r[key]
         return out

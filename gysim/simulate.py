@@ -433,7 +433,8 @@ def _integrate_chunk(compiled: CompiledModel, runs: Runs, lo: int, hi: int, meth
             fixed_step(compiled, P, compiled.prepare(P), y0, discrete, delay_times, method,
                        step, times, stats, out)
         else:
-            kernel.fixed_step(P, compiled.prepare(P), y0, method, step, times, out)
+            kernel.fixed_step(P, compiled.prepare(P), y0, discrete, delay_times, method, step,
+                              times, out)
             n_steps = (len(times) - 1) * int(round((times[1] - times[0]) / step)) \
                 if len(times) > 1 else 0
             stats.steps += n_steps

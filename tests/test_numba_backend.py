@@ -104,13 +104,32 @@ def test_a_failing_run_is_masked_as_with_numpy():
     np.testing.assert_array_equal(a.x.values, b.x.values)
 
 
-def test_auto_falls_back_to_numpy_and_says_why():
-    m = gysim.Model("fixed", start=0, stop=3)
+def test_fixed_delays_give_the_numpy_numbers():
+    """A delay per run (its own delay time) and one shared, with Euler and RK4."""
+    m = gysim.Model("fixed", start=0, stop=5)
     m.stock("x", 1.0)
-    m.flow("f", "delay_fixed(x, 1, 0)", into="x")
-    ds = gysim.simulate(m, method="euler", dt=1, backend="auto")
+    m.param("T", 1.0, bounds=(0, 100))
+    m.flow("f", "delay_fixed(x * 0.5, T, 0.25) + delay_fixed(time, 2, 7)", into="x")
+    params = {"T": np.array([0.5, 1.0, 2.5, 9.0])}  # 9: longer than the run
+    for method in ("euler", "rk4"):
+        a = gysim.simulate(m, method=method, dt=0.5, params=params, backend="numpy")
+        b = gysim.simulate(m, method=method, dt=0.5, params=params, backend="numba")
+        assert_same(a, b)
+    # by hand, T = 1, Euler with dt 0.5: f(0) = 0.25 + 7, x(0.5) = 1 + 0.5 * 7.25
+    assert b.x.sel(time=0).values[1] == 1.0
+
+
+def test_auto_falls_back_to_numpy_and_says_why(monkeypatch):
+    def refuse(program, dims):
+        raise numba_backend.Unsupported("the function frobnicate()")
+    monkeypatch.setattr(numba_backend, "generate_source", refuse)
+    m = decay(0.6)
+    ks = np.full(3000, 0.6)  # 3000 runs x 4000 steps x 2 equations: large enough for numba
+    ds = gysim.simulate(m, method="euler", dt=1e-3, params={"k": ks}, backend="auto")
     assert ds.attrs["backend"] == "numpy"
-    with pytest.raises(ModelDefinitionError, match="backend='numba'.*fixed delays"):
+    assert ds.attrs["backend_reason"] == "the numba backend cannot compile the function frobnicate()"
+    with pytest.raises(ModelDefinitionError, match="backend='numba': the numba backend cannot "
+                                                   "compile the function frobnicate"):
         gysim.simulate(m, method="euler", dt=1, backend="numba")
 
 

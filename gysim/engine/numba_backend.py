@@ -193,18 +193,20 @@ class Kernel:
         """Compile (or load) run_fixed for the argument types every later call has."""
         p = self.program
         with np.errstate(all="ignore"):
+            n_d = len(p.delays_fixed)
             self._module.run_fixed(np.zeros((1, self._width(p.param_names))),
                                    np.zeros((1, self._width(p.static_names))),
-                                   np.zeros((1, p.n_state_rows)), 0.0, 1.0, 1, 1, False,
+                                   np.zeros((1, p.n_state_rows)), np.zeros((1, n_d)),
+                                   np.ones((1, n_d), np.int64), 0.0, 1.0, 1, 1, False,
                                    np.zeros(0, np.int64), np.zeros(0, np.int64),
                                    np.zeros((1, 2, 0)))
 
-    def fixed_step(self, P: tuple, S: tuple, y0: np.ndarray, method: str, step: float,
-                   times: np.ndarray, out: dict) -> None:
+    def fixed_step(self, P: tuple, S: tuple, y0: np.ndarray, discrete: list, delay_times: list,
+                   method: str, step: float, times: np.ndarray, out: dict) -> None:
         """Euler or RK4 for a chunk of runs, in compiled code; results into ``out``.
 
-        The arguments are those of :func:`gysim.engine.integrate_fixed_step.fixed_step`
-        (without fixed delays, which this backend does not compile).
+        The arguments are those of :func:`gysim.engine.integrate_fixed_step.fixed_step`;
+        fixed delays are read ``order`` steps back as there (a ring buffer per run).
         """
         program, dims = self.program, self._dims
         n = y0.shape[1]
@@ -226,8 +228,16 @@ class Kernel:
                 spans.append((name, len(sel_y) + len(sel_o), size))
                 sel_o.extend(range(output_at[name], output_at[name] + size))
         buffer = np.empty((n, len(times), len(sel_y) + len(sel_o)))
+        n_d = len(program.delays_fixed)
+        # as integrate_fixed_step: a delay of T is round(T / step) steps, 1 to n_steps + 1
+        orders = np.empty((n, n_d), np.int64)
+        inits = np.empty((n, n_d))
+        for i in range(n_d):
+            orders[:, i] = np.broadcast_to(np.clip(np.round(
+                np.asarray(delay_times[i], float) / step + 1e-6), 1, n_steps + 1), (n,))
+            inits[:, i] = np.broadcast_to(np.asarray(discrete[i], float), (n,))
         args = (self.columns(P, program.param_names, n), self.columns(S, program.static_names, n),
-                np.ascontiguousarray(y0.T))
+                np.ascontiguousarray(y0.T), inits, orders)
         rest = (float(times[0]), float(step), n_steps, save_every, method == "rk4",
                 np.asarray(sel_y, np.int64), np.asarray(sel_o, np.int64))
         run = self._module.run_fixed

@@ -29,7 +29,7 @@ Examples
 >>> cm = m.compile()
 >>> src = generate_source(cm.program, cm._dims)
 >>> print(src.split("def _rhs(")[1].split("\\n\\n")[0])
-t, dt, y, p, s, dy, o, save):
+t, dt, y, p, s, d, dy, din, o, save):
     e0 = (p[0] * y[0])
     dy[0] = e0
     if save:
@@ -129,6 +129,7 @@ class _ScalarEmitter:
         self.tables = {name: i for i, name in enumerate(program.tables)}
         self.statics = set(program.static_names)
         self.params = set(program.param_names)
+        self.discrete = {n: i for i, n in enumerate(program.discrete_names)}
         self.locals: dict[tuple[str, int], str] = {}
 
     def local(self, name: str, k: int) -> str:
@@ -146,6 +147,8 @@ class _ScalarEmitter:
             return f"y[{self.program.state_rows[name][0] + k}]"
         if name in self.params:
             return f"p[{lay.param_at[name] + k}]"
+        if name in self.discrete:
+            return f"d[{self.discrete[name]}]"
         if name in self.statics:
             return f"s[{lay.static_at[name] + k}]"
         if name in self.program.equations:
@@ -270,10 +273,11 @@ def generate_source(program: Program, dims: Dimensions) -> str:
     Unsupported
         If the model uses something the numba backend cannot compile.
     """
-    if program.delays_fixed:
-        raise Unsupported("fixed delays (delay_fixed)")
     layout = Layout(program, dims)
     em = _ScalarEmitter(program, layout)
+    for d in program.discrete_names:
+        if dims.dims_of(d):
+            raise Unsupported("fixed delays (delay_fixed) over dimensions")
     deriv_trees = NumpyBackend._derivative_trees(program)
     derivs = []
     for s in program.state_names:
@@ -287,14 +291,16 @@ def generate_source(program: Program, dims: Dimensions) -> str:
             outs.append(f"    o[{layout.output_at[o] + layout.flat(o, idx)}] = "
                         f"{em.ref(o, idx)}")
     # one function for both: half the machine code to compile; outputs written when asked
-    body = _body(em, list(deriv_trees.values()) + [Name(n) for n in program.output_names])
+    derivs += [f"    din[{i}] = {em.code(tree, {})}" for i, tree in enumerate(program.delay_inputs)]
+    body = _body(em, list(deriv_trees.values()) + list(program.delay_inputs)
+                 + [Name(n) for n in program.output_names])
     tables = []
     for i, (xs, ys) in enumerate(program.tables.values()):
         tables.append(f"_TX{i} = np.array({np.asarray(xs, float).tolist()!r})")
         tables.append(f"_TY{i} = np.array({np.asarray(ys, float).tolist()!r})")
     head = _HEAD.format(n_rows=program.n_state_rows, n_outputs=layout.n_outputs)
     return "\n".join([head, *tables, "", "",
-                      "@_jit", "def _rhs(t, dt, y, p, s, dy, o, save):", *body, *derivs,
+                      "@_jit", "def _rhs(t, dt, y, p, s, d, dy, din, o, save):", *body, *derivs,
                       "    if save:", *["    " + line for line in outs], "        pass",
                       "    return dy", "", "", _LOOPS])
 
@@ -312,8 +318,16 @@ N_OUTPUTS = {n_outputs}'''
 # The integration loops: the same arithmetic, in the same order, as
 # gysim.engine.integrate_fixed_step (Euler: y += dy * step; RK4's stages and sum).
 _LOOPS = '''@_jit
-def _one_run(p, s, y0, start, step, n_steps, save_every, rk4, sel_y, sel_o, out):
+def _one_run(p, s, y0, d0, order, start, step, n_steps, save_every, rk4, sel_y, sel_o, out):
     y = y0.copy()
+    d = d0.copy()
+    n_d = d.shape[0]
+    ring = 1
+    for i in range(n_d):
+        ring = max(ring, order[i])
+    buf = np.empty((n_d, ring))
+    din = np.empty(n_d)
+    scratch = np.empty(n_d)
     dy = np.empty(N_ROWS)
     o = np.empty(N_OUTPUTS)
     k2 = np.empty(N_ROWS)
@@ -325,27 +339,33 @@ def _one_run(p, s, y0, start, step, n_steps, save_every, rk4, sel_y, sel_o, out)
     sixth = step / 6
     for k in range(n_steps + 1):
         t = start + k * step
+        if k > 0:
+            for i in range(n_d):
+                if k >= order[i]:
+                    d[i] = buf[i, (k - order[i]) % ring]
         if k % save_every == 0:
-            _rhs(t, step, y, p, s, dy, o, True)
+            _rhs(t, step, y, p, s, d, dy, din, o, True)
             j = k // save_every
             for i in range(ny):
                 out[j, i] = y[sel_y[i]]
             for i in range(sel_o.shape[0]):
                 out[j, ny + i] = o[sel_o[i]]
         else:
-            _rhs(t, step, y, p, s, dy, o, False)
+            _rhs(t, step, y, p, s, d, dy, din, o, False)
         if k == n_steps:
             break
+        for i in range(n_d):
+            buf[i, k % ring] = din[i]
         if rk4:
             for i in range(N_ROWS):
                 tmp[i] = y[i] + half * dy[i]
-            _rhs(t + half, step, tmp, p, s, k2, o, False)
+            _rhs(t + half, step, tmp, p, s, d, k2, scratch, o, False)
             for i in range(N_ROWS):
                 tmp[i] = y[i] + half * k2[i]
-            _rhs(t + half, step, tmp, p, s, k3, o, False)
+            _rhs(t + half, step, tmp, p, s, d, k3, scratch, o, False)
             for i in range(N_ROWS):
                 tmp[i] = y[i] + step * k3[i]
-            _rhs(t + step, step, tmp, p, s, k4, o, False)
+            _rhs(t + step, step, tmp, p, s, d, k4, scratch, o, False)
             for i in range(N_ROWS):
                 y[i] += sixth * (dy[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
         else:
@@ -354,20 +374,22 @@ def _one_run(p, s, y0, start, step, n_steps, save_every, rk4, sel_y, sel_o, out)
 
 
 @_jit
-def run_fixed(P, S, Y0, start, step, n_steps, save_every, rk4, sel_y, sel_o, OUT):
+def run_fixed(P, S, Y0, D0, ORDER, start, step, n_steps, save_every, rk4, sel_y, sel_o, OUT):
     for r in range(Y0.shape[0]):
-        _one_run(P[r], S[r], Y0[r], start, step, n_steps, save_every, rk4, sel_y, sel_o, OUT[r])
+        _one_run(P[r], S[r], Y0[r], D0[r], ORDER[r], start, step, n_steps, save_every, rk4,
+                 sel_y, sel_o, OUT[r])
 
 
 @_jit
 def rhs_many(t, dt, Y, P, S, dY):
+    none = np.empty(0)
+    o = np.empty(N_OUTPUTS)
     for r in range(Y.shape[1]):
         y = np.empty(N_ROWS)
         for i in range(N_ROWS):
             y[i] = Y[i, r]
-        d = np.empty(N_ROWS)
-        o = np.empty(0)
-        _rhs(t, dt, y, P[r], S[r], d, o, False)
+        dr = np.empty(N_ROWS)
+        _rhs(t, dt, y, P[r], S[r], none, dr, none, o, False)
         for i in range(N_ROWS):
-            dY[i, r] = d[i]
+            dY[i, r] = dr[i]
 '''
