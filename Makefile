@@ -25,6 +25,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_ensemble.py
 	$(PY) benchmarks/bench_dimensions.py
 	$(PY) benchmarks/bench_sensitivity.py
+	$(PY) benchmarks/bench_compiled.py
 
 clean:
 	rm -rf $(VENV) results benchmarks/results

@@ -142,8 +142,9 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
         threads (solve_ivp's derivatives too); compiled once per model and
         cached on disk (:func:`gysim.engine.numba_backend.cache_dir`).
         ``"auto"`` (default) uses numba when it is installed, can compile
-        the model, and the run is large enough to repay compiling (or the
-        model is already compiled in this process), else numpy.
+        the model, and saves time: a run or a small ensemble long enough to
+        repay compiling, or whose kernel is cached
+        (:func:`gysim.engine.numba_backend.choose`), else numpy.
         ``ds.attrs["backend"]`` says which ran and ``ds.attrs["backend_reason"]``
         why not numba; ``model.compile().compile_seconds`` is the time numba
         took to compile (or load from its cache), apart from any run. Both
@@ -264,8 +265,8 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
     _check_memory(compiled, names, n_save, runs.n, min(runs.n, chunk_size), per_run, saveper,
                   max_bytes)
     times = start + saveper * np.arange(int(n_save))
-    kernel, why_not = choose(compiled, backend, _work(compiled, fixed, method, n_save, step,
-                                                      saveper, runs.n))
+    kernel, why_not = choose(compiled, backend, _evaluations(fixed, method, n_save, step,
+                                                             saveper), runs.n)
 
     stats = SolverStats()
     failed: dict[int, str] = {}
@@ -294,15 +295,11 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
     return ds
 
 
-def _work(compiled: CompiledModel, fixed: bool, method: str, n_save: float, step: float,
-          saveper: float, n_runs: int) -> float:
-    """About how many equations a simulation evaluates (for backend="auto")."""
-    per_eval = len(compiled.order) + compiled.n_state_rows
+def _evaluations(fixed: bool, method: str, n_save: float, step: float, saveper: float) -> float:
+    """About how many times a run evaluates the derivatives (for backend="auto")."""
     if fixed:
-        evals = (n_save - 1) * round(saveper / step) * (1 if method == "euler" else 4)
-    else:  # a guess: a dozen evaluations per saved time
-        evals = 12 * n_save
-    return float(evals) * n_runs * per_eval
+        return (n_save - 1) * round(saveper / step) * (1 if method == "euler" else 4)
+    return 12.0 * n_save  # a guess: a dozen evaluations per saved time
 
 
 def _check_memory(compiled: CompiledModel, names: list[str], n_save: float, n_runs: int,

@@ -124,8 +124,8 @@ def test_auto_falls_back_to_numpy_and_says_why(monkeypatch):
         raise numba_backend.Unsupported("the function frobnicate()")
     monkeypatch.setattr(numba_backend, "generate_source", refuse)
     m = decay(0.6)
-    ks = np.full(3000, 0.6)  # 3000 runs x 4000 steps x 2 equations: large enough for numba
-    ds = gysim.simulate(m, method="euler", dt=1e-3, params={"k": ks}, backend="auto")
+    monkeypatch.setattr(numba_backend, "NUMPY_OVERHEAD", 1.0)  # every run worth compiling
+    ds = gysim.simulate(m, method="euler", dt=0.5, backend="auto")
     assert ds.attrs["backend"] == "numpy"
     assert ds.attrs["backend_reason"] == "the numba backend cannot compile the function frobnicate()"
     with pytest.raises(ModelDefinitionError, match="backend='numba': the numba backend cannot "
@@ -133,10 +133,14 @@ def test_auto_falls_back_to_numpy_and_says_why(monkeypatch):
         gysim.simulate(m, method="euler", dt=1, backend="numba")
 
 
-def test_auto_keeps_numpy_for_a_small_run():
+def test_auto_keeps_numpy_for_a_small_run_and_a_wide_ensemble(monkeypatch):
     ds = gysim.simulate(decay(0.3), method="euler", dt=1)
     assert ds.attrs["backend"] == "numpy"
     assert ds.attrs["backend_reason"].startswith("small run")
+    monkeypatch.setattr(numba_backend, "NUMPY_OVERHEAD", 1.0)
+    ds = gysim.simulate(decay(0.3), method="euler", dt=1, params={"k": np.full(1001, 0.3)})
+    assert ds.attrs["backend_reason"] == "1001 runs: over more than 1000 runs numpy is as fast " \
+                                         "as numba"
 
 
 def test_without_numba(monkeypatch):

@@ -24,9 +24,9 @@ Examples
 >>> from gysim.engine.numba_backend import choose
 >>> m = gysim.Model("m", start=0, stop=1)
 >>> m.stock("x", 1.0)
->>> kernel, reason = choose(m.compile(), "auto", work=10)
+>>> kernel, reason = choose(m.compile(), "auto", evaluations=10, runs=1)
 >>> kernel is None, reason  # a tiny run: compiling would take longer than it saves
-(True, 'small run (auto chooses numba from 2e+07 equation evaluations; this has 10)')
+(True, 'small run (numba would save about 1.5e-05 s of numpy's overhead and take 0.05 s to compile)')
 """
 
 from __future__ import annotations
@@ -52,15 +52,21 @@ from .program import Program
 if TYPE_CHECKING:
     from .compiled import CompiledModel
 
-__all__ = ["BACKENDS", "AUTO_MIN_WORK", "Kernel", "NumbaBackend", "cache_dir", "choose",
+__all__ = ["BACKENDS", "AUTO_MAX_RUNS", "Kernel", "NumbaBackend", "cache_dir", "choose",
            "numba_available"]
 
 #: What ``gysim.simulate(..., backend=)`` accepts.
 BACKENDS = ("auto", "numba", "numpy")
-#: "auto" compiles with numba when a run evaluates at least this many equations
-#: (steps x runs x equations), or when this process already made the model's kernel:
-#: about the work the numpy backend does in the time numba takes to compile.
-AUTO_MIN_WORK = 2e7
+#: "auto": what one equation costs the numpy backend per evaluation in Python
+#: overhead (seconds), whatever the number of runs; what numba saves.
+NUMPY_OVERHEAD = 1.5e-6
+#: "auto": what numba takes to compile one equation (seconds, measured on Guiyang and
+#: Earth4All on 2 cores); nothing when the kernel is cached on disk or made already.
+COMPILE_PER_EQUATION = 0.05
+#: "auto" keeps numpy for ensembles of more runs than this: over wide arrays numpy's
+#: overhead is spread thin and its vectorized loops are as fast as numba's (measured on
+#: the Guiyang study: numba per run was no faster than numpy over 16 384 runs).
+AUTO_MAX_RUNS = 1000
 #: Environment variable naming the cache directory.
 CACHE_ENV = "GYSIM_CACHE_DIR"
 
@@ -304,15 +310,24 @@ class NumbaBackend(NumpyBackend):
         return make_kernel(program, dims)
 
 
-def choose(compiled: CompiledModel, backend: str, work: float) -> tuple[Kernel | None, str]:
+def choose(compiled: CompiledModel, backend: str, evaluations: float,
+           runs: int) -> tuple[Kernel | None, str]:
     """The kernel to run with (None: numpy) and, when it is numpy, why.
+
+    ``"auto"`` takes numba when it saves time: for at most
+    :data:`AUTO_MAX_RUNS` runs, when the numpy backend's Python overhead
+    (:data:`NUMPY_OVERHEAD` per equation and evaluation) exceeds twice the
+    compile time (:data:`COMPILE_PER_EQUATION` per equation, none when the
+    kernel is cached on disk or made already in this process).
 
     Parameters
     ----------
     compiled : CompiledModel
     backend : {"auto", "numba", "numpy"}
-    work : float
-        About how many equations the run evaluates (steps x runs x equations).
+    evaluations : float
+        About how many times the derivatives are evaluated (steps x stages).
+    runs : int
+        Runs of the simulation.
 
     Raises
     ------
@@ -328,9 +343,16 @@ def choose(compiled: CompiledModel, backend: str, work: float) -> tuple[Kernel |
     if backend == "auto":
         if not numba_available():
             return None, "numba is not installed"
-        if work < AUTO_MIN_WORK and not compiled.kernel_ready():
-            return None, (f"small run (auto chooses numba from {AUTO_MIN_WORK:.0e} equation "
-                          f"evaluations; this has {work:.3g})")
+        if runs > AUTO_MAX_RUNS:
+            return None, (f"{runs} runs: over more than {AUTO_MAX_RUNS} runs numpy is as fast "
+                          f"as numba")
+        equations = len(compiled.order) + compiled.n_state_rows
+        saving = NUMPY_OVERHEAD * equations * evaluations
+        ready = compiled.kernel_ready() or is_cached(compiled.program, compiled._dims)
+        cost = 0.0 if ready else COMPILE_PER_EQUATION * equations
+        if saving < max(2 * cost, 0.5):
+            return None, (f"small run (numba would save about {saving:.2g} s of numpy's "
+                          f"overhead{'' if ready else f' and take {cost:.2g} s to compile'})")
     kernel, reason = compiled.kernel()
     if kernel is None and backend == "numba":
         raise ModelDefinitionError(f"backend='numba': {reason}")
