@@ -86,6 +86,7 @@ def bench_e4a(rows, folder, n_runs, repeats):
         rows.append(("Earth4All", f"numba cannot compile: {reason}", "", ""))
         return
     compile_s = time.perf_counter() - t
+    print(f"Earth4All: numba kernel in {compile_s:.1f} s", flush=True)
     a = gysim.simulate(model, backend="numpy")
     b = gysim.simulate(model, backend="numba")
     print(f"Earth4All numba vs numpy: worst relative difference {worst(a, b):.2e}", flush=True)
@@ -153,14 +154,17 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs and repeats")
     parser.add_argument("--e4a-runs", type=int, default=None)
+    parser.add_argument("--only", choices=("ensemble", "e4a"), default=None)
     args = parser.parse_args(argv)
     repeats = 3 if args.quick else 5
     e4a_runs = args.e4a_runs or (100 if args.quick else 1000)
     folder = Path(tempfile.mkdtemp(prefix="gysim-bench-compiled-"))
     rows: list[tuple] = []
     try:
-        bench_ensemble(rows, 1000 if args.quick else 10_000, repeats)
-        bench_e4a(rows, folder, e4a_runs, repeats)
+        if args.only != "e4a":
+            bench_ensemble(rows, 1000 if args.quick else 10_000, repeats)
+        if args.only != "ensemble":
+            bench_e4a(rows, folder, e4a_runs, repeats)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     lines = [f"# numba backend ({time.strftime('%Y-%m-%d %H:%M')}, load {os.getloadavg()[0]:.1f},"

@@ -6,6 +6,10 @@ run with both backends; every saved value must agree to 1e-12 relative
 (values near zero: 1e-12 absolute times the variable's scale). A model the
 numba backend cannot compile must say why, and still runs (with numpy)
 under ``backend="auto"``.
+
+The kernels go to the default cache directory (``~/.cache/gysim/numba``,
+or ``$GYSIM_CACHE_DIR``): a second run of these tests loads them instead of
+compiling them again (each costs a few seconds the first time).
 """
 
 from __future__ import annotations
@@ -25,15 +29,6 @@ CASES = [p for suite in ("sd-test-models", "sd-test-models-subscripts")
          if (SHARED / suite).is_dir() for p in find_cases(SHARED / suite)]
 EARTH4ALL = SHARED / "real-models" / "earth4all" / "E4A-global-TLTL.mdl"
 RTOL = 1e-12
-
-
-@pytest.fixture(scope="module", autouse=True)
-def cache(tmp_path_factory):
-    """One numba cache for the module (compiled kernels are shared by equal models)."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("GYSIM_CACHE_DIR", str(tmp_path_factory.mktemp("numba-cache")))
-    yield
-    mp.undo()
 
 
 def assert_same(a, b) -> None:
