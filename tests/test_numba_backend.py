@@ -173,3 +173,13 @@ def test_kernel_is_cached_on_disk_by_its_source(cache):
     other = decay(0.9)
     other.aux("y", "2 * x")
     assert other.compile().kernel()[0].path != kernel.path
+
+
+def test_a_model_run_with_numba_still_travels_to_dask_workers():
+    """cloudpickle (Dask's) copies a compiled model; the copy makes its own kernel."""
+    cloudpickle = pytest.importorskip("cloudpickle")
+    m = decay(0.5)
+    gysim.simulate(m, method="euler", dt=0.5, backend="numba")
+    copy = cloudpickle.loads(cloudpickle.dumps(m))
+    ds = gysim.simulate(copy, method="euler", dt=0.5, backend="numba")
+    np.testing.assert_allclose(ds.x.values, 0.75 ** np.arange(0, 9, 2), rtol=1e-14)

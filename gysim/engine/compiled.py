@@ -108,6 +108,12 @@ class CompiledModel:
         self.rhs_outputs = functions.rhs_outputs
         self.source = functions.source
 
+    def __getstate__(self) -> dict:
+        # the numba kernel holds a loaded module: a copy (a Dask worker) makes its own
+        state = self.__dict__.copy()
+        state["_kernel"] = None
+        return state
+
     def kernel(self):
         """The numba kernel of this model (made once), or None and why it cannot be made.
 
