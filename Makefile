@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_dimensions.py
 	$(PY) benchmarks/bench_sensitivity.py
 	$(PY) benchmarks/bench_compiled.py
+	GYSIM_PARITY_ALL=1 $(PY) -m pytest -q tests/test_backend_parity.py
 
 clean:
 	rm -rf $(VENV) results benchmarks/results

@@ -7,13 +7,16 @@ run with both backends; every saved value must agree to 1e-12 relative
 numba backend cannot compile must say why, and still runs (with numpy)
 under ``backend="auto"``.
 
-The kernels go to the default cache directory (``~/.cache/gysim/numba``,
+Compiling costs seconds per model, so ``make test`` runs every tenth case of
+the suites and skips Earth4All; ``GYSIM_PARITY_ALL=1`` runs them all (``make
+bench`` does). The kernels go to the default cache directory (``~/.cache/gysim/numba``,
 or ``$GYSIM_CACHE_DIR``): a second run of these tests loads them instead of
 compiling them again (each costs a few seconds the first time).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +30,9 @@ pytest.importorskip("numba")
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CASES = [p for suite in ("sd-test-models", "sd-test-models-subscripts")
          if (SHARED / suite).is_dir() for p in find_cases(SHARED / suite)]
+ALL = os.environ.get("GYSIM_PARITY_ALL") == "1"
+if not ALL:
+    CASES = CASES[::10]
 EARTH4ALL = SHARED / "real-models" / "earth4all" / "E4A-global-TLTL.mdl"
 RTOL = 1e-12
 
@@ -93,6 +99,7 @@ def test_guiyang_ensemble_in_threads():
 
 
 @pytest.mark.skipif(not EARTH4ALL.is_file(), reason="Earth4All not available")
+@pytest.mark.skipif(not ALL, reason="minutes of compiling: GYSIM_PARITY_ALL=1 (make bench)")
 def test_earth4all():
     try:
         model = gysim.load_model(EARTH4ALL)
