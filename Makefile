@@ -12,7 +12,7 @@ $(PY):
 
 # Re-install when the package metadata changes.
 $(STAMP): $(PY) setup.cfg pyproject.toml
-	$(PY) -m pip install --quiet -e ".[test,netcdf,parallel,notebooks,fonts,docs,optimize,bayes]"
+	$(PY) -m pip install --quiet -e ".[test,netcdf,parallel,notebooks,fonts,docs,optimize,bayes,compiled]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -26,6 +26,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_dimensions.py
 	$(PY) benchmarks/bench_sensitivity.py
 	$(PY) benchmarks/bench_posterior.py
+	$(PY) benchmarks/bench_compiled.py
+	GYSIM_PARITY_ALL=1 $(PY) -m pytest -q tests/test_backend_parity.py
 
 # The documentation site: API pages from the docstrings, every notebook executed.
 docs: $(STAMP)

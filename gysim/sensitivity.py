@@ -50,6 +50,7 @@ import xarray as xr
 from .batch import envelope, run_batch
 from ._text import suggest
 from .engine.limits import check_memory, format_bytes, n_values, saved_times
+from . import indices
 from .errors import DataError, ModelDefinitionError, ParameterError
 from .labels import expand_elements, select_element, split_element
 from .model import Model
@@ -133,6 +134,23 @@ def _analyze_series(method: str, prob: dict, X: np.ndarray, Y: np.ndarray, keys:
     D = len(prob["names"])
     out = {k: np.full((D, D, len(Y)) if k.startswith("S2") else (D, len(Y)), np.nan)
            for k in keys}
+    if not prob.get("groups"):
+        # every time at once (gysim.indices: SALib's estimators and bootstrap draws)
+        varies = np.array([not _constant(y) for y in Y], dtype=bool)
+        if varies.any():
+            common = dict(num_resamples=opts["num_resamples"], conf_level=opts["conf_level"],
+                          seed=opts["seed"])
+            rows = np.ascontiguousarray(Y[varies])
+            with np.errstate(all="ignore"):
+                if method == "sobol":
+                    r = indices.sobol(rows, D, second_order=opts["second_order"], **common)
+                elif method == "morris":
+                    r = indices.morris(X, rows, num_levels=opts["num_levels"], **common)
+                else:
+                    r = indices.fast(rows, D, M=opts["fast_m"], **common)
+            for key in keys:
+                out[key][..., varies] = r[key]
+        return out
     for k, y in enumerate(Y):
         if _constant(y):
             continue

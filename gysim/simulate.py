@@ -31,6 +31,7 @@ from .engine.integrate_adaptive import adaptive
 from .engine.integrate_fixed_step import fixed_step
 from .engine.integrate import (Runs, SolverStats, break_times, check_finite, initial_state,
                                param_tuple, sizes, store)
+from .engine.numba_backend import BACKENDS, choose
 from .engine.limits import (MAX_RHS_EVALS, MAX_STEPS, check_limit, check_memory, format_bytes,
                             saved_times,
                             n_values, working_bytes_per_run)
@@ -64,7 +65,8 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
              check_units: bool | None = None, on_error: str = "raise",
              max_bytes: float | None = None, max_steps: float | None = MAX_STEPS,
              max_rhs_evals: float | None = MAX_RHS_EVALS,
-             max_seconds: float | None = None, seed: int = 0) -> xr.Dataset:
+             max_seconds: float | None = None, seed: int = 0,
+             backend: str = "auto") -> xr.Dataset:
     """Simulate a model once, or as a vectorized ensemble.
 
     Parameters
@@ -139,6 +141,21 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
         stream, keyed by ``numpy.random.SeedSequence(seed)`` and ``r``, so each
         run is reproducible on its own (see :mod:`gysim.random_draws`).
         Default 0: the same draws on every call, as in Vensim.
+    backend : {"auto", "numba", "numpy"}
+        What evaluates the model. ``"numpy"``: the generated numpy code, all
+        runs of a chunk as one array per value. ``"numba"``: the model
+        compiled to machine code with numba (the ``compiled`` extra), the
+        whole Euler/RK4 loop in compiled code and the runs in parallel
+        threads (solve_ivp's derivatives too); compiled once per model and
+        cached on disk (:func:`gysim.engine.numba_backend.cache_dir`).
+        ``"auto"`` (default) uses numba when it is installed, can compile
+        the model, and saves time: a run or a small ensemble long enough to
+        repay compiling, or whose kernel is cached
+        (:func:`gysim.engine.numba_backend.choose`), else numpy.
+        ``ds.attrs["backend"]`` says which ran and ``ds.attrs["backend_reason"]``
+        why not numba; ``model.compile().compile_seconds`` is the time numba
+        took to compile (or load from its cache), apart from any run. Both
+        give the same numbers (to rounding).
 
     Returns
     -------
@@ -155,7 +172,8 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
     Raises
     ------
     ModelDefinitionError
-        If the model or the options are invalid.
+        If the model or the options are invalid, or ``backend="numba"`` and
+        numba is not installed or cannot compile the model.
     ParameterError
         If a parameter value is unknown, non-finite or out of bounds.
     UnitsError
@@ -199,6 +217,9 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
         raise ModelDefinitionError(f"`on_error` must be 'raise' or 'mask', got {on_error!r}")
     if max_bytes is not None and check_number(max_bytes, "`max_bytes`") <= 0:
         raise ModelDefinitionError(f"`max_bytes` must be positive, got {max_bytes!r}")
+    if backend not in BACKENDS:
+        raise ModelDefinitionError(f"`backend` must be one of {', '.join(map(repr, BACKENDS))}, "
+                                   f"got {backend!r}")
     max_steps = check_limit(max_steps, "max_steps")
     limits = dict(max_rhs_evals=check_limit(max_rhs_evals, "max_rhs_evals"),
                   max_seconds=check_limit(max_seconds, "max_seconds"))
@@ -257,10 +278,14 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
     _check_memory(compiled, names, n_save, runs.n, min(runs.n, chunk_size), per_run, saveper,
                   max_bytes)
     times = start + saveper * np.arange(int(n_save))
+    kernel, why_not = choose(compiled, backend, _evaluations(fixed, method, n_save, step,
+                                                             saveper), runs.n)
 
     stats = SolverStats()
     failed: dict[int, str] = {}
-    opts = dict(rtol=rtol, atol=atol, max_step=max_step, on_error=on_error, **limits)
+    opts = dict(rtol=rtol, atol=atol, max_step=max_step, on_error=on_error, kernel=kernel,
+                **limits)
+
     try:
         result = {n: np.empty((len(times),) + sizes(compiled, n) + (runs.n,)) for n in names}
         with np.errstate(all="ignore"):
@@ -276,9 +301,19 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
             f"use fewer runs, saved times (`saveper`) or variables (`variables=`), smaller "
             f"chunks (`chunk_size=`), or a study store (gysim.batch.run_batch(..., store=))"
         ) from None
-    return to_dataset(model, compiled, result, times, runs, method=method, step=step,
-                      saveper=saveper, rtol=rtol, atol=atol, scenario=scenario, stats=stats,
-                      fixed_step=fixed, failed=failed if on_error == "mask" else None)
+    ds = to_dataset(model, compiled, result, times, runs, method=method, step=step,
+                    saveper=saveper, rtol=rtol, atol=atol, scenario=scenario, stats=stats,
+                    fixed_step=fixed, failed=failed if on_error == "mask" else None)
+    # timings are not attrs: equal runs give identical Datasets
+    ds.attrs.update(backend="numba" if kernel is not None else "numpy", backend_reason=why_not)
+    return ds
+
+
+def _evaluations(fixed: bool, method: str, n_save: float, step: float, saveper: float) -> float:
+    """About how many times a run evaluates the derivatives (for backend="auto")."""
+    if fixed:
+        return (n_save - 1) * round(saveper / step) * (1 if method == "euler" else 4)
+    return 12.0 * n_save  # a guess: a dozen evaluations per saved time
 
 
 def _check_memory(compiled: CompiledModel, names: list[str], n_save: float, n_runs: int,
@@ -404,8 +439,17 @@ def _integrate_chunk(compiled: CompiledModel, runs: Runs, lo: int, hi: int, meth
         P = param_tuple(compiled, runs, lo, hi)
         y0, discrete, delay_times = initial_state(compiled, runs, lo, hi, times[0], step, P,
                                                   check=not mask)
-        fixed_step(compiled, P, compiled.prepare(P), y0, discrete, delay_times, method, step,
-                   times, stats, out)
+        kernel = opts["kernel"]
+        if kernel is None:
+            fixed_step(compiled, P, compiled.prepare(P), y0, discrete, delay_times, method,
+                       step, times, stats, out)
+        else:
+            kernel.fixed_step(P, compiled.prepare(P), y0, discrete, delay_times, method, step,
+                              times, out)
+            n_steps = (len(times) - 1) * int(round((times[1] - times[0]) / step)) \
+                if len(times) > 1 else 0
+            stats.steps += n_steps
+            stats.nfev += n_steps * (1 if method == "euler" else 4)
     else:
         _adaptive_chunk(compiled, runs, lo, hi, method, times, opts, stats, out, failed)
     if mask:
@@ -457,7 +501,8 @@ def _adaptive_runs(compiled: CompiledModel, runs: Runs, ids: np.ndarray, lo: int
     y0 = initial_state(compiled, sub, a, b, times[0], 0.0, P, check=False)[0]
     Y, failure = adaptive(compiled, P, S, y0, method, times, break_times(compiled, runs),
                           opts["rtol"], opts["atol"], opts["max_step"], stats, run_ids=ids,
-                          max_rhs_evals=opts["max_rhs_evals"], max_seconds=opts["max_seconds"])
+                          max_rhs_evals=opts["max_rhs_evals"], max_seconds=opts["max_seconds"],
+                          rhs=opts["kernel"].rhs if opts["kernel"] is not None else None)
     values = compiled.outputs(times[:, None], 0.0, Y, P, S, [])
     cols = ids - lo
     part = {n: v[..., cols[0]:cols[-1] + 1] for n, v in out.items()} if whole else \

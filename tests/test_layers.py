@@ -37,7 +37,7 @@ LAYERS = {
     "gysim.link_values": 4, "gysim.loops": 4, "gysim.loop_dominance": 6,
     "gysim.diagram_layout": 3, "gysim.diagram": 4, "gysim.sliders": 7,
     "gysim.lever_problem": 6, "gysim.optimize": 6, "gysim.pareto": 6, "gysim.discover": 6,
-    "gysim.posterior": 6, "gysim.hindcast": 7,
+    "gysim.posterior": 6, "gysim.indices": 6, "gysim.hindcast": 7,
     "gysim.plot": 7, "gysim.plot_targets": 7, "gysim.registry": 7, "gysim.demo": 7,
     "gysim.tables": 7,
     "gysim.cli": 8, "gysim.__main__": 8, "gysim": 8,

@@ -11,6 +11,10 @@
 5. :mod:`~gysim.engine.hoisting`: values computed once per run;
 6. a backend (:mod:`~gysim.engine.codegen`: numpy) generating the functions.
 
+A compiled model also has, on demand, a numba kernel of the same program
+(:meth:`CompiledModel.kernel`, :mod:`~gysim.engine.numba_backend`): the
+integrators use it when :func:`gysim.simulate` chooses ``backend="numba"``.
+
 Examples
 --------
 >>> import gysim
@@ -69,6 +73,9 @@ class CompiledModel:
         second of two dimensions of sizes 3 and 2.
     source : str
         Their source.
+    compile_seconds : float
+        Time the numba kernel took to compile (or load from the cache) and
+        warm up; 0.0 while it has not been made.
     """
 
     def __init__(self, model: ModelLike, backend: Backend | None = None) -> None:
@@ -84,7 +91,11 @@ class CompiledModel:
         order_program(program)
         program.breakpoints = breakpoints(program, dims)
         Hoisting(program).run()
-        functions = (backend or NumpyBackend()).generate(program, dims)
+        backend = backend or NumpyBackend()
+        functions = backend.generate(program, dims)
+        self._kernel: tuple | None = None
+        if hasattr(backend, "kernel"):  # the numba backend: the kernel now, not on first use
+            self._kernel = backend.kernel(program, dims)
         self.program = program
         self._dims = dims
         # bound directly: the integrators call these for every saved value
@@ -96,6 +107,51 @@ class CompiledModel:
         self.outputs = functions.outputs
         self.rhs_outputs = functions.rhs_outputs
         self.source = functions.source
+
+    def __getstate__(self) -> dict:
+        # the numba kernel holds a loaded module: a copy (a Dask worker) makes its own
+        state = self.__dict__.copy()
+        state["_kernel"] = None
+        return state
+
+    def kernel(self):
+        """The numba kernel of this model (made once), or None and why it cannot be made.
+
+        Returns
+        -------
+        kernel : Kernel or None
+            See :class:`gysim.engine.numba_backend.Kernel`.
+        reason : str
+            Why there is no kernel (numba missing, something it cannot
+            compile); empty when there is one.
+
+        Examples
+        --------
+        >>> import gysim
+        >>> m = gysim.Model("m")
+        >>> m.stock("x", 1.0)
+        >>> cm = m.compile()
+        >>> cm.kernel_ready(), cm.compile_seconds
+        (False, 0.0)
+        >>> kernel, reason = cm.kernel()  # doctest: +SKIP
+        >>> cm.compile_seconds > 0  # doctest: +SKIP
+        True
+        """
+        if self._kernel is None:
+            from .numba_backend import make_kernel  # numba is imported only when asked for
+            self._kernel = make_kernel(self.program, self._dims)
+        return self._kernel
+
+    def kernel_ready(self) -> bool:
+        """Whether the numba kernel has been made in this process (then it costs nothing)."""
+        return self._kernel is not None and self._kernel[0] is not None
+
+    @property
+    def compile_seconds(self) -> float:
+        """Compile (or cache-load) time of the numba kernel, apart from any run."""
+        if self._kernel is None or self._kernel[0] is None:
+            return 0.0
+        return self._kernel[0].compile_seconds
 
     def check_units(self) -> None:
         """Check the model's units (:func:`gysim.units.check_units`), once per compiled model."""

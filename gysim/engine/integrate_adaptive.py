@@ -103,7 +103,8 @@ def adaptive(compiled: CompiledModel, P: tuple, S: tuple, y0: np.ndarray, method
              times: np.ndarray, breaks: list[float], rtol: float, atol: float,
              max_step: float | None, stats: SolverStats, *, run_ids: np.ndarray | None = None,
              max_rhs_evals: float | None = MAX_RHS_EVALS,
-             max_seconds: float | None = None) -> tuple[np.ndarray, Failure | None]:
+             max_seconds: float | None = None,
+             rhs: Callable | None = None) -> tuple[np.ndarray, Failure | None]:
     """Integrate with a scipy ``OdeSolver``; the state rows at the saved times.
 
     The solver is stepped here (as ``solve_ivp`` would) so that every
@@ -136,6 +137,10 @@ def adaptive(compiled: CompiledModel, P: tuple, S: tuple, y0: np.ndarray, method
         Most derivative evaluations (:data:`~gysim.engine.limits.MAX_RHS_EVALS`).
     max_seconds : float or None
         Most wall time, in seconds.
+    rhs : callable, optional
+        The derivatives, with the signature of ``compiled.rhs`` (which is
+        the default): e.g. a numba kernel's
+        (:meth:`gysim.engine.numba_backend.Kernel.rhs`).
 
     Returns
     -------
@@ -157,7 +162,7 @@ def adaptive(compiled: CompiledModel, P: tuple, S: tuple, y0: np.ndarray, method
             Y = np.empty((0, len(times), n))
         return Y, None
     shape = (n_state, n)
-    rhs = compiled.rhs
+    rhs = compiled.rhs if rhs is None else rhs
     empty: list = []
     options: dict[str, Any] = {}
     if max_step is not None:

@@ -1,0 +1,180 @@
+"""The numba backend against the numpy backend, hand-written numpy and PySD, side by side.
+
+Rows (each a median of repeated runs after a warm-up; compile time shown apart):
+
+1. Earth4All (``../shared/real-models/earth4all``), one run: gysim numba,
+   gysim numpy, PySD. The published file does not read yet (its
+   ``RANDOM PINK NOISE`` call): a copy in a temporary folder has that call
+   replaced by its mean (the noise's "normal" argument), for gysim and PySD alike.
+2. Earth4All, an ensemble of ``--e4a-runs`` runs (parameters +-10 %), numba
+   on 1 and 2 threads, and numpy.
+3. The ensemble model of ``bench_ensemble.py``, 10 000 runs: gysim numba
+   (1 and 2 threads), gysim numpy, and the hand-written numpy Euler loop.
+
+The script checks that numba and numpy agree (1e-12 relative) before timing.
+Run: ``python benchmarks/bench_compiled.py [--quick]``; the table goes to
+stdout and ``benchmarks/results/bench_compiled.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+E4A = HERE.parents[1] / "shared" / "real-models" / "earth4all" / "E4A-global-TLTL.mdl"
+RESULTS = HERE / "results" / "bench_compiled.md"
+
+
+def median(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def threads(n):
+    import numba
+    numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+
+
+def worst(a, b):
+    w = 0.0
+    for v in a.data_vars:
+        x, y = a[v].values, b[v].values
+        ok = np.isfinite(x)
+        w = max(w, float(np.max(np.abs(x[ok] - y[ok]) / np.maximum(np.abs(x[ok]), 1e-300),
+                                initial=0.0)))
+    return w
+
+
+def patched_e4a(folder: Path) -> Path | None:
+    if not E4A.is_file():
+        return None
+    text = E4A.read_text(encoding="utf-8", errors="surrogateescape")
+    call = ('RANDOM PINK NOISE("Normal (1)" ,"STD in fluctuation around normal (1)", '
+            'Sampling time y\\\n\t\t, 1)')
+    text = text.replace(call, '"Normal (1)"')
+    target = folder / "E4A-patched.mdl"
+    target.write_text(text, encoding="utf-8", errors="surrogateescape")
+    return target
+
+
+def bench_e4a(rows, folder, n_runs, repeats):
+    import gysim
+    path = patched_e4a(folder)
+    if path is None:
+        rows.append(("Earth4All", "not available", "", ""))
+        return
+    model = gysim.load_model(path)
+    compiled = model.compile()
+    t = time.perf_counter()
+    kernel, reason = compiled.kernel()
+    if kernel is None:
+        rows.append(("Earth4All", f"numba cannot compile: {reason}", "", ""))
+        return
+    compile_s = time.perf_counter() - t
+    print(f"Earth4All: numba kernel in {compile_s:.1f} s", flush=True)
+    a = gysim.simulate(model, backend="numpy")
+    b = gysim.simulate(model, backend="numba")
+    print(f"Earth4All numba vs numpy: worst relative difference {worst(a, b):.2e}", flush=True)
+    threads(1)
+    t_nb = median(lambda: gysim.simulate(model, backend="numba"), repeats)
+    t_np = median(lambda: gysim.simulate(model, backend="numpy"), max(1, repeats // 3))
+    rows.append(("Earth4All, 1 run", "gysim numba (warm)", f"{t_nb:.3f} s",
+                 f"compile {compile_s:.1f} s ({'from cache' if kernel.cached else 'cold'})"))
+    rows.append(("Earth4All, 1 run", "gysim numpy", f"{t_np:.3f} s",
+                 f"{t_np / t_nb:.0f}x slower than numba"))
+    try:
+        import pysd
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pm = pysd.read_vensim(str(path))
+            pm.run()
+            t_pysd = median(lambda: pm.run(), max(1, repeats // 3))
+        rows.append(("Earth4All, 1 run", "PySD", f"{t_pysd:.3f} s",
+                     f"numba is {t_pysd / t_nb:.0f}x faster"))
+    except Exception as err:  # PySD's own failure is a row, not a crash
+        rows.append(("Earth4All, 1 run", "PySD", "failed", f"{type(err).__name__}: {err}"[:80]))
+    rng = np.random.default_rng(1)
+    names = [n for n, p in model.params.items() if np.ndim(p.value) == 0 and p.value][:5]
+    params = {n: model.params[n].value * rng.uniform(0.9, 1.1, n_runs) for n in names}
+    t1 = median(lambda: gysim.simulate(model, params=params, backend="numba"), 1)
+    threads(2)
+    t2 = median(lambda: gysim.simulate(model, params=params, backend="numba"), 1)
+    threads(1)
+    tn = median(lambda: gysim.simulate(model, params=params, backend="numpy"), 1)
+    label = f"Earth4All, {n_runs} runs"
+    rows.append((label, "gysim numba, 1 thread", f"{t1:.2f} s", ""))
+    rows.append((label, "gysim numba, 2 threads", f"{t2:.2f} s", f"{t1 / t2:.2f}x the 1-thread"))
+    rows.append((label, "gysim numpy", f"{tn:.2f} s", f"{tn / t2:.1f}x slower than numba (2)"))
+
+
+def bench_ensemble(rows, n, repeats):
+    import gysim
+    import bench_ensemble as be
+    model = be.build_gysim()
+    params = be.sample_params(n)
+    opts = dict(params=params, method="euler", dt=be.DT, saveper=be.SAVEPER)
+    t = time.perf_counter()
+    model.compile().kernel()
+    compile_s = time.perf_counter() - t
+    a = gysim.simulate(model, backend="numpy", **opts)
+    b = gysim.simulate(model, backend="numba", **opts)
+    print(f"ensemble model numba vs numpy: worst relative difference {worst(a, b):.2e}",
+          flush=True)
+    threads(1)
+    t1 = median(lambda: gysim.simulate(model, backend="numba", **opts), repeats)
+    threads(2)
+    t2 = median(lambda: gysim.simulate(model, backend="numba", **opts), repeats)
+    threads(1)
+    tn = median(lambda: gysim.simulate(model, backend="numpy", **opts), repeats)
+    th = median(lambda: be.run_numpy(params, n), repeats)
+    label = f"bench_ensemble model, {n} runs"
+    rows.append((label, "gysim numba, 1 thread", f"{t1:.3f} s", f"compile {compile_s:.1f} s"))
+    rows.append((label, "gysim numba, 2 threads", f"{t2:.3f} s", f"{t1 / t2:.2f}x the 1-thread"))
+    rows.append((label, "gysim numpy", f"{tn:.3f} s", ""))
+    rows.append((label, "hand-written numpy", f"{th:.3f} s",
+                 f"numba (2 threads) is {th / t2:.2f}x its speed"))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer runs and repeats")
+    parser.add_argument("--e4a-runs", type=int, default=None)
+    parser.add_argument("--only", choices=("ensemble", "e4a"), default=None)
+    args = parser.parse_args(argv)
+    repeats = 3 if args.quick else 5
+    e4a_runs = args.e4a_runs or (100 if args.quick else 1000)
+    folder = Path(tempfile.mkdtemp(prefix="gysim-bench-compiled-"))
+    rows: list[tuple] = []
+    try:
+        if args.only != "e4a":
+            bench_ensemble(rows, 1000 if args.quick else 10_000, repeats)
+        if args.only != "ensemble":
+            bench_e4a(rows, folder, e4a_runs, repeats)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    lines = [f"# numba backend ({time.strftime('%Y-%m-%d %H:%M')}, load {os.getloadavg()[0]:.1f},"
+             f" {os.cpu_count()} cores)", "", "| case | what | time | note |", "|---|---|---|---|"]
+    lines += [f"| {' | '.join(r)} |" for r in rows]
+    text = "\n".join(lines)
+    print(text)
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,359 @@
+"""The numba backend: a compiled model as machine code, cached on disk, and the choice of backend.
+
+:mod:`gysim.engine.numba_source` writes the model's step as scalar code for
+one run; this module writes that source to a file in a cache directory
+named by the hash of the source (numba's ``cache=True`` needs a file, and a
+second process finds it there), imports it, and wraps its functions in a
+:class:`Kernel` that the integrators call:
+
+* :meth:`Kernel.fixed_step`: a whole Euler/RK4 integration of a chunk of
+  runs in compiled code, slices of the runs in parallel threads (the
+  compiled loop releases the GIL; as many threads as
+  ``numba.get_num_threads()``);
+* :meth:`Kernel.rhs`: the derivatives of all runs, with the numpy backend's
+  ``rhs`` signature, for :func:`scipy.integrate.solve_ivp`.
+
+The cache directory is ``$GYSIM_CACHE_DIR`` when set, else ``gysim/numba``
+under ``$XDG_CACHE_HOME`` (default ``~/.cache``). numba is optional (the
+``compiled`` extra): :func:`choose` picks the numpy backend without it, and
+says why.
+
+Examples
+--------
+>>> import gysim
+>>> from gysim.engine.numba_backend import choose
+>>> m = gysim.Model("m", start=0, stop=1)
+>>> m.stock("x", 1.0)
+>>> kernel, reason = choose(m.compile(), "auto", evaluations=10, runs=1)
+>>> kernel is None, reason[:46]  # a tiny run: compiling would take longer than it saves
+(True, 'small run (numba would save about 1.5e-05 s of')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .._version import __version__
+from ..errors import ModelDefinitionError
+from .codegen import NumpyBackend
+from .dims import Dimensions
+from .numba_source import Unsupported, generate_source
+from .program import Program
+
+if TYPE_CHECKING:
+    from .compiled import CompiledModel
+
+__all__ = ["BACKENDS", "AUTO_MAX_RUNS", "Kernel", "NumbaBackend", "cache_dir", "choose",
+           "numba_available"]
+
+#: What ``gysim.simulate(..., backend=)`` accepts.
+BACKENDS = ("auto", "numba", "numpy")
+#: "auto": what one equation costs the numpy backend per evaluation in Python
+#: overhead (seconds), whatever the number of runs; what numba saves.
+NUMPY_OVERHEAD = 1.5e-6
+#: "auto": what numba takes to compile one equation (seconds, measured on Guiyang and
+#: Earth4All on 2 cores); nothing when the kernel is cached on disk or made already.
+COMPILE_PER_EQUATION = 0.05
+#: "auto" keeps numpy for ensembles of more runs than this: over wide arrays numpy's
+#: overhead is spread thin and its vectorized loops are as fast as numba's (measured on
+#: the Guiyang study: numba per run was no faster than numpy over 16 384 runs).
+AUTO_MAX_RUNS = 1000
+#: Environment variable naming the cache directory.
+CACHE_ENV = "GYSIM_CACHE_DIR"
+
+
+def numba_available() -> bool:
+    """Whether numba can be imported (the ``compiled`` extra).
+
+    Examples
+    --------
+    >>> isinstance(numba_available(), bool)
+    True
+    """
+    return importlib.util.find_spec("numba") is not None
+
+
+def cache_dir() -> Path:
+    """Where generated model files and numba's compiled code are kept.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["GYSIM_CACHE_DIR"] = "/tmp/gysim-cache-example"
+    >>> str(cache_dir())
+    '/tmp/gysim-cache-example'
+    >>> del os.environ["GYSIM_CACHE_DIR"]
+    """
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "gysim" / "numba"
+
+
+def _runtime_stamp() -> str:
+    """What else the compiled code depends on: gysim's and numba's versions, the helpers."""
+    import numba
+    helpers = Path(__file__).with_name("numba_runtime.py").read_bytes()
+    return f"{__version__} {numba.__version__} {hashlib.sha256(helpers).hexdigest()[:16]}"
+
+
+def _path(source: str) -> Path:
+    """The file of a generated source: named by its hash (and what else the code depends on)."""
+    digest = hashlib.sha256((source + _runtime_stamp()).encode()).hexdigest()[:24]
+    return cache_dir() / f"gysim_model_{digest}.py"
+
+
+def is_cached(program: Program, dims: Dimensions) -> bool:
+    """Whether numba's on-disk cache holds the compiled code of a program (False if none can be).
+
+    Examples
+    --------
+    >>> import gysim
+    >>> m = gysim.Model("m")
+    >>> m.stock("x", 1.0)
+    >>> cm = m.compile()
+    >>> isinstance(is_cached(cm.program, cm._dims), bool)
+    True
+    """
+    if not numba_available():
+        return False
+    try:
+        path = _path(generate_source(program, dims))
+    except (Unsupported, RecursionError):
+        return False
+    return any((path.parent / "__pycache__").glob(f"{path.stem}.*.nbi"))
+
+
+def _threads() -> int:
+    """Threads for an ensemble: numba's setting (``NUMBA_NUM_THREADS``, ``numba.set_num_threads``)."""
+    import numba
+    return int(numba.get_num_threads())
+
+
+class Kernel:
+    """A model's numba functions, loaded from the cache directory.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The generated source file.
+    compile_seconds : float
+        Time spent generating, compiling (or loading from numba's cache) and
+        warming up the functions so far, apart from any run.
+    cached : bool
+        Whether numba's cache held the compiled code when the kernel was made.
+    """
+
+    def __init__(self, program: Program, dims: Dimensions, source: str) -> None:
+        started = time.perf_counter()
+        self.program = program
+        self._dims = dims
+        self.path = _path(source)
+        folder, digest = self.path.parent, self.path.stem[len("gysim_model_"):]
+        folder.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            tmp = folder / f".{self.path.name}.{os.getpid()}.tmp"
+            tmp.write_text(source, encoding="utf-8")
+            os.replace(tmp, self.path)  # atomic: another process never reads half a file
+        self.cached = any((folder / "__pycache__").glob(f"{self.path.stem}.*.nbi"))
+        name = f"_gysim_numba_{digest}"
+        module = sys.modules.get(name)
+        if module is None:
+            spec = importlib.util.spec_from_file_location(name, self.path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            sys.modules[name] = module
+        self._module = module
+        self._rhs_ready = False
+        self._last: tuple[Any, Any, np.ndarray, np.ndarray] | None = None
+        self._fixed_warm()
+        self.compile_seconds = time.perf_counter() - started
+
+    # ---- inputs in the kernel's layout
+    def _width(self, group: list[str]) -> int:
+        dims = self._dims
+        return sum(int(np.prod(dims.full_shape(dims.dims_of(n)))) for n in group)
+
+    def columns(self, values: tuple, group: list[str], n: int) -> np.ndarray:
+        """Parameters or static values (a tuple, as the numpy backend has them) as ``(n, k)``."""
+        blocks = []
+        for name, value in zip(group, values):
+            full = self._dims.full_shape(self._dims.dims_of(name)) if self._dims.dimensions \
+                else ()
+            arr = np.broadcast_to(np.asarray(value, dtype=float), full + (n,))
+            blocks.append(arr.reshape(-1, n))
+        if not blocks:
+            return np.zeros((n, 0))
+        return np.ascontiguousarray(np.concatenate(blocks, axis=0).T)
+
+    def _fixed_warm(self) -> None:
+        """Compile (or load) run_fixed for the argument types every later call has."""
+        p = self.program
+        with np.errstate(all="ignore"):
+            n_d = len(p.delays_fixed)
+            self._module.run_fixed(np.zeros((1, self._width(p.param_names))),
+                                   np.zeros((1, self._width(p.static_names))),
+                                   np.zeros((1, p.n_state_rows)), np.zeros((1, n_d)),
+                                   np.ones((1, n_d), np.int64), 0.0, 1.0, 1, 1, False,
+                                   np.zeros(0, np.int64), np.zeros(0, np.int64),
+                                   np.zeros((1, 2, 0)))
+
+    def fixed_step(self, P: tuple, S: tuple, y0: np.ndarray, discrete: list, delay_times: list,
+                   method: str, step: float, times: np.ndarray, out: dict) -> None:
+        """Euler or RK4 for a chunk of runs, in compiled code; results into ``out``.
+
+        The arguments are those of :func:`gysim.engine.integrate_fixed_step.fixed_step`;
+        fixed delays are read ``order`` steps back as there (a ring buffer per run).
+        """
+        program, dims = self.program, self._dims
+        n = y0.shape[1]
+        save_every = int(round((times[1] - times[0]) / step)) if len(times) > 1 else 1
+        n_steps = (len(times) - 1) * save_every
+        sel_y, sel_o, spans = [], [], []
+        output_at, k = {}, 0
+        for name in program.output_names:
+            output_at[name] = k
+            k += int(np.prod(dims.full_shape(dims.dims_of(name)))) if dims.dimensions else 1
+        for name in program.stock_names:
+            if name in out:
+                a, b = program.state_rows[name]
+                spans.append((name, len(sel_y), b - a))
+                sel_y.extend(range(a, b))
+        for name in program.output_names:
+            if name in out:
+                size = int(np.prod(dims.full_shape(dims.dims_of(name)))) if dims.dimensions else 1
+                spans.append((name, len(sel_y) + len(sel_o), size))
+                sel_o.extend(range(output_at[name], output_at[name] + size))
+        buffer = np.empty((n, len(times), len(sel_y) + len(sel_o)))
+        n_d = len(program.delays_fixed)
+        # as integrate_fixed_step: a delay of T is round(T / step) steps, 1 to n_steps + 1
+        orders = np.empty((n, n_d), np.int64)
+        inits = np.empty((n, n_d))
+        for i in range(n_d):
+            orders[:, i] = np.broadcast_to(np.clip(np.round(
+                np.asarray(delay_times[i], float) / step + 1e-6), 1, n_steps + 1), (n,))
+            inits[:, i] = np.broadcast_to(np.asarray(discrete[i], float), (n,))
+        args = (self.columns(P, program.param_names, n), self.columns(S, program.static_names, n),
+                np.ascontiguousarray(y0.T), inits, orders)
+        rest = (float(times[0]), float(step), n_steps, save_every, method == "rk4",
+                np.asarray(sel_y, np.int64), np.asarray(sel_o, np.int64))
+        run = self._module.run_fixed
+        threads = min(n, _threads())
+        if threads <= 1:
+            run(*args, *rest, buffer)
+        else:  # the compiled loop releases the GIL: slices of runs in threads
+            bounds = np.linspace(0, n, threads + 1).astype(int)
+            with ThreadPoolExecutor(threads) as pool:
+                jobs = [pool.submit(run, *(a[lo:hi] for a in args), *rest, buffer[lo:hi])
+                        for lo, hi in zip(bounds[:-1], bounds[1:])]
+                for job in jobs:
+                    job.result()
+        for name, at, size in spans:
+            block = np.moveaxis(buffer[:, :, at:at + size], 0, -1)  # (time, size, run)
+            out[name][...] = block.reshape(out[name].shape)
+
+    def rhs(self, t, dt, Y, P, S, D, dY, DIN):
+        """The derivatives of every run, as the numpy backend's ``rhs`` (for solve_ivp)."""
+        program = self.program
+        n = Y.shape[1]
+        last = self._last
+        if last is None or last[0] is not P or last[1] is not S or last[2].shape[0] != n:
+            last = self._last = (P, S, self.columns(P, program.param_names, n),
+                                 self.columns(S, program.static_names, n))
+        if not self._rhs_ready:
+            started = time.perf_counter()
+            self._module.rhs_many(float(t), float(dt), Y, last[2], last[3], dY)
+            self._rhs_ready = True
+            self.compile_seconds += time.perf_counter() - started
+        self._module.rhs_many(float(t), float(dt), Y, last[2], last[3], dY)
+        return dY
+
+
+def make_kernel(program: Program, dims: Dimensions) -> tuple[Kernel | None, str]:
+    """The numba kernel of a program, or None and the reason it cannot be made."""
+    if not numba_available():
+        return None, "numba is not installed (pip install 'gysim[compiled]')"
+    try:
+        source = generate_source(program, dims)
+    except Unsupported as err:
+        return None, f"the numba backend cannot compile {err}"
+    except RecursionError:
+        return None, "the numba backend cannot compile equations nested this deeply"
+    try:
+        return Kernel(program, dims, source), ""
+    except Exception as err:  # numba's typing and lowering errors have no common base
+        return None, f"numba failed to compile the model ({type(err).__name__}: " \
+                     f"{str(err).splitlines()[0] if str(err) else ''})"
+
+
+class NumbaBackend(NumpyBackend):
+    """The numpy backend's functions, plus a numba :class:`Kernel` made at once.
+
+    ``CompiledModel(model, backend=NumbaBackend())`` compiles the kernel
+    with the model; otherwise :meth:`CompiledModel.kernel` makes it on first
+    use. The numpy functions stay: the initial values and the precomputed
+    (static) values of a chunk come from them, and the adaptive methods'
+    saved outputs.
+    """
+
+    def kernel(self, program: Program, dims: Dimensions) -> tuple[Kernel | None, str]:
+        """The kernel, or None and why not (see :func:`make_kernel`)."""
+        return make_kernel(program, dims)
+
+
+def choose(compiled: CompiledModel, backend: str, evaluations: float,
+           runs: int) -> tuple[Kernel | None, str]:
+    """The kernel to run with (None: numpy) and, when it is numpy, why.
+
+    ``"auto"`` takes numba when it saves time: for at most
+    :data:`AUTO_MAX_RUNS` runs, when the numpy backend's Python overhead
+    (:data:`NUMPY_OVERHEAD` per equation and evaluation) exceeds twice the
+    compile time (:data:`COMPILE_PER_EQUATION` per equation, none when the
+    kernel is cached on disk or made already in this process).
+
+    Parameters
+    ----------
+    compiled : CompiledModel
+    backend : {"auto", "numba", "numpy"}
+    evaluations : float
+        About how many times the derivatives are evaluated (steps x stages).
+    runs : int
+        Runs of the simulation.
+
+    Raises
+    ------
+    ModelDefinitionError
+        If ``backend`` is not one of :data:`BACKENDS`, or is "numba" and numba
+        is not installed or cannot compile the model.
+    """
+    if backend not in BACKENDS:
+        raise ModelDefinitionError(f"`backend` must be one of {', '.join(map(repr, BACKENDS))}, "
+                                   f"got {backend!r}")
+    if backend == "numpy":
+        return None, "asked for"
+    if backend == "auto":
+        if not numba_available():
+            return None, "numba is not installed"
+        if runs > AUTO_MAX_RUNS:
+            return None, (f"{runs} runs: over more than {AUTO_MAX_RUNS} runs numpy is as fast "
+                          f"as numba")
+        equations = len(compiled.order) + compiled.n_state_rows
+        saving = NUMPY_OVERHEAD * equations * evaluations
+        ready = compiled.kernel_ready() or is_cached(compiled.program, compiled._dims)
+        cost = 0.0 if ready else COMPILE_PER_EQUATION * equations
+        if saving < max(2 * cost, 0.5):
+            return None, (f"small run (numba would save about {saving:.2g} s of numpy "
+                          f"overhead{'' if ready else f' and take {cost:.2g} s to compile'})")
+    kernel, reason = compiled.kernel()
+    if kernel is None and backend == "numba":
+        raise ModelDefinitionError(f"backend='numba': {reason}")
+    return kernel, reason

@@ -1,0 +1,185 @@
+"""The numba backend: known answers, the numpy backend's numbers, fallbacks, errors, cache."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gysim
+from gysim.engine import numba_backend
+from gysim.errors import ModelDefinitionError
+
+pytest.importorskip("numba")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cache(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    folder = tmp_path_factory.mktemp("numba-cache")
+    mp.setenv("GYSIM_CACHE_DIR", str(folder))
+    yield folder
+    mp.undo()
+
+
+def decay(k=0.5):
+    m = gysim.Model("decay", start=0, stop=4)
+    m.stock("x", 1.0)
+    m.param("k", k, bounds=(0, 2))
+    m.flow("loss", "k * x", out_of="x")
+    return m
+
+
+def rich():
+    """Dimensions, selections, aggregations, lookups and the time builtins."""
+    m = gysim.Model("rich", start=0, stop=6)
+    m.dimension("sector", ["a", "b", "c"])
+    m.dimension("zone", ["n", "s"])
+    m.param("g", 0.05, bounds=(0, 1))
+    m.param("w", (1.0, 2.0, 3.0), dims="sector")
+    m.lookup("effect", [0, 1, 10], [1.0, 0.5, 0.1])
+    m.stock("cap", 1.0, dims=("sector", "zone"))
+    m.flow("inv", "g * cap * w * effect(sum(cap, sector) / 10) + step(0.1, 2) * cap[a, n]",
+           into="cap", dims=("sector", "zone"))
+    m.flow("dep", "xidz(cap, w + ramp(1, 1, 3), 0) * 0.1 + max(cap, sector) * pulse(3, 1) * 0.01",
+           out_of="cap", dims=("sector", "zone"))
+    m.aux("share", "if_then_else(cap > mean(cap, sector), 1, 0) + min(cap[b], zone) ** 0.5",
+          dims=("sector", "zone"))
+    m.aux("total", "sum(sum(cap, sector), zone) + sqrt(abs(g - 0.1)) + modulo(time, 2)")
+    return m
+
+
+def assert_same(a, b):
+    for name in a.data_vars:
+        np.testing.assert_allclose(b[name].values, a[name].values, rtol=1e-12, atol=1e-300,
+                                   err_msg=name)
+
+
+def test_euler_and_rk4_give_their_known_answers():
+    """x' = -k x: Euler multiplies by 1 - hk per step, RK4 by the 4th-order Taylor factor."""
+    h, k = 0.25, 0.5
+    euler = gysim.simulate(decay(k), method="euler", dt=h, backend="numba")
+    rk4 = gysim.simulate(decay(k), method="rk4", dt=h, backend="numba")
+    assert euler.attrs["backend"] == rk4.attrs["backend"] == "numba"
+    steps = np.arange(5) / h
+    z = h * k
+    np.testing.assert_allclose(euler.x.values, (1 - z) ** steps, rtol=1e-14)
+    factor = 1 - z + z ** 2 / 2 - z ** 3 / 6 + z ** 4 / 24
+    np.testing.assert_allclose(rk4.x.values, factor ** steps, rtol=1e-14)
+    np.testing.assert_allclose(rk4.loss.values, k * rk4.x.values, rtol=1e-15)
+
+
+@pytest.mark.parametrize("method", ["euler", "rk4", "RK45"])
+def test_same_numbers_as_numpy_over_dims_and_builtins(method):
+    m = rich()
+    params = {"g": np.linspace(0.0, 0.2, 5)}
+    opts = dict(method=method, dt=0.125 if method != "RK45" else None, params=params)
+    a = gysim.simulate(m, backend="numpy", **opts)
+    b = gysim.simulate(m, backend="numba", **opts)
+    assert (a.attrs["backend"], b.attrs["backend"]) == ("numpy", "numba")
+    assert_same(a, b)
+
+
+def test_runs_split_between_threads_keep_their_numbers():
+    import numba
+    m = decay()
+    ks = np.linspace(0.1, 1.9, 9)
+    old = numba.get_num_threads()
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+    try:
+        ds = gysim.simulate(m, method="euler", dt=0.5, params={"k": ks}, backend="numba")
+    finally:
+        numba.set_num_threads(old)
+    np.testing.assert_allclose(ds.x.sel(time=4).values, (1 - 0.5 * ks) ** 8, rtol=1e-14)
+
+
+def test_a_failing_run_is_masked_as_with_numpy():
+    m = gysim.Model("blowup", start=0, stop=3)
+    m.stock("x", 1.0)
+    m.param("c", 1.0, bounds=(-5, 5))
+    m.flow("f", "1 / c + 0 * x", into="x")
+    params = {"c": np.array([1.0, 0.0, 2.0])}
+    a = gysim.simulate(m, method="euler", dt=1, params=params, on_error="mask", backend="numpy")
+    b = gysim.simulate(m, method="euler", dt=1, params=params, on_error="mask", backend="numba")
+    assert a.attrs["failed_runs"] == b.attrs["failed_runs"]
+    np.testing.assert_array_equal(a.x.values, b.x.values)
+
+
+def test_fixed_delays_give_the_numpy_numbers():
+    """A delay per run (its own delay time) and one shared, with Euler and RK4."""
+    m = gysim.Model("fixed", start=0, stop=5)
+    m.stock("x", 1.0)
+    m.param("T", 1.0, bounds=(0, 100))
+    m.flow("f", "delay_fixed(x * 0.5, T, 0.25) + delay_fixed(time, 2, 7)", into="x")
+    params = {"T": np.array([0.5, 1.0, 2.5, 9.0])}  # 9: longer than the run
+    for method in ("euler", "rk4"):
+        a = gysim.simulate(m, method=method, dt=0.5, params=params, backend="numpy")
+        b = gysim.simulate(m, method=method, dt=0.5, params=params, backend="numba")
+        assert_same(a, b)
+    # by hand, T = 1, Euler with dt 0.5: f(0) = 0.25 + 7, x(0.5) = 1 + 0.5 * 7.25
+    assert b.x.sel(time=0).values[1] == 1.0
+
+
+def test_auto_falls_back_to_numpy_and_says_why(monkeypatch):
+    def refuse(program, dims):
+        raise numba_backend.Unsupported("the function frobnicate()")
+    monkeypatch.setattr(numba_backend, "generate_source", refuse)
+    m = decay(0.6)
+    monkeypatch.setattr(numba_backend, "NUMPY_OVERHEAD", 1.0)  # every run worth compiling
+    ds = gysim.simulate(m, method="euler", dt=0.5, backend="auto")
+    assert ds.attrs["backend"] == "numpy"
+    assert ds.attrs["backend_reason"] == "the numba backend cannot compile the function frobnicate()"
+    with pytest.raises(ModelDefinitionError, match="backend='numba': the numba backend cannot "
+                                                   "compile the function frobnicate"):
+        gysim.simulate(m, method="euler", dt=1, backend="numba")
+
+
+def test_auto_keeps_numpy_for_a_small_run_and_a_wide_ensemble(monkeypatch):
+    ds = gysim.simulate(decay(0.3), method="euler", dt=1)
+    assert ds.attrs["backend"] == "numpy"
+    assert ds.attrs["backend_reason"].startswith("small run")
+    monkeypatch.setattr(numba_backend, "NUMPY_OVERHEAD", 1.0)
+    ds = gysim.simulate(decay(0.3), method="euler", dt=1, params={"k": np.full(1001, 0.3)})
+    assert ds.attrs["backend_reason"] == "1001 runs: over more than 1000 runs numpy is as fast " \
+                                         "as numba"
+
+
+def test_without_numba(monkeypatch):
+    monkeypatch.setattr(numba_backend, "numba_available", lambda: False)
+    m = decay(0.7)
+    assert m.compile().kernel() == (None, "numba is not installed (pip install 'gysim[compiled]')")
+    assert gysim.simulate(m, method="euler", dt=1).attrs["backend"] == "numpy"
+    with pytest.raises(ModelDefinitionError, match="numba is not installed"):
+        gysim.simulate(m, method="euler", dt=1, backend="numba")
+
+
+def test_bad_backend_is_refused():
+    with pytest.raises(ModelDefinitionError, match="`backend` must be one of 'auto', 'numba', "
+                                                   "'numpy', got 'fortran'"):
+        gysim.simulate(decay(), backend="fortran")
+
+
+def test_kernel_is_cached_on_disk_by_its_source(cache):
+    m = decay(0.9)
+    kernel, reason = m.compile().kernel()
+    assert reason == "" and kernel.path.parent == cache
+    assert kernel.compile_seconds > 0 and m.compile().compile_seconds == kernel.compile_seconds
+    assert list((cache / "__pycache__").glob(f"{kernel.path.stem}.*.nbi"))
+    # an equal model (another Model object) finds the same file and numba's cache
+    again = decay(0.9).compile().kernel()[0]
+    assert again.path == kernel.path and again.cached
+    assert numba_backend.is_cached(m.compile().program, m.compile()._dims)
+    # parameter values are arguments, not code: another value, the same kernel
+    assert decay(0.8).compile().kernel()[0].path == kernel.path
+    other = decay(0.9)
+    other.aux("y", "2 * x")
+    assert other.compile().kernel()[0].path != kernel.path
+
+
+def test_a_model_run_with_numba_still_travels_to_dask_workers():
+    """cloudpickle (Dask's) copies a compiled model; the copy makes its own kernel."""
+    cloudpickle = pytest.importorskip("cloudpickle")
+    m = decay(0.5)
+    gysim.simulate(m, method="euler", dt=0.5, backend="numba")
+    copy = cloudpickle.loads(cloudpickle.dumps(m))
+    ds = gysim.simulate(copy, method="euler", dt=0.5, backend="numba")
+    np.testing.assert_allclose(ds.x.values, 0.75 ** np.arange(0, 9, 2), rtol=1e-14)
