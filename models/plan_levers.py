@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--probability", type=float, default=0.8)
     parser.add_argument("--samples", type=int, default=40,
                         help="samples of the uncertain parameters (default 40)")
-    parser.add_argument("--generations", type=int, default=50)
+    parser.add_argument("--generations", type=int, default=120)
     parser.add_argument("--popsize", type=int, default=5,
                         help="differential evolution's population per lever (default 5)")
     parser.add_argument("--seed", type=int, default=2006)
