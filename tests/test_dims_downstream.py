@@ -271,7 +271,9 @@ def test_trajectories_draw_one_line_per_element_to_png(tmp_path):
     ax = fig.axes[0]
     labels = ax.get_legend_handles_labels()[1]
     assert labels[:3] == SECTORS
-    assert "data: capital[secondary]" in labels and "target capital[secondary] (at least)" in labels
+    # the panel is capital's: its elements are named by label (issue 13's report-ready legends)
+    assert "data: secondary" in labels
+    assert any(lab.startswith("secondary: target") and "550" in lab for lab in labels)
     np.testing.assert_allclose(ax.lines[1].get_ydata(), euler_capital(0.08, "secondary",
                                                                       ds.time.values))
     assert len(fig.axes[1].lines) == 1
@@ -283,10 +285,13 @@ def test_trajectories_draw_one_line_per_element_to_png(tmp_path):
     ens = run_batch(sector_model(), {"growth_rate[secondary]": np.linspace(0, 0.1, 11)},
                     progress=False, method="euler", dt=1)
     fig = trajectories({"ens": ens}, ["capital"])
-    assert fig.axes[0].get_legend_handles_labels()[1] == [f"ens: {s}" for s in SECTORS]
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    # a median line and its 5-95 % band per element (complete legends, issue 13)
+    assert [lab for lab in labels if "%" not in lab] == [f"ens: {s}" for s in SECTORS]
+    assert [lab for lab in labels if "%" in lab] == [f"ens: {s}: 5–95 % of runs" for s in SECTORS]
     np.testing.assert_allclose(fig.axes[0].lines[1].get_ydata()[-1], 380 * 1.05 ** 5)
     fig = fan_chart(ens, "capital[secondary]")
-    assert fig.axes[0].get_title() == "capital[secondary]"
+    assert fig.axes[0].get_title() == "capital [secondary]"
     with pytest.raises(DataError, match="'capital' is over dimension"):
         fan_chart(ens, "capital")
     fig = scenario_comparison({"baseline": truth_run(0.05), "fast": ds}, "capital[secondary]")

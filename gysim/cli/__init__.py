@@ -125,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     no --scenario: the model's values with --set, the same as scenario 'baseline' (scenarios: baseline, plan; choose with --scenario)
     variable     2000     2010  units
     ----------  -----  -------  ----------
-    population  331.8  368.028  1e4 person
+    population  331.8  368.027  1e4 person
     0
     >>> main(["run", "no_such_model"])  # prints "gysim: error: no model named ..." on stderr
     2

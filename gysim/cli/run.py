@@ -8,8 +8,8 @@ model 'population', RK45, time 2000 to 2010
 no --scenario: the model's own values, the same as scenario 'baseline' (scenarios: baseline, plan; choose with --scenario)
 variable            2000      2010  units
 -----------------  -----  --------  ----------
-population         331.8    373.59  1e4 person
-urbanization_rate   0.55  0.650808  fraction
+population         331.8   373.589  1e4 person
+urbanization_rate   0.55  0.650807  fraction
 0
 """
 

@@ -60,12 +60,13 @@ BACKENDS = ("auto", "numba", "numpy")
 #: "auto": what one equation costs the numpy backend per evaluation in Python
 #: overhead (seconds), whatever the number of runs; what numba saves.
 NUMPY_OVERHEAD = 1.5e-6
-#: "auto": what numba takes to compile one equation (seconds, measured on Guiyang and
-#: Earth4All on 2 cores); nothing when the kernel is cached on disk or made already.
+#: "auto": what numba takes to compile one equation (seconds, measured on a 190-equation
+#: model and on Earth4All, 2 cores); nothing when the kernel is cached on disk or made already.
 COMPILE_PER_EQUATION = 0.05
 #: "auto" keeps numpy for ensembles of more runs than this: over wide arrays numpy's
 #: overhead is spread thin and its vectorized loops are as fast as numba's (measured on
-#: the Guiyang study: numba per run was no faster than numpy over 16 384 runs).
+#: a Sobol study of a 190-equation model: numba per run was no faster than numpy over
+#: 16 384 runs).
 AUTO_MAX_RUNS = 1000
 #: Environment variable naming the cache directory.
 CACHE_ENV = "GYSIM_CACHE_DIR"

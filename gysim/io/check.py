@@ -11,12 +11,13 @@ Examples
 --------
 >>> import tempfile
 >>> f = Path(tempfile.mkdtemp()) / "m.mdl"
->>> _ = f.write_text("{UTF-8}\\nnoise = RANDOM PINK NOISE(1, 0, 1, 1) ~ ~|\\n"
-...                  "later = SAMPLE IF TRUE(Time > 1, noise, 0) ~ ~|\\n"
+>>> _ = f.write_text("{UTF-8}\\nnoise = RANDOM WEIBULL(0, 10, 2, 0, 1, 3) ~ ~|\\n"
+...                  "d: (e1-e2) ~~|\\nm[d, d] = 1 ~~|\\n"
+...                  "inv[d, d] = INVERT MATRIX(m[d, d], 2) ~ ~|\\n"
 ...                  "INITIAL TIME = 0 ~ ~|\\nFINAL TIME = 2 ~ ~|\\nTIME STEP = 1 ~ ~|\\n")
 >>> report = check_model(f)
 >>> [(x.line, x.construct, x.element) for x in report.findings]
-[(2, 'RANDOM PINK NOISE', 'noise'), (3, 'SAMPLE IF TRUE', 'later')]
+[(2, 'RANDOM WEIBULL', 'noise'), (5, 'INVERT MATRIX', 'inv')]
 """
 
 from __future__ import annotations
