@@ -84,16 +84,9 @@ def target_probabilities(post: gysim.Posterior, scenario: str = "baseline"):
 
 
 def markdown_table(frame, fmt: str = ".4g") -> str:
-    """A DataFrame as a Markdown table."""
-    def cell(value):
-        if isinstance(value, float):
-            return format(value, fmt)
-        return str(value)
-    header = [frame.index.name or ""] + [str(c) for c in frame.columns]
-    rows = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for index, row in frame.iterrows():
-        rows.append("| " + " | ".join([str(index)] + [cell(v) for v in row]) + " |")
-    return "\n".join(rows)
+    """A DataFrame as a Markdown table (fit.py's, through the provider's calibration hook)."""
+    return get_provider("guiyang").get("calibration", purpose="the Guiyang posterior")(
+    ).markdown_table(frame, fmt)
 
 
 def report(post: gysim.Posterior, seconds: float, probabilities, n_runs: int) -> str:

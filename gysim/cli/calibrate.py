@@ -126,8 +126,6 @@ def run(args: argparse.Namespace) -> int:
     ...
     gysim.cli._common.UsageError: --starts must be at least 1, got 0
     """
-    import pandas as pd
-
     out = check_writable(args.output) if args.output else None
     if args.starts is not None and args.starts < 1:
         raise UsageError(f"--starts must be at least 1, got {args.starts}")
@@ -152,13 +150,7 @@ def run(args: argparse.Namespace) -> int:
     status(f"calibrating model {provider.name!r}{what}"
            f"{f' ({details})' if details else ''} ...")
     result = fit.fit(**options)
-    with pd.option_context("display.width", 160, "display.max_columns", 20,
-                           "display.float_format", "{:.4g}".format):
-        print(result.report.to_string())
-        print()
-        print(result.table.to_string())
-    for warning in result.warnings:
-        print(f"note: {warning}")
+    _print_fit(result)
     code = 0
     if args.check:
         stored = json.loads(Path(fitted_file).read_text(encoding="utf-8"))["parameters"]
@@ -183,8 +175,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _fit_own_data(args: argparse.Namespace, out: Path | None) -> int:
     """``gysim calibrate MODEL --data FILE [--map MAP] --params A,B [--out FILE]``."""
-    import pandas as pd
-
     from ..calibrate import calibrate, read_observations
     from ._common import load_any_model, names
 
@@ -209,6 +199,18 @@ def _fit_own_data(args: argparse.Namespace, out: Path | None) -> int:
     status(f"calibrating model {model.name!r}: {', '.join(params)} to {len(data)} times of "
            f"{shown} from {args.data} ...")
     result = calibrate(model, data, params, **options)
+    _print_fit(result)
+    if out is not None:
+        result.to_json(out)
+        print(f"wrote {out} (gysim.load_model({args.model!r}, calibration={str(out)!r}) "
+              f"applies it)")
+    return 0
+
+
+def _print_fit(result) -> None:
+    """The fit report, the parameter table and any notes, on stdout."""
+    import pandas as pd  # imported when used: the CLI starts fast
+
     with pd.option_context("display.width", 160, "display.max_columns", 20,
                            "display.float_format", "{:.4g}".format):
         print(result.report.to_string())
@@ -216,8 +218,3 @@ def _fit_own_data(args: argparse.Namespace, out: Path | None) -> int:
         print(result.table.to_string())
     for warning in result.warnings:
         print(f"note: {warning}")
-    if out is not None:
-        result.to_json(out)
-        print(f"wrote {out} (gysim.load_model({args.model!r}, calibration={str(out)!r}) "
-              f"applies it)")
-    return 0
