@@ -131,10 +131,6 @@ class Explorer(_widgets().VBox):
                 if scenario in model.scenarios else model.with_params({})
         self.model, self.params, self.outputs = model, params, outputs
         self.targets = list(targets or [])
-        # what the targets read: their variable, or everything for a target computed by a function
-        wanted = [t.variable for t in self.targets if getattr(t, "variable", None)]
-        whole = any(not getattr(t, "variable", None) for t in self.targets)
-        self._variables = None if whole else list(dict.fromkeys(outputs + wanted))
         self.options = simulate_options
         self.sliders = {}
         for p in params:
@@ -147,6 +143,7 @@ class Explorer(_widgets().VBox):
                 layout=widgets.Layout(width="480px"))
             if units:
                 self.sliders[p].description = f"{p} [{units}]"
+        self._variables = self._read_by_targets(outputs)
         self.plot_area = widgets.Output()
         self.table_area = widgets.HTML()
         self.status = widgets.HTML()
@@ -159,6 +156,29 @@ class Explorer(_widgets().VBox):
         for slider in self.sliders.values():
             slider.observe(self._changed, names="value")
         self.update()
+
+    def _read_by_targets(self, outputs: list[str]) -> list[str] | None:
+        """The variables to save: the outputs and what the targets read.
+
+        A target computed by a function is watched once, on one run of the
+        model: the variables it takes from the Dataset are saved from then on.
+        None (save everything) when that cannot be told.
+        """
+        wanted = list(outputs) + [t.variable.partition("[")[0] for t in self.targets
+                                  if getattr(t, "variable", None)]
+        functions = [t for t in self.targets if not getattr(t, "variable", None)]
+        if functions:
+            full = simulate(self.model, params=self.values(), **self.options)
+            watched = _Watched(full)
+            try:
+                for target in functions:
+                    target.model_value(watched)
+            except Exception:  # noqa: BLE001 - the user's function: then save everything
+                return None
+            if watched.other_use:
+                return None
+            wanted += sorted(watched.read)
+        return list(dict.fromkeys(wanted))
 
     def _changed(self, change: Any) -> None:
         self.update()
@@ -178,7 +198,8 @@ class Explorer(_widgets().VBox):
         if self.targets:
             from .targets import check_targets
 
-            self.table = check_targets(self.last_run, self.targets)
+            # without the parameters as coordinates: selecting values is several times faster
+            self.table = check_targets(self.last_run.reset_coords(drop=True), self.targets)
             self.table_area.value = self.table.to_html(float_format=lambda v: f"{v:.4g}")
         self.seconds = time.perf_counter() - start
         runs = self.last_run.sizes.get("run", 1)
@@ -229,3 +250,32 @@ class Explorer(_widgets().VBox):
     def figure(self):
         """The figure of the outputs (matplotlib)."""
         return self._figure
+
+
+class _Watched:
+    """A Dataset that notes which variables a function takes from it (``ds[name]``).
+
+    Any other use (attributes, iteration, methods) is passed through and
+    noted as ``other_use``: then what the function reads is not known.
+    """
+
+    def __init__(self, ds: Any) -> None:
+        self._ds = ds
+        self.read: set[str] = set()
+        self.other_use = False
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str) and key in self._ds.data_vars:
+            self.read.add(key)
+        else:
+            self.other_use = True
+        return self._ds[key]
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self._ds
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("dims", "sizes", "coords", "attrs"):
+            return getattr(self._ds, name)
+        self.other_use = True
+        return getattr(self._ds, name)

@@ -65,3 +65,16 @@ def test_explore_errors():
     with pytest.raises(ParameterError, match="differ in length"):
         gysim.explore(m, ["rate"], ["capital"],
                       ensemble={"depreciation": [0.1, 0.2], "capital": [1.0]})
+
+
+def test_targets_computed_by_functions_save_only_what_they_read():
+    m = growth()
+    by_function = Target("wear_2010", 0.0, "at_least",
+                         func=lambda ds: ds["wear"].sel(time=10).values)
+    w = gysim.explore(m, ["rate"], ["capital"], targets=[by_function],
+                      ensemble={"depreciation": np.linspace(0.0, 0.1, 5)})
+    assert w._variables == ["capital", "wear"]
+    assert float(w.table.loc["wear_2010", "share_met"]) == 1.0
+    # a function that uses the Dataset otherwise: everything is saved
+    opaque = Target("n", 0.0, "at_least", func=lambda ds: ds.capital.sel(time=10).values)
+    assert gysim.explore(m, ["rate"], ["capital"], targets=[opaque])._variables is None
