@@ -26,12 +26,12 @@ from typing import Any, Mapping
 import numpy as np
 
 from .builtins import RUNTIME
-from .elements import Flow, Stock
+from .elements import Stock
 from .engine import CompiledModel
-from .engine.codegen import _Emitter
+from .engine.codegen import _Emitter, derivative_trees
 from .engine.program import local_name
 from .errors import DataError, ModelDefinitionError
-from .expr import Const, Name, Node, UnaryOp, chain
+from .expr import Const, Node
 
 __all__ = ["ProgramValues", "net_flow_trees"]
 
@@ -50,23 +50,7 @@ def net_flow_trees(compiled: CompiledModel) -> dict[str, Node]:
     >>> to_text(net_flow_trees(m.compile())["x"])
     'a - b'
     """
-    program = compiled.program
-    terms: dict[str, list] = {s: [] for s in program.stock_names}
-    for name, element in program.model.elements.items():
-        if isinstance(element, Flow):
-            if element.into:
-                terms[element.into].append(("+", Name(name)))
-            if element.out_of:
-                terms[element.out_of].append(("-", Name(name)))
-    trees: dict[str, Node] = {}
-    for stock, parts in terms.items():
-        if not parts:
-            trees[stock] = Const(0.0)
-            continue
-        op, first = parts[0]
-        trees[stock] = chain(first if op == "+" else UnaryOp("-", first), parts[1:])
-    trees.update(program.hidden_derivs)
-    return trees
+    return derivative_trees(compiled.program)
 
 
 class ProgramValues:

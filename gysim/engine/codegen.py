@@ -53,7 +53,7 @@ from .dims import Dimensions
 from .program import Program, local_name
 from .source_lines import register_source, unique_filename
 
-__all__ = ["Backend", "ModelFunctions", "NumpyBackend"]
+__all__ = ["Backend", "ModelFunctions", "NumpyBackend", "derivative_trees"]
 
 
 @dataclass(frozen=True)
@@ -231,6 +231,29 @@ _EMIT: dict[type, Callable[[_Emitter, Node], str]] = {
 }
 
 
+def derivative_trees(program: Program) -> dict[str, Node]:
+    """Every state's derivative as a tree: inflows minus outflows, or a hidden stock's own."""
+    flows_in: dict[str, list[str]] = {s: [] for s in program.stock_names}
+    flows_out: dict[str, list[str]] = {s: [] for s in program.stock_names}
+    for n, e in program.model.elements.items():
+        if isinstance(e, Flow):
+            if e.into:
+                flows_in[e.into].append(n)
+            if e.out_of:
+                flows_out[e.out_of].append(n)
+    trees: dict[str, Node] = {}
+    for s in program.stock_names:
+        terms = [("+", Name(f)) for f in flows_in[s]] + [("-", Name(f)) for f in flows_out[s]]
+        if not terms:
+            trees[s] = Const(0.0)
+            continue
+        op, first = terms[0]
+        # a stock may have thousands of flows: a balanced chain, not a deep one
+        trees[s] = chain(first if op == "+" else UnaryOp("-", first), terms[1:])
+    trees.update(program.hidden_derivs)
+    return trees
+
+
 class NumpyBackend:
     """Generates plain Python functions over numpy arrays (the reference backend)."""
 
@@ -255,30 +278,8 @@ class NumpyBackend:
         return ModelFunctions(namespace["init"], namespace["prepare"], namespace["rhs"],
                               namespace["outputs"], namespace["rhs_outputs"], source)
 
-    @staticmethod
-    def _derivative_trees(program: Program) -> dict[str, Node]:
-        flows_in: dict[str, list[str]] = {s: [] for s in program.stock_names}
-        flows_out: dict[str, list[str]] = {s: [] for s in program.stock_names}
-        for n, e in program.model.elements.items():
-            if isinstance(e, Flow):
-                if e.into:
-                    flows_in[e.into].append(n)
-                if e.out_of:
-                    flows_out[e.out_of].append(n)
-        trees: dict[str, Node] = {}
-        for s in program.stock_names:
-            terms = [("+", Name(f)) for f in flows_in[s]] + [("-", Name(f)) for f in flows_out[s]]
-            if not terms:
-                trees[s] = Const(0.0)
-                continue
-            op, first = terms[0]
-            # a stock may have thousands of flows: a balanced chain, not a deep one
-            trees[s] = chain(first if op == "+" else UnaryOp("-", first), terms[1:])
-        trees.update(program.hidden_derivs)
-        return trees
-
     def _dynamics(self, program: Program, dims: Dimensions) -> list[str]:
-        deriv_trees = self._derivative_trees(program)
+        deriv_trees = derivative_trees(program)
         din_trees = program.delay_inputs
         em = _Emitter(program, dims, trailing=1)
         derivs = []

@@ -49,7 +49,7 @@ import numpy as np
 from ..builtins import BUILTINS
 from ..expr import (BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, Subscript, UnaryOp,
                     names)
-from .codegen import NumpyBackend
+from .codegen import derivative_trees
 from .dims import Dimensions
 from .program import Program
 
@@ -278,7 +278,7 @@ def generate_source(program: Program, dims: Dimensions) -> str:
     for d in program.discrete_names:
         if dims.dims_of(d):
             raise Unsupported("fixed delays (delay_fixed) over dimensions")
-    deriv_trees = NumpyBackend._derivative_trees(program)
+    deriv_trees = derivative_trees(program)
     derivs = []
     for s in program.state_names:
         row = program.state_rows[s][0]
