@@ -41,7 +41,7 @@ import zlib
 from typing import Any, Iterator
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from .errors import ModelDefinitionError
 from .expr import Call, walk
@@ -155,6 +155,8 @@ def _exponential(u, lo, hi, shift, stretch):
 
 
 def _poisson(u, lo, hi, mean, shift, stretch):
+    from scipy import stats  # here, not at import: scipy.stats takes a second to import
+
     k_lo = np.ceil((lo - shift) / stretch)
     k_hi = np.floor((hi - shift) / stretch)
     a = np.where(k_lo > 0, stats.poisson.cdf(k_lo - 1, mean), 0.0)
