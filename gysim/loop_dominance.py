@@ -51,7 +51,7 @@ from .elements import ModelLike
 from .engine.program import local_name
 from .errors import DataError, ParameterError
 from .link_values import ProgramValues
-from .loops import Loop, find_loops
+from .loops import Loop, loops_at
 
 __all__ = ["loop_dominance", "plot_loop_dominance"]
 
@@ -139,7 +139,7 @@ def loop_dominance(model: ModelLike, ds: xr.Dataset, *, loops: Sequence[Loop] | 
     values = ProgramValues(compiled)
     env, (n_t, n_r) = values.from_run(ds)
     if loops is None:
-        loops = find_loops(model, run=ds, sectors=sectors)
+        loops = loops_at(model, values, env, sectors=sectors)  # polarities over the same run
     loops = list(loops)
     prev, curr = _slice(env, slice(0, (n_t - 1) * n_r)), _slice(env, slice(n_r, n_t * n_r))
     links = list(dict.fromkeys((lk.source, lk.target) for lp in loops for lk in lp.links))

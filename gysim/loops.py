@@ -41,13 +41,14 @@ import numpy as np
 
 from .elements import ModelLike
 from .engine import CompiledModel
+from .engine.codegen import derivative_trees
 from .engine.program import local_name
 from .errors import ModelDefinitionError, ParameterError
 from .expr import names
 from .link_values import ProgramValues
 
-__all__ = ["Link", "Loop", "Loops", "dependency_graph", "find_loops", "link_polarity",
-           "MAX_LOOPS"]
+__all__ = ["Link", "Loop", "Loops", "dependency_graph", "find_loops", "loops_at",
+           "link_polarity", "MAX_LOOPS"]
 
 #: Loops listed at most unless ``limit=`` says otherwise (large models have millions).
 MAX_LOOPS = 10_000
@@ -149,17 +150,16 @@ def dependency_graph(compiled: CompiledModel):
     """
     import networkx as nx
 
-    values = ProgramValues(compiled)
+    net_flows = derivative_trees(compiled.program)
     program = compiled.program
     statics = set(program.static_names)
-    nodes = (set(program.equations) - statics) | set(values.net_flows)
+    nodes = (set(program.equations) - statics) | set(net_flows)
     graph = nx.DiGraph()
-    graph.add_nodes_from(n for n in list(program.equations) + list(values.net_flows)
-                         if n in nodes)
+    graph.add_nodes_from(n for n in list(program.equations) + list(net_flows) if n in nodes)
     for name, tree in program.equations.items():
         if name in nodes:
             graph.add_edges_from((src, name) for src in names(tree) if src in nodes)
-    for state, tree in values.net_flows.items():
+    for state, tree in net_flows.items():
         graph.add_edges_from((src, state) for src in names(tree) if src in nodes)
     return graph
 
@@ -278,20 +278,29 @@ def find_loops(model: ModelLike, *, run: Any = None, sectors: Mapping[str, str] 
     >>> [(lp.id, lp.name) for lp in find_loops(m)]
     [('B1', 'position → accelerate → velocity → move → position')]
     """
+    compiled = model.compile() if hasattr(model, "compile") else CompiledModel(model)
+    values = ProgramValues(compiled)
+    env = values.from_run(run)[0] if run is not None else values.at_start()
+    return loops_at(model, values, env, sectors=sectors, limit=limit)
+
+
+def loops_at(model: ModelLike, values: ProgramValues, env: Mapping[str, Any], *,
+             sectors: Mapping[str, str] | None = None, limit: int | None = None) -> Loops:
+    """:func:`find_loops` with the link polarities taken at the points of ``env``.
+
+    For callers that hold the model's values already (:func:`gysim.loop_dominance`).
+    """
     import networkx as nx
 
     limit = MAX_LOOPS if limit is None else int(limit)
     if limit < 1:
         raise ParameterError(f"`limit` must be at least 1, got {limit}")
-    compiled = model.compile() if hasattr(model, "compile") else CompiledModel(model)
-    values = ProgramValues(compiled)
-    graph = dependency_graph(compiled)
+    graph = dependency_graph(values.compiled)
     cycles = list(islice(nx.simple_cycles(graph), limit + 1))
     if len(cycles) > limit:
         raise ModelDefinitionError(
             f"model '{model.name}' has more than {limit} feedback loops; pass a larger "
             f"`limit` (each is listed) or study a part of the model")
-    env = values.from_run(run)[0] if run is not None else values.at_start()
     elements = model.elements
     polarities: dict[tuple[str, str], str] = {}
     found: dict[tuple[str, ...], tuple] = {}
