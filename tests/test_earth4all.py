@@ -18,11 +18,11 @@ FOLDER = Path(__file__).resolve().parents[2] / "shared" / "real-models" / "earth
 MODEL = FOLDER / "E4A-global-TLTL.mdl"
 
 #: Variables of Vensim's output within 1e-3 relative of gysim's run (max over time),
-#: measured on Dec 2 2026: 298 of 317 (257 before DELAY N drained every stage at the
-#: current delay time). The rest are rates of change near zero or differences of
-#: nearly equal numbers ('ROC in DDI 1/y', 'Unemployed Mp', the wage-rate changes),
-#: where a small upstream gap is a large relative error.
-AGREEING = 298
+#: measured on Dec 2 2026: 306 of 317 (298 while DELAY N drained its last stage with
+#: the current delay time: 'Deaths Mp/y' was 1.2e-3 off where the life expectancy
+#: jumps in 2022; 257 with the older shift register). The other 11 are listed in
+#: FAR_BELOW with why.
+AGREEING = 306
 PUBLISHED = 317
 
 pytestmark = pytest.mark.skipif(not MODEL.is_file(), reason="../shared/real-models absent")
