@@ -346,9 +346,17 @@ def _smooth(order: int | None, func: str):
 
 def _material_delay(order: int | None, func: str):
     """A material delay: a chain of ``order`` stages, each a stock whose outflow
-    is its content divided by the CURRENT stage time ``delay_time / order``
-    (Vensim's DELAY1/DELAY3/DELAY N: a changing delay time acts on every stage
-    at once); the delay's output is the last stage's outflow.
+    is its content divided by the stage time ``delay_time / order``, which acts
+    on every stage at once; the delay's output is the last stage's outflow.
+
+    DELAY1 and DELAY3 take the delay time of the current step everywhere.
+    DELAY N's output "depends only on the values delay time had in previous
+    Time Steps" (Vensim's reference): its last stage drains with the delay
+    time of the PREVIOUS step (the initial time is its own previous step),
+    its other stages with the current one, so that a jump in the delay time
+    reaches the output one step later and what leaves is what is reported.
+    A delay time that changes during the run is then a one-step fixed delay,
+    and needs a fixed-step method.
 
     Each hidden stock is ``order`` times a stage's content, so that its outflow
     is ``stock / delay_time``; it starts at ``initial * delay_time`` (each stage
@@ -357,10 +365,14 @@ def _material_delay(order: int | None, func: str):
     def lower(ctx: LoweringContext, args, owner):
         x, delay, init = _delay_args(ctx, args, owner)
         n = order or _order_of(func, args, owner)
+        last = delay
+        if order is None and ctx.varies(delay):
+            last = ctx.fixed_delay(delay, Const(0.0), delay, owner, prefix="delay_n_time",
+                                   why=f"delay_n of '{owner}' with a changing delay time")
         upstream: Node = x
-        for _ in range(n):
+        for i in range(n):
             stage = Name(ctx.hidden("delay", owner))
-            outflow = BinOp("/", stage, delay)
+            outflow = BinOp("/", stage, last if i == n - 1 else delay)
             ctx.add_state(stage.id, BinOp("*", init, delay),
                           BinOp("*", BinOp("-", upstream, outflow), Const(float(n))))
             upstream = outflow
