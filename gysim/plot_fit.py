@@ -15,8 +15,8 @@ Examples
 >>> obs = pd.DataFrame({"x": [1.0, 2.0, 4.0]}, index=[2000, 2001, 2002])
 >>> sim = pd.DataFrame({"x": [1.5, 2.0, 3.5]}, index=[2000, 2001, 2002])
 >>> fig = fit_decomposition(fit_report(obs, sim))
->>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
-['x']
+>>> [t.get_text() for t in fig.axes[0].get_yticklabels()]  # MAPE = (50 + 0 + 12.5) / 3 %
+['x\\nMAPE 20.8%']
 """
 
 from __future__ import annotations
@@ -35,9 +35,10 @@ register_cjk_font()  # Chinese names need a font that has them (gysim.fonts)
 __all__ = ["fit_decomposition", "parameter_correlations", "THEIL_PARTS"]
 
 #: Theil's shares of the mean squared error: column -> (colour, English, Chinese) label.
-THEIL_PARTS = {"UM": ("#c0392b", "bias $U^M$", "偏差 $U^M$"),
-               "US": ("#e69f00", "unequal variation $U^S$", "方差不等 $U^S$"),
-               "UC": ("#3a7dbf", "unequal covariation $U^C$", "协方差不完全 $U^C$")}
+#: (Plain text: mathtext would draw the Chinese in a font without it.)
+THEIL_PARTS = {"UM": ("#c0392b", "bias (UM)", "偏差（UM）"),
+               "US": ("#e69f00", "unequal variation (US)", "方差不等（US）"),
+               "UC": ("#3a7dbf", "unequal covariation (UC)", "协方差不完全（UC）")}
 
 _TEXT = {"en": {"theil": "Theil decomposition of the fit errors",
                 "share": "share of the mean squared error (%)",
@@ -131,7 +132,7 @@ def fit_decomposition(fit: Any, *, model: Any = None, lang: str = "en", ax=None,
     >>> report = pd.DataFrame({"MAPE": [1.04], "UM": [0.25], "US": [0.25], "UC": [0.5]},
     ...                       index=["gdp"])
     >>> ax = fit_decomposition(report, model=m, lang="zh").axes[0]
-    >>> ax.get_yticklabels()[0].get_text(), [b.get_width() for b in ax.containers[2]]
+    >>> ax.get_yticklabels()[0].get_text(), [float(b.get_width()) for b in ax.containers[2]]
     ('生产总值\\nMAPE 1.0%', [50.0])
     """
     _check_lang(lang)
