@@ -566,12 +566,13 @@ def scenario_comparison(results: Mapping[str, xr.Dataset], variables: str | Sequ
 
 # --- sensitivity indices -------------------------------------------------------------------
 
-#: Indices by name -> (English, Chinese) description for axis labels; others show as named.
-INDEX_NAMES = {"ST": ("total-order index ST", "总效应指数 ST"),
-               "S1": ("first-order index S1", "一阶效应指数 S1"),
-               "mu_star": ("μ*, mean absolute effect", "μ*（平均绝对效应）"),
-               "mu": ("μ, mean effect", "μ（平均效应）"),
-               "sigma": ("σ, spread of effects", "σ（效应标准差）")}
+#: Indices by name -> (symbol, English, Chinese description), for titles and axis labels;
+#: other indices show as named.
+INDEX_NAMES = {"ST": ("ST", "total-order index", "总效应指数"),
+               "S1": ("S1", "first-order index", "一阶效应指数"),
+               "mu_star": ("μ*", "mean absolute effect", "平均绝对效应"),
+               "mu": ("μ", "mean effect", "平均效应"),
+               "sigma": ("σ", "spread of effects", "效应标准差")}
 #: Indices in the units of their output (Morris' elementary effects).
 _IN_OUTPUT_UNITS = ("mu_star", "mu", "sigma")
 
@@ -587,18 +588,17 @@ def _index_shown(indices: xr.Dataset, dim: str, lang: str, names: Mapping[str, s
 
 
 def _index_axis_label(indices: xr.Dataset, index: str, output: str, lang: str):
-    """(factor, label) of an index axis: its description, and the plan's units of
+    """(factor, axis label, symbol) of an index: its description, and the plan's units of
     the output for Morris' effects (which are in the output's units)."""
-    en, zh = INDEX_NAMES.get(index, (index, index))
-    text = zh if lang == "zh" else en
-    if index.split("_conf")[0] not in _IN_OUTPUT_UNITS or "output_units" not in indices.coords:
-        return 1.0, text
-    units = str(indices["output_units"].sel(output=output).values)
-    shown = display_units(units, lang)
+    symbol, en, zh = INDEX_NAMES.get(index, (index, "", ""))
+    text = f"{zh if lang == 'zh' else en} {symbol}".strip()
+    if index not in _IN_OUTPUT_UNITS or "output_units" not in indices.coords:
+        return 1.0, text, symbol
+    shown = display_units(str(indices["output_units"].sel(output=output).values), lang)
     if not shown.label:
-        return shown.factor, text
-    return shown.factor, (f"{text}（{shown.label}）" if lang == "zh" else f"{text} ({shown.label})")
-
+        return shown.factor, text, symbol
+    return shown.factor, (f"{text}（{shown.label}）" if lang == "zh" else
+                          f"{text} ({shown.label})"), symbol
 
 def _index_at(indices: xr.Dataset, name: str, output: str) -> xr.DataArray:
     _check_dataset(indices, "indices")
@@ -695,7 +695,7 @@ def sensitivity_bars(indices: xr.Dataset, output: str, time: float | None = None
     da = _index_at(indices, index, output)
     da, t = _pick_time(da, time, index, output)
     shown_params = _index_shown(indices, "param", lang, dict(names or {}))
-    factor, axis_label = _index_axis_label(indices, index, output, lang)
+    factor, axis_label, symbol = _index_axis_label(indices, index, output, lang)
     params = [str(p) for p in indices["param"].values]
     extra = [d for d in da.dims if d != "param"]
     if extra:
@@ -721,15 +721,16 @@ def sensitivity_bars(indices: xr.Dataset, output: str, time: float | None = None
     level = indices.attrs.get("conf_level")
     zh = lang == "zh"
     if conf is not None and level is not None:
-        ci = f"（{100 * float(level):g}%置信区间）" if zh else f" ({100 * float(level):g} % confidence interval)"
+        ci = (f"；误差线：{100 * float(level):g}%置信区间" if zh
+              else f"; error bars: {100 * float(level):g} % CI")
     else:
         ci = ""
     ax.set_xlabel(axis_label + ci)
     shown = _index_shown(indices, "output", lang, dict(names or {}))[output]
     if zh:
-        ax.set_title(f"{shown}{'' if t is None else f'（{t:g}年）'}：{index}")
+        ax.set_title(f"{shown}{'' if t is None else f'（{t:g}年）'}：{symbol}")
     else:
-        ax.set_title(f"{shown}{'' if t is None else f' at time {t:g}'}: {index}")
+        ax.set_title(f"{shown}{'' if t is None else f' at time {t:g}'}: {symbol}")
     return ax if given else fig
 
 
@@ -789,7 +790,7 @@ def sensitivity_heatmap(indices: xr.Dataset, output: str, index: str = "ST", ax=
     names = dict(names or {})
     da = _index_at(indices, index, output)
     _need_dims(da, ["time"], f"index '{index}'")
-    factor, axis_label = _index_axis_label(indices, index, output, lang)
+    factor, axis_label, symbol = _index_axis_label(indices, index, output, lang)
     extra = [d for d in da.dims if d not in ("param", "time")]
     if extra:
         raise DataError(f"index '{index}' has dimensions {', '.join(extra)} besides param, "
@@ -813,6 +814,6 @@ def sensitivity_heatmap(indices: xr.Dataset, output: str, index: str = "ST", ax=
     ax.invert_yaxis()
     _time_axis(ax, da, lang)
     shown = _index_shown(indices, "output", lang, names)[output]
-    ax.set_title(f"{shown}：{index}随时间变化" if lang == "zh" else f"{shown}: {index} over time")
+    ax.set_title(f"{shown}：{symbol}随时间变化" if lang == "zh" else f"{shown}: {symbol} over time")
     ax.figure.colorbar(mesh, ax=ax, label=axis_label)
     return ax if given else fig

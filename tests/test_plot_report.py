@@ -238,13 +238,13 @@ def test_bars_label_with_the_short_names_and_show_effects_in_plan_units(morris):
         fig.canvas.draw()
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["份额甲", "b"]
-    assert ax.get_title() == "产出（2年）：mu_star"
+    assert ax.get_title() == "产出（2年）：μ*"
     # mu* of a share is in percentage points: 1 and 3 -> 100 and 300
     assert [round(p.get_width(), 6) for p in ax.patches] == [100.0, 300.0]
-    assert ax.get_xlabel().startswith("μ*（平均绝对效应）（%）")
+    assert ax.get_xlabel() == "平均绝对效应 μ*（%）；误差线：95%置信区间"
     en = plot.sensitivity_bars(morris, "y", index="mu_star").axes[0]
     assert [t.get_text() for t in en.get_yticklabels()] == ["Share a", "b"]
-    assert en.get_xlabel().startswith("μ*, mean absolute effect (%)")
+    assert en.get_xlabel() == "mean absolute effect μ* (%); error bars: 95 % CI"
     # names= wins over the carried names
     ax = plot.sensitivity_bars(morris, "y", index="mu_star", names={"b": "B"}, lang="zh").axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["份额甲", "B"]
@@ -265,7 +265,7 @@ def test_indices_without_short_names_show_raw_names():
     labelled = label_indices(si, m, names={"y": ("Output y", "产出乙")})
     heat = plot.sensitivity_heatmap(labelled, "y", index="mu_star", lang="zh").axes[0]
     assert [t.get_text() for t in heat.get_yticklabels()] == ["份额甲", "b"]
-    assert heat.get_title() == "产出乙：mu_star随时间变化"
+    assert heat.get_title() == "产出乙：μ*随时间变化"
 
 
 def test_label_indices_refuses_bad_input(morris):
