@@ -53,6 +53,7 @@ from .engine.limits import check_memory, format_bytes, n_values, saved_times
 from . import indices
 from .errors import DataError, ModelDefinitionError, ParameterError
 from .labels import expand_elements, select_element, split_element
+from .display import label_indices
 from .model import Model
 from .outputs import needed_variables, output_names, resolve_outputs, with_outputs
 from .sampling import sample
@@ -543,6 +544,7 @@ def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
     indices = _analyze_outputs(s, ens, output_names(resolved), times=times, seed=seed,
                                num_resamples=num_resamples, conf_level=conf_level,
                                workers=workers)
+    indices = label_indices(indices, model)  # short names for the figures (gysim.display)
     return (indices, ens) if return_ensemble else indices
 
 

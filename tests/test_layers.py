@@ -40,6 +40,7 @@ LAYERS = {
     "gysim.posterior": 6, "gysim.indices": 6, "gysim.hindcast": 7,
     "gysim.plot": 7, "gysim.plot_targets": 7, "gysim.registry": 7, "gysim.demo": 7,
     "gysim.tables": 7,
+    "gysim.plot_fit": 7,
     "gysim.cli": 8, "gysim.__main__": 8, "gysim": 8,
 }
 
