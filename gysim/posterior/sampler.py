@@ -168,7 +168,8 @@ def sample_posterior(model: Model, data: pd.DataFrame, params: Sequence[str], *,
     last = float(frame.index[-1])
     if "stop" not in options and last > model.start:
         options["stop"] = last
-    logpost = LogPosterior(model, names, param_priors, frame, error, sigma, sigma_priors, options)
+    logpost = LogPosterior(model, names, param_priors, frame, error, sigma, sigma_priors, options,
+                           calls=2 * (int(tune) + int(draws)) + 1)
     ndim = logpost.ndim
     if walkers is None:
         walkers = max(16, 2 * ndim + 2)
@@ -176,6 +177,8 @@ def sample_posterior(model: Model, data: pd.DataFrame, params: Sequence[str], *,
             and walkers >= 2 * ndim and walkers >= 4):
         raise ParameterError(f"`walkers` must be an integer >= 2 * ndim = {2 * ndim} (and >= 4), got {walkers!r}")
 
+    # the backend for the whole run: a start, then two half-ensembles per step
+    logpost.runs.expect(calls=2 * (int(tune) + int(draws)) + 1, runs=max(walkers // 2, 1))
     rng = np.random.default_rng(seed)
     started = _time.perf_counter()
     p0 = _start(logpost, init, walkers, rng, lower, upper, options)
