@@ -9,6 +9,8 @@ N(m0, s0^2) it is the precision-weighted combination of the two.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -271,8 +273,16 @@ def test_the_guiyang_script_runs_a_tiny_version(tmp_path):
     assert len(post.free_sigma) == 7 and post.posterior["tfp_growth"].shape == (28, 4)
     probabilities, n_runs = script.target_probabilities(post)
     assert n_runs == 28 * 4 and probabilities["share_met"].between(0, 1).all()
-    text = script.report(post, 1.0, probabilities, n_runs)
-    assert "| gdp_2010 |" in text and "sigma[gdp]" in text
+    text = script.report(post, 1.0, probabilities, n_runs, cpu=0.5, load=1.0)
+    assert "| gdp_2010 |" in text and "sigma[gdp]" in text and "largest r-hat" in text
+    # the start from the least-squares fit: its values, and stderr_i stderr_j corr_ij
+    values, cov = script.fit_start()
+    fit = json.loads(script.FIT_FILE.read_text(encoding="utf-8"))["parameters"]
+    assert list(values) == post.names and list(cov.index) == list(cov.columns) == post.names
+    np.testing.assert_allclose(np.sqrt(np.diag(cov)), [fit[n]["stderr"] for n in post.names])
+    np.testing.assert_allclose(cov.to_numpy(), cov.to_numpy().T)
+    from_fit = script.sample(walkers=28, draws=2, tune=0, seed=1, start="fit")
+    assert from_fit.settings["init_cov"] is cov or from_fit.settings["init_cov"].equals(cov)
 
 
 def test_a_posterior_is_the_uncertainty_of_an_optimisation(flat):
