@@ -53,14 +53,16 @@ FIT_FILE = HERE / "fitted_parameters.json"
 DRAWS_FILE = HERE / "posterior_draws.nc"
 
 SEED = 2006
-#: Walkers (>= 2 x (6 parameters + 7 sigmas)). A step costs about the same for 28 or 56 (one
-#: ensemble run per half-step, numba); at seed 2006 from the fit's covariance, 200 + 1500 steps,
-#: 28 walkers reach r-hat 1.065 (bulk ESS 292), 40 walkers 1.046 (719).
-WALKERS = 40
+#: Walkers (>= 2 x (6 parameters + 7 sigmas)). A step costs about the same for 28 or 64 (one
+#: ensemble run per half-step, numba) and more walkers make r-hat's comparison steadier. At
+#: seed 2006 (largest r-hat, smallest bulk ESS, CPU s): 28 walkers, ball, 300 + 1500: 1.04, 573;
+#: 40: 1.049, 729, 36 s; 64: 1.043, 1223, 37 s; 64 with 300 + 2000: 1.032, 1587, 46 s. From the
+#: fit's covariance, 200 + 1500: 28 walkers 1.065 (ESS 292), 40 walkers 1.046 (719).
+WALKERS = 64
 TUNE = 300
 #: r-hat needs some 30 autocorrelation times (about 45 steps here) of kept steps per walker,
 #: whatever the start: 500 give 1.08-1.16, 1000 from the fit 1.07-1.09 (three seeds).
-DRAWS = 1500
+DRAWS = 2000
 #: Where the walkers start: "model" (a ball of 1 % of the bounds around the calibrated values)
 #: or "fit" (spread by the least-squares covariance of fitted_parameters.json).
 START = "model"
@@ -133,10 +135,14 @@ def report(post: gysim.Posterior, seconds: float, probabilities, n_runs: int,
            cpu: float | None = None, load: float | None = None) -> str:
     """The Markdown summary (`cpu`: the sampling's CPU seconds; `load`: the 1-minute load average)."""
     s = post.settings
-    summary = post.summary()[["mean", "sd", "hdi_3%", "hdi_97%", "ess_bulk", "ess_tail", "r_hat",
-                              "prior_sd", "contraction"]]
+    exact = post.summary(round_to="none")      # arviz's default rounding shows an sd of 3e-4 as 0
+    summary = exact[["mean", "sd", "hdi_3%", "hdi_97%", "ess_bulk", "ess_tail", "r_hat",
+                     "prior_sd", "contraction"]].copy()
+    summary = summary.astype(object)              # whole ESS stay whole in the table
+    for c in ("ess_bulk", "ess_tail"):
+        summary[c] = [int(round(v)) for v in exact[c]]
+    summary["r_hat"] = [f"{v:.3f}" for v in exact["r_hat"]]
     summary.index.name = "quantity"
-    exact = post.summary(round_to="none")
     ident = post.identification()
     corr = post.correlation().loc[post.names, post.names]
     probs = probabilities[["kind", "target_value", "model_value", "share_met", "mcse", "units"]].rename(
@@ -159,7 +165,7 @@ def report(post: gysim.Posterior, seconds: float, probabilities, n_runs: int,
         "scale: about the relative error): estimated, each with the default log-normal prior "
         "(median 0.05, log-sd 2). Chains are emcee walkers (r-hat and ESS treat them as chains). "
         "Contraction = 1 - posterior variance / prior variance (for the errors, of log sigma, as is their prior_sd).", "",
-        markdown_table(summary), "",
+        markdown_table(summary, ".3g"), "",
         f"Acceptance fraction: {post.acceptance.mean():.2f} (walkers {post.acceptance.min():.2f}-"
         f"{post.acceptance.max():.2f}); emcee's autocorrelation time: "
         f"{post.autocorr.max():.0f} steps at most.", "",
