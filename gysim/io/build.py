@@ -314,8 +314,8 @@ class ModelBuilder(NativeLayout, Converter):
                       doc=f"read from {self.path.name} by gysim's {self.language} reader",
                       check_units_on_run=False)  # free-text units of other tools: on request
         model.saveper = values.get("saveper", dt)
-        for rng, dim in self.dim_id.items():
-            model.dimension(dim, [self.label_id[label] for label in self.subs.ranges[rng]])
+        for dim, labels in self.dimension_labels():  # families, then their aliases
+            model.dimension(dim, labels)
         for kind, ident, payload, element in self.specs:
             self._add(model, kind, ident, payload, element, values)
         for name, array, dims, doc in self.extra_params:
