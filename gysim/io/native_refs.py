@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ModelDefinitionError
 from ..expr import Call, Const, Name, Node, Subscript
 from . import functions
 from .convert import NotNative
@@ -290,7 +291,8 @@ class NativeReferences:
         over = self.subs.bang_ranges(args[0], [])
         if not over:
             raise self.fail(f"{fname.upper()} without a 'dim!' range", owner)
-        used = {key for key, _, _ in self.native_ctx} | set(self.bang_axes.values())
+        # the definition's own dimensions are free unless the argument refers to them
+        used = self._lhs_keys_in(args[0], set()) | set(self.bang_axes.values())
         new = {}
         for rng in over:
             if rng in self.bang_axes:
@@ -309,6 +311,31 @@ class NativeReferences:
                                              Const(_NEUTRAL[fname])))
             tree = Call(functions.AGGREGATES[fname], (tree, Name(self.dim_id[key])))
         return tree
+
+    def _lhs_keys_in(self, ast: Any, found: set) -> set:
+        """Dimensions of the definition that references in a PySD tree line up with."""
+        kind = type(ast).__name__
+        ctx_keys = {key for key, _, _ in self.native_ctx}
+        if kind == "SubscriptsReferenceStructure":
+            for pos, sub in enumerate(ast.subscripts):
+                text = str(sub).strip()
+                if not text.endswith("!") and reference_key(text) in self.subs.range_canon:
+                    try:
+                        found.add(self._source(sub, pos, "", "")[1])
+                    except ModelDefinitionError:  # reported where the reference is converted
+                        found |= ctx_keys
+            return found
+        if kind == "ReferenceStructure" and ast.subscripts is None:
+            key = reference_key(ast.reference)
+            if key in self.subs.range_canon or self.dims_of.get(self.by_key.get(key)):
+                found |= ctx_keys  # a range as a value, an array by its name: any of them
+        if isinstance(ast, (list, tuple)):
+            for item in ast:
+                self._lhs_keys_in(item, found)
+        elif hasattr(ast, "__dataclass_fields__"):
+            for field in ast.__dataclass_fields__:
+                self._lhs_keys_in(getattr(ast, field), found)
+        return found
 
     # -------------------------------------------------------------- subscripted lookups
     def conv(self, ast: Any, owner: str) -> Node:
