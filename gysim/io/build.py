@@ -372,8 +372,8 @@ def build_model(abstract_model: Any, path: Path, language: str, *, native: bool 
     """Build a gysim model from PySD's abstract model of the file at ``path``.
 
     Subscripts become native gysim dimensions (:mod:`gysim.io.native`); a
-    file beyond them (a family used twice in one variable, mappings within a
-    family, subscripted lookups, VECTOR SELECT) has each element of a
+    file beyond them (ranges overlapping without a range holding both,
+    VECTOR SELECT) has each element of a
     subscripted variable read as a scalar element, and ``model.source.fallback`` says
     why ('' when the model is native or has no subscripts). ``native=False``
     always reads subscripts element by element.

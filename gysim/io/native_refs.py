@@ -24,12 +24,12 @@ Examples
 >>> from pathlib import Path
 >>> f = Path(tempfile.mkdtemp()) / "m.mdl"
 >>> _ = f.write_text("{UTF-8}\\nd: a, b ~ ~|\\ne <-> d ~ ~|\\nm[d, e] = 1, 2; 3, 4 ~ ~|\\n"
-...                  "t[d, e] = m[e, d] ~ ~|\\n"
+...                  "tr[d, e] = m[e, d] ~ ~|\\n"
 ...                  "INITIAL TIME = 0 ~ ~|\\nFINAL TIME = 1 ~ ~|\\nTIME STEP = 1 ~ ~|\\n")
 >>> m = gysim.read_vensim(f)
 >>> m.source.fallback, m.dimensions["e"]
 ('', ('a_2', 'b_2'))
->>> gysim.simulate(m)["t"].isel(time=0).values.tolist()
+>>> gysim.simulate(m)["tr"].isel(time=0).values.tolist()
 [[1.0, 3.0], [2.0, 4.0]]
 """
 

@@ -345,9 +345,13 @@ def stack_subscripts(ds: Any, model: Any) -> Any:
     >>> _ = f.write_text("{UTF-8}\\nd: a, b ~ ~|\\nt[a]((0,1),(9,1)) ~ ~|\\nt[b]((0,2),(9,2)) ~ ~|\\n"
     ...                  "x[d] = t[d](Time) * Time ~ ~|\\n"
     ...                  "INITIAL TIME = 0 ~ ~|\\nFINAL TIME = 2 ~ ~|\\nTIME STEP = 1 ~ ~|\\n")
-    >>> m = gysim.read_vensim(f)
+    >>> from pysd.translators.vensim.vensim_file import VensimFile
+    >>> from gysim.io.build import build_model
+    >>> vfile = VensimFile(f)
+    >>> _ = vfile.parse()
+    >>> m = build_model(vfile.get_abstract_model(), f, "Vensim", native=False)
     >>> m.source.fallback
-    "the subscripted lookup 't'"
+    'native=False'
     >>> out = stack_subscripts(gysim.simulate(m), m)
     >>> out["x"].dims, out["x"].sel(d="b").values.tolist()
     (('time', 'd'), [0.0, 2.0, 4.0])
