@@ -136,6 +136,22 @@ def test_matrix_products_over_one_family(tmp_path):
     assert values(m, "s", 2).tolist() == [[2, 4, 6], [8, 10, 12], [14, 16, 18]]
 
 
+# ------------------------------------------------------------------ VECTOR SELECT
+def test_vector_select(tmp_path):
+    # Vensim: the sum (action 0), product (1), minimum (2) or maximum (3) of the
+    # values whose selection is not 0; `missing` when none is
+    m = read(tmp_path, *MATRIX, "sub: b, c", "sel[dim] = 1, 0, 1", "none[dim] = 0",
+             "total = VECTOR SELECT(sel[dim!], v[dim!], -1, 0, 0)",
+             "prod = VECTOR SELECT(sel[dim!], v[dim!], -1, 1, 0)",
+             "low = VECTOR SELECT(sel[dim!], v[dim!] * Time, -1, 2, 0)",
+             "high = VECTOR SELECT(sel[sub!], v[sub!], -1, 3, 0)",
+             "missing = VECTOR SELECT(none[dim!], v[dim!], -1, 0, 0)",
+             "rows[dim] = VECTOR SELECT(sel[dim1!], mat[dim, dim1!], 0, 0, 0)")
+    assert [values(m, k, 2) for k in ("total", "prod", "low", "high", "missing")] == \
+        [4, 3, 2, 3, -1]
+    assert values(m, "rows").tolist() == [4, 10, 16]
+
+
 # ------------------------------------------------------------------ subscripted lookups
 def test_subscripted_lookups(tmp_path):
     m = read(tmp_path, "d: a, b, c", "sub: b, c", "e: p, q",

@@ -288,11 +288,25 @@ class NativeReferences:
             return super().aggregate(fname, args, owner)
         if len(args) != 1:
             raise self.fail(f"{fname.upper()} with {len(args)} arguments", owner)
-        over = self.subs.bang_ranges(args[0], [])
+        (tree,), new = self._over_bangs(args[:1], fname.upper(), owner)
+        for rng, key in new.items():
+            if set(self.subs.ranges[rng]) != set(self._labels(key)):  # a subrange
+                tree = Call("if_then_else", (self.range_mask(rng, key), tree,
+                                             Const(_NEUTRAL[fname])))
+            tree = Call(functions.AGGREGATES[fname], (tree, Name(self.dim_id[key])))
+        return tree
+
+    def _over_bangs(self, args: list, what: str, owner: str) -> tuple[list, dict]:
+        """``args`` converted with each range marked ``dim!`` in them along its own dimension.
+
+        Returns the trees and {range: dimension key}. The family's own
+        dimension serves unless the arguments also line up with the
+        definition's use of it; then an alias of the family does.
+        """
+        over = self.subs.bang_ranges(args, [])
         if not over:
-            raise self.fail(f"{fname.upper()} without a 'dim!' range", owner)
-        # the definition's own dimensions are free unless the argument refers to them
-        used = self._lhs_keys_in(args[0], set()) | set(self.bang_axes.values())
+            raise self.fail(f"{what} without a 'dim!' range", owner)
+        used = self._lhs_keys_in(args, set()) | set(self.bang_axes.values())
         new = {}
         for rng in over:
             if rng in self.bang_axes:
@@ -302,15 +316,41 @@ class NativeReferences:
         saved = self.bang_axes
         self.bang_axes = {**saved, **new}
         try:
-            tree = self.conv(args[0], owner)
+            return [self.conv(a, owner) for a in args], new
         finally:
             self.bang_axes = saved
+
+    def vector_select(self, args: list, owner: str) -> Node:
+        """VECTOR SELECT(selection[d!], values[d!], missing, action, error action), natively.
+
+        Actions 0-3 (sum, product, minimum, maximum of the values whose
+        selection is not 0; ``missing`` when none is) with error action 0;
+        other actions take the element-by-element reading.
+        """
+        if not self.native:
+            return super().vector_select(args, owner)
+        if len(args) != 5:
+            raise self.fail(f"VECTOR SELECT with {len(args)} arguments", owner)
+        try:
+            action = self.evaluate(self.conv(args[3], owner), {})
+            error_action = self.evaluate(self.conv(args[4], owner), {})
+        except (KeyError, TypeError, ValueError, ZeroDivisionError):
+            raise self.fail("VECTOR SELECT with an action that is not constant", owner) from None
+        if action not in (0, 1, 2, 3) or error_action != 0:
+            raise NotNative(f"VECTOR SELECT with action {action:g} and error action "
+                            f"{error_action:g}")
+        fname = ("sum", "prod", "vmin", "vmax")[int(action)]
+        (sel, val), new = self._over_bangs(args[:2], "VECTOR SELECT", owner)
+        chosen = Call("if_then_else", (sel, Const(1.0), Const(0.0)))
+        value = Call("if_then_else", (sel, val, Const(_NEUTRAL[fname])))
         for rng, key in new.items():
             if set(self.subs.ranges[rng]) != set(self._labels(key)):  # a subrange
-                tree = Call("if_then_else", (self.range_mask(rng, key), tree,
-                                             Const(_NEUTRAL[fname])))
-            tree = Call(functions.AGGREGATES[fname], (tree, Name(self.dim_id[key])))
-        return tree
+                mask = self.range_mask(rng, key)
+                chosen = Call("if_then_else", (mask, chosen, Const(0.0)))
+                value = Call("if_then_else", (mask, value, Const(_NEUTRAL[fname])))
+            value = Call(functions.AGGREGATES[fname], (value, Name(self.dim_id[key])))
+            chosen = Call("sum", (chosen, Name(self.dim_id[key])))
+        return Call("if_then_else", (chosen, value, self.conv(args[2], owner)))
 
     def _lhs_keys_in(self, ast: Any, found: set) -> set:
         """Dimensions of the definition that references in a PySD tree line up with."""
