@@ -93,6 +93,16 @@ def test_range_to_range_mapping_in_two_dimensions(tmp_path):
     assert values(m, "back").tolist() == [[2, 4, 6], [8, 10, 12]]
 
 
+def test_mapping_onto_a_subrange_and_copies(tmp_path):
+    # the mapping rh -> lo also serves a definition over a subrange of lo; `cp <-> d`
+    # is a copy of d: the same elements
+    m = read(tmp_path, "lo: l1, l2, l3", "part: l2, l3", "rh: r1, r2, r3 -> lo",
+             "x[rh] = 5, 7, 9", "y[part] = x[rh]", "d: a, b", "cp <-> d", "v[d] = 1, 2",
+             "w[cp] = v[d] * 3")
+    assert values(m, "y").tolist() == [0, 7, 9]
+    assert values(m, "w").tolist() == [3, 6]
+
+
 def test_equal_size_ranges_correspond_by_position(tmp_path):
     m = read(tmp_path, "d: a, b, c", "g: p, q, r", "x[d] = 1, 2, 3", "y[g] = x[d] + g")
     # y[p] = x[a] + (position of p in g) ...

@@ -149,10 +149,15 @@ class NativeReferences:
         for key, written, defined in ctx:  # the same range
             if written == rng:
                 return ("axis", key, {e: e for e in defined})
-        for key, written, defined in ctx:  # a mapping (->)
+        for key, written, defined in ctx:  # a mapping (->) onto the range written
             table = subs.maps.get((rng, written)) if written else None
             if table:
                 return ("axis", key, {e: table[e] for e in defined if e in table})
+        for key, written, defined in ctx:  # ... or onto a range holding the elements defined
+            for (src, dst), table in subs.maps.items():
+                if src == rng and self.family[dst] == self.key_family[key] and defined and \
+                        defined <= set(table):
+                    return ("axis", key, {e: table[e] for e in defined})
         if pos < len(ctx) and self.key_family[ctx[pos][0]] == fam:  # subrange / superrange
             return ("axis", ctx[pos][0], {e: e for e in ctx[pos][2]})
         same = [(key, defined) for key, _, defined in ctx if self.key_family[key] == fam]
