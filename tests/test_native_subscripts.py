@@ -146,6 +146,30 @@ def test_matrix_products_over_one_family(tmp_path):
     assert values(m, "s", 2).tolist() == [[2, 4, 6], [8, 10, 12], [14, 16, 18]]
 
 
+def test_invert_matrix_of_constant_matrices(tmp_path):
+    # [[4, 7], [2, 6]]^-1 = [[6, -7], [-2, 4]] / (4 * 6 - 7 * 2); 2 I -> I / 2
+    m = read(tmp_path, "c: e1, e2", "d: a, b", "d1 <-> d", "m[e1, d, d1] = 4, 7; 2, 6;",
+             "m[e2, d, d1] = 2, 0; 0, 2;", "inv[c, d, d1] = INVERT MATRIX(m[c, d, d1], 2)",
+             "check[c, d, d1] = SUM(m[c, d, d!] * inv[c, d!, d1])")
+    np.testing.assert_allclose(values(m, "inv"), [[[0.6, -0.7], [-0.2, 0.4]],
+                                                  [[0.5, 0], [0, 0.5]]], rtol=1e-12)
+    np.testing.assert_allclose(values(m, "check"), [np.eye(2)] * 2, atol=1e-12)
+    # a singular matrix: the native reading says so (the file is then refused)
+    from pysd.translators.vensim.vensim_file import VensimFile
+
+    from gysim.io.build import ModelBuilder
+    path = tmp_path / "singular.mdl"
+    path.write_text("{UTF-8}\nd: a, b ~~|\nd1 <-> d ~~|\ns[d, d1] = 1, 2; 2, 4; ~~|\n"
+                    "inv[d, d1] = INVERT MATRIX(s[d, d1], 2) ~~|\nINITIAL TIME = 0 ~~|\n"
+                    "FINAL TIME = 1 ~~|\nTIME STEP = 1 ~~|\n")
+    vfile = VensimFile(path)
+    vfile.parse()
+    with pytest.raises(ModelDefinitionError, match="INVERT MATRIX of a singular matrix"):
+        ModelBuilder(vfile.get_abstract_model(), path, "Vensim", native=True).build()
+    with pytest.raises(ModelDefinitionError, match="INVERT MATRIX"):
+        gysim.read_vensim(path)
+
+
 # ------------------------------------------------------------------ VECTOR SELECT
 def test_vector_select(tmp_path):
     # Vensim: the sum (action 0), product (1), minimum (2) or maximum (3) of the

@@ -384,12 +384,60 @@ class NativeReferences:
 
     # -------------------------------------------------------------- subscripted lookups
     def conv(self, ast: Any, owner: str) -> Node:
-        """Converter.conv, with calls of subscripted lookups chosen element by element."""
+        """Converter.conv, with calls of subscripted lookups chosen element by element and
+        INVERT MATRIX of a constant matrix computed once."""
         if (self.native and type(ast).__name__ == "CallStructure"
-                and type(ast.function).__name__ == "ReferenceStructure"
-                and reference_key(ast.function.reference) in self.sub_lookups):
-            return self.lookup_call(ast, owner)
+                and type(ast.function).__name__ == "ReferenceStructure"):
+            key = reference_key(ast.function.reference)
+            if key in self.sub_lookups:
+                return self.lookup_call(ast, owner)
+            if key == "invert_matrix":
+                inverse = self.constant_inverse(ast, owner)
+                if inverse is not None:
+                    return inverse
         return super().conv(ast, owner)
+
+    def constant_inverse(self, ast: Any, owner: str) -> Node | None:
+        """INVERT MATRIX(m[..., d, d1], n) of a constant m: the inverse over its last two
+        subscripts, for every element of the others (None when m is not constant)."""
+        node = self.conv(ast.arguments[0], owner) if len(ast.arguments) == 2 else None
+        if not isinstance(node, Name) or len(self.dims_of.get(node.id, ())) < 2:
+            return None
+        values = self._constant_array(node.id)
+        if values is None:
+            return None
+        n = values.shape[-1]
+        if values.shape[-2] != n:
+            raise self.fail(f"INVERT MATRIX of a {values.shape[-2]} x {n} matrix (it must be "
+                            f"square)", owner)
+        try:
+            inverse = np.linalg.inv(values)
+        except np.linalg.LinAlgError:
+            raise self.fail("INVERT MATRIX of a singular matrix", owner) from None
+        name = safe_identifier(f"inverse of {node.id}", self.taken)
+        self.extra_params.append((name, inverse, tuple(self.dim_id[k]
+                                                       for k in self.dims_of[node.id]),
+                                  f"INVERT MATRIX of {self.names[node.id]}"))
+        return Name(name)
+
+    def _constant_array(self, ident: str) -> np.ndarray | None:
+        """The values of an element every definition of which is a number or an array."""
+        comps = [c for c, _ in self.parts[ident]] if ident in self.parts else [
+            self.comp_of[ident][1]]
+        if not all(isinstance(c.ast, (np.ndarray, int, float)) for c in comps):
+            return None
+        saved = self.native_ctx, self.native_lhs
+        try:
+            if ident in self.parts:
+                values = self.assemble(ident, lambda comp: self.conv(comp.ast, ident))
+            else:
+                values = self.array_value(ident, np.asarray(comps[0].ast, dtype=float))
+        finally:
+            self.native_ctx, self.native_lhs = saved
+        sizes = tuple(len(self._labels(k)) for k in self.dims_of[ident])
+        if isinstance(values, Const):
+            return np.full(sizes, values.value)
+        return np.asarray(values, dtype=float).reshape(sizes)
 
     def lookup_call(self, ast: Any, owner: str) -> Node:
         """``tab[d](x)``: each element's table (one scalar lookup per definition) applied to x."""
