@@ -63,13 +63,15 @@ def read_vensim(path: str | Path, *, encoding: str | None = None,
         each family of ranges (a range and its subranges) is one dimension,
         and a variable stays ONE element over its dimensions even when it is
         defined over a subrange, with :EXCEPT:, with one equation per element
-        or per subrange, or through a mapping (``->``, by position):
+        or per subrange, or through a mapping (``->``, by position or with
+        map-to lists), and when one family is used twice (``m[dim, dim1]``: the
+        second use is an alias dimension, :mod:`gysim.io.native_refs`);
+        subscripted lookups are one lookup per definition:
         ``Stock A[Entry]`` becomes the element ``stock_a`` with
         ``dims=("entry",)`` (elements no equation defines are 0);
         ``source.dims`` (range -> dimension) and ``source.labels`` (original
-        label -> gysim label) keep the naming. Files beyond that (a family
-        used twice in one variable, mappings and positional references within
-        one family, subscripted lookups, VECTOR SELECT; ``source.fallback``
+        label -> gysim label) keep the naming. Files beyond that (ranges that
+        overlap without one range holding both, VECTOR SELECT; ``source.fallback``
         says why) are expanded element by element: ``Stock A[Entry 1]``
         becomes the scalar element ``stock_a_entry_1`` (``source.names`` maps
         it back to ``'Stock A[Entry 1]'``), with ranges, subranges, mappings
@@ -99,7 +101,7 @@ def read_vensim(path: str | Path, *, encoding: str | None = None,
         For every file gysim cannot read completely, naming the file: beyond
         a limit, not in its encoding, not parsed by PySD, or with constructs
         outside the supported core (macros, data, SAMPLE IF TRUE, ALLOCATE
-        AVAILABLE, INVERT MATRIX, explicit element-list mappings, ...),
+        AVAILABLE, INVERT MATRIX, ...),
         naming the construct and the element (``'x[a,b]'`` for one element of
         a subscripted variable).
 
