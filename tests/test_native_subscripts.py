@@ -207,14 +207,16 @@ def test_lookup_over_an_alias_dimension(tmp_path):
 
 # ------------------------------------------------------------------ engine: delays
 def test_delay_n_with_a_changing_delay_time_over_dimensions():
-    # DELAY N(x, 2 + RAMP(1, 0), init, 2), x = k + STEP(1, 1), dt = 0.5, every stage
-    # with the current delay time: stages start at init * T / 2 = init; by hand
-    # y(0) = init, y(0.5) = s2 / (T / 2) = init / 1.25, y(1) = init / 1.5
+    # DELAY N(x, 2 + RAMP(1, 0), init, 2), x = k + STEP(1, 1), dt = 0.5; inner stage at
+    # the current delay time, the output stage at the previous one (Vensim: the output
+    # depends only on past delay times). Stages start at init * T / 2 = init; by hand
+    # y(0) = init, y(0.5) = s2(0.5) / (T(0) / 2) = init (s1 still drains at init),
+    # y(1) = s2(1) / (T(0.5) / 2) = init * (1 + 0.5 (1 / 1.25 - 1)) / 1.25 = 0.72 init
     m = gysim.Model("m", stop=1, dt=0.5, method="euler")
     m.dimension("d", ["a", "b"])
     m.param("k", [1.0, 2.0], dims="d")
     m.aux("x", "k + step(1, 1)", dims="d")
     m.aux("y", "delay_n(x, 2 + ramp(1, 0), k, 2)", dims="d")
     ds = gysim.simulate(m, saveper=0.5)
-    np.testing.assert_allclose(ds["y"].sel(d="a").values, [1, 0.8, 1 / 1.5])
-    np.testing.assert_allclose(ds["y"].sel(d="b").values, [2, 1.6, 2 / 1.5])
+    np.testing.assert_allclose(ds["y"].sel(d="a").values, [1, 1, 0.72])
+    np.testing.assert_allclose(ds["y"].sel(d="b").values, [2, 2, 1.44])
