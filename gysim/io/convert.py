@@ -32,7 +32,7 @@ from ..errors import ModelDefinitionError
 from ..expr import (BinOp, BoolOp, Call, Compare, Const, Name, Node, Subscript,
                     UnaryOp)
 from . import external, functions
-from . import mdl_scan
+from . import array_calls, mdl_scan
 from .fold import ConstantFolder
 from .names import VENSIM_NA, reference_key, safe_identifier, shown_name, unsupported
 from .subscripts import Subscripts
@@ -360,6 +360,10 @@ class Converter(ConstantFolder):
             return Const(float(len(self.subs.ranges[rng])))
         if fname == "vector_select":
             return self.vector_select(list(ast.arguments), owner)
+        if fname in array_calls.CALLS:  # whole-vector functions, element by element
+            if self.native:
+                raise NotNative(self.spelled(fname))
+            return array_calls.CALLS[fname](self, list(ast.arguments), owner)
         args = [self.conv(a, owner) for a in ast.arguments]
         key = reference_key(fname)
         ident = (self.instance(key, func.subscripts, fname, owner)
@@ -449,6 +453,12 @@ class Converter(ConstantFolder):
         return Call("if_then_else", (Compare(">", count, Const(0.0)), tree,
                                      self.conv(args[2], owner)))
 
+    def _whole_vector(self, ast: Any, owner: str) -> Node:
+        """ALLOCATE BY PRIORITY / ALLOCATE AVAILABLE, read element by element."""
+        if self.native:
+            raise NotNative(type(ast).__name__)
+        return array_calls.CONSTRUCTS[type(ast).__name__](self, ast, owner)
+
     # -------------------------------------------------------------- values
     def array_value(self, ident: str, array: Any) -> Node | np.ndarray:
         """The number of one element in a constant array definition (natively: the array)."""
@@ -533,3 +543,4 @@ class Converter(ConstantFolder):
         **dict.fromkeys(_REFUSED, _refused),
         "AbstractSyntax": _refused, "object": _refused,
     }
+    CONSTRUCTS.update(dict.fromkeys(array_calls.CONSTRUCTS, _whole_vector))

@@ -1,0 +1,170 @@
+"""Reading Vensim's whole-vector functions element by element: ALLOCATE BY PRIORITY,
+ALLOCATE AVAILABLE and INVERT MATRIX.
+
+Each element of such a function's result depends on every element of its
+vector (or matrix) arguments. When the file is read element by element (one
+scalar variable per subscript element), the call defining element ``k`` is
+read as a call of a gysim builtin (:mod:`gysim.vector_functions`) given all
+the elements of the arguments and the position ``k``:
+
+* ``ship[b] = ALLOCATE BY PRIORITY(request[b], priority[b], size, width,
+  supply)`` becomes ``allocate_by_priority_element(k, n, width, supply, request
+  elements..., priority elements...)``; the allocation runs over the last
+  subscript of ``request`` and ``priority`` (Vensim's rule; ``size`` must
+  equal that range's size);
+* ``ALLOCATE AVAILABLE(request[b], pp[b, ptype], avail)``: as above, the
+  profile's ``ptype``, ``ppriority`` and ``pwidth`` read from the label named
+  in ``pp`` and the two labels after it in its range (Vensim's ``pprofile``);
+* ``inv[i, j] = INVERT MATRIX(a[i, j], n)``: ``invert_matrix_element(i, j, n,
+  a's elements row by row)``.
+
+The converter calls these in the element-by-element reading only (in the
+native, whole-array reading it signals that the file needs that reading).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from typing import TYPE_CHECKING, Any, Callable
+
+from ..expr import Call, Const, Node
+from .names import reference_key
+
+if TYPE_CHECKING:
+    from .convert import Converter
+
+__all__ = ["CALLS", "CONSTRUCTS"]
+
+
+def _ranges_of(conv: Converter, ref: Any, what: str, owner: str) -> list[str | None]:
+    """The range of each subscript of a reference (None for a label)."""
+    if type(ref).__name__ != "ReferenceStructure" or ref.subscripts is None:
+        raise conv.fail(f"{what} of something other than a subscripted variable", owner)
+    return [conv.subs.range_canon.get(reference_key(str(s).strip()))
+            for s in ref.subscripts.subscripts]
+
+
+def _current(conv: Converter, ref: Any, pos: int, owner: str) -> str:
+    """The label a reference's subscript ``pos`` means for the element being defined."""
+    return conv.resolve_one(ref.subscripts.subscripts[pos], pos, ref.reference, owner)
+
+
+def _each(conv: Converter, ranges: list[str], func: Callable[[], Node]) -> list[Node]:
+    """``func()`` with the ``ranges`` bound to each combination of their labels in turn."""
+    saved = conv.binding
+    out = []
+    try:
+        for combo in itertools.product(*(conv.subs.ranges[r] for r in ranges)):
+            conv.binding = {**saved, **dict(zip(ranges, combo))}
+            out.append(func())
+    finally:
+        conv.binding = saved
+    return out
+
+
+def _vector(conv: Converter, refs: list[Any], what: str, owner: str) -> tuple[str, int]:
+    """The range the vectors ``refs`` run over (their common last subscript) and the
+    position in it of the element being defined."""
+    last = {(_ranges_of(conv, ref, what, owner) or [None])[-1] for ref in refs}
+    rng = last.pop() if len(last) == 1 else None
+    if rng is None:
+        raise conv.fail(f"{what} whose vectors do not end with the same subscript range",
+                        owner)
+    label = _current(conv, refs[0], len(refs[0].subscripts.subscripts) - 1, owner)
+    if label not in conv.subs.ranges[rng]:
+        raise conv.fail(f"{what} defining '{label}', which is not in its vectors' range "
+                        f"'{rng}'", owner)
+    return rng, conv.subs.ranges[rng].index(label)
+
+
+def _size_matches(conv: Converter, size: Any, n: int, what: str, owner: str) -> None:
+    try:
+        value = conv.evaluate(conv.conv(size, owner), {})
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return  # a size that is not constant: Vensim takes the range's size
+    if value != n:
+        raise conv.fail(f"{what} with size {value:g} over a range of {n} elements", owner)
+
+
+def allocate_by_priority(conv: Converter, ast: Any, owner: str) -> Node:
+    """ALLOCATE BY PRIORITY(request, priority, size, width, supply), element by element."""
+    what = "ALLOCATE BY PRIORITY"
+    rng, k = _vector(conv, [ast.request, ast.priority], what, owner)
+    n = len(conv.subs.ranges[rng])
+    _size_matches(conv, ast.size, n, what, owner)
+    requests = _each(conv, [rng], lambda: conv.conv(ast.request, owner))
+    priorities = _each(conv, [rng], lambda: conv.conv(ast.priority, owner))
+    return Call("allocate_by_priority_element", (Const(float(k)), Const(float(n)),
+                                          conv.conv(ast.width, owner),
+                                          conv.conv(ast.supply, owner), *requests, *priorities))
+
+
+def _profile_field(conv: Converter, pp: Any, offset: int, owner: str) -> Any:
+    """``pp`` with its last subscript (a label of the profile range) moved ``offset``
+    labels on: ``pp[b, ptype]`` -> ``pp[b, ppriority]``."""
+    text = str(pp.subscripts.subscripts[-1]).strip()
+    label = conv.subs.label_canon.get(reference_key(text))
+    family = [r for r, labels in conv.subs.ranges.items() if label in labels]
+    if label is None or not family:
+        raise conv.fail(f"ALLOCATE AVAILABLE with a profile subscript '{text}' that is not "
+                        f"an element of a range", owner)
+    labels = max((conv.subs.ranges[r] for r in family), key=len)
+    at = labels.index(label) + offset
+    if at >= len(labels):
+        raise conv.fail(f"ALLOCATE AVAILABLE with a profile range without ppriority and "
+                        f"pwidth after '{text}'", owner)
+    subs = tuple(pp.subscripts.subscripts[:-1]) + (labels[at],)
+    return dataclasses.replace(pp, subscripts=dataclasses.replace(pp.subscripts,
+                                                                  subscripts=subs))
+
+
+def allocate_available(conv: Converter, ast: Any, owner: str) -> Node:
+    """ALLOCATE AVAILABLE(request, pp, avail), element by element."""
+    what = "ALLOCATE AVAILABLE"
+    ranges = _ranges_of(conv, ast.pp, what, owner)
+    if len(ranges) < 2 or ranges[-1] is not None:
+        raise conv.fail(f"{what} whose priority profile does not end with a profile element "
+                        f"such as ptype", owner)
+    rng, k = _vector(conv, [ast.request], what, owner)
+    if ranges[-2] != rng:
+        raise conv.fail(f"{what} whose priority profile's second last subscript is not the "
+                        f"request's last ('{rng}')", owner)
+    args: list[Node] = _each(conv, [rng], lambda: conv.conv(ast.request, owner))
+    for offset in range(3):  # ptype, ppriority, pwidth
+        field = _profile_field(conv, ast.pp, offset, owner)
+        args += _each(conv, [rng], lambda: conv.conv(field, owner))
+    n = len(conv.subs.ranges[rng])
+    return Call("allocate_available_element", (Const(float(k)), Const(float(n)),
+                                        conv.conv(ast.avail, owner), *args))
+
+
+def invert_matrix(conv: Converter, args: list, owner: str) -> Node:
+    """INVERT MATRIX(a[d1, d2], size), element by element."""
+    what = "INVERT MATRIX"
+    if len(args) != 2:
+        raise conv.fail(f"{what} with {len(args)} arguments", owner)
+    ranges = _ranges_of(conv, args[0], what, owner)
+    if len(ranges) < 2 or None in ranges[-2:]:
+        raise conv.fail(f"{what} of a matrix whose last two subscripts are not ranges", owner)
+    rows, cols = ranges[-2:]
+    if rows == cols:
+        raise conv.fail(f"{what} of a matrix subscripted by the range '{rows}' twice (use a "
+                        f"copy of the range for the columns, e.g. {rows}2 <-> {rows})", owner)
+    n = len(conv.subs.ranges[rows])
+    if len(conv.subs.ranges[cols]) != n:
+        raise conv.fail(f"{what} of a {n} by {len(conv.subs.ranges[cols])} matrix (it must "
+                        f"be square)", owner)
+    _size_matches(conv, args[1], n, what, owner)
+    last = len(ranges) - 1
+    i = conv.subs.ranges[rows].index(_current(conv, args[0], last - 1, owner))
+    j = conv.subs.ranges[cols].index(_current(conv, args[0], last, owner))
+    entries = _each(conv, [rows, cols], lambda: conv.conv(args[0], owner))
+    return Call("invert_matrix_element", (Const(float(i)), Const(float(j)), Const(float(n)), *entries))
+
+
+#: PySD's structures read here, by class name (the converter's dispatch table).
+CONSTRUCTS = {"AllocateByPriorityStructure": allocate_by_priority,
+              "AllocateAvailableStructure": allocate_available}
+#: Calls read here, by PySD's key of the function.
+CALLS = {"invert_matrix": invert_matrix}
