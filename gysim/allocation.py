@@ -11,7 +11,8 @@ The profile shapes (``ptype``) are:
 
 1. rectangular of full width ``width``: ``S(z) = clip(1/2 - z, 0, 1)``;
 2. triangular of full base ``width``;
-3. normal of standard deviation ``width``;
+3. normal of standard deviation ``width`` (its CDF evaluated as Vensim does, with
+   Abramowitz and Stegun's formula 7.1.25, within 1.3e-5 of the exact one);
 4. exponential (Laplace) of scale ``width``: ``S(z) = 1 - exp(z)/2`` below 0,
    ``exp(-z)/2`` above.
 
@@ -36,7 +37,6 @@ array([3., 6.])
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
 
 from .errors import ModelDefinitionError
 
@@ -53,8 +53,22 @@ def _triangular(z):
     return np.where(z < 0, low, high)
 
 
+#: Abramowitz & Stegun (1964), formula 7.1.25: erfc(x) ~ t (a1 + t (a2 + t a3)) exp(-x^2),
+#: t = 1 / (1 + p x), for x >= 0 (absolute error below 2.5e-5).
+_AS_P, _AS_A = 0.47047, (0.3480242, -0.0958798, 0.7478556)
+
+
+def _erfc_as(x):
+    ax = np.abs(x)
+    t = 1.0 / (1.0 + _AS_P * ax)
+    tail = t * (_AS_A[0] + t * (_AS_A[1] + t * _AS_A[2])) * np.exp(-ax * ax)
+    return np.where(x >= 0, tail, 2.0 - tail)
+
+
 def _normal(z):
-    return 0.5 * special.erfc(z / np.sqrt(2.0))
+    # Vensim evaluates the normal curve with A&S 7.1.25 (its published allocation test
+    # output agrees with it to 1e-5; with the exact erfc it differs by up to 0.1 %)
+    return 0.5 * _erfc_as(z / np.sqrt(2.0))
 
 
 def _exponential(z):
