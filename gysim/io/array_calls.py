@@ -1,5 +1,5 @@
 """Reading Vensim's whole-vector functions element by element: ALLOCATE BY PRIORITY,
-ALLOCATE AVAILABLE and INVERT MATRIX.
+ALLOCATE AVAILABLE, INVERT MATRIX and VECTOR SELECT.
 
 Each element of such a function's result depends on every element of its
 vector (or matrix) arguments. When the file is read element by element (one
@@ -16,7 +16,9 @@ the elements of the arguments and the position ``k``:
   profile's ``ptype``, ``ppriority`` and ``pwidth`` read from the label named
   in ``pp`` and the two labels after it in its range (Vensim's ``pprofile``);
 * ``inv[i, j] = INVERT MATRIX(a[i, j], n)``: ``invert_matrix_element(i, j, n,
-  a's elements row by row)``.
+  a's elements row by row)``;
+* VECTOR SELECT over ``d!``: gysim expressions of every element's terms
+  (:func:`vector_select`).
 
 The converter calls these in the element-by-element reading only (in the
 native, whole-array reading it signals that the file needs that reading).
@@ -28,7 +30,8 @@ import dataclasses
 import itertools
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..expr import Call, Const, Node
+from ..expr import BinOp, Call, Compare, Const, Node
+from . import functions
 from .names import reference_key
 
 if TYPE_CHECKING:
@@ -163,8 +166,68 @@ def invert_matrix(conv: Converter, args: list, owner: str) -> Node:
     return Call("invert_matrix_element", (Const(float(i)), Const(float(j)), Const(float(n)), *entries))
 
 
+#: VECTOR SELECT's numerical actions: (reduction, weighted, neutral value): the
+#: selected terms are ``selection * expression`` (weighted; action 5: ``expression ^
+#: selection``) or the expression alone, reduced by sum/prod/min/max or averaged.
+_ACTIONS = {0: ("sum", "*", 0.0), 1: ("prod", "*", 1.0), 2: ("vmin", "*", 1e300),
+            3: ("vmax", "*", -1e300), 4: ("mean", "*", 0.0), 5: ("prod", "**", 1.0),
+            6: ("sum", None, 0.0), 7: ("prod", None, 1.0), 8: ("vmin", None, 1e300),
+            9: ("vmax", None, -1e300), 10: ("mean", None, 0.0)}
+
+
+def vector_select(conv: Converter, args: list, owner: str) -> Node:
+    """VECTOR SELECT(selection[d!], expression[d!], missing, action, error action).
+
+    Over the elements whose selection is not 0 (Vensim's reference): actions 0-3
+    the sum, product, minimum and maximum of ``selection * expression``, 4 their
+    average, 5 the product of ``expression ^ selection``, 6-9 the sum, product,
+    minimum and maximum of the expression, 10 its average; ``missing`` when
+    nothing is selected. Error actions 1 (nothing selected), 2 (more than one
+    selected) and 3 (either) make the result :NA: (NaN) where they apply, which
+    stops the run with an error naming the element.
+    """
+    what = "VECTOR SELECT"
+    if len(args) != 5:
+        raise conv.fail(f"{what} with {len(args)} arguments", owner)
+    try:
+        action = conv.evaluate(conv.conv(args[3], owner), {})
+        error_action = conv.evaluate(conv.conv(args[4], owner), {})
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        raise conv.fail(f"{what} with an action that is not constant", owner) from None
+    if action not in _ACTIONS or error_action not in (0, 1, 2, 3):
+        raise conv.fail(f"{what} with action {action:g} and error action {error_action:g} "
+                        f"(Vensim's are actions 0-10 and error actions 0-3)", owner)
+    reduce, weight, neutral = _ACTIONS[int(action)]
+    over = conv.subs.bang_ranges(args[:2], [])
+    if not over:
+        raise conv.fail(f"{what} without a 'dim!' range", owner)
+
+    def pick() -> tuple[Node, Node]:
+        selection, expression = conv.conv(args[0], owner), conv.conv(args[1], owner)
+        chosen = Compare("!=", selection, Const(0.0))
+        term = BinOp(weight, expression if weight == "**" else selection,
+                     selection if weight == "**" else expression) if weight else expression
+        return (Call("if_then_else", (chosen, term, Const(neutral))),
+                Call("if_then_else", (chosen, Const(1.0), Const(0.0))))
+
+    pairs = conv._each_element(over, pick)  # each element bound as 'range!'
+    count = functions.join_all("sum", [one for _, one in pairs])
+    values = [value for value, _ in pairs]
+    if reduce == "mean":
+        tree: Node = Call("zidz", (functions.join_all("sum", values), count))
+    else:
+        tree = functions.join_all(reduce, values)
+    tree = Call("if_then_else", (Compare(">", count, Const(0.0)), tree,
+                                 conv.conv(args[2], owner)))
+    bad = {1: Compare("==", count, Const(0.0)), 2: Compare(">", count, Const(1.0)),
+           3: Compare("!=", count, Const(1.0))}.get(int(error_action))
+    if bad is not None:
+        tree = Call("if_then_else", (bad, Call("not_available", ()), tree))
+    return tree
+
+
 #: PySD's structures read here, by class name (the converter's dispatch table).
 CONSTRUCTS = {"AllocateByPriorityStructure": allocate_by_priority,
               "AllocateAvailableStructure": allocate_available}
 #: Calls read here, by PySD's key of the function.
-CALLS = {"invert_matrix": invert_matrix}
+CALLS = {"invert_matrix": invert_matrix, "vector_select": vector_select}
