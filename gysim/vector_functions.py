@@ -51,10 +51,10 @@ def invert_matrix(a) -> np.ndarray:
 
     Examples
     --------
-    >>> invert_matrix(np.array([[1.0, 2.0], [2.0, 4.0]]))
+    >>> invert_matrix(np.array([[1.0, 2.0], [2.0, 4.0]]))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    gysim.errors.SimulationError: INVERT MATRIX: the matrix is singular (its rows are linearly dependent) in run(s) [0]
+    gysim.errors.SimulationError: INVERT MATRIX: the matrix is singular ... in run(s) [0]
     """
     a = np.asarray(a, dtype=float)
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:

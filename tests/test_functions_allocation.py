@@ -94,7 +94,8 @@ def test_available_profiles_by_symmetry():
         out = allocate_available(r, ptype, np.array(centres), width, 10.0)
         # the normal curve is Vensim's approximation of the CDF (A&S 7.1.25, error < 1.3e-5)
         atol = 10 * 1.3e-5 if ptype == 3 else 1e-10
-        np.testing.assert_allclose(out, [first, 10 - first], rtol=0, atol=atol, err_msg=str(ptype))
+        np.testing.assert_allclose(out, [first, 10 - first], rtol=0, atol=atol,
+                                   err_msg=str(ptype))
         assert out.sum() == pytest.approx(10.0, rel=1e-12)
 
 
@@ -175,7 +176,8 @@ priority[Boston, pprofile] = 1, 5, 2, 0 ~~|
 priority[Dayton, pprofile] = 1, 7, 4, 0 ~~|
 priority[Fresno, pprofile] = 1, 3, 4, 0 ~~|
 supply available = RAMP(100, 0, 20) ~~|
-shipments[branch] = ALLOCATE AVAILABLE(demand[branch], priority[branch, ptype], supply available) ~~|
+shipments[branch] = ALLOCATE AVAILABLE(demand[branch], priority[branch, ptype],\\
+ supply available) ~~|
 prio[branch] = 5, 7, 3 ~~|
 by priority[branch] = ALLOCATE BY PRIORITY(demand[branch], prio[branch], ELMCOUNT(branch), 2,\\
  supply available) ~~|
@@ -222,4 +224,5 @@ def test_vensim_matrix_needs_two_ranges(tmp_path):
     body = "d: d1, d2 ~~|\nm[d, d] = 1 ~~|\ninv[d, d] = INVERT MATRIX(m[d, d], 2) ~~|\n"
     report = gysim.check_model(write_mdl(tmp_path, body))
     assert [f.element for f in report.findings] == ["inv"]
+    assert report.findings[0].construct == "INVERT MATRIX"
     assert "copy of the range" in report.findings[0].message

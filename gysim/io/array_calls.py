@@ -30,6 +30,7 @@ import dataclasses
 import itertools
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..errors import ModelDefinitionError
 from ..expr import BinOp, Call, Compare, Const, Node
 from . import functions
 from .names import reference_key
@@ -40,10 +41,15 @@ if TYPE_CHECKING:
 __all__ = ["CALLS", "CONSTRUCTS"]
 
 
+def _refused(conv: Converter, what: str, detail: str, owner: str) -> ModelDefinitionError:
+    """The reader's refusal of the function ``what`` in ``owner``, saying why."""
+    return ModelDefinitionError(f"{conv.fail(f'the function {what}', owner)}: {detail}")
+
+
 def _ranges_of(conv: Converter, ref: Any, what: str, owner: str) -> list[str | None]:
     """The range of each subscript of a reference (None for a label)."""
     if type(ref).__name__ != "ReferenceStructure" or ref.subscripts is None:
-        raise conv.fail(f"{what} of something other than a subscripted variable", owner)
+        raise _refused(conv, what, "its vector arguments must be subscripted variables", owner)
     return [conv.subs.range_canon.get(reference_key(str(s).strip()))
             for s in ref.subscripts.subscripts]
 
@@ -72,12 +78,12 @@ def _vector(conv: Converter, refs: list[Any], what: str, owner: str) -> tuple[st
     last = {(_ranges_of(conv, ref, what, owner) or [None])[-1] for ref in refs}
     rng = last.pop() if len(last) == 1 else None
     if rng is None:
-        raise conv.fail(f"{what} whose vectors do not end with the same subscript range",
-                        owner)
+        raise _refused(conv, what, "its vectors must end with the same subscript range",
+                       owner)
     label = _current(conv, refs[0], len(refs[0].subscripts.subscripts) - 1, owner)
     if label not in conv.subs.ranges[rng]:
-        raise conv.fail(f"{what} defining '{label}', which is not in its vectors' range "
-                        f"'{rng}'", owner)
+        raise _refused(conv, what, f"the element defined, '{label}', is not in its vectors' "
+                       f"range '{rng}'", owner)
     return rng, conv.subs.ranges[rng].index(label)
 
 
@@ -87,7 +93,7 @@ def _size_matches(conv: Converter, size: Any, n: int, what: str, owner: str) -> 
     except (KeyError, TypeError, ValueError, ZeroDivisionError):
         return  # a size that is not constant: Vensim takes the range's size
     if value != n:
-        raise conv.fail(f"{what} with size {value:g} over a range of {n} elements", owner)
+        raise _refused(conv, what, f"its size is {value:g}, its range has {n} elements", owner)
 
 
 def allocate_by_priority(conv: Converter, ast: Any, owner: str) -> Node:
@@ -110,13 +116,13 @@ def _profile_field(conv: Converter, pp: Any, offset: int, owner: str) -> Any:
     label = conv.subs.label_canon.get(reference_key(text))
     family = [r for r, labels in conv.subs.ranges.items() if label in labels]
     if label is None or not family:
-        raise conv.fail(f"ALLOCATE AVAILABLE with a profile subscript '{text}' that is not "
-                        f"an element of a range", owner)
+        raise _refused(conv, "ALLOCATE AVAILABLE", f"its profile subscript '{text}' must be "
+                       f"an element of a range", owner)
     labels = max((conv.subs.ranges[r] for r in family), key=len)
     at = labels.index(label) + offset
     if at >= len(labels):
-        raise conv.fail(f"ALLOCATE AVAILABLE with a profile range without ppriority and "
-                        f"pwidth after '{text}'", owner)
+        raise _refused(conv, "ALLOCATE AVAILABLE", f"its profile range needs ppriority and "
+                       f"pwidth after '{text}'", owner)
     subs = tuple(pp.subscripts.subscripts[:-1]) + (labels[at],)
     return dataclasses.replace(pp, subscripts=dataclasses.replace(pp.subscripts,
                                                                   subscripts=subs))
@@ -127,12 +133,12 @@ def allocate_available(conv: Converter, ast: Any, owner: str) -> Node:
     what = "ALLOCATE AVAILABLE"
     ranges = _ranges_of(conv, ast.pp, what, owner)
     if len(ranges) < 2 or ranges[-1] is not None:
-        raise conv.fail(f"{what} whose priority profile does not end with a profile element "
-                        f"such as ptype", owner)
+        raise _refused(conv, what, "its priority profile must end with a profile element "
+                       "such as ptype", owner)
     rng, k = _vector(conv, [ast.request], what, owner)
     if ranges[-2] != rng:
-        raise conv.fail(f"{what} whose priority profile's second last subscript is not the "
-                        f"request's last ('{rng}')", owner)
+        raise _refused(conv, what, f"its priority profile's second last subscript must be "
+                       f"the request's last ('{rng}')", owner)
     args: list[Node] = _each(conv, [rng], lambda: conv.conv(ast.request, owner))
     for offset in range(3):  # ptype, ppriority, pwidth
         field = _profile_field(conv, ast.pp, offset, owner)
@@ -146,24 +152,26 @@ def invert_matrix(conv: Converter, args: list, owner: str) -> Node:
     """INVERT MATRIX(a[d1, d2], size), element by element."""
     what = "INVERT MATRIX"
     if len(args) != 2:
-        raise conv.fail(f"{what} with {len(args)} arguments", owner)
+        raise _refused(conv, what, f"it takes 2 arguments, got {len(args)}", owner)
     ranges = _ranges_of(conv, args[0], what, owner)
     if len(ranges) < 2 or None in ranges[-2:]:
-        raise conv.fail(f"{what} of a matrix whose last two subscripts are not ranges", owner)
+        raise _refused(conv, what, "the last two subscripts of its matrix must be ranges", owner)
     rows, cols = ranges[-2:]
     if rows == cols:
-        raise conv.fail(f"{what} of a matrix subscripted by the range '{rows}' twice (use a "
-                        f"copy of the range for the columns, e.g. {rows}2 <-> {rows})", owner)
+        raise _refused(conv, what, f"its matrix is subscripted by the range '{rows}' twice "
+                       f"(use a copy of the range for the columns, e.g. {rows}2 <-> {rows})",
+                       owner)
     n = len(conv.subs.ranges[rows])
     if len(conv.subs.ranges[cols]) != n:
-        raise conv.fail(f"{what} of a {n} by {len(conv.subs.ranges[cols])} matrix (it must "
-                        f"be square)", owner)
+        raise _refused(conv, what, f"its matrix is {n} by {len(conv.subs.ranges[cols])} "
+                       f"(it must be square)", owner)
     _size_matches(conv, args[1], n, what, owner)
     last = len(ranges) - 1
     i = conv.subs.ranges[rows].index(_current(conv, args[0], last - 1, owner))
     j = conv.subs.ranges[cols].index(_current(conv, args[0], last, owner))
     entries = _each(conv, [rows, cols], lambda: conv.conv(args[0], owner))
-    return Call("invert_matrix_element", (Const(float(i)), Const(float(j)), Const(float(n)), *entries))
+    return Call("invert_matrix_element",
+                (Const(float(i)), Const(float(j)), Const(float(n)), *entries))
 
 
 #: VECTOR SELECT's numerical actions: (reduction, weighted, neutral value): the
@@ -188,19 +196,19 @@ def vector_select(conv: Converter, args: list, owner: str) -> Node:
     """
     what = "VECTOR SELECT"
     if len(args) != 5:
-        raise conv.fail(f"{what} with {len(args)} arguments", owner)
+        raise _refused(conv, what, f"it takes 5 arguments, got {len(args)}", owner)
     try:
         action = conv.evaluate(conv.conv(args[3], owner), {})
         error_action = conv.evaluate(conv.conv(args[4], owner), {})
     except (KeyError, TypeError, ValueError, ZeroDivisionError):
-        raise conv.fail(f"{what} with an action that is not constant", owner) from None
+        raise _refused(conv, what, "its actions must be constants", owner) from None
     if action not in _ACTIONS or error_action not in (0, 1, 2, 3):
-        raise conv.fail(f"{what} with action {action:g} and error action {error_action:g} "
-                        f"(Vensim's are actions 0-10 and error actions 0-3)", owner)
+        raise _refused(conv, what, f"action {action:g} with error action {error_action:g}: "
+                       f"Vensim's are actions 0-10 and error actions 0-3", owner)
     reduce, weight, neutral = _ACTIONS[int(action)]
     over = conv.subs.bang_ranges(args[:2], [])
     if not over:
-        raise conv.fail(f"{what} without a 'dim!' range", owner)
+        raise _refused(conv, what, "its arguments must run over a 'dim!' range", owner)
 
     def pick() -> tuple[Node, Node]:
         selection, expression = conv.conv(args[0], owner), conv.conv(args[1], owner)
