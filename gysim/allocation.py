@@ -82,7 +82,9 @@ PROFILES = {1: (_rectangular, 0.5), 2: (_triangular, 0.5), 3: (_normal, 40.0),
             4: (_exponential, 40.0)}
 #: ptypes Vensim documents that gysim does not take, and why.
 _REFUSED = {0: "fixed quantity (ptype 0)", 5: "constant elasticity (ptype 5)"}
-_BISECTIONS = 200
+#: Halvings of the bracket of the market priority, 80 widths at most: 2^-64 of it is
+#: below a double's resolution.
+_BISECTIONS = 64
 
 
 def share(ptype, z):
@@ -94,10 +96,23 @@ def share(ptype, z):
     >>> share(np.array([1, 2, 3, 4]), np.zeros(4)).tolist()
     [0.5, 0.5, 0.5, 0.5]
     """
-    out = np.full(np.broadcast_shapes(np.shape(ptype), np.shape(z)), np.nan)
-    for code, (curve, _) in PROFILES.items():
-        out = np.where(ptype == code, curve(z), out)
-    return out
+    ptype, z = np.broadcast_arrays(np.asarray(ptype), np.asarray(z, dtype=float))
+    return _curves(ptype)(z)
+
+
+def _curves(ptype: np.ndarray):
+    """``z -> share`` for requesters of profiles ``ptype`` (masks computed once)."""
+    codes = [int(c) for c in np.unique(ptype) if int(c) in PROFILES]
+    if len(codes) == 1 and np.all(ptype == codes[0]):  # one profile for all: no masks
+        return PROFILES[codes[0]][0]
+    masks = [(ptype == code, PROFILES[code][0]) for code in codes]
+
+    def curves(z):
+        out = np.full(z.shape, np.nan)
+        for mask, curve in masks:
+            out[mask] = curve(z[mask])
+        return out
+    return curves
 
 
 def allocate_available(request, ptype, priority, width, available):
@@ -145,13 +160,14 @@ def allocate_available(request, ptype, priority, width, available):
     if np.any(short):
         r, t, p, w = (a[:, short] for a in (request, ptype, priority, width))
         supply = np.maximum(available[short], 0.0)
-        reach = np.vectorize(lambda code: PROFILES[int(code)][1])(t)
+        reach = np.where(t <= 2, PROFILES[1][1], PROFILES[3][1])  # curves' flat ends
         lo, hi = np.min(p - reach * w, axis=0), np.max(p + reach * w, axis=0)
+        curves = _curves(t)
         for _ in range(_BISECTIONS):  # the total falls as the market priority P rises
             mid = 0.5 * (lo + hi)
-            over = np.sum(r * share(t, (mid - p) / w), axis=0) > supply
+            over = np.sum(r * curves((mid - p) / w), axis=0) > supply
             lo, hi = np.where(over, mid, lo), np.where(over, hi, mid)
-        out[:, short] = r * share(t, (0.5 * (lo + hi) - p) / w)
+        out[:, short] = r * curves((0.5 * (lo + hi) - p) / w)
         out[:, short] = np.where(supply > 0, out[:, short], 0.0)
     return out
 
