@@ -150,7 +150,8 @@ def test_unsupported_constructs_name_the_element(tmp_path):
     path = tmp_path / "bad.mdl"
     path.write_text("{UTF-8}\n" + eq("d: a, b") + eq("v[d] = 1, 2")
                     + eq("x[d] = VECTOR SELECT(v[d!], v[d!], 1, 11, 0)") + CONTROL)
-    with pytest.raises(ModelDefinitionError, match=r"VECTOR SELECT in element 'x\[a\]'.*action 11"):
+    with pytest.raises(ModelDefinitionError,
+                       match=r"VECTOR SELECT in element 'x\[a\]'.*action 11"):
         gysim.read_vensim(path)
     path.write_text("{UTF-8}\n" + eq("d: a, b") + eq("v[a] = 1")
                     + eq("x[d] = v[d]") + CONTROL)
