@@ -38,6 +38,7 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 import numpy as np
 
 from . import random_draws as rd
+from . import vector_functions as vf
 from .errors import ModelDefinitionError
 from .expr import BinOp, Call, Const, Name, Node, constant_value, map_children
 
@@ -664,10 +665,44 @@ _TABLE = [
     _random("random_lognormal", 5, rd.LOGNORMAL, "random_lognormal(min, max, mean, sd, seed)",
             "lognormal of mean `mean` and standard deviation `sd`, truncated to [min, max] "
             "(XMILE LOGNORMAL; Vensim has none)", _u_random((0, 1, 2, 3)), None),
+    _random("random_beta", 7, rd.BETA, "random_beta(min, max, alpha, beta, shift, stretch, seed)",
+            "shift + stretch * a Beta(alpha, beta), truncated to [min, max] (Vensim RANDOM BETA)",
+            _u_random((0, 1, 4, 5), (2, 3)), "RANDOM BETA"),
+    _random("random_binomial", 7, rd.BINOMIAL,
+            "random_binomial(min, max, p, n, shift, stretch, seed)",
+            "shift + stretch * successes in n trials of probability p, truncated to [min, max] "
+            "(Vensim RANDOM BINOMIAL)", _u_random((0, 1, 4, 5), (2, 3)), "RANDOM BINOMIAL"),
+    _random("random_gamma", 6, rd.GAMMA, "random_gamma(min, max, order, shift, stretch, seed)",
+            "shift + stretch * a Gamma of shape `order` (at least 1) and scale 1, truncated to "
+            "[min, max] (Vensim RANDOM GAMMA)", _u_random((0, 1, 3, 4), (2,)), "RANDOM GAMMA"),
+    _random("random_negative_binomial", 7, rd.NEGATIVE_BINOMIAL,
+            "random_negative_binomial(min, max, p, n, shift, stretch, seed)",
+            "shift + stretch * the trials until the n-th success of probability p, truncated "
+            "to [min, max] (Vensim RANDOM NEGATIVE BINOMIAL)", _u_random((0, 1, 4, 5), (2, 3)),
+            "RANDOM NEGATIVE BINOMIAL"),
+    _random("random_weibull", 6, rd.WEIBULL, "random_weibull(min, max, shape, shift, stretch, seed)",
+            "shift + stretch * a Weibull of that shape and mean 1, truncated to [min, max] "
+            "(Vensim RANDOM WEIBULL)", _u_random((0, 1, 3, 4), (2,)), "RANDOM WEIBULL"),
     _random("random_pink_noise", 4, rd.PINK,
             "random_pink_noise(mean, sd, correlation_time, seed)",
             "normal noise smoothed over `correlation_time` (Vensim RANDOM PINK NOISE)",
             _u_pink, "RANDOM PINK NOISE", lower=_lower_pink_noise),
+    # whole-vector functions read element by element (gysim.vector_functions)
+    _pure("invert_matrix_element", 4, 1 << 20, "invert_matrix_element(i, j, n, *entries)",
+          "element [i, j] of the inverse of the n by n matrix of `entries` (Vensim INVERT "
+          "MATRIX, read element by element)",
+          lambda a: f"invert_matrix_element({', '.join(a)})",
+          runtime={"invert_matrix_element": vf.invert_matrix_element}),
+    _pure("allocate_by_priority_element", 6, 1 << 20,
+          "allocate_by_priority_element(k, n, width, supply, *requests, *priorities)",
+          "requester k's share of `supply` (Vensim ALLOCATE BY PRIORITY, read element by "
+          "element)", lambda a: f"allocate_by_priority_element({', '.join(a)})",
+          runtime={"allocate_by_priority_element": vf.allocate_by_priority_element}),
+    _pure("allocate_available_element", 7, 1 << 20,
+          "allocate_available_element(k, n, available, *requests, *ptypes, *priorities, *widths)",
+          "requester k's share of `available` (Vensim ALLOCATE AVAILABLE, read element by "
+          "element)", lambda a: f"allocate_available_element({', '.join(a)})",
+          runtime={"allocate_available_element": vf.allocate_available_element}),
     Builtin("_random", 7, 64, "time", "_random(kind, key, start, dt, ndim, *shape, *args)",
             "a lowered random draw (gysim.random_draws.draw)",
             lambda a: f"_random(t, dt, {', '.join(a)})", runtime={"_random": rd.draw}),

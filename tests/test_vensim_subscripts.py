@@ -158,8 +158,9 @@ def test_stack_subscripts_gives_dimensions(tmp_path):
 def test_unsupported_constructs_name_the_element(tmp_path):
     path = tmp_path / "bad.mdl"
     path.write_text("{UTF-8}\n" + eq("d: a, b") + eq("v[d] = 1, 2")
-                    + eq("x[d] = VECTOR SELECT(v[d!], v[d!], 1, 4, 0)") + CONTROL)
-    with pytest.raises(ModelDefinitionError, match=r"VECTOR SELECT with action 4.*'x\[a\]'"):
+                    + eq("x[d] = VECTOR SELECT(v[d!], v[d!], 1, 11, 0)") + CONTROL)
+    with pytest.raises(ModelDefinitionError,
+                       match=r"VECTOR SELECT in element 'x\[a\]'.*action 11"):
         gysim.read_vensim(path)
     path.write_text("{UTF-8}\n" + eq("d: a, b") + eq("v[a] = 1")
                     + eq("x[d] = v[d]") + CONTROL)
