@@ -39,6 +39,7 @@ EXPECTED = {
 def _run(tmp_path, *equations, **params):
     body = SUBSCRIPTS + "".join(f"{e} ~~|\n" for e in equations)
     m = gysim.read_vensim(write_mdl(tmp_path, body, stop=1))
+    assert m.source.fallback == ""  # read with native dimensions
     return gysim.simulate(m, params=params or None)
 
 

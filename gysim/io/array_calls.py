@@ -177,7 +177,7 @@ def invert_matrix(conv: Converter, args: list, owner: str) -> Node:
 #: VECTOR SELECT's numerical actions: (reduction, weighted, neutral value): the
 #: selected terms are ``selection * expression`` (weighted; action 5: ``expression ^
 #: selection``) or the expression alone, reduced by sum/prod/min/max or averaged.
-_ACTIONS = {0: ("sum", "*", 0.0), 1: ("prod", "*", 1.0), 2: ("vmin", "*", 1e300),
+ACTIONS = {0: ("sum", "*", 0.0), 1: ("prod", "*", 1.0), 2: ("vmin", "*", 1e300),
             3: ("vmax", "*", -1e300), 4: ("mean", "*", 0.0), 5: ("prod", "**", 1.0),
             6: ("sum", None, 0.0), 7: ("prod", None, 1.0), 8: ("vmin", None, 1e300),
             9: ("vmax", None, -1e300), 10: ("mean", None, 0.0)}
@@ -202,10 +202,10 @@ def vector_select(conv: Converter, args: list, owner: str) -> Node:
         error_action = conv.evaluate(conv.conv(args[4], owner), {})
     except (KeyError, TypeError, ValueError, ZeroDivisionError):
         raise _refused(conv, what, "its actions must be constants", owner) from None
-    if action not in _ACTIONS or error_action not in (0, 1, 2, 3):
+    if action not in ACTIONS or error_action not in (0, 1, 2, 3):
         raise _refused(conv, what, f"action {action:g} with error action {error_action:g}: "
                        f"Vensim's are actions 0-10 and error actions 0-3", owner)
-    reduce, weight, neutral = _ACTIONS[int(action)]
+    reduce, weight, neutral = ACTIONS[int(action)]
     over = conv.subs.bang_ranges(args[:2], [])
     if not over:
         raise _refused(conv, what, "its arguments must run over a 'dim!' range", owner)
@@ -227,11 +227,20 @@ def vector_select(conv: Converter, args: list, owner: str) -> Node:
         tree = functions.join_all(reduce, values)
     tree = Call("if_then_else", (Compare(">", count, Const(0.0)), tree,
                                  conv.conv(args[2], owner)))
+    return with_error_action(tree, count, int(error_action))
+
+
+def with_error_action(tree: Node, count: Node, error_action: int) -> Node:
+    """VECTOR SELECT's result with its error action applied to the number selected.
+
+    Error actions 1 (nothing selected), 2 (more than one) and 3 (either) make the
+    result :NA: (NaN) where they apply; 0 leaves it as it is.
+    """
     bad = {1: Compare("==", count, Const(0.0)), 2: Compare(">", count, Const(1.0)),
-           3: Compare("!=", count, Const(1.0))}.get(int(error_action))
-    if bad is not None:
-        tree = Call("if_then_else", (bad, Call("not_available", ()), tree))
-    return tree
+           3: Compare("!=", count, Const(1.0))}.get(error_action)
+    if bad is None:
+        return tree
+    return Call("if_then_else", (bad, Call("not_available", ()), tree))
 
 
 #: PySD's structures read here, by class name (the converter's dispatch table).

@@ -415,5 +415,7 @@ def build_model(abstract_model: Any, path: Path, language: str, *, native: bool 
         model.compile()  # dimension checks of the engine: fall back if they object
         return model
     except (NotNative, ModelDefinitionError) as exc:
+        if getattr(exc, "model_error", False):  # wrong in any reading, e.g. a singular matrix
+            raise
         why = "" if str(exc) == _NO_SUBSCRIPTS else str(exc)
     return ModelBuilder(abstract_model, path, language).build(fallback=why)

@@ -359,8 +359,11 @@ class Converter(ConstantFolder):
                 raise self.fail("ELMCOUNT of something other than a subscript range", owner)
             return Const(float(len(self.subs.ranges[rng])))
         if fname in array_calls.CALLS:  # whole-vector functions, element by element
-            if self.native:
-                raise NotNative(self.spelled(fname))  # (VECTOR SELECT, INVERT MATRIX)
+            if self.native:  # a native reading where the builder has one
+                native = getattr(self, f"native_{fname}", None)
+                if native is None:
+                    raise NotNative(self.spelled(fname))  # (INVERT MATRIX of variables)
+                return native(list(ast.arguments), owner)
             return array_calls.CALLS[fname](self, list(ast.arguments), owner)
         args = [self.conv(a, owner) for a in ast.arguments]
         key = reference_key(fname)

@@ -40,8 +40,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelDefinitionError
-from ..expr import Call, Const, Name, Node, Subscript
-from . import functions
+from ..expr import BinOp, Call, Compare, Const, Name, Node, Subscript
+from . import array_calls, functions
 from .convert import NotNative
 from .names import reference_key, safe_identifier
 
@@ -325,15 +325,14 @@ class NativeReferences:
         finally:
             self.bang_axes = saved
 
-    def vector_select(self, args: list, owner: str) -> Node:
+    def native_vector_select(self, args: list, owner: str) -> Node:
         """VECTOR SELECT(selection[d!], values[d!], missing, action, error action), natively.
 
-        Actions 0-3 (sum, product, minimum, maximum of the values whose
-        selection is not 0; ``missing`` when none is) with error action 0;
-        other actions take the element-by-element reading.
+        Every action of Vensim's reference (see :func:`.array_calls.vector_select`:
+        0-5 over ``selection * values``, 5 the product of ``values ^ selection``,
+        6-10 over the values alone) and every error action, reduced along the
+        ``d!`` dimension; ``missing`` when no selection is non-zero.
         """
-        if not self.native:
-            return super().vector_select(args, owner)
         if len(args) != 5:
             raise self.fail(f"VECTOR SELECT with {len(args)} arguments", owner)
         try:
@@ -341,21 +340,29 @@ class NativeReferences:
             error_action = self.evaluate(self.conv(args[4], owner), {})
         except (KeyError, TypeError, ValueError, ZeroDivisionError):
             raise self.fail("VECTOR SELECT with an action that is not constant", owner) from None
-        if action not in (0, 1, 2, 3) or error_action != 0:
-            raise NotNative(f"VECTOR SELECT with action {action:g} and error action "
-                            f"{error_action:g}")
-        fname = ("sum", "prod", "vmin", "vmax")[int(action)]
+        if action not in array_calls.ACTIONS or error_action not in (0, 1, 2, 3):
+            raise self.fail(f"VECTOR SELECT with action {action:g} and error action "
+                            f"{error_action:g} (Vensim's are 0-10 and 0-3)", owner)
+        reduce, weight, neutral = array_calls.ACTIONS[int(action)]
         (sel, val), new = self._over_bangs(args[:2], "VECTOR SELECT", owner)
-        chosen = Call("if_then_else", (sel, Const(1.0), Const(0.0)))
-        value = Call("if_then_else", (sel, val, Const(_NEUTRAL[fname])))
+        chosen = Compare("!=", sel, Const(0.0))
+        term = (BinOp(weight, val if weight == "**" else sel, sel if weight == "**" else val)
+                if weight else val)
+        count = Call("if_then_else", (chosen, Const(1.0), Const(0.0)))
+        value = Call("if_then_else", (chosen, term, Const(neutral)))
+        fname = "sum" if reduce == "mean" else reduce
         for rng, key in new.items():
             if set(self.subs.ranges[rng]) != set(self._labels(key)):  # a subrange
                 mask = self.range_mask(rng, key)
-                chosen = Call("if_then_else", (mask, chosen, Const(0.0)))
-                value = Call("if_then_else", (mask, value, Const(_NEUTRAL[fname])))
+                count = Call("if_then_else", (mask, count, Const(0.0)))
+                value = Call("if_then_else", (mask, value, Const(neutral)))
             value = Call(functions.AGGREGATES[fname], (value, Name(self.dim_id[key])))
-            chosen = Call("sum", (chosen, Name(self.dim_id[key])))
-        return Call("if_then_else", (chosen, value, self.conv(args[2], owner)))
+            count = Call("sum", (count, Name(self.dim_id[key])))
+        if reduce == "mean":
+            value = Call("zidz", (value, count))
+        return array_calls.with_error_action(
+            Call("if_then_else", (Compare(">", count, Const(0.0)), value,
+                                  self.conv(args[2], owner))), count, int(error_action))
 
     def _lhs_keys_in(self, ast: Any, found: set) -> set:
         """Dimensions of the definition that references in a PySD tree line up with."""
@@ -408,12 +415,13 @@ class NativeReferences:
             return None
         n = values.shape[-1]
         if values.shape[-2] != n:
-            raise self.fail(f"INVERT MATRIX of a {values.shape[-2]} x {n} matrix (it must be "
-                            f"square)", owner)
+            raise _model_error(self.path, f"INVERT MATRIX of a {values.shape[-2]} x {n} "
+                               f"matrix (it must be square)", owner)
         try:
             inverse = np.linalg.inv(values)
         except np.linalg.LinAlgError:
-            raise self.fail("INVERT MATRIX of a singular matrix", owner) from None
+            raise _model_error(self.path, "INVERT MATRIX of a singular matrix",
+                               owner) from None
         name = safe_identifier(f"inverse of {node.id}", self.taken)
         self.extra_params.append((name, inverse, tuple(self.dim_id[k]
                                                        for k in self.dims_of[node.id]),
@@ -495,3 +503,10 @@ class NativeReferences:
         if array.size != int(np.prod(sizes)) or not np.isfinite(array).all():
             raise NotNative(f"the constant array of '{self.names[ident]}'")
         return array.reshape(sizes)
+
+
+def _model_error(path, problem: str, element: str) -> ModelDefinitionError:
+    """An error of the model itself: the reader refuses the file (no other reading)."""
+    err = ModelDefinitionError(f"{path.name}: {problem} in element '{element}'")
+    err.model_error = True  # build_model re-raises it instead of reading element by element
+    return err
