@@ -119,7 +119,7 @@ def coverage_quantile(k: int, r: int, q: float) -> float:
     >>> round(coverage_quantile(1, 1, 0.1), 12)   # one draw: the coverage is uniform
     0.1
     >>> round(coverage_quantile(200, 160, 0.1), 3)
-    0.763
+    0.759
     """
     from scipy.stats import beta
 
