@@ -8,8 +8,10 @@ Rows (each a median of repeated runs after a warm-up; compile time shown apart):
    replaced by its mean (the noise's "normal" argument), for gysim and PySD alike.
 2. Earth4All, an ensemble of ``--e4a-runs`` runs (parameters +-10 %), numba
    on 1 and 2 threads, and numpy.
-3. The ensemble model of ``bench_ensemble.py``, 10 000 runs: gysim numba
-   (1 and 2 threads), gysim numpy, and the hand-written numpy Euler loop.
+3. The ensemble model of ``bench_ensemble.py``, 10 000 runs: the hand-written
+   numpy Euler loop, gysim numpy, gysim numba on 1 and 2 threads, timed in
+   interleaved rounds (``bench_ensemble.backend_comparison``), with ratios
+   and the thread scaling.
 
 The script checks that numba and numpy agree (1e-12 relative) before timing.
 Run: ``python benchmarks/bench_compiled.py [--quick]``; the table goes to
@@ -123,31 +125,20 @@ def bench_e4a(rows, folder, n_runs, repeats):
 
 
 def bench_ensemble(rows, n, repeats):
-    import gysim
+    """bench_ensemble.py's model, n runs: its backend comparison (interleaved rounds)."""
     import bench_ensemble as be
-    model = be.build_gysim()
-    params = be.sample_params(n)
-    opts = dict(params=params, method="euler", dt=be.DT, saveper=be.SAVEPER)
-    t = time.perf_counter()
-    model.compile().kernel()
-    compile_s = time.perf_counter() - t
-    a = gysim.simulate(model, backend="numpy", **opts)
-    b = gysim.simulate(model, backend="numba", **opts)
-    print(f"ensemble model numba vs numpy: worst relative difference {worst(a, b):.2e}",
-          flush=True)
-    threads(1)
-    t1 = median(lambda: gysim.simulate(model, backend="numba", **opts), repeats)
-    threads(2)
-    t2 = median(lambda: gysim.simulate(model, backend="numba", **opts), repeats)
-    threads(1)
-    tn = median(lambda: gysim.simulate(model, backend="numpy", **opts), repeats)
-    th = median(lambda: be.run_numpy(params, n), repeats)
+    result = be.backend_comparison(n, repeats)
+    print("\n".join(be.backend_table(result, n)), flush=True)
+    sec = result["seconds"]
+    hand = sec["hand-written numpy"]
     label = f"bench_ensemble model, {n} runs"
-    rows.append((label, "gysim numba, 1 thread", f"{t1:.3f} s", f"compile {compile_s:.1f} s"))
-    rows.append((label, "gysim numba, 2 threads", f"{t2:.3f} s", f"{t1 / t2:.2f}x the 1-thread"))
-    rows.append((label, "gysim numpy", f"{tn:.3f} s", ""))
-    rows.append((label, "hand-written numpy", f"{th:.3f} s",
-                 f"numba (2 threads) is {th / t2:.2f}x its speed"))
+    for k, v in sec.items():
+        note = f"{v / hand:.2f}x hand-written numpy's time"
+        if k == "gysim numba, 1 thread":
+            note += f"; compile {result['compile_seconds']:.1f} s"
+        if k.endswith(f"{result['threads']} threads"):
+            note += f"; {sec['gysim numba, 1 thread'] / v:.2f}x the 1-thread speed"
+        rows.append((label, k, f"{v:.3f} s", note))
 
 
 def main(argv=None):

@@ -4,10 +4,12 @@ The numpy backend (:mod:`gysim.engine.codegen`) writes each equation once,
 over arrays whose last axis is the run axis. Here every value is one float
 of one run: a value over model dimensions becomes one local per element
 (``sum(x, sector)`` an explicit ``x0 + x1 + x2``, ``x[label]`` the local of
-that element), and a loop over runs (numba's ``prange``) calls the
-generated step function for each run. The whole fixed-step integration of
-a run (Euler or RK4) is one compiled loop, so a single run makes no Python
-call per step.
+that element). ``_rhs`` computes the derivatives of one run, called for
+each run by ``rhs_many`` (solve_ivp's right-hand side). The whole
+fixed-step integration (Euler or RK4) is one compiled function,
+``run_fixed``, with the model's equations written inside its loop and each
+state row a local variable (kept in registers, not an array): a run makes
+no Python call and no function call per step.
 
 The operations are those of the numpy code, in the same order (numpy
 reduces over a dimension axis element after element, as the sums here do),
@@ -29,13 +31,12 @@ Examples
 >>> cm = m.compile()
 >>> src = generate_source(cm.program, cm._dims)
 >>> print(src.split("def _rhs(")[1].split("\\n\\n")[0])
-t, dt, y, p, s, d, dy, din, o, save):
+t, dt, y, p, s, d, dy):
     e0 = (p[0] * y[0])
     dy[0] = e0
-    if save:
-        o[0] = e0
-        pass
     return dy
+>>> "x0 = q0 + half * ka0" in src  # run_fixed: RK4's second stage input, a local per state row
+True
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ __all__ = ["Unsupported", "generate_source", "Layout"]
 
 #: Runtime helpers the numba backend has scalar versions of (gysim.engine.numba_runtime).
 HELPERS = ("_xidz", "_step", "_ramp", "_pulse", "_pulse_train", "_quantum", "_modulo",
-           "_nonnegative_rate")
+           "_nonnegative_rate", "_interp")
 #: numpy functions the builtins' templates may call: numba compiles them on floats.
 NUMPY_FUNCTIONS = {"minimum", "maximum", "abs", "exp", "log", "log10", "sqrt", "sin", "cos",
                    "tan", "arcsin", "arccos", "arctan", "trunc", "where", "nan", "mod",
@@ -131,6 +132,8 @@ class _ScalarEmitter:
         self.params = set(program.param_names)
         self.discrete = {n: i for i, n in enumerate(program.discrete_names)}
         self.locals: dict[tuple[str, int], str] = {}
+        #: How a state row is read: an array (``_rhs``) or a local per row (``run_fixed``).
+        self.state_ref = "y[{}]"
 
     def local(self, name: str, k: int) -> str:
         key = (name, k)
@@ -144,7 +147,7 @@ class _ScalarEmitter:
         lay = self.layout
         k = lay.flat(name, idx)
         if name in self.program.state_rows:
-            return f"y[{self.program.state_rows[name][0] + k}]"
+            return self.state_ref.format(self.program.state_rows[name][0] + k)
         if name in self.params:
             return f"p[{lay.param_at[name] + k}]"
         if name in self.discrete:
@@ -226,7 +229,7 @@ class _ScalarEmitter:
         args = [self.code(a, idx) for a in tree.args]
         if tree.func in self.program.tables:
             i = self.tables[tree.func]
-            return f"np.interp({args[0]}, _TX{i}, _TY{i})"
+            return f"_interp({args[0]}, _TX{i}, _TY{i})"
         spec = BUILTINS.get(tree.func)
         if spec is None or spec.numpy is None or spec.kind == "stateful":
             raise Unsupported(f"the function {tree.func}()")
@@ -246,27 +249,111 @@ _EMIT: dict[type, Callable] = {
 }
 
 
-def _body(em: _ScalarEmitter, roots: list[Node]) -> list[str]:
-    """Lines computing, in order, every non-static equation ``roots`` need (each element)."""
+def _needed(em: _ScalarEmitter, roots: list[Node], known: frozenset = frozenset()) -> set[str]:
+    """The non-static equations ``roots`` need, apart from those ``known``."""
     program = em.program
     need: set[str] = set()
     stack = [n for tree in roots for n in names(tree)]
     while stack:
         n = stack.pop()
-        if n in program.equations and n not in need and n not in em.statics:
+        if n in program.equations and n not in need and n not in em.statics and n not in known:
             need.add(n)
             stack.extend(names(program.equations[n]))
+    return need
+
+
+def _body(em: _ScalarEmitter, need: set[str], indent: str = "    ") -> list[str]:
+    """Lines computing, in order, the equations ``need`` (each element)."""
+    program = em.program
     lines = []
     for n in program.order:
         if n in need:
             for idx in em.layout.elements(n):
-                lines.append(f"    {em.local(n, em.layout.flat(n, idx))} = "
+                lines.append(f"{indent}{em.local(n, em.layout.flat(n, idx))} = "
                              f"{em.code(program.equations[n], idx)}")
     return lines
 
 
+def _rhs_source(em: _ScalarEmitter, deriv_trees: dict) -> list[str]:
+    """``_rhs``: the derivatives of one run (for solve_ivp's right-hand side)."""
+    program, layout = em.program, em.layout
+    em.state_ref = "y[{}]"
+    derivs = []
+    for s in program.state_names:
+        row = program.state_rows[s][0]
+        for idx in layout.elements(s):
+            derivs.append(f"    dy[{row + layout.flat(s, idx)}] = "
+                          f"{em.code(deriv_trees[s], idx)}")
+    body = _body(em, _needed(em, list(deriv_trees.values())))
+    return ["@_jit", "def _rhs(t, dt, y, p, s, d, dy):", *body, *derivs, "    return dy"]
+
+
+def _fixed_source(em: _ScalarEmitter, deriv_trees: dict) -> list[str]:
+    """``run_fixed``: Euler or RK4 over runs lo:hi, each state row a local of the loop.
+
+    The model's equations are written once, inside a loop over the stages
+    (one for Euler, four for RK4); the equations only outputs need, and the
+    fixed delays' inputs, are computed at the first stage, the outputs only
+    when saved.
+    """
+    program, layout = em.program, em.layout
+    em.state_ref = "x{}"
+    rows = range(program.n_state_rows)
+    core = _needed(em, list(deriv_trees.values()))
+    delay_need = _needed(em, list(program.delay_inputs), frozenset(core))
+    extra = _needed(em, [Name(n) for n in program.output_names], frozenset(core | delay_need))
+    derivs = []
+    for s in program.state_names:
+        row = program.state_rows[s][0]
+        for idx in layout.elements(s):
+            derivs.append(f"v{row + layout.flat(s, idx)} = {em.code(deriv_trees[s], idx)}")
+    outs = [f"o[{layout.output_at[o] + layout.flat(o, idx)}] = {em.ref(o, idx)}"
+            for o in program.output_names for idx in layout.elements(o)]
+    din = [f"din[{i}] = {em.code(tree, {})}" for i, tree in enumerate(program.delay_inputs)]
+    i4, i5, i6, i7 = " " * 16, " " * 20, " " * 24, " " * 28
+    lines = ["@_jit",
+             "def run_fixed(P, S, Y0, D0, ORDER, lo, hi, start, step, n_steps, save_every, rk4,",
+             "              sel_y, sel_o, OUT):", _FIXED_HEAD]
+    lines += [f"        q{i} = Y0[r, {i}]" for i in rows]
+    lines += [f"        ka{i} = kb{i} = kc{i} = kd{i} = 0.0" for i in rows]
+    lines.append(_FIXED_STEP)
+    for stage, (time_, stage_input) in enumerate((("tk", "q{0}"), ("tk + half", "q{0} + half * ka{0}"),
+                                                 ("tk + half", "q{0} + half * kb{0}"),
+                                                 ("tk + step", "q{0} + step * kc{0}"))):
+        lines.append(f"{i4}{('if', 'elif', 'elif', 'else')[stage]}"
+                     f"{f' stage == {stage}' if stage < 3 else ''}:")
+        lines.append(f"{i5}t = {time_}")
+        lines += [f"{i5}x{i} = {stage_input.format(i)}" for i in rows]
+    lines += _body(em, core, i4)
+    lines += [i4 + line for line in derivs]
+    lines.append(f"{i4}if stage == 0:")
+    lines += [f"{i5}ka{i} = v{i}" for i in rows]
+    lines += _body(em, delay_need, i5)
+    lines += [i5 + line for line in din]
+    lines.append(f"{i5}if save:")
+    lines += _body(em, extra, i6)
+    lines += [f"{i6}yv[{i}] = q{i}" for i in rows]
+    lines += [i6 + line for line in outs]
+    lines += [f"{i6}for i in range(ny):", f"{i7}OUT[j, i, r] = yv[sel_y[i]]",
+              f"{i6}for i in range(no):", f"{i7}OUT[j, ny + i, r] = o[sel_o[i]]",
+              f"{i6}j += 1", f"{i5}if last:", f"{i6}break"]
+    lines += [f"{i5}for i in range(n_d):", f"{i6}buf[i, k % ring] = din[i]"]
+    for stage, name in ((1, "kb"), (2, "kc"), (3, "kd")):
+        lines.append(f"{i4}{'elif stage == ' + str(stage) if stage < 3 else 'else'}:")
+        lines += [f"{i5}{name}{i} = v{i}" for i in rows] or [f"{i5}pass"]
+    lines += ["            if last:", "                break", "            if save:",
+              "                left = save_every", "            left -= 1",
+              "            if rk4:"]
+    lines += [f"{i4}q{i} += sixth * (ka{i} + 2.0 * kb{i} + 2.0 * kc{i} + kd{i})" for i in rows]
+    lines += [f"{i4}pass", "            else:"]
+    lines += [f"{i4}q{i} += ka{i} * step" for i in rows]
+    lines.append(f"{i4}pass")
+    em.state_ref = "y[{}]"
+    return lines
+
+
 def generate_source(program: Program, dims: Dimensions) -> str:
-    """The source of a module with the model's numba functions (see :mod:`numba_kernels`).
+    """The source of a module with the model's numba functions.
 
     Raises
     ------
@@ -279,30 +366,13 @@ def generate_source(program: Program, dims: Dimensions) -> str:
         if dims.dims_of(d):
             raise Unsupported("fixed delays (delay_fixed) over dimensions")
     deriv_trees = derivative_trees(program)
-    derivs = []
-    for s in program.state_names:
-        row = program.state_rows[s][0]
-        for idx in layout.elements(s):
-            derivs.append(f"    dy[{row + layout.flat(s, idx)}] = "
-                          f"{em.code(deriv_trees[s], idx)}")
-    outs = []
-    for o in program.output_names:
-        for idx in layout.elements(o):
-            outs.append(f"    o[{layout.output_at[o] + layout.flat(o, idx)}] = "
-                        f"{em.ref(o, idx)}")
-    # one function for both: half the machine code to compile; outputs written when asked
-    derivs += [f"    din[{i}] = {em.code(tree, {})}" for i, tree in enumerate(program.delay_inputs)]
-    body = _body(em, list(deriv_trees.values()) + list(program.delay_inputs)
-                 + [Name(n) for n in program.output_names])
     tables = []
     for i, (xs, ys) in enumerate(program.tables.values()):
         tables.append(f"_TX{i} = np.array({np.asarray(xs, float).tolist()!r})")
         tables.append(f"_TY{i} = np.array({np.asarray(ys, float).tolist()!r})")
     head = _HEAD.format(n_rows=program.n_state_rows, n_outputs=layout.n_outputs)
-    return "\n".join([head, *tables, "", "",
-                      "@_jit", "def _rhs(t, dt, y, p, s, d, dy, din, o, save):", *body, *derivs,
-                      "    if save:", *["    " + line for line in outs], "        pass",
-                      "    return dy", "", "", _LOOPS])
+    return "\n".join([head, *tables, "", "", *_fixed_source(em, deriv_trees), "", "",
+                      *_rhs_source(em, deriv_trees), "", "", _RHS_MANY])
 
 
 _HEAD = '''"""Generated by gysim's numba backend from a compiled model: do not edit."""
@@ -315,81 +385,53 @@ _jit = numba.njit(cache=True, error_model="numpy", nogil=True)
 N_ROWS = {n_rows}
 N_OUTPUTS = {n_outputs}'''
 
-# The integration loops: the same arithmetic, in the same order, as
-# gysim.engine.integrate_fixed_step (Euler: y += dy * step; RK4's stages and sum).
-_LOOPS = '''@_jit
-def _one_run(p, s, y0, d0, order, start, step, n_steps, save_every, rk4, sel_y, sel_o, out):
-    y = y0.copy()
-    d = d0.copy()
-    n_d = d.shape[0]
+# The integration loop around the model's equations (see _fixed_source): the same
+# arithmetic, in the same order, as gysim.engine.integrate_fixed_step (Euler:
+# y += dy * step; RK4's stages and sum). The runs lo:hi one after another, each over
+# the whole horizon, saved values at OUT[save, value, run]: a thread takes a
+# contiguous block of runs, with no barrier per step and no Python call in the loop.
+_FIXED_HEAD = """    n_d = D0.shape[1]
     ring = 1
-    for i in range(n_d):
-        ring = max(ring, order[i])
+    for r in range(lo, hi):
+        for i in range(n_d):
+            ring = max(ring, ORDER[r, i])
     buf = np.empty((n_d, ring))
+    d = np.empty(n_d)
     din = np.empty(n_d)
-    scratch = np.empty(n_d)
-    dy = np.empty(N_ROWS)
+    yv = np.empty(N_ROWS)
     o = np.empty(N_OUTPUTS)
-    k2 = np.empty(N_ROWS)
-    k3 = np.empty(N_ROWS)
-    k4 = np.empty(N_ROWS)
-    tmp = np.empty(N_ROWS)
     ny = sel_y.shape[0]
+    no = sel_o.shape[0]
     half = step / 2
     sixth = step / 6
-    for k in range(n_steps + 1):
-        t = start + k * step
-        if k > 0:
-            for i in range(n_d):
-                if k >= order[i]:
-                    d[i] = buf[i, (k - order[i]) % ring]
-        if k % save_every == 0:
-            _rhs(t, step, y, p, s, d, dy, din, o, True)
-            j = k // save_every
-            for i in range(ny):
-                out[j, i] = y[sel_y[i]]
-            for i in range(sel_o.shape[0]):
-                out[j, ny + i] = o[sel_o[i]]
-        else:
-            _rhs(t, step, y, p, s, d, dy, din, o, False)
-        if k == n_steps:
-            break
+    stages = 4 if rk4 else 1
+    dt = step
+    for r in range(lo, hi):
+        p = P[r]
+        s = S[r]
+        order = ORDER[r]
         for i in range(n_d):
-            buf[i, k % ring] = din[i]
-        if rk4:
-            for i in range(N_ROWS):
-                tmp[i] = y[i] + half * dy[i]
-            _rhs(t + half, step, tmp, p, s, d, k2, scratch, o, False)
-            for i in range(N_ROWS):
-                tmp[i] = y[i] + half * k2[i]
-            _rhs(t + half, step, tmp, p, s, d, k3, scratch, o, False)
-            for i in range(N_ROWS):
-                tmp[i] = y[i] + step * k3[i]
-            _rhs(t + step, step, tmp, p, s, d, k4, scratch, o, False)
-            for i in range(N_ROWS):
-                y[i] += sixth * (dy[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
-        else:
-            for i in range(N_ROWS):
-                y[i] += dy[i] * step
-
-
-@_jit
-def run_fixed(P, S, Y0, D0, ORDER, start, step, n_steps, save_every, rk4, sel_y, sel_o, OUT):
-    for r in range(Y0.shape[0]):
-        _one_run(P[r], S[r], Y0[r], D0[r], ORDER[r], start, step, n_steps, save_every, rk4,
-                 sel_y, sel_o, OUT[r])
-
-
-@_jit
+            d[i] = D0[r, i]"""
+_FIXED_STEP = """        left = 0
+        j = 0
+        for k in range(n_steps + 1):
+            tk = start + k * step
+            if k > 0:
+                for i in range(n_d):
+                    if k >= order[i]:
+                        d[i] = buf[i, (k - order[i]) % ring]
+            save = left == 0
+            last = k == n_steps
+            for stage in range(stages):"""
+_RHS_MANY = '''@_jit
 def rhs_many(t, dt, Y, P, S, dY):
+    y = np.empty(N_ROWS)
+    dr = np.empty(N_ROWS)
     none = np.empty(0)
-    o = np.empty(N_OUTPUTS)
     for r in range(Y.shape[1]):
-        y = np.empty(N_ROWS)
         for i in range(N_ROWS):
             y[i] = Y[i, r]
-        dr = np.empty(N_ROWS)
-        _rhs(t, dt, y, P[r], S[r], none, dr, none, o, False)
+        _rhs(t, dt, y, P[r], S[r], none, dr)
         for i in range(N_ROWS):
             dY[i, r] = dr[i]
 '''
