@@ -7,9 +7,9 @@ second process finds it there), imports it, and wraps its functions in a
 :class:`Kernel` that the integrators call:
 
 * :meth:`Kernel.fixed_step`: a whole Euler/RK4 integration of a chunk of
-  runs in compiled code, slices of the runs in parallel threads (the
-  compiled loop releases the GIL; as many threads as
-  ``numba.get_num_threads()``);
+  runs in compiled code, a contiguous block of the runs per thread, each
+  integrated over the whole horizon (the compiled loop releases the GIL; as
+  many threads as ``numba.get_num_threads()``);
 * :meth:`Kernel.rhs`: the derivatives of all runs, with the numpy backend's
   ``rhs`` signature, for :func:`scipy.integrate.solve_ivp`.
 
@@ -25,8 +25,8 @@ Examples
 >>> m = gysim.Model("m", start=0, stop=1)
 >>> m.stock("x", 1.0)
 >>> kernel, reason = choose(m.compile(), "auto", evaluations=10, runs=1)
->>> kernel is None, reason[:46]  # a tiny run: compiling would take longer than it saves
-(True, 'small run (numba would save about 1.5e-05 s of')
+>>> kernel is None, reason[:43]  # a tiny run: compiling would take longer than it saves
+(True, 'small run (numba would save about 1.5e-05 s')
 """
 
 from __future__ import annotations
@@ -63,11 +63,19 @@ NUMPY_OVERHEAD = 1.5e-6
 #: "auto": what numba takes to compile one equation (seconds, measured on a 190-equation
 #: model and on Earth4All, 2 cores); nothing when the kernel is cached on disk or made already.
 COMPILE_PER_EQUATION = 0.05
-#: "auto" keeps numpy for ensembles of more runs than this: over wide arrays numpy's
-#: overhead is spread thin and its vectorized loops are as fast as numba's (measured on
-#: a Sobol study of a 190-equation model: numba per run was no faster than numpy over
-#: 16 384 runs).
+#: "auto" keeps numpy for ensembles of more runs than this on one thread: over wide
+#: arrays numpy's overhead is spread thin and per run it is as fast as numba (measured,
+#: CPU time, bench_ensemble.py's model, one thread: numpy / numba 2.3 at 1 to 100 runs,
+#: 0.97 at 1 000, 0.95 to 1.00 at 3 000 to 30 000; a Sobol study of a 190-equation model:
+#: no faster over 16 384 runs). On more threads numba's blocks of runs use every core.
 AUTO_MAX_RUNS = 1000
+#: "auto": what the numpy backend's arithmetic costs per equation, evaluation and run
+#: (seconds; bench_ensemble.py's model, 10 000 runs: 0.32 s CPU for 22 equations x 240
+#: steps, about 6e-9); the share of it other threads take is what they save.
+NUMPY_PER_VALUE = 5e-9
+#: "auto": what loading a kernel from the disk cache costs in a new process (seconds:
+#: importing numba and reading the compiled code).
+LOAD_SECONDS = 0.5
 #: Largest buffer of saved values (bytes) a kernel keeps for its next call of that size.
 KEEP_BUFFER_BYTES = 2**28
 #: Environment variable naming the cache directory.
@@ -265,18 +273,23 @@ class Kernel:
         rest = (float(times[0]), float(step), n_steps, save_every, method == "rk4",
                 np.asarray(sel_y, np.int64), np.asarray(sel_o, np.int64), buffer)
         run = self._module.run_fixed
+
+        def block(lo: int, hi: int) -> None:  # integrate runs lo:hi, copy them out
+            run(*args, lo, hi, *rest)
+            for name, at, size in spans:
+                target = out[name][..., lo:hi]
+                target[...] = buffer[:, at:at + size, lo:hi].reshape(target.shape)
+
         threads = min(n, _threads())
         if threads <= 1:
-            run(*args, 0, n, *rest)
-        else:  # the compiled loop releases the GIL: a contiguous block of runs per thread
+            block(0, n)
+        else:  # compiled code and numpy's copies release the GIL: a block of runs per thread
             bounds = np.linspace(0, n, threads + 1).astype(int)
             with ThreadPoolExecutor(threads) as pool:
-                jobs = [pool.submit(run, *args, int(lo), int(hi), *rest)
+                jobs = [pool.submit(block, int(lo), int(hi))
                         for lo, hi in zip(bounds[:-1], bounds[1:])]
                 for job in jobs:
                     job.result()
-        for name, at, size in spans:
-            out[name][...] = buffer[:, at:at + size].reshape(out[name].shape)
 
     def rhs(self, t, dt, Y, P, S, D, dY, DIN):
         """The derivatives of every run, as the numpy backend's ``rhs`` (for solve_ivp)."""
@@ -328,14 +341,19 @@ class NumbaBackend(NumpyBackend):
 
 
 def choose(compiled: CompiledModel, backend: str, evaluations: float,
-           runs: int) -> tuple[Kernel | None, str]:
+           runs: int, *, fixed: bool = True) -> tuple[Kernel | None, str]:
     """The kernel to run with (None: numpy) and, when it is numpy, why.
 
-    ``"auto"`` takes numba when it saves time: for at most
-    :data:`AUTO_MAX_RUNS` runs, when the numpy backend's Python overhead
-    (:data:`NUMPY_OVERHEAD` per equation and evaluation) exceeds twice the
-    compile time (:data:`COMPILE_PER_EQUATION` per equation, none when the
-    kernel is cached on disk or made already in this process).
+    ``"auto"`` takes numba when what it saves exceeds twice what it costs.
+    It saves the numpy backend's Python overhead (:data:`NUMPY_OVERHEAD` per
+    equation and evaluation, whatever the number of runs) and, for a
+    fixed-step ensemble on more than one thread, the share of the numpy
+    backend's arithmetic (:data:`NUMPY_PER_VALUE` per equation, evaluation and
+    run) the other threads take. It costs the compile time
+    (:data:`COMPILE_PER_EQUATION` per equation), :data:`LOAD_SECONDS` when
+    the kernel is in the disk cache, nothing when it is made already in this
+    process. On one thread, over more than :data:`AUTO_MAX_RUNS` runs,
+    numpy is as fast per run and is kept.
 
     Parameters
     ----------
@@ -345,6 +363,10 @@ def choose(compiled: CompiledModel, backend: str, evaluations: float,
         About how many times the derivatives are evaluated (steps x stages).
     runs : int
         Runs of the simulation.
+    fixed : bool
+        Whether the method has a fixed step (the kernel's threads integrate
+        blocks of runs); an adaptive method calls the kernel's derivatives
+        on one thread.
 
     Raises
     ------
@@ -360,16 +382,22 @@ def choose(compiled: CompiledModel, backend: str, evaluations: float,
     if backend == "auto":
         if not numba_available():
             return None, "numba is not installed"
-        if runs > AUTO_MAX_RUNS:
-            return None, (f"{runs} runs: over more than {AUTO_MAX_RUNS} runs numpy is as fast "
-                          f"as numba")
+        threads = min(runs, _threads()) if fixed else 1
+        if runs > AUTO_MAX_RUNS and threads <= 1:
+            return None, (f"{runs} runs on one thread: over more than {AUTO_MAX_RUNS} runs "
+                          f"numpy is as fast as numba")
         equations = len(compiled.order) + compiled.n_state_rows
-        saving = NUMPY_OVERHEAD * equations * evaluations
-        ready = compiled.kernel_ready() or is_cached(compiled.program, compiled._dims)
-        cost = 0.0 if ready else COMPILE_PER_EQUATION * equations
-        if saving < max(2 * cost, 0.5):
-            return None, (f"small run (numba would save about {saving:.2g} s of numpy "
-                          f"overhead{'' if ready else f' and take {cost:.2g} s to compile'})")
+        saving = NUMPY_OVERHEAD * equations * evaluations \
+            + NUMPY_PER_VALUE * equations * evaluations * runs * (1 - 1 / threads)
+        if compiled.kernel_ready():
+            cost, what = 0.0, ""
+        elif is_cached(compiled.program, compiled._dims):
+            cost, what = LOAD_SECONDS, f" and take {LOAD_SECONDS:.2g} s to load from its cache"
+        else:
+            cost = COMPILE_PER_EQUATION * equations
+            what = f" and take {cost:.2g} s to compile"
+        if saving <= 2 * cost:
+            return None, f"small run (numba would save about {saving:.2g} s{what})"
     kernel, reason = compiled.kernel()
     if kernel is None and backend == "numba":
         raise ModelDefinitionError(f"backend='numba': {reason}")
