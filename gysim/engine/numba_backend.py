@@ -186,6 +186,7 @@ class Kernel:
         self._module = module
         self._rhs_ready = False
         self._kept: np.ndarray | None = None
+        self._warm: set[str] = set()
         self._last: tuple[Any, Any, np.ndarray, np.ndarray] | None = None
         self._fixed_warm()
         self.compile_seconds = time.perf_counter() - started
@@ -207,17 +208,18 @@ class Kernel:
             return np.zeros((n, 0))
         return np.ascontiguousarray(np.concatenate(blocks, axis=0).T)
 
-    def _fixed_warm(self) -> None:
-        """Compile (or load) run_fixed for the argument types every later call has."""
+    def _fixed_warm(self, name: str = "run_euler") -> None:
+        """Compile (or load) ``run_euler`` or ``run_rk4`` for the argument types every later
+        call has."""
         p = self.program
         with np.errstate(all="ignore"):
             n_d = len(p.delays_fixed)
-            self._module.run_fixed(np.zeros((1, self._width(p.param_names))),
-                                   np.zeros((1, self._width(p.static_names))),
-                                   np.zeros((1, p.n_state_rows)), np.zeros((1, n_d)),
-                                   np.ones((1, n_d), np.int64), 0, 1, 0.0, 1.0, 1, 1, False,
-                                   np.zeros(0, np.int64), np.zeros(0, np.int64),
-                                   np.zeros((2, 0, 1)))
+            getattr(self._module, name)(
+                np.zeros((1, self._width(p.param_names))),
+                np.zeros((1, self._width(p.static_names))), np.zeros((1, p.n_state_rows)),
+                np.zeros((1, n_d)), np.ones((1, n_d), np.int64), 0, 1, 0.0, 1.0, 1, 1,
+                np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((2, 0, 1)))
+        self._warm.add(name)
 
     def _buffer(self, shape: tuple) -> np.ndarray:
         """An array of ``shape`` for the saved values, reused by the next call of that size.
@@ -270,9 +272,14 @@ class Kernel:
             inits[:, i] = np.broadcast_to(np.asarray(discrete[i], float), (n,))
         args = (self.columns(P, program.param_names, n), self.columns(S, program.static_names, n),
                 np.ascontiguousarray(y0.T), inits, orders)
-        rest = (float(times[0]), float(step), n_steps, save_every, method == "rk4",
+        rest = (float(times[0]), float(step), n_steps, save_every,
                 np.asarray(sel_y, np.int64), np.asarray(sel_o, np.int64), buffer)
-        run = self._module.run_fixed
+        name = "run_rk4" if method == "rk4" else "run_euler"
+        if name not in self._warm:  # RK4's loop is compiled on first use, apart from the run
+            started = time.perf_counter()
+            self._fixed_warm(name)
+            self.compile_seconds += time.perf_counter() - started
+        run = getattr(self._module, name)
 
         def block(lo: int, hi: int) -> None:  # integrate runs lo:hi, copy them out
             run(*args, lo, hi, *rest)

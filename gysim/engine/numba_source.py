@@ -5,11 +5,11 @@ over arrays whose last axis is the run axis. Here every value is one float
 of one run: a value over model dimensions becomes one local per element
 (``sum(x, sector)`` an explicit ``x0 + x1 + x2``, ``x[label]`` the local of
 that element). ``_rhs`` computes the derivatives of one run, called for
-each run by ``rhs_many`` (solve_ivp's right-hand side). The whole
-fixed-step integration (Euler or RK4) is one compiled function,
-``run_fixed``, with the model's equations written inside its loop and each
-state row a local variable (kept in registers, not an array): a run makes
-no Python call and no function call per step.
+each run by ``rhs_many`` (solve_ivp's right-hand side) and four times a
+step by ``run_rk4``. Euler, ``run_euler``, has the model's equations
+written inside its loop and each state row a local variable (in registers,
+not an array). A whole fixed-step integration is one compiled call: no
+Python call per step.
 
 The operations are those of the numpy code, in the same order (numpy
 reduces over a dimension axis element after element, as the sums here do),
@@ -31,11 +31,14 @@ Examples
 >>> cm = m.compile()
 >>> src = generate_source(cm.program, cm._dims)
 >>> print(src.split("def _rhs(")[1].split("\\n\\n")[0])
-t, dt, y, p, s, d, dy):
+t, dt, y, p, s, d, dy, din, o, save):
     e0 = (p[0] * y[0])
     dy[0] = e0
+    if save:
+        o[0] = e0
+        pass
     return dy
->>> "x0 = q0 + half * ka0" in src  # run_fixed: RK4's second stage input, a local per state row
+>>> "q0 += v0 * step" in src  # run_euler: the state a local of the loop
 True
 """
 
@@ -275,7 +278,7 @@ def _body(em: _ScalarEmitter, need: set[str], indent: str = "    ") -> list[str]
 
 
 def _rhs_source(em: _ScalarEmitter, deriv_trees: dict) -> list[str]:
-    """``_rhs``: the derivatives of one run (for solve_ivp's right-hand side)."""
+    """``_rhs``: the derivatives of one run, its delays' inputs, and its outputs when asked."""
     program, layout = em.program, em.layout
     em.state_ref = "y[{}]"
     derivs = []
@@ -284,20 +287,25 @@ def _rhs_source(em: _ScalarEmitter, deriv_trees: dict) -> list[str]:
         for idx in layout.elements(s):
             derivs.append(f"    dy[{row + layout.flat(s, idx)}] = "
                           f"{em.code(deriv_trees[s], idx)}")
-    body = _body(em, _needed(em, list(deriv_trees.values())))
-    return ["@_jit", "def _rhs(t, dt, y, p, s, d, dy):", *body, *derivs, "    return dy"]
+    derivs += [f"    din[{i}] = {em.code(tree, {})}" for i, tree in enumerate(program.delay_inputs)]
+    outs = [f"        o[{layout.output_at[o] + layout.flat(o, idx)}] = {em.ref(o, idx)}"
+            for o in program.output_names for idx in layout.elements(o)]
+    body = _body(em, _needed(em, list(deriv_trees.values()) + list(program.delay_inputs)
+                             + [Name(n) for n in program.output_names]))
+    return ["@_jit", "def _rhs(t, dt, y, p, s, d, dy, din, o, save):", *body, *derivs,
+            "    if save:", *outs, "        pass", "    return dy"]
 
 
-def _fixed_source(em: _ScalarEmitter, deriv_trees: dict) -> list[str]:
-    """``run_fixed``: Euler or RK4 over runs lo:hi, each state row a local of the loop.
+def _euler_source(em: _ScalarEmitter, deriv_trees: dict) -> list[str]:
+    """``run_euler``: Euler over runs lo:hi, each state row a local of the loop.
 
-    The model's equations are written once, inside a loop over the stages
-    (one for Euler, four for RK4); the equations only outputs need, and the
-    fixed delays' inputs, are computed at the first stage, the outputs only
-    when saved.
+    The model's equations are written inside the loop over steps; those only
+    outputs need are computed when saved. (One definition per local but the
+    states': numba's SSA pass costs about the number of locals defined more
+    than once times the function's length.)
     """
     program, layout = em.program, em.layout
-    em.state_ref = "x{}"
+    em.state_ref = "q{}"
     rows = range(program.n_state_rows)
     core = _needed(em, list(deriv_trees.values()))
     delay_need = _needed(em, list(program.delay_inputs), frozenset(core))
@@ -310,44 +318,26 @@ def _fixed_source(em: _ScalarEmitter, deriv_trees: dict) -> list[str]:
     outs = [f"o[{layout.output_at[o] + layout.flat(o, idx)}] = {em.ref(o, idx)}"
             for o in program.output_names for idx in layout.elements(o)]
     din = [f"din[{i}] = {em.code(tree, {})}" for i, tree in enumerate(program.delay_inputs)]
-    i4, i5, i6, i7 = " " * 16, " " * 20, " " * 24, " " * 28
+    i3, i4, i5 = " " * 12, " " * 16, " " * 20
     lines = ["@_jit",
-             "def run_fixed(P, S, Y0, D0, ORDER, lo, hi, start, step, n_steps, save_every, rk4,",
+             "def run_euler(P, S, Y0, D0, ORDER, lo, hi, start, step, n_steps, save_every,",
              "              sel_y, sel_o, OUT):", _FIXED_HEAD]
     lines += [f"        q{i} = Y0[r, {i}]" for i in rows]
-    lines += [f"        ka{i} = kb{i} = kc{i} = kd{i} = 0.0" for i in rows]
-    lines.append(_FIXED_STEP)
-    for stage, (time_, stage_input) in enumerate((("tk", "q{0}"), ("tk + half", "q{0} + half * ka{0}"),
-                                                 ("tk + half", "q{0} + half * kb{0}"),
-                                                 ("tk + step", "q{0} + step * kc{0}"))):
-        lines.append(f"{i4}{('if', 'elif', 'elif', 'else')[stage]}"
-                     f"{f' stage == {stage}' if stage < 3 else ''}:")
-        lines.append(f"{i5}t = {time_}")
-        lines += [f"{i5}x{i} = {stage_input.format(i)}" for i in rows]
-    lines += _body(em, core, i4)
-    lines += [i4 + line for line in derivs]
-    lines.append(f"{i4}if stage == 0:")
-    lines += [f"{i5}ka{i} = v{i}" for i in rows]
-    lines += _body(em, delay_need, i5)
-    lines += [i5 + line for line in din]
-    lines.append(f"{i5}if save:")
-    lines += _body(em, extra, i6)
-    lines += [f"{i6}yv[{i}] = q{i}" for i in rows]
-    lines += [i6 + line for line in outs]
-    lines += [f"{i6}for i in range(ny):", f"{i7}OUT[j, i, r] = yv[sel_y[i]]",
-              f"{i6}for i in range(no):", f"{i7}OUT[j, ny + i, r] = o[sel_o[i]]",
-              f"{i6}j += 1", f"{i5}if last:", f"{i6}break"]
-    lines += [f"{i5}for i in range(n_d):", f"{i6}buf[i, k % ring] = din[i]"]
-    for stage, name in ((1, "kb"), (2, "kc"), (3, "kd")):
-        lines.append(f"{i4}{'elif stage == ' + str(stage) if stage < 3 else 'else'}:")
-        lines += [f"{i5}{name}{i} = v{i}" for i in rows] or [f"{i5}pass"]
-    lines += ["            if last:", "                break", "            if save:",
-              "                left = save_every", "            left -= 1",
-              "            if rk4:"]
-    lines += [f"{i4}q{i} += sixth * (ka{i} + 2.0 * kb{i} + 2.0 * kc{i} + kd{i})" for i in rows]
-    lines += [f"{i4}pass", "            else:"]
-    lines += [f"{i4}q{i} += ka{i} * step" for i in rows]
-    lines.append(f"{i4}pass")
+    lines.append(_EULER_STEP)
+    lines += _body(em, core, i3)
+    lines += [i3 + line for line in derivs]
+    lines += _body(em, delay_need, i3)
+    lines += [i3 + line for line in din]
+    lines.append(f"{i3}if left == 0:")
+    lines += _body(em, extra, i4)
+    lines += [f"{i4}yv[{i}] = q{i}" for i in rows]
+    lines += [i4 + line for line in outs]
+    lines += [f"{i4}for i in range(ny):", f"{i5}OUT[j, i, r] = yv[sel_y[i]]",
+              f"{i4}for i in range(no):", f"{i5}OUT[j, ny + i, r] = o[sel_o[i]]",
+              f"{i4}j += 1", f"{i4}left = save_every",
+              f"{i3}left -= 1", f"{i3}if k == n_steps:", f"{i4}break",
+              f"{i3}for i in range(n_d):", f"{i4}buf[i, k % ring] = din[i]"]
+    lines += [f"{i3}q{i} += v{i} * step" for i in rows]
     em.state_ref = "y[{}]"
     return lines
 
@@ -371,8 +361,8 @@ def generate_source(program: Program, dims: Dimensions) -> str:
         tables.append(f"_TX{i} = np.array({np.asarray(xs, float).tolist()!r})")
         tables.append(f"_TY{i} = np.array({np.asarray(ys, float).tolist()!r})")
     head = _HEAD.format(n_rows=program.n_state_rows, n_outputs=layout.n_outputs)
-    return "\n".join([head, *tables, "", "", *_fixed_source(em, deriv_trees), "", "",
-                      *_rhs_source(em, deriv_trees), "", "", _RHS_MANY])
+    return "\n".join([head, *tables, "", "", *_euler_source(em, deriv_trees), "", "",
+                      *_rhs_source(em, deriv_trees), "", "", _RK4, "", "", _RHS_MANY])
 
 
 _HEAD = '''"""Generated by gysim's numba backend from a compiled model: do not edit."""
@@ -385,11 +375,12 @@ _jit = numba.njit(cache=True, error_model="numpy", nogil=True)
 N_ROWS = {n_rows}
 N_OUTPUTS = {n_outputs}'''
 
-# The integration loop around the model's equations (see _fixed_source): the same
-# arithmetic, in the same order, as gysim.engine.integrate_fixed_step (Euler:
-# y += dy * step; RK4's stages and sum). The runs lo:hi one after another, each over
-# the whole horizon, saved values at OUT[save, value, run]: a thread takes a
-# contiguous block of runs, with no barrier per step and no Python call in the loop.
+# The integration loops: the same arithmetic, in the same order, as
+# gysim.engine.integrate_fixed_step (Euler: y += dy * step; RK4's stages and sum).
+# The runs lo:hi one after another, each over the whole horizon, saved values at
+# OUT[save, value, run]: a thread takes a contiguous block of runs, with no barrier
+# per step and no Python call in the loop. Euler has the model's equations inside its
+# loop (_euler_source); RK4 calls _rhs four times a step.
 _FIXED_HEAD = """    n_d = D0.shape[1]
     ring = 1
     for r in range(lo, hi):
@@ -402,9 +393,6 @@ _FIXED_HEAD = """    n_d = D0.shape[1]
     o = np.empty(N_OUTPUTS)
     ny = sel_y.shape[0]
     no = sel_o.shape[0]
-    half = step / 2
-    sixth = step / 6
-    stages = 4 if rk4 else 1
     dt = step
     for r in range(lo, hi):
         p = P[r]
@@ -412,26 +400,89 @@ _FIXED_HEAD = """    n_d = D0.shape[1]
         order = ORDER[r]
         for i in range(n_d):
             d[i] = D0[r, i]"""
-_FIXED_STEP = """        left = 0
+_EULER_STEP = """        left = 0
         j = 0
         for k in range(n_steps + 1):
-            tk = start + k * step
+            t = start + k * step
+            if k > 0:
+                for i in range(n_d):
+                    if k >= order[i]:
+                        d[i] = buf[i, (k - order[i]) % ring]"""
+_RK4 = '''@_jit
+def run_rk4(P, S, Y0, D0, ORDER, lo, hi, start, step, n_steps, save_every, sel_y, sel_o, OUT):
+    n_d = D0.shape[1]
+    ring = 1
+    for r in range(lo, hi):
+        for i in range(n_d):
+            ring = max(ring, ORDER[r, i])
+    buf = np.empty((n_d, ring))
+    y = np.empty(N_ROWS)
+    d = np.empty(n_d)
+    din = np.empty(n_d)
+    scratch = np.empty(n_d)
+    dy = np.empty(N_ROWS)
+    o = np.empty(N_OUTPUTS)
+    k2 = np.empty(N_ROWS)
+    k3 = np.empty(N_ROWS)
+    k4 = np.empty(N_ROWS)
+    tmp = np.empty(N_ROWS)
+    ny = sel_y.shape[0]
+    no = sel_o.shape[0]
+    half = step / 2
+    sixth = step / 6
+    for r in range(lo, hi):
+        p = P[r]
+        s = S[r]
+        order = ORDER[r]
+        for i in range(N_ROWS):
+            y[i] = Y0[r, i]
+        for i in range(n_d):
+            d[i] = D0[r, i]
+        left = 0
+        j = 0
+        for k in range(n_steps + 1):
+            t = start + k * step
             if k > 0:
                 for i in range(n_d):
                     if k >= order[i]:
                         d[i] = buf[i, (k - order[i]) % ring]
-            save = left == 0
-            last = k == n_steps
-            for stage in range(stages):"""
+            if left == 0:
+                _rhs(t, step, y, p, s, d, dy, din, o, True)
+                for i in range(ny):
+                    OUT[j, i, r] = y[sel_y[i]]
+                for i in range(no):
+                    OUT[j, ny + i, r] = o[sel_o[i]]
+                j += 1
+                left = save_every
+            else:
+                _rhs(t, step, y, p, s, d, dy, din, o, False)
+            left -= 1
+            if k == n_steps:
+                break
+            for i in range(n_d):
+                buf[i, k % ring] = din[i]
+            for i in range(N_ROWS):
+                tmp[i] = y[i] + half * dy[i]
+            _rhs(t + half, step, tmp, p, s, d, k2, scratch, o, False)
+            for i in range(N_ROWS):
+                tmp[i] = y[i] + half * k2[i]
+            _rhs(t + half, step, tmp, p, s, d, k3, scratch, o, False)
+            for i in range(N_ROWS):
+                tmp[i] = y[i] + step * k3[i]
+            _rhs(t + step, step, tmp, p, s, d, k4, scratch, o, False)
+            for i in range(N_ROWS):
+                y[i] += sixth * (dy[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
+'''
 _RHS_MANY = '''@_jit
 def rhs_many(t, dt, Y, P, S, dY):
     y = np.empty(N_ROWS)
     dr = np.empty(N_ROWS)
     none = np.empty(0)
+    o = np.empty(N_OUTPUTS)
     for r in range(Y.shape[1]):
         for i in range(N_ROWS):
             y[i] = Y[i, r]
-        _rhs(t, dt, y, P[r], S[r], none, dr)
+        _rhs(t, dt, y, P[r], S[r], none, dr, none, o, False)
         for i in range(N_ROWS):
             dY[i, r] = dr[i]
 '''
