@@ -8,8 +8,11 @@ Rows (each a median of repeated runs after a warm-up; compile time shown apart):
    replaced by its mean (the noise's "normal" argument), for gysim and PySD alike.
 2. Earth4All, an ensemble of ``--e4a-runs`` runs (parameters +-10 %), numba
    on 1 and 2 threads, and numpy.
-3. The ensemble model of ``bench_ensemble.py``, 10 000 runs: gysim numba
-   (1 and 2 threads), gysim numpy, and the hand-written numpy Euler loop.
+3. The Guiyang model's kernel compiled cold (wall and CPU time).
+4. The ensemble model of ``bench_ensemble.py``, 10 000 runs: the hand-written
+   numpy Euler loop, gysim numpy, gysim numba on 1 and 2 threads, timed in
+   interleaved rounds (``bench_ensemble.backend_comparison``), with ratios
+   and the thread scaling.
 
 The script checks that numba and numpy agree (1e-12 relative) before timing.
 Run: ``python benchmarks/bench_compiled.py [--quick]``; the table goes to
@@ -122,48 +125,63 @@ def bench_e4a(rows, folder, n_runs, repeats):
     rows.append((label, "gysim numpy", f"{tn:.2f} s", f"{tn / t2:.1f}x slower than numba (2)"))
 
 
+def bench_guiyang_compile(rows):
+    """The Guiyang model's numba kernel compiled cold (an empty cache directory): wall and CPU."""
+    sys.path.insert(0, str(HERE.parent))
+    from models import guiyang
+    folder = tempfile.mkdtemp(prefix="gysim-guiyang-cache-")
+    old = os.environ.get("GYSIM_CACHE_DIR")
+    os.environ["GYSIM_CACHE_DIR"] = folder
+    try:
+        compiled = guiyang.build().compile()
+        c0, t0 = time.process_time(), time.perf_counter()
+        kernel, reason = compiled.kernel()
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    finally:
+        if old is None:
+            os.environ.pop("GYSIM_CACHE_DIR", None)
+        else:
+            os.environ["GYSIM_CACHE_DIR"] = old
+        shutil.rmtree(folder, ignore_errors=True)
+    what = f"{compiled.n_state_rows} state rows, {len(compiled.order)} equations"
+    rows.append(("Guiyang model, compile (cold cache)", what,
+                 f"{wall:.1f} s wall" if kernel is not None else f"failed: {reason}",
+                 f"{cpu:.1f} s CPU; load {os.getloadavg()[0]:.1f}"))
+
+
 def bench_ensemble(rows, n, repeats):
-    import gysim
+    """bench_ensemble.py's model, n runs: its backend comparison (interleaved rounds)."""
     import bench_ensemble as be
-    model = be.build_gysim()
-    params = be.sample_params(n)
-    opts = dict(params=params, method="euler", dt=be.DT, saveper=be.SAVEPER)
-    t = time.perf_counter()
-    model.compile().kernel()
-    compile_s = time.perf_counter() - t
-    a = gysim.simulate(model, backend="numpy", **opts)
-    b = gysim.simulate(model, backend="numba", **opts)
-    print(f"ensemble model numba vs numpy: worst relative difference {worst(a, b):.2e}",
-          flush=True)
-    threads(1)
-    t1 = median(lambda: gysim.simulate(model, backend="numba", **opts), repeats)
-    threads(2)
-    t2 = median(lambda: gysim.simulate(model, backend="numba", **opts), repeats)
-    threads(1)
-    tn = median(lambda: gysim.simulate(model, backend="numpy", **opts), repeats)
-    th = median(lambda: be.run_numpy(params, n), repeats)
+    result = be.backend_comparison(n, repeats)
+    print("\n".join(be.backend_table(result, n)), flush=True)
+    sec = result["seconds"]
+    hand = sec["hand-written numpy"]
     label = f"bench_ensemble model, {n} runs"
-    rows.append((label, "gysim numba, 1 thread", f"{t1:.3f} s", f"compile {compile_s:.1f} s"))
-    rows.append((label, "gysim numba, 2 threads", f"{t2:.3f} s", f"{t1 / t2:.2f}x the 1-thread"))
-    rows.append((label, "gysim numpy", f"{tn:.3f} s", ""))
-    rows.append((label, "hand-written numpy", f"{th:.3f} s",
-                 f"numba (2 threads) is {th / t2:.2f}x its speed"))
+    for k, v in sec.items():
+        note = f"{v / hand:.2f}x hand-written numpy's time"
+        if k == "gysim numba, 1 thread":
+            note += f"; compile {result['compile_seconds']:.1f} s"
+        if k.endswith(f"{result['threads']} threads"):
+            note += f"; {sec['gysim numba, 1 thread'] / v:.2f}x the 1-thread speed"
+        rows.append((label, k, f"{v:.3f} s", note))
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs and repeats")
     parser.add_argument("--e4a-runs", type=int, default=None)
-    parser.add_argument("--only", choices=("ensemble", "e4a"), default=None)
+    parser.add_argument("--only", choices=("ensemble", "e4a", "guiyang"), default=None)
     args = parser.parse_args(argv)
     repeats = 3 if args.quick else 5
     e4a_runs = args.e4a_runs or (100 if args.quick else 1000)
     folder = Path(tempfile.mkdtemp(prefix="gysim-bench-compiled-"))
     rows: list[tuple] = []
     try:
-        if args.only != "e4a":
+        if args.only in (None, "ensemble"):
             bench_ensemble(rows, 1000 if args.quick else 10_000, repeats)
-        if args.only != "ensemble":
+        if args.only in (None, "guiyang"):
+            bench_guiyang_compile(rows)
+        if args.only in (None, "e4a"):
             bench_e4a(rows, folder, e4a_runs, repeats)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -22,6 +22,12 @@ Usage::
 
     python benchmarks/bench_ensemble.py            # the full benchmark (a few minutes)
     python benchmarks/bench_ensemble.py --quick    # smaller sizes, for a smoke test
+    python benchmarks/bench_ensemble.py --backends # only the backends side by side (10 000 runs)
+
+Section 4 times the largest ensemble four ways in interleaved rounds:
+hand-written numpy, gysim's numpy backend, and gysim's numba backend on one
+and on two threads, with each one's time relative to hand-written numpy and
+the thread scaling (see :func:`backend_comparison`).
 """
 
 from __future__ import annotations
@@ -275,6 +281,95 @@ def check_agreement(gmodel, pmodel):
     return problems
 
 
+def backend_comparison(n, repeats, seed=SEED):
+    """The n-run ensemble four ways, timed in interleaved rounds; medians and ratios.
+
+    Hand-written numpy, gysim with ``backend="numpy"``, and gysim with
+    ``backend="numba"`` on 1 and on 2 threads (``numba.set_num_threads``).
+    Each round times every row once, so a change in the machine's load
+    falls on all rows alike; the medians of ``repeats`` rounds are reported.
+    The numba kernel is compiled (or loaded from its cache) before timing,
+    and its compile time is returned apart. The numba results are checked
+    against the numpy backend's first (1e-12 relative).
+
+    Returns
+    -------
+    dict
+        ``seconds`` (row -> median), ``compile_seconds``, ``cached``,
+        ``load`` (1-minute load average before and after), ``rounds``.
+    """
+    import gysim
+    import numba
+
+    model = build_gysim()
+    params = sample_params(n, seed)
+    opts = dict(params=params, method="euler", dt=DT, saveper=SAVEPER)
+    t = time.perf_counter()
+    kernel, reason = model.compile().kernel()
+    compile_s = time.perf_counter() - t
+    if kernel is None:
+        raise SystemExit(f"numba backend unavailable: {reason}")
+    a = gysim.simulate(model, backend="numpy", **opts)
+    b = gysim.simulate(model, backend="numba", **opts)
+    for name in a.data_vars:
+        np.testing.assert_allclose(b[name].values, a[name].values, rtol=1e-12, err_msg=name)
+    old = numba.get_num_threads()
+    two = min(2, numba.config.NUMBA_NUM_THREADS)
+
+    def numba_on(threads):
+        def go():
+            numba.set_num_threads(threads)
+            try:
+                gysim.simulate(model, backend="numba", **opts)
+            finally:
+                numba.set_num_threads(old)
+        return go
+
+    rows = {"hand-written numpy": lambda: run_numpy(params, n),
+            "gysim numpy": lambda: gysim.simulate(model, backend="numpy", **opts),
+            "gysim numba, 1 thread": numba_on(1),
+            f"gysim numba, {two} threads": numba_on(two)}
+    load_before = _load_average()
+    times = {k: [] for k in rows}
+    cpu = {k: [] for k in rows}
+    for _ in range(repeats):
+        for k, fn in rows.items():
+            c0, t0 = time.process_time(), time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - t0)
+            cpu[k].append(time.process_time() - c0)
+    return {"seconds": {k: statistics.median(v) for k, v in times.items()},
+            "cpu_seconds": {k: statistics.median(v) for k, v in cpu.items()},
+            "compile_seconds": compile_s, "cached": kernel.cached,
+            "load": (load_before, _load_average()), "rounds": repeats, "threads": two}
+
+
+def backend_table(result, n):
+    """Markdown lines of :func:`backend_comparison`'s result: times, ratios, thread scaling."""
+    sec = result["seconds"]
+    hand = sec["hand-written numpy"]
+    one, two = sec["gysim numba, 1 thread"], sec[f"gysim numba, {result['threads']} threads"]
+    lines = [f"{n:,} runs, Euler, {int(round((STOP - START) / DT))} steps, medians of "
+             f"{result['rounds']} interleaved rounds; 1-minute load average "
+             f"{result['load'][0]} before, {result['load'][1]} after. numba kernel: "
+             f"{result['compile_seconds']:.2f} s to make "
+             f"({'loaded from the disk cache' if result['cached'] else 'compiled'}), "
+             f"not in the times.",
+             "",
+             "| implementation | wall time (s) | wall time / hand-written numpy | CPU time (s, "
+             "all threads) | CPU time / hand-written numpy |",
+             "|---|---:|---:|---:|---:|"]
+    cpu = result["cpu_seconds"]
+    for k, v in sec.items():
+        lines.append(f"| {k} | {v:.3f} | {v / hand:.2f} | {cpu[k]:.3f} | "
+                     f"{cpu[k] / cpu['hand-written numpy']:.2f} |")
+    lines += ["", f"Thread scaling (numba, wall time on 1 thread / on {result['threads']} "
+                  f"threads): **{one / two:.2f}x**. On a busy machine (load average above the "
+                  "number of cores) the wall times measure the share of the processors this "
+                  "process got, not the code: the CPU times are the code's cost."]
+    return lines
+
+
 def median_seconds(fn, repeats):
     times = []
     for _ in range(repeats):
@@ -383,6 +478,10 @@ def main(argv=None):
                         help="smaller ensembles and fewer repeats (a smoke test)")
     parser.add_argument("--pysd-subset", type=int, default=200,
                         help="PySD runs actually timed for the 1 000 and 10 000 rows")
+    parser.add_argument("--backends", action="store_true",
+                        help="only the backends side by side (hand-written numpy, gysim numpy, "
+                             "gysim numba on 1 and 2 threads)")
+    parser.add_argument("--rounds", type=int, default=7, help="rounds for --backends")
     parser.add_argument("--memory", choices=["gysim", "numpy"], help=argparse.SUPPRESS)
     parser.add_argument("--runs", type=int, default=10_000, help=argparse.SUPPRESS)
     parser.add_argument("--output", type=Path, default=RESULTS,
@@ -390,6 +489,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.memory:
         _memory_child(args.memory, args.runs)
+        return 0
+    if args.backends:
+        print("\n".join(backend_table(backend_comparison(args.runs, args.rounds), args.runs)))
         return 0
 
     warnings.simplefilter("ignore")  # PySD and its dependencies are noisy
@@ -462,6 +564,12 @@ def main(argv=None):
             print(f"  {n:>6} runs: gysim {n / t_g:,.0f} runs/s, PySD {n / t_p:,.1f} runs/s "
                   f"({note}), numpy {n / t_n:,.0f} runs/s", flush=True)
 
+    # 2b. the backends side by side on the largest ensemble
+    print("backends side by side ...", flush=True)
+    comparison = backend_table(backend_comparison(max(sizes), 3 if args.quick else 7),
+                               max(sizes))
+    print("\n".join(comparison), flush=True)
+
     # 3. peak memory of the largest ensemble, each in a fresh interpreter
     n_mem = max(sizes)
     memory = {impl: measure_memory(impl, n_mem) for impl in ("gysim", "numpy")}
@@ -503,6 +611,8 @@ def main(argv=None):
         "",
     ]
     lines += result_tables(rows, memory, n_mem)
+    lines += ["", "## 4. Backends side by side: hand-written numpy, gysim numpy, gysim numba "
+                  "(1 and 2 threads)", ""] + comparison
     table = "\n".join(lines) + "\n"
 
     print()

@@ -38,6 +38,7 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 import numpy as np
 
 from . import random_draws as rd
+from . import vector_functions as vf
 from .errors import ModelDefinitionError
 from .expr import BinOp, Call, Const, Name, Node, constant_value, map_children
 
@@ -346,9 +347,17 @@ def _smooth(order: int | None, func: str):
 
 def _material_delay(order: int | None, func: str):
     """A material delay: a chain of ``order`` stages, each a stock whose outflow
-    is its content divided by the CURRENT stage time ``delay_time / order``
-    (Vensim's DELAY1/DELAY3/DELAY N: a changing delay time acts on every stage
-    at once); the delay's output is the last stage's outflow.
+    is its content divided by the stage time ``delay_time / order``, which acts
+    on every stage at once; the delay's output is the last stage's outflow.
+
+    DELAY1 and DELAY3 take the delay time of the current step everywhere.
+    DELAY N's output "depends only on the values delay time had in previous
+    Time Steps" (Vensim's reference): its last stage drains with the delay
+    time of the PREVIOUS step (the initial time is its own previous step),
+    its other stages with the current one, so that a jump in the delay time
+    reaches the output one step later and what leaves is what is reported.
+    A delay time that changes during the run is then a one-step fixed delay,
+    and needs a fixed-step method.
 
     Each hidden stock is ``order`` times a stage's content, so that its outflow
     is ``stock / delay_time``; it starts at ``initial * delay_time`` (each stage
@@ -357,10 +366,14 @@ def _material_delay(order: int | None, func: str):
     def lower(ctx: LoweringContext, args, owner):
         x, delay, init = _delay_args(ctx, args, owner)
         n = order or _order_of(func, args, owner)
+        last = delay
+        if order is None and ctx.varies(delay):
+            last = ctx.fixed_delay(delay, Const(0.0), delay, owner, prefix="delay_n_time",
+                                   why=f"delay_n of '{owner}' with a changing delay time")
         upstream: Node = x
-        for _ in range(n):
+        for i in range(n):
             stage = Name(ctx.hidden("delay", owner))
-            outflow = BinOp("/", stage, delay)
+            outflow = BinOp("/", stage, last if i == n - 1 else delay)
             ctx.add_state(stage.id, BinOp("*", init, delay),
                           BinOp("*", BinOp("-", upstream, outflow), Const(float(n))))
             upstream = outflow
@@ -652,10 +665,44 @@ _TABLE = [
     _random("random_lognormal", 5, rd.LOGNORMAL, "random_lognormal(min, max, mean, sd, seed)",
             "lognormal of mean `mean` and standard deviation `sd`, truncated to [min, max] "
             "(XMILE LOGNORMAL; Vensim has none)", _u_random((0, 1, 2, 3)), None),
+    _random("random_beta", 7, rd.BETA, "random_beta(min, max, alpha, beta, shift, stretch, seed)",
+            "shift + stretch * a Beta(alpha, beta), truncated to [min, max] (Vensim RANDOM BETA)",
+            _u_random((0, 1, 4, 5), (2, 3)), "RANDOM BETA"),
+    _random("random_binomial", 7, rd.BINOMIAL,
+            "random_binomial(min, max, p, n, shift, stretch, seed)",
+            "shift + stretch * successes in n trials of probability p, truncated to [min, max] "
+            "(Vensim RANDOM BINOMIAL)", _u_random((0, 1, 4, 5), (2, 3)), "RANDOM BINOMIAL"),
+    _random("random_gamma", 6, rd.GAMMA, "random_gamma(min, max, order, shift, stretch, seed)",
+            "shift + stretch * a Gamma of shape `order` (at least 1) and scale 1, truncated to "
+            "[min, max] (Vensim RANDOM GAMMA)", _u_random((0, 1, 3, 4), (2,)), "RANDOM GAMMA"),
+    _random("random_negative_binomial", 7, rd.NEGATIVE_BINOMIAL,
+            "random_negative_binomial(min, max, p, n, shift, stretch, seed)",
+            "shift + stretch * the trials until the n-th success of probability p, truncated "
+            "to [min, max] (Vensim RANDOM NEGATIVE BINOMIAL)", _u_random((0, 1, 4, 5), (2, 3)),
+            "RANDOM NEGATIVE BINOMIAL"),
+    _random("random_weibull", 6, rd.WEIBULL, "random_weibull(min, max, shape, shift, stretch, seed)",
+            "shift + stretch * a Weibull of that shape and mean 1, truncated to [min, max] "
+            "(Vensim RANDOM WEIBULL)", _u_random((0, 1, 3, 4), (2,)), "RANDOM WEIBULL"),
     _random("random_pink_noise", 4, rd.PINK,
             "random_pink_noise(mean, sd, correlation_time, seed)",
             "normal noise smoothed over `correlation_time` (Vensim RANDOM PINK NOISE)",
             _u_pink, "RANDOM PINK NOISE", lower=_lower_pink_noise),
+    # whole-vector functions read element by element (gysim.vector_functions)
+    _pure("invert_matrix_element", 4, 1 << 20, "invert_matrix_element(i, j, n, *entries)",
+          "element [i, j] of the inverse of the n by n matrix of `entries` (Vensim INVERT "
+          "MATRIX, read element by element)",
+          lambda a: f"invert_matrix_element({', '.join(a)})",
+          runtime={"invert_matrix_element": vf.invert_matrix_element}),
+    _pure("allocate_by_priority_element", 6, 1 << 20,
+          "allocate_by_priority_element(k, n, width, supply, *requests, *priorities)",
+          "requester k's share of `supply` (Vensim ALLOCATE BY PRIORITY, read element by "
+          "element)", lambda a: f"allocate_by_priority_element({', '.join(a)})",
+          runtime={"allocate_by_priority_element": vf.allocate_by_priority_element}),
+    _pure("allocate_available_element", 7, 1 << 20,
+          "allocate_available_element(k, n, available, *requests, *ptypes, *priorities, *widths)",
+          "requester k's share of `available` (Vensim ALLOCATE AVAILABLE, read element by "
+          "element)", lambda a: f"allocate_available_element({', '.join(a)})",
+          runtime={"allocate_available_element": vf.allocate_available_element}),
     Builtin("_random", 7, 64, "time", "_random(kind, key, start, dt, ndim, *shape, *args)",
             "a lowered random draw (gysim.random_draws.draw)",
             lambda a: f"_random(t, dt, {', '.join(a)})", runtime={"_random": rd.draw}),

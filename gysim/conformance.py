@@ -60,6 +60,8 @@ class CaseResult:
     passed: bool
     reason: str = ""
     invalid: bool = False
+    #: why the reader expanded the file's subscripts element by element ('' if it did not)
+    fallback: str = ""
     gysim_seconds: float = float("nan")
     pysd_seconds: float = float("nan")
 
@@ -191,11 +193,19 @@ def _values(ds, model, ident: str, select: tuple, n_times: int) -> np.ndarray:
     (not in the results) repeats its value ``n_times`` times.
     """
     dims = model.dimensions
+    own = (ds[ident].dims if ident in ds.data_vars
+           else model.params[ident].dims if ident in model.params else ())
     where = {}
     for label in select:
         dim = next((d for d, labs in dims.items() if label in labs), None)
         if dim is None:
             raise KeyError(label)
+        if dim in where:  # a family used twice: the later use is an alias dimension
+            alias = [d for d in own if d in dims and d not in where and d != dim
+                     and len(dims[d]) == len(dims[dim])]
+            if not alias:
+                raise KeyError(label)
+            label, dim = dims[alias[0]][dims[dim].index(label)], alias[0]
         where[dim] = label
     if ident in ds.data_vars:
         out = ds[ident].sel(where) if where else ds[ident]
@@ -331,6 +341,7 @@ def run_case(path: str | Path, *, pysd: bool = True) -> CaseResult:
     try:
         canon = _load_canonical(_canonical_file(path.parent))
         model = _read(path)
+        result.fallback = getattr(getattr(model, "source", None), "fallback", "") or ""
         ds = simulate(model, saveper=model.saveper)
         if pysd:
             result.gysim_seconds = _best_of(lambda: simulate(model, saveper=model.saveper))
@@ -379,6 +390,9 @@ def format_table(results: list[CaseResult]) -> str:
     if len(by_suffix) > 1:
         rows.append("by format: " + ", ".join(f"{sfx} {ok}/{total}"
                                                for sfx, (total, ok) in sorted(by_suffix.items())))
+    fallbacks = [r for r in results if r.fallback]
+    rows.append(f"{len(fallbacks)} model files read element by element (scalar fallback)"
+                + "".join(f"\n  {r.case}/{r.file}: {r.fallback}" for r in fallbacks))
     if ratios:
         rows.append(f"run time PySD/gysim on passing cases: median {np.median(ratios):.1f}x, "
                     f"min {min(ratios):.1f}x, max {max(ratios):.1f}x; "

@@ -7,7 +7,11 @@ the plan does: GDP in 亿元 (100 million yuan), population in 万人
 per mille. :func:`display_units` gives the factor that turns a model value
 into the plan's figure and the label of that unit, in English or Chinese;
 :func:`display_name` gives the name a variable goes by (its ``long_name``, or
-``long_name_zh`` in Chinese).
+``long_name_zh`` in Chinese); :func:`short_name` the name for tight spaces
+(tick labels of sensitivity bars, rows of a fit figure), from the short names
+a model gives its elements (:meth:`gysim.Model.set_short_names`), and
+:func:`label_indices` puts them on sensitivity indices so that their figures
+need no model.
 
 Units not in :data:`UNITS` are shown as the model writes them, unscaled.
 A scale can be asked for by name (``scale="per_mille"``) where a rate reads
@@ -32,7 +36,7 @@ from typing import Any, Mapping
 from .errors import DataError
 
 __all__ = ["DisplayUnits", "display_units", "display_name", "names_of", "time_label", "UNITS",
-           "SCALES", "LANGS"]
+           "SCALES", "LANGS", "short_name", "short_names_of", "label_indices", "INDEX_LABELS"]
 
 #: The languages of labels.
 LANGS = ("en", "zh")
@@ -198,3 +202,142 @@ def names_of(model: Any, lang: str = "en") -> dict[str, str]:
     _check_lang(lang)
     return {name: display_name({"long_name": e.doc, "long_name_zh": getattr(e, "long_name_zh", "")},
                                name, lang) for name, e in model.elements.items()}
+
+
+#: Coordinates :func:`label_indices` adds: (dim, language) -> coordinate name.
+INDEX_LABELS = {("param", "en"): "param_short_name", ("param", "zh"): "param_short_name_zh",
+                ("output", "en"): "output_short_name", ("output", "zh"): "output_short_name_zh"}
+
+
+def short_name(element: Any, fallback: str, lang: str = "en") -> str:
+    """The short name of an element in `lang`, by one rule.
+
+    English: ``short_name``, else `fallback` (the raw name). Chinese:
+    ``short_name_zh``, else the English ``short_name``, else `fallback`. A
+    name ``var[label]`` of one element of a subscripted variable is the short
+    name of ``var`` followed by ``[label]``. Long names (docs) are never used:
+    they do not fit where short names go.
+
+    Parameters
+    ----------
+    element : element record, mapping or None
+        An element of a model (``model[name]``), a mapping with the keys
+        ``short_name``/``short_name_zh``, or None (no element: `fallback`).
+    fallback : str
+        The raw name, e.g. ``"capital_share"`` or ``"capital[secondary]"``.
+    lang : {"en", "zh"}
+
+    Examples
+    --------
+    >>> short_name({"short_name": "Capital share", "short_name_zh": "资本产出弹性"}, "capital_share", "zh")
+    '资本产出弹性'
+    >>> short_name({"short_name": "Capital"}, "capital[secondary]", "zh")
+    'Capital [secondary]'
+    >>> short_name(None, "energy_change")
+    'energy_change'
+    """
+    _check_lang(lang)
+    get = element.get if isinstance(element, Mapping) else (lambda k: getattr(element, k, ""))
+    en = str(get("short_name") or "") if element is not None else ""
+    zh = str(get("short_name_zh") or "") if element is not None else ""
+    name = (zh or en) if lang == "zh" else en
+    if not name:
+        return str(fallback)
+    labels = str(fallback).partition("[")[2]
+    return f"{name} [{labels}" if labels else name
+
+
+def short_names_of(model: Any, lang: str = "en") -> dict[str, str]:
+    """Every element's short name in `lang`, by the rule of :func:`short_name`.
+
+    Examples
+    --------
+    >>> import gysim
+    >>> m = gysim.Model("m")
+    >>> m.param("k", 0.5, doc="fraction of the stock that decays each year")
+    >>> m.param("x0", 1.0)
+    >>> m.set_short_names({"k": "Decay rate"})
+    >>> short_names_of(m, "zh")
+    {'k': 'Decay rate', 'x0': 'x0'}
+    """
+    _check_lang(lang)
+    return {name: short_name(e, name, lang) for name, e in model.elements.items()}
+
+
+def _element(model: Any, name: str) -> Any:
+    base = str(name).partition("[")[0].strip()
+    return model.elements.get(base) if hasattr(model, "elements") else None
+
+
+def label_indices(indices: Any, model: Any, names: Mapping[str, Any] | None = None) -> Any:
+    """Sensitivity indices with the short names of their parameters and outputs.
+
+    Adds the coordinates of :data:`INDEX_LABELS` (``param_short_name``,
+    ``param_short_name_zh`` along ``param``; ``output_short_name``,
+    ``output_short_name_zh`` along ``output``), each name chosen by the rule
+    of :func:`short_name`, and ``output_units`` (the model's units of each
+    output, empty for a target or a function of the run). The figures of
+    :mod:`gysim.plot` label with them; they survive ``.sel`` and
+    ``to_netcdf``. :func:`gysim.sensitivity` returns its indices labelled.
+
+    Parameters
+    ----------
+    indices : xarray.Dataset
+        From :func:`gysim.sensitivity` or :func:`gysim.sensitivity.analyze`
+        (dims ``param`` and ``output``).
+    model : Model
+        The model the parameters and outputs belong to.
+    names : mapping, optional
+        Names for what the model does not name (a derived output, e.g.
+        ``{"energy_change": ("Energy intensity, change", "能耗强度变化")}``):
+        name -> ``(English, Chinese)`` short names; they win over the
+        model's.
+
+    Returns
+    -------
+    xarray.Dataset
+        A copy with the coordinates added.
+
+    Raises
+    ------
+    DataError
+        If `indices` lacks a ``param`` or ``output`` dimension, or an entry
+        of `names` is not a pair of strings.
+
+    Examples
+    --------
+    >>> import gysim
+    >>> m = gysim.Model("m", start=0, stop=1)
+    >>> m.param("a", 1.0, bounds=(0, 1))
+    >>> m.param("b", 1.0, bounds=(0, 1))
+    >>> m.aux("y", "a + 3 * b", units="1e8 yuan")
+    >>> m.set_short_names({"a": "Share a", "y": "Output"})
+    >>> m.set_short_names({"a": "份额甲"}, lang="zh")
+    >>> si = gysim.sensitivity(m, ["a", "b"], ["y"], n=32, progress=False, method="euler", dt=1)
+    >>> si.param_short_name_zh.values.tolist(), si.output_short_name.values.tolist()
+    (['份额甲', 'b'], ['Output'])
+    >>> si.output_units.values.tolist()
+    ['1e8 yuan']
+    """
+    for dim in ("param", "output"):
+        if dim not in getattr(indices, "dims", ()):
+            raise DataError(f"`indices` must have a `{dim}` dimension (from gysim.sensitivity), "
+                            f"got dimensions {', '.join(getattr(indices, 'dims', ())) or 'none'}")
+    given = {}
+    for key, pair in dict(names or {}).items():
+        if (not isinstance(pair, (tuple, list)) or len(pair) != 2
+                or not all(isinstance(v, str) and v.strip() for v in pair)):
+            raise DataError(f"`names`: the names of {key!r} must be a pair of non-empty strings "
+                            f"(English, Chinese), got {pair!r}")
+        given[str(key)] = {"short_name": pair[0].strip(), "short_name_zh": pair[1].strip()}
+    coords = {}
+    for (dim, lang), coord in INDEX_LABELS.items():
+        values = [str(v) for v in indices[dim].values]
+        coords[coord] = (dim, [short_name(given.get(v) or _element(model, v), v, lang)
+                               for v in values])
+    units = []
+    for v in (str(o) for o in indices["output"].values):
+        e = None if v in given else _element(model, v)
+        units.append(str(getattr(e, "units", "") or ""))
+    coords["output_units"] = ("output", units)
+    return indices.assign_coords(coords)

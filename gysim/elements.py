@@ -28,7 +28,7 @@ from .expr import Node, to_text
 
 __all__ = ["Stock", "Flow", "Aux", "Param", "Lookup", "DataInput", "Scenario", "ModelLike",
            "check_number", "check_bounds", "check_table", "check_name", "same_name",
-           "normal_keys", "freeze", "named_zh"]
+           "normal_keys", "freeze", "named_zh", "short_field"]
 
 
 def freeze(array: np.ndarray) -> tuple:
@@ -58,6 +58,10 @@ class Stock:
     #: The element's name in Chinese (results carry it as the attr ``long_name_zh``);
     #: keyword-only, so that the positional fields keep their places.
     long_name_zh: str = field(default="", kw_only=True)
+    #: Short names for tight spaces (tick labels, legends), English and Chinese
+    #: (:meth:`gysim.Model.set_short_names`); labels, like ``long_name_zh``.
+    short_name: str = field(default="", kw_only=True)
+    short_name_zh: str = field(default="", kw_only=True)
 
     #: Initial values by element (nested tuples, dims in model order) or None.
     values: tuple | None = None
@@ -84,6 +88,10 @@ class Flow:
     #: The element's name in Chinese (results carry it as the attr ``long_name_zh``);
     #: keyword-only, so that the positional fields keep their places.
     long_name_zh: str = field(default="", kw_only=True)
+    #: Short names for tight spaces (tick labels, legends), English and Chinese
+    #: (:meth:`gysim.Model.set_short_names`); labels, like ``long_name_zh``.
+    short_name: str = field(default="", kw_only=True)
+    short_name_zh: str = field(default="", kw_only=True)
 
     @cached_property
     def equation(self) -> str:
@@ -105,6 +113,10 @@ class Aux:
     #: The element's name in Chinese (results carry it as the attr ``long_name_zh``);
     #: keyword-only, so that the positional fields keep their places.
     long_name_zh: str = field(default="", kw_only=True)
+    #: Short names for tight spaces (tick labels, legends), English and Chinese
+    #: (:meth:`gysim.Model.set_short_names`); labels, like ``long_name_zh``.
+    short_name: str = field(default="", kw_only=True)
+    short_name_zh: str = field(default="", kw_only=True)
 
     @cached_property
     def equation(self) -> str:
@@ -127,6 +139,10 @@ class Param:
     #: The element's name in Chinese (results carry it as the attr ``long_name_zh``);
     #: keyword-only, so that the positional fields keep their places.
     long_name_zh: str = field(default="", kw_only=True)
+    #: Short names for tight spaces (tick labels, legends), English and Chinese
+    #: (:meth:`gysim.Model.set_short_names`); labels, like ``long_name_zh``.
+    short_name: str = field(default="", kw_only=True)
+    short_name_zh: str = field(default="", kw_only=True)
 
     @cached_property
     def equation(self) -> str:
@@ -148,6 +164,10 @@ class Lookup:
     #: The element's name in Chinese (results carry it as the attr ``long_name_zh``);
     #: keyword-only, so that the positional fields keep their places.
     long_name_zh: str = field(default="", kw_only=True)
+    #: Short names for tight spaces (tick labels, legends), English and Chinese
+    #: (:meth:`gysim.Model.set_short_names`); labels, like ``long_name_zh``.
+    short_name: str = field(default="", kw_only=True)
+    short_name_zh: str = field(default="", kw_only=True)
 
     @cached_property
     def equation(self) -> str:
@@ -169,6 +189,10 @@ class DataInput:
     #: The element's name in Chinese (results carry it as the attr ``long_name_zh``);
     #: keyword-only, so that the positional fields keep their places.
     long_name_zh: str = field(default="", kw_only=True)
+    #: Short names for tight spaces (tick labels, legends), English and Chinese
+    #: (:meth:`gysim.Model.set_short_names`); labels, like ``long_name_zh``.
+    short_name: str = field(default="", kw_only=True)
+    short_name_zh: str = field(default="", kw_only=True)
 
     @cached_property
     def equation(self) -> str:
@@ -386,54 +410,87 @@ def normal_keys(values: Mapping, where: str) -> dict:
     return out
 
 
-def named_zh(elements: Mapping[str, Any], names: Any, *, strict: bool = True) -> dict[str, Any]:
-    """The elements given a Chinese name by `names`, ``{name: element}``, checked.
+#: The name fields a table of names may set, and the method that sets each.
+NAME_FIELDS = {"long_name_zh": "set_names_zh", "short_name": "set_short_names",
+               "short_name_zh": "set_short_names"}
 
-    The logic of :meth:`gysim.Model.set_names_zh`: each element whose name is a
-    key of `names` becomes a copy with ``long_name_zh`` set (names are matched
-    in NFKC form, as the model stores them); the others are left out.
+
+def short_field(lang: Any) -> str:
+    """The field of a short name in `lang`: ``short_name`` ("en") or ``short_name_zh`` ("zh").
+
+    Examples
+    --------
+    >>> short_field("zh")
+    'short_name_zh'
+    >>> short_field("fr")
+    Traceback (most recent call last):
+    ...
+    gysim.errors.ModelDefinitionError: set_short_names: `lang` must be 'en' or 'zh', got 'fr'
+    """
+    if lang not in ("en", "zh"):
+        raise ModelDefinitionError(f"set_short_names: `lang` must be 'en' or 'zh', got {lang!r}")
+    return "short_name" if lang == "en" else "short_name_zh"
+
+
+def named_zh(elements: Mapping[str, Any], names: Any, *, strict: bool = True,
+             field: str = "long_name_zh") -> dict[str, Any]:
+    """The elements given a name by `names`, ``{name: element}``, checked.
+
+    The logic of :meth:`gysim.Model.set_names_zh` (the Chinese name,
+    ``long_name_zh``) and :meth:`gysim.Model.set_short_names` (``short_name``,
+    ``short_name_zh``): each element whose name is a key of `names` becomes a
+    copy with `field` set (names are matched in NFKC form, as the model stores
+    them); the others are left out.
 
     Parameters
     ----------
     elements : mapping
         The model's elements by name.
     names : mapping of str to str
-        Element name -> Chinese name (a non-empty string; surrounding white
+        Element name -> its name (a non-empty string; surrounding white
         space is removed).
     strict : bool
         Refuse a name that is not an element of the model (default). With
         ``False`` such names are skipped: one table can name the elements of
         several models built from shared parts.
+    field : {"long_name_zh", "short_name", "short_name_zh"}
+        The field to set.
 
     Raises
     ------
     ModelDefinitionError
-        If `names` is not a mapping, a Chinese name is not a non-empty
-        string, or (with `strict`) a key is not an element.
+        If `names` is not a mapping, a name is not a non-empty string, or
+        (with `strict`) a key is not an element.
 
     Examples
     --------
     >>> named = named_zh({"gdp": Param("gdp", 1.0)}, {"gdp": " 地区生产总值 "})
     >>> named["gdp"].long_name_zh
     '地区生产总值'
+    >>> named_zh({"gdp": Param("gdp", 1.0)}, {"gdp": "GDP"}, field="short_name")["gdp"].short_name
+    'GDP'
     >>> named_zh({"gdp": Param("gdp", 1.0)}, {"gpd": "地区生产总值"})
     Traceback (most recent call last):
     ...
     gysim.errors.ModelDefinitionError: set_names_zh: 'gpd' is not an element of the model; did you mean 'gdp'?
     """
+    if field not in NAME_FIELDS:
+        raise ModelDefinitionError(f"`field` must be one of {', '.join(NAME_FIELDS)}, got {field!r}")
+    where, what = NAME_FIELDS[field], "Chinese name" if field.endswith("_zh") else "name"
+    what = f"short {what}" if field.startswith("short") else what
     if not isinstance(names, Mapping):
-        raise ModelDefinitionError(f"set_names_zh: `names` must be a mapping of element name to "
-                                   f"Chinese name, got {type(names).__name__}")
+        raise ModelDefinitionError(f"{where}: `names` must be a mapping of element name to "
+                                   f"{what}, got {type(names).__name__}")
     out: dict[str, Any] = {}
-    for key, zh in names.items():
+    for key, text in names.items():
         name = nfkc(key) if isinstance(key, str) else key
-        if not isinstance(zh, str) or not zh.strip():
-            raise ModelDefinitionError(f"set_names_zh: the Chinese name of {key!r} must be a "
-                                       f"non-empty string, got {zh!r}")
+        if not isinstance(text, str) or not text.strip():
+            raise ModelDefinitionError(f"{where}: the {what} of {key!r} must be a "
+                                       f"non-empty string, got {text!r}")
         if name not in elements:
             if strict:
-                raise ModelDefinitionError(f"set_names_zh: {key!r} is not an element of the "
+                raise ModelDefinitionError(f"{where}: {key!r} is not an element of the "
                                            f"model{suggest(str(key), elements)}")
             continue
-        out[name] = replace(elements[name], long_name_zh=zh.strip())
+        out[name] = replace(elements[name], **{field: text.strip()})
     return out

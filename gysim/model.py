@@ -36,7 +36,7 @@ from .model_views import element_description, model_html, parameter_table
 from .units import check_units, define, check_units_text
 from .elements import (Aux, DataInput, Flow, Lookup, Param, Scenario, Stock, check_bounds,
                        check_name, check_number, check_table, freeze, named_zh, normal_keys,
-                       same_name)
+                       same_name, short_field)
 from .errors import DataError, ModelDefinitionError, ParameterError
 from .expr import parse
 
@@ -156,8 +156,7 @@ class Model:
                     f"element name {written!r} is already used by the {existing} "
                     f"{spelled!r}{same_name(written, spelled)}; element names must be unique")
             raise ModelDefinitionError(
-                f"'{written}' is already defined (as a {existing}); element names must be "
-                f"unique")
+                f"'{written}' is already defined (as a {existing}); element names must be unique")
         clash = self._dimension_clash(name)
         if clash:
             raise ModelDefinitionError(f"element name {written!r} is already used as {clash}")
@@ -604,6 +603,38 @@ class Model:
         '2000年地区生产总值'
         """
         self._elements.update(named_zh(self._elements, names, strict=strict))
+
+    def set_short_names(self, names: Mapping[str, str], *, lang: str = "en", strict: bool = True) -> None:
+        """Give elements short names, for tight spaces: tick labels, legends, bars of indices.
+
+        A short name says what the element is in a few words ("Capital
+        share", "资本产出弹性"), where the long name (``doc``,
+        ``long_name_zh``) would not fit. Sensitivity indices carry them
+        (:func:`gysim.display.label_indices`) and the figures of indices and
+        fits label with them (:func:`gysim.display.short_name` gives the
+        rule when one is missing). Like the Chinese names, they are labels:
+        the model's :meth:`hash` does not change.
+
+        Parameters
+        ----------
+        names : mapping of str to str
+            Element name -> short name.
+        lang : {"en", "zh"}
+            The language of the names: ``short_name`` or ``short_name_zh``.
+        strict : bool
+            Refuse names that are not elements of the model; ``False`` skips
+            them (see :func:`gysim.elements.named_zh`).
+
+        Examples
+        --------
+        >>> m = Model("m")
+        >>> m.param("capital_share", 0.5, doc="output elasticity of capital")
+        >>> m.set_short_names({"capital_share": "Capital share"})
+        >>> m.set_short_names({"capital_share": "资本产出弹性"}, lang="zh")
+        >>> m["capital_share"].short_name, m["capital_share"].short_name_zh
+        ('Capital share', '资本产出弹性')
+        """
+        self._elements.update(named_zh(self._elements, names, strict=strict, field=short_field(lang)))
 
     # ------------------------------------------------------------------ deriving
     def copy(self) -> "Model":

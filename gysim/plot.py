@@ -9,7 +9,9 @@ single-panel ones draw into given Axes (``ax=``) and then return those.
 - :func:`scenario_comparison`: scenarios' levels and differences from a baseline;
 - :func:`fan_chart`: nested quantile bands of an ensemble;
 - :func:`sensitivity_bars`, :func:`sensitivity_heatmap`: indices with
-  confidence intervals, and their evolution over time.
+  confidence intervals, and their evolution over time;
+- :func:`fit_decomposition`, :func:`parameter_correlations`: a calibration's
+  Theil decomposition and its parameters' correlations (:mod:`gysim.plot_fit`).
 
 Examples
 --------
@@ -34,16 +36,17 @@ import numpy as np
 import xarray as xr
 
 from ._text import suggest
-from .display import LANGS, display_name, display_units, time_label
+from .display import INDEX_LABELS, LANGS, display_name, display_units, time_label
 from .errors import DataError
 from .fonts import register_cjk_font
 from .labels import complete_elements, expand_elements, select_element, split_element
+from .plot_fit import fit_decomposition, parameter_correlations
 from .plot_targets import TARGET_MARKERS, draw_target
 
 register_cjk_font()  # Chinese names and units need a font that has them (gysim.fonts)
 
 __all__ = ["trajectories", "scenario_comparison", "fan_chart", "sensitivity_bars",
-           "sensitivity_heatmap", "TARGET_MARKERS"]
+           "sensitivity_heatmap", "TARGET_MARKERS", "fit_decomposition", "parameter_correlations"]
 
 
 def _check_lang(lang) -> str:
@@ -563,6 +566,40 @@ def scenario_comparison(results: Mapping[str, xr.Dataset], variables: str | Sequ
 
 # --- sensitivity indices -------------------------------------------------------------------
 
+#: Indices by name -> (symbol, English, Chinese description), for titles and axis labels;
+#: other indices show as named.
+INDEX_NAMES = {"ST": ("ST", "total-order index", "总效应指数"),
+               "S1": ("S1", "first-order index", "一阶效应指数"),
+               "mu_star": ("μ*", "mean absolute effect", "平均绝对效应"),
+               "mu": ("μ", "mean effect", "平均效应"),
+               "sigma": ("σ", "spread of effects", "效应标准差")}
+#: Indices in the units of their output (Morris' elementary effects).
+_IN_OUTPUT_UNITS = ("mu_star", "mu", "sigma")
+
+
+def _index_shown(indices: xr.Dataset, dim: str, lang: str, names: Mapping[str, str]) -> dict:
+    """Name shown for each label of `dim`: `names`, else the short-name coordinate of
+    :func:`gysim.display.label_indices`, else the raw name."""
+    values = [str(v) for v in indices[dim].values]
+    coord = INDEX_LABELS[(dim, lang)]
+    carried = ([str(v) for v in indices[coord].values] if coord in indices.coords
+               and indices[coord].dims == (dim,) else values)
+    return {v: str(names.get(v, c)) for v, c in zip(values, carried)}
+
+
+def _index_axis_label(indices: xr.Dataset, index: str, output: str, lang: str):
+    """(factor, axis label, symbol) of an index: its description, and the plan's units of
+    the output for Morris' effects (which are in the output's units)."""
+    symbol, en, zh = INDEX_NAMES.get(index, (index, "", ""))
+    text = f"{zh if lang == 'zh' else en} {symbol}".strip()
+    if index not in _IN_OUTPUT_UNITS or "output_units" not in indices.coords:
+        return 1.0, text, symbol
+    shown = display_units(str(indices["output_units"].sel(output=output).values), lang)
+    if not shown.label:
+        return shown.factor, text, symbol
+    return shown.factor, (f"{text}（{shown.label}）" if lang == "zh" else
+                          f"{text} ({shown.label})"), symbol
+
 def _index_at(indices: xr.Dataset, name: str, output: str) -> xr.DataArray:
     _check_dataset(indices, "indices")
     da = _variable(indices, name, "index", "the indices")
@@ -620,8 +657,12 @@ def sensitivity_bars(indices: xr.Dataset, output: str, time: float | None = None
     lang : {"en", "zh"}
         Language of the title and axis label.
     names : mapping of str to str, optional
-        Names to show for parameters and the output, e.g.
-        :func:`gysim.display.names_of` ``(model, "zh")``; default: as named.
+        Names to show for parameters and the output, overriding the short
+        names the indices carry (:func:`gysim.display.label_indices`, which
+        :func:`gysim.sensitivity` applies): a name is taken from `names`,
+        else from the coordinate ``param_short_name`` (``_zh`` in Chinese) or
+        ``output_short_name``, else it is the raw name. Morris' effects are
+        shown in the plan's units of the output (its ``output_units``).
 
     Returns
     -------
@@ -651,21 +692,22 @@ def sensitivity_bars(indices: xr.Dataset, output: str, time: float | None = None
     'y at time 1: ST'
     """
     _check_lang(lang)
-    names = dict(names or {})
     da = _index_at(indices, index, output)
     da, t = _pick_time(da, time, index, output)
+    shown_params = _index_shown(indices, "param", lang, dict(names or {}))
+    factor, axis_label, symbol = _index_axis_label(indices, index, output, lang)
     params = [str(p) for p in indices["param"].values]
     extra = [d for d in da.dims if d != "param"]
     if extra:
         raise DataError(f"index '{index}' has dimensions {', '.join(extra)} besides param, "
                         "output and time; bars need one value per parameter")
-    values = np.asarray(da.transpose("param").values, dtype=float)
+    values = factor * np.asarray(da.transpose("param").values, dtype=float)
     conf = None
     if f"{index}_conf" in indices.data_vars:
         c = indices[f"{index}_conf"].sel(output=output)
         if "time" in c.dims and t is not None:
             c = c.sel(time=t)
-        conf = np.asarray(c.transpose("param").values, dtype=float)
+        conf = factor * np.asarray(c.transpose("param").values, dtype=float)
     order = np.arange(len(params))
     if sort:
         order = np.argsort(np.nan_to_num(values, nan=-np.inf))[::-1]
@@ -673,21 +715,22 @@ def sensitivity_bars(indices: xr.Dataset, output: str, time: float | None = None
     y = np.arange(len(params))
     ax.barh(y, values[order], xerr=None if conf is None else conf[order],
             color="steelblue", ecolor="0.2", capsize=3)
-    ax.set_yticks(y, [names.get(params[i], params[i]) for i in order])
+    ax.set_yticks(y, [shown_params[params[i]] for i in order])
     ax.invert_yaxis()  # first parameter on top
     ax.axvline(0.0, color="0.4", linewidth=0.8)
     level = indices.attrs.get("conf_level")
     zh = lang == "zh"
     if conf is not None and level is not None:
-        ci = f"（{100 * float(level):g}%置信区间）" if zh else f" ({100 * float(level):g} % confidence interval)"
+        ci = (f"；误差线：{100 * float(level):g}%置信区间" if zh
+              else f"; error bars: {100 * float(level):g} % CI")
     else:
         ci = ""
-    ax.set_xlabel(index + ci)
-    shown = names.get(output, output)
+    ax.set_xlabel(axis_label + ci)
+    shown = _index_shown(indices, "output", lang, dict(names or {}))[output]
     if zh:
-        ax.set_title(f"{shown}{'' if t is None else f'（{t:g}年）'}：{index}")
+        ax.set_title(f"{shown}{'' if t is None else f'（{t:g}年）'}：{symbol}")
     else:
-        ax.set_title(f"{shown}{'' if t is None else f' at time {t:g}'}: {index}")
+        ax.set_title(f"{shown}{'' if t is None else f' at time {t:g}'}: {symbol}")
     return ax if given else fig
 
 
@@ -747,12 +790,14 @@ def sensitivity_heatmap(indices: xr.Dataset, output: str, index: str = "ST", ax=
     names = dict(names or {})
     da = _index_at(indices, index, output)
     _need_dims(da, ["time"], f"index '{index}'")
+    factor, axis_label, symbol = _index_axis_label(indices, index, output, lang)
     extra = [d for d in da.dims if d not in ("param", "time")]
     if extra:
         raise DataError(f"index '{index}' has dimensions {', '.join(extra)} besides param, "
                         "output and time; a heatmap needs one value per parameter and time")
-    values = np.asarray(da.transpose("param", "time").values, dtype=float)
+    values = factor * np.asarray(da.transpose("param", "time").values, dtype=float)
     params = [str(p) for p in indices["param"].values]
+    shown_params = _index_shown(indices, "param", lang, names)
     t = np.asarray(da["time"].values, dtype=float)
     if len(t) > 1:
         mids = (t[1:] + t[:-1]) / 2
@@ -765,10 +810,10 @@ def sensitivity_heatmap(indices: xr.Dataset, output: str, index: str = "ST", ax=
     fig, ax, given = _new_axes(ax, (7.0, 1.2 + 0.4 * len(params)))
     mesh = ax.pcolormesh(edges, np.arange(len(params) + 1), np.ma.masked_invalid(values),
                          cmap=cmap, vmin=0.0, vmax=vmax, shading="flat")
-    ax.set_yticks(np.arange(len(params)) + 0.5, [names.get(p, p) for p in params])
+    ax.set_yticks(np.arange(len(params)) + 0.5, [shown_params[p] for p in params])
     ax.invert_yaxis()
     _time_axis(ax, da, lang)
-    shown = names.get(output, output)
-    ax.set_title(f"{shown}：{index}随时间变化" if lang == "zh" else f"{shown}: {index} over time")
-    ax.figure.colorbar(mesh, ax=ax, label=index)
+    shown = _index_shown(indices, "output", lang, names)[output]
+    ax.set_title(f"{shown}：{symbol}随时间变化" if lang == "zh" else f"{shown}: {symbol} over time")
+    ax.figure.colorbar(mesh, ax=ax, label=axis_label)
     return ax if given else fig

@@ -43,6 +43,7 @@ from typing import Any, Iterator
 import numpy as np
 from scipy import special
 
+from . import distributions as dist
 from .errors import ModelDefinitionError
 from .expr import Call, walk
 
@@ -51,9 +52,11 @@ __all__ = ["DISTRIBUTIONS", "call_key", "draw", "random_owners", "run_keys", "st
 
 #: Codes of the distributions (the first argument of the generated ``_random`` call).
 UNIFORM, NORMAL, EXPONENTIAL, POISSON, TRIANGULAR, LOGNORMAL, PINK = range(7)
+#: Codes of Vensim's other distributions (:mod:`gysim.distributions`).
+BETA, BINOMIAL, GAMMA, NEGATIVE_BINOMIAL, WEIBULL = range(7, 12)
 #: Name of each code, for messages.
 DISTRIBUTIONS = ("uniform", "normal", "exponential", "poisson", "triangular", "lognormal",
-                 "pink noise")
+                 "pink noise", "beta", "binomial", "gamma", "negative binomial", "weibull")
 
 _ACTIVE: contextvars.ContextVar[np.ndarray | None] = contextvars.ContextVar(
     "gysim_random_streams", default=None)
@@ -199,7 +202,9 @@ def _pink(u, dt, mean, sd, tau):
 
 
 _SAMPLERS = {UNIFORM: _uniform, NORMAL: _normal, EXPONENTIAL: _exponential,
-             POISSON: _poisson, TRIANGULAR: _triangular, LOGNORMAL: _lognormal}
+             POISSON: _poisson, TRIANGULAR: _triangular, LOGNORMAL: _lognormal,
+             BETA: dist.beta, BINOMIAL: dist.binomial, GAMMA: dist.gamma,
+             NEGATIVE_BINOMIAL: dist.negative_binomial, WEIBULL: dist.weibull}
 
 
 def draw(t, dt, kind, key, start, model_dt, ndim, *rest):

@@ -53,6 +53,7 @@ from .engine.limits import check_memory, format_bytes, n_values, saved_times
 from . import indices
 from .errors import DataError, ModelDefinitionError, ParameterError
 from .labels import expand_elements, select_element, split_element
+from .display import label_indices
 from .model import Model
 from .outputs import needed_variables, output_names, resolve_outputs, with_outputs
 from .sampling import sample
@@ -567,6 +568,7 @@ def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
     si = _analyze_outputs(s, ens, output_names(resolved), times=times, seed=seed,
                                num_resamples=num_resamples, conf_level=conf_level,
                                workers=workers)
+    si = label_indices(si, model)  # short names for the figures (gysim.display)
     return (si, ens) if return_ensemble else si
 
 

@@ -149,8 +149,9 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
         threads (solve_ivp's derivatives too); compiled once per model and
         cached on disk (:func:`gysim.engine.numba_backend.cache_dir`).
         ``"auto"`` (default) uses numba when it is installed, can compile
-        the model, and saves time: a run or a small ensemble long enough to
-        repay compiling, or whose kernel is cached
+        the model, and saves time: a run long enough to repay compiling, or
+        (fixed step, more than one numba thread) an ensemble large enough
+        to repay it by integrating blocks of runs on every core
         (:func:`gysim.engine.numba_backend.choose`), else numpy.
         ``ds.attrs["backend"]`` says which ran and ``ds.attrs["backend_reason"]``
         why not numba; ``model.compile().compile_seconds`` is the time numba
@@ -279,7 +280,7 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
                   max_bytes)
     times = start + saveper * np.arange(int(n_save))
     kernel, why_not = choose(compiled, backend, _evaluations(fixed, method, n_save, step,
-                                                             saveper), runs.n)
+                                                             saveper), runs.n, fixed=fixed)
 
     stats = SolverStats()
     failed: dict[int, str] = {}

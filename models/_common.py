@@ -17,6 +17,7 @@ from pathlib import Path
 import gysim
 
 from .names_zh import NAMES as NAMES_ZH
+from .names_zh import short_names
 
 START = 2000.0
 STOP = 2010.0
@@ -148,6 +149,8 @@ def finish(m: gysim.Model, *, calibrated: bool = True) -> gysim.Model:
     """
     add_scenarios(m)
     m.set_names_zh(NAMES_ZH, strict=False)  # the Chinese names, from names_zh.py
+    for lang in ("en", "zh"):  # the short names of figures, from names_zh.py
+        m.set_short_names(short_names(lang), lang=lang, strict=False)
     fitted = {k: v for k, v in fitted_values().items() if k in m.params} if calibrated else {}
     return m.with_params(fitted) if fitted else m
 

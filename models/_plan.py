@@ -5,11 +5,15 @@ the Guiyang model covers into :class:`gysim.Target` objects: which variable
 measures each, in which form (value in 2010, growth or change 2005-2010, sum
 2006-2010) and with which scale factor. ``observations()`` reads the
 2000-2005 statistics with the model's variable names, for calibration and
-plots.
+plots. ``stored_levers()`` reads the plan levers that
+``python -m gysim_models.plan_levers`` found (``plan_levers.json``), which
+the coupled model's ``plan`` scenario uses.
 """
 
 from __future__ import annotations
 
+import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +25,8 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "calibration" / "data"
 TARGETS_FILE = DATA_DIR / "targets_11th_fyp.csv"
 OUTCOMES_FILE = DATA_DIR / "outcomes_10th_fyp.csv"
 ANNUAL_FILE = DATA_DIR / "guiyang_annual_2000_2005.csv"
+#: The plan levers found by ``python -m gysim_models.plan_levers`` (written by it).
+LEVERS_FILE = Path(__file__).resolve().parent / "plan_levers.json"
 
 #: Column of the annual statistics -> model variable.
 OBSERVED = {
@@ -138,3 +144,48 @@ def plan_investment_path() -> pd.Series:
     first = total / np.sum(growth ** np.arange(5))
     return pd.Series(first * growth ** (years - 2001), index=years.astype(float),
                      name="fixed_asset_investment")
+
+
+def stored_levers(path: Path | str | None = None) -> dict[str, float]:
+    """The plan levers ``python -m gysim_models.plan_levers`` wrote: ``{"<lever>_plan": value}``.
+
+    Reads the ``"levers"`` object of `path` (default :data:`LEVERS_FILE`).
+    A missing file gives ``{}`` with a warning (the plan scenario then keeps
+    the hand-solved levers of the sector modules).
+
+    Raises
+    ------
+    gysim.DataError
+        If the file holds no ``"levers"`` object of numbers, or a name that
+        is not a plan lever (``..._plan``).
+
+    Examples
+    --------
+    >>> sorted(stored_levers())[:2]  # doctest: +SKIP
+    ['birth_rate_plan', 'employment_elasticity_plan']
+    """
+    path = LEVERS_FILE if path is None else Path(path)
+    if not path.is_file():
+        warnings.warn(f"{path} is missing: the plan scenario keeps the hand-solved levers; "
+                      f"run python -m gysim_models.plan_levers to find the optimised ones",
+                      UserWarning, stacklevel=2)
+        return {}
+    with open(path, encoding="utf-8") as fh:
+        try:
+            raw = json.load(fh)
+        except json.JSONDecodeError as err:
+            raise gysim.DataError(f"{path} is not valid JSON: {err}") from None
+    levers = raw.get("levers") if isinstance(raw, dict) else None
+    if not isinstance(levers, dict) or not levers:
+        raise gysim.DataError(f"{path} must hold an object \"levers\" of lever names and values")
+    out = {}
+    for name, value in levers.items():
+        if not str(name).endswith("_plan"):
+            raise gysim.DataError(f"{path}: '{name}' is not a plan lever (a '<lever>_plan' "
+                                  f"parameter)")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not np.isfinite(value):
+            raise gysim.DataError(f"{path}: the value of '{name}' must be a finite number, "
+                                  f"got {value!r}")
+        out[str(name)] = float(value)
+    return out

@@ -34,7 +34,7 @@ from types import ModuleType
 
 import gysim
 
-from . import _common, economy, energy, labor, population, water
+from . import _common, _plan, economy, energy, labor, population, water
 from ._common import uncertain_parameters  # noqa: F401  (provider hooks: gysim.registry)
 from ._plan import observations, plan_investment_path, targets  # noqa: F401
 from .names_zh import DISPLAY_SCALES  # noqa: F401  (the per-mille rates, for `gysim plot`)
@@ -51,14 +51,53 @@ FIT_SCRIPT = Path(__file__).resolve().parent.parent / "calibration" / "fit.py"
 
 
 def build(calibrated: bool = True) -> gysim.Model:
-    """The coupled Guiyang model (2000-2010; scenarios run on with ``stop=2020``)."""
+    """The coupled Guiyang model (2000-2010; scenarios run on with ``stop=2020``).
+
+    With ``calibrated=True`` the fitted values apply, and the plan levers
+    (``<lever>_plan``) are those ``python -m gysim_models.plan_levers`` found
+    under the posterior (``models/plan_levers.json``, see
+    ``_plan.stored_levers``). With ``calibrated=False`` every value is the
+    sector modules' default, the plan levers the hand-solved ones
+    (:func:`hand_set_levers`).
+    """
+    m = _hand_set_model()
+    if not calibrated:
+        return m
+    fitted = {k: v for k, v in _common.fitted_values().items() if k in m.params}
+    levers = _plan.stored_levers()
+    unknown = sorted(set(levers) - set(m.params))
+    if unknown:
+        raise gysim.DataError(f"{_plan.LEVERS_FILE}: {', '.join(unknown)} not levers of the "
+                              f"Guiyang model; re-run python -m gysim_models.plan_levers")
+    return m.with_params({**fitted, **levers})
+
+
+def _hand_set_model() -> gysim.Model:
     m = _common.new_model(
         "guiyang",
         "Guiyang 11th Five-Year Plan model: population, labour, economy, energy and water, "
         "coupled; calibrated on 2000-2005, scenarios 'baseline' and 'plan' from 2006")
     for sector in SECTORS:
         sector.add_to(m, standalone=False)
-    return _common.finish(m, calibrated=calibrated)
+    return _common.finish(m, calibrated=False)
+
+
+def hand_set_levers() -> dict[str, float]:
+    """The plan levers solved by hand: each so that the calibrated run meets its own target.
+
+    ``calibration/solve_plan_levers.py`` solved them; they are the sector
+    modules' defaults of the ``<lever>_plan`` parameters. The ``plan``
+    scenario uses the optimised levers instead; for the hand-solved plan run
+    ``gysim.simulate(model.with_params(hand_set_levers()), scenario="plan")``.
+
+    Examples
+    --------
+    >>> hand_set_levers()["birth_rate_plan"]  # doctest: +SKIP
+    0.01179
+    """
+    m = _hand_set_model()
+    return {name: float(p.value) for name, p in m.params.items()
+            if name.endswith("_plan") and p.bounds is not None}
 
 
 def calibration() -> ModuleType:

@@ -8,6 +8,9 @@ noted beside the entry (the plan says 全市生产总值, not the statistical te
 地区生产总值, and 城镇化水平 for the urbanisation rate). The other names follow
 the usage of the statistical yearbooks (户籍人口, 全要素生产率, 价格指数...).
 
+``SHORT_NAMES`` gives the short English and Chinese names of the figures’
+tick labels (``Model.set_short_names``).
+
 ``DISPLAY_SCALES`` names the variables the plan states in a scale their
 units do not say: the natural growth rate in per mille ("人口自然增长率控制在6‰以内").
 """
@@ -249,3 +252,154 @@ NAMES: dict[str, str] = {
 
 #: Variables shown in a named scale of ``gysim.display.SCALES`` (see the module docs).
 DISPLAY_SCALES: dict[str, str] = {"natural_growth_rate": "per_mille"}
+
+#: Short names for tight spaces (bars of sensitivity indices, rows of the fit
+#: figure, correlation matrices): element name -> (English, Chinese). Every
+#: parameter of the six models has one (a test checks), and so have the
+#: outputs the notebooks analyse and the series the calibration fits.
+#: ``_common.finish`` applies them with ``Model.set_short_names``. The lever
+#: pairs read "<name>" (2001-2005 and the baseline) and "<name>, plan".
+SHORT_NAMES: dict[str, tuple[str, str]] = {
+    # --- the plan switch
+    "plan_implementation": ("Plan implementation", "规划落实程度"),
+    "plan_start": ("Plan start", "规划起始年"),
+    "is_primary": ("Primary sector flag", "第一产业标识"),
+    "is_secondary": ("Secondary sector flag", "第二产业标识"),
+    "is_tertiary": ("Tertiary sector flag", "第三产业标识"),
+    # --- population
+    "registered_population_2000": ("Population 2000", "2000年户籍人口"),
+    "urbanization_rate_2000": ("Urbanisation 2000", "2000年城镇化水平"),
+    "birth_rate": ("Birth rate", "出生率"),
+    "birth_rate_plan": ("Birth rate, plan", "出生率（规划）"),
+    "death_rate": ("Death rate", "死亡率"),
+    "net_migration_rate": ("Net migration rate", "净迁入率"),
+    "reference_gdp_growth": ("Reference GDP growth", "参照经济增长率"),
+    "migration_growth_elasticity": ("Migration elasticity", "迁入增长弹性"),
+    "urbanization_migration_rate": ("Rural-urban move rate", "农村人口进城率"),
+    "urbanization_migration_rate_plan": ("Rural-urban move rate, plan", "农村人口进城率（规划）"),
+    "persons_per_settling_worker": ("Persons per settler", "每名定居劳动力带动人口"),
+    # --- labour
+    "labor_participation_rate": ("Labour participation", "劳动参与率"),
+    "rural_nonfarm_share_2000": ("Rural non-farm share 2000", "2000年农村非农劳动力比重"),
+    "farm_surplus_share_2000": ("Farm surplus share 2000", "2000年农业富余劳动力比重"),
+    "farm_productivity_growth": ("Farm productivity growth", "农业劳动生产率增长率"),
+    "transfer_rate": ("Labour transfer rate", "富余劳动力转移率"),
+    "transfer_rate_plan": ("Labour transfer rate, plan", "富余劳动力转移率（规划）"),
+    "settlement_rate": ("Settlement rate", "进城定居率"),
+    "settlement_rate_plan": ("Settlement rate, plan", "进城定居率（规划）"),
+    "urban_employment_2000": ("Urban employment 2000", "2000年城镇就业人数"),
+    "unemployment_rate_2000": ("Unemployment 2000", "2000年城镇登记失业率"),
+    "employment_elasticity": ("Employment elasticity", "就业弹性"),
+    "employment_elasticity_plan": ("Employment elasticity, plan", "就业弹性（规划）"),
+    "hiring_time": ("Hiring time", "就业需求调整时间"),
+    "separation_rate": ("Job separation rate", "岗位流失率"),
+    "job_search_time": ("Job search time", "再就业时间"),
+    "register_exit_rate": ("Register exit rate", "退出失业登记率"),
+    # --- economy
+    "gdp_2000": ("GDP 2000", "2000年生产总值"),
+    "va_primary_2000": ("Primary value added 2000", "2000年第一产业增加值"),
+    "services_share_2000": ("Services share 2000", "2000年服务业比重"),
+    "capital_output_ratio_2000": ("Capital-output ratio 2000", "2000年资本产出比"),
+    "capital_share": ("Capital share", "资本产出弹性"),
+    "depreciation_rate": ("Depreciation rate", "资本折旧率"),
+    "investment_efficiency": ("Investment efficiency", "投资形成资本比例"),
+    "fixed_asset_investment_2000": ("Investment 2000", "2000年固定资产投资"),
+    "tfp_growth": ("TFP growth", "全要素生产率增长率"),
+    "inflation_rate": ("Inflation", "价格上涨率"),
+    "primary_growth": ("Primary output growth", "第一产业增长率"),
+    "services_income_slope": ("Services income slope", "服务业需求收入斜率"),
+    "investment_secondary_content": ("Industry content of investment", "投资中第二产业含量"),
+    "investment_return_elasticity": ("Capital allocation elasticity", "资本配置收益弹性"),
+    "secondary_investment_priority": ("Secondary investment priority", "第二产业投资优先系数"),
+    "secondary_investment_priority_plan": ("Secondary investment priority, plan",
+                                           "第二产业投资优先系数（规划）"),
+    "investment_rate_trend": ("Investment rate trend", "投资率变化趋势"),
+    "investment_rate_trend_plan": ("Investment rate trend, plan", "投资率变化趋势（规划）"),
+    "investment_rate_max": ("Investment rate ceiling", "投资率上限"),
+    "industry_share_of_secondary": ("Industry share of secondary", "工业占第二产业比重"),
+    "exchange_rate": ("Exchange rate", "人民币对美元汇率"),
+    "one_year": ("One year", "一年"),
+    # --- energy
+    "energy_intensity_2000": ("Energy intensity 2000", "2000年万元GDP能耗"),
+    "secondary_intensity_ratio": ("Secondary energy ratio", "第二产业相对能耗"),
+    "efficiency_gain_rate": ("Autonomous efficiency gain", "能效自主提高率"),
+    "energy_saving_depreciation_rate": ("Saving capital depreciation", "节能资本折旧率"),
+    "energy_saving_investment_share": ("Energy-saving investment share", "节能投资比重"),
+    "energy_saving_investment_share_plan": ("Energy-saving investment share, plan",
+                                            "节能投资比重（规划）"),
+    "energy_saving_cost": ("Energy-saving cost", "单位节能量投资"),
+    # --- water
+    "industrial_water_coefficient_2000": ("Industrial water use 2000", "2000年万元工业用水量"),
+    "water_efficiency_rate": ("Industrial water saving", "工业用水效率提高率"),
+    "water_efficiency_rate_plan": ("Industrial water saving, plan", "工业用水效率提高率（规划）"),
+    "urban_water_per_capita": ("Urban water per person", "城镇人均生活用水"),
+    "rural_water_per_capita": ("Rural water per person", "农村人均生活用水"),
+    "agricultural_water_2000": ("Farm water 2000", "2000年农业用水量"),
+    "irrigation_efficiency_rate": ("Irrigation water saving", "农业用水效率提高率"),
+    "sewage_return_factor": ("Sewage return factor", "生活污水排放系数"),
+    "sewage_capacity_2000": ("Sewage capacity 2000", "2000年污水处理能力"),
+    "sewage_capacity_utilization": ("Sewage plant utilisation", "污水处理能力利用率"),
+    "sewage_capacity_construction": ("Sewage capacity added", "年新增污水处理能力"),
+    "sewage_capacity_construction_plan": ("Sewage capacity added, plan",
+                                          "年新增污水处理能力（规划）"),
+    # --- stand-ins of the sector models run alone
+    "urban_population_2000_standin": ("Stand-in: urban population 2000", "替代：2000年城镇人口"),
+    "rural_population_2000_standin": ("Stand-in: rural population 2000", "替代：2000年农村人口"),
+    "urban_population_growth_standin": ("Stand-in: urban growth", "替代：城镇人口增长率"),
+    "rural_population_growth_standin": ("Stand-in: rural growth", "替代：农村人口增长率"),
+    "va_primary_real_2000_standin": ("Stand-in: primary value added 2000", "替代：2000年第一产业增加值"),
+    "primary_growth_standin": ("Stand-in: primary growth", "替代：第一产业增长率"),
+    "natural_growth_rate_standin": ("Stand-in: natural growth", "替代：人口自然增长率"),
+    "net_migration_rate_standin": ("Stand-in: net migration", "替代：净迁入率"),
+    "nonprimary_growth_standin": ("Stand-in: non-primary growth", "替代：第二、三产业增长率"),
+    "nonfarm_labor_2000_standin": ("Stand-in: non-farm labour 2000", "替代：2000年非农劳动力"),
+    "nonfarm_labor_growth_standin": ("Stand-in: non-farm labour growth", "替代：非农劳动力增长率"),
+    "population_growth_standin": ("Stand-in: population growth", "替代：户籍人口增长率"),
+    "registered_population_2000_standin": ("Stand-in: population 2000", "替代：2000年户籍人口"),
+    "gdp_real_growth_standin": ("Stand-in: real GDP growth", "替代：生产总值实际增长率"),
+    "sector_share_standin": ("Stand-in: sector shares", "替代：分产业比重"),
+    "fai_growth_standin": ("Stand-in: investment growth", "替代：固定资产投资增长率"),
+    "gdp_2000_standin": ("Stand-in: GDP 2000", "替代：2000年生产总值"),
+    "fixed_asset_investment_2000_standin": ("Stand-in: investment 2000", "替代：2000年固定资产投资"),
+    "va_industry_2000_standin": ("Stand-in: industry value added 2000", "替代：2000年工业增加值"),
+    "industry_growth_standin": ("Stand-in: industry growth", "替代：工业增长率"),
+    "inflation_standin": ("Stand-in: inflation", "替代：价格上涨率"),
+    "energy_saving_investment_share_standin": ("Stand-in: energy-saving share",
+                                               "替代：节能投资比重"),
+    "capital_output_ratio_standin": ("Stand-in: capital-output ratio", "替代：资本产出比"),
+    "inflation_rate_standin": ("Stand-in: inflation", "替代：价格上涨率"),
+    # --- outputs: the plan's indicators and the calibration's series
+    "population": ("Population", "总人口"),
+    "urbanization_rate": ("Urbanisation", "城镇化水平"),
+    "natural_growth_rate": ("Natural growth rate", "人口自然增长率"),
+    "urban_jobs_created": ("Urban jobs created", "城镇新增就业"),
+    "rural_labor_transferred": ("Rural labour transferred", "农村劳动力转移"),
+    "registered_unemployment_rate": ("Unemployment rate", "城镇登记失业率"),
+    "rural_nonfarm_share": ("Rural non-farm share", "农村非农劳动力比重"),
+    "gdp": ("GDP", "生产总值"),
+    "gdp_real": ("Real GDP (2000 prices)", "生产总值（2000年价）"),
+    "gdp_real_growth": ("Real GDP growth", "生产总值实际增长率"),
+    "gdp_per_capita": ("GDP per person", "人均生产总值"),
+    "gdp_per_capita_usd": ("GDP per person (USD)", "人均生产总值（美元）"),
+    "va_primary": ("Primary value added", "第一产业增加值"),
+    "va_secondary": ("Secondary value added", "第二产业增加值"),
+    "va_tertiary": ("Tertiary value added", "第三产业增加值"),
+    "va_industry": ("Industry value added", "工业增加值"),
+    "value_added": ("Value added", "分产业增加值"),
+    "secondary_share": ("Secondary share", "第二产业比重"),
+    "services_share": ("Services share", "服务业比重"),
+    "fixed_asset_investment": ("Fixed-asset investment", "固定资产投资"),
+    "fixed_asset_investment_cumulative": ("Investment since 2006", "累计固定资产投资"),
+    "investment_rate": ("Investment rate", "投资率"),
+    "energy_intensity": ("Energy intensity", "万元GDP能耗"),
+    "energy_use": ("Energy use", "能源消费总量"),
+    "industrial_water_intensity": ("Industrial water intensity", "万元工业增加值用水量"),
+    "water_use": ("Water use", "用水总量"),
+    "sewage_treatment_rate": ("Sewage treatment rate", "污水集中处理率"),
+}
+
+
+def short_names(lang: str) -> dict[str, str]:
+    """The short names of :data:`SHORT_NAMES` in one language ("en" or "zh"), for
+    ``Model.set_short_names(short_names(lang), lang=lang, strict=False)``."""
+    return {name: pair[("en", "zh").index(lang)] for name, pair in SHORT_NAMES.items()}

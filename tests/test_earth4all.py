@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import gysim
@@ -18,11 +19,18 @@ FOLDER = Path(__file__).resolve().parents[2] / "shared" / "real-models" / "earth
 MODEL = FOLDER / "E4A-global-TLTL.mdl"
 
 #: Variables of Vensim's output within 1e-3 relative of gysim's run (max over time),
-#: measured on Dec 2 2026: 298 of 317 (257 before DELAY N drained every stage at the
-#: current delay time). The rest are rates of change near zero or differences of
-#: nearly equal numbers ('ROC in DDI 1/y', 'Unemployed Mp', the wage-rate changes),
-#: where a small upstream gap is a large relative error.
-AGREEING = 298
+#: measured on Dec 2 2026: 306 of 317 (298 while DELAY N drained its last stage with
+#: the current delay time: 'Deaths Mp/y' was 1.2e-3 off where the life expectancy
+#: jumps in 2022; 257 with the older shift register). The other 11 are quantities
+#: that pass through or start at zero: 'ROC in DDI 1/y' and 'Change in DDI 1/y' are
+#: 8.9e-9 in Vensim at 1980 and exactly 0 here (0.6 * (1 - ratio) with a ratio that
+#: is 1 - 2**-26 in Vensim's arithmetic and 1 here); the wage-rate and work-force
+#: changes, the signal rates, 'Unemployed Mp' and 'Output growth rate 1/y' exceed
+#: 1e-3 only where they are within 1e-3 of zero relative to their own range. Each
+#: of the 317 is within SCALED of its largest magnitude over the whole run (Vensim
+#: prints 6 significant digits: 5e-6 of a value).
+AGREEING = 306
+SCALED = 1e-5
 PUBLISHED = 317
 
 pytestmark = pytest.mark.skipif(not MODEL.is_file(), reason="../shared/real-models absent")
@@ -42,3 +50,13 @@ def test_earth4all_agrees_with_vensim():
     assert all(r.ident is not None for r in rows)  # every published variable is in the run
     agreeing = sum(r.within(1e-3) for r in rows)
     assert agreeing >= AGREEING, sorted((r.max_relative_error, r.name) for r in rows)[-20:]
+    scaled = {}
+    for r in rows:
+        actual = ds[r.ident].squeeze().to_numpy() if r.ident in ds.data_vars else None
+        if actual is not None and actual.shape == table[r.name].shape:
+            expected = table[r.name]
+            size = np.max(np.abs(expected))  # an all-zero series: the absolute gap
+            scaled[r.name] = np.max(np.abs(actual - expected)) / (size if size > 0 else 1.0)
+    # every variable of the run (the others are constants), among them all that disagree
+    assert all(r.name in scaled for r in rows if not r.within(1e-3))
+    assert max(scaled.values()) < SCALED, sorted((v, k) for k, v in scaled.items())[-5:]

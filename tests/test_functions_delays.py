@@ -1,10 +1,13 @@
 """Delays and smooths with a delay time that changes during the run, from their definitions.
 
 Vensim defines DELAY1, DELAY3 and DELAY N as chains of stocks whose every
-outflow is ``stage content / (delay time / order)`` with the delay time of the
-current step, and SMOOTH/SMOOTH3/SMOOTH N as chains of first-order smooths
-with stage time ``delay time / order``. The expected values below are either
-worked out by hand or stepped with plain Euler over those definitions.
+outflow is ``stage content / (delay time / order)``, and SMOOTH/SMOOTH3/SMOOTH N
+as chains of first-order smooths with stage time ``delay time / order``.
+DELAY1 and DELAY3 use the delay time of the current step; DELAY N's output
+"depends only on the values delay time had in previous Time Steps" (Vensim's
+reference): its last stage drains with the delay time of the previous step. The
+expected values below are either worked out by hand or stepped with plain Euler
+over those definitions.
 """
 
 from __future__ import annotations
@@ -18,13 +21,16 @@ import gysim
 from tests.test_vensim import eq, write_mdl
 
 
-def _chain_delay(x, tau, init, n, dt, steps):
-    """Euler over the stage contents L_k; output = L_n / (tau / n) with the current tau."""
+def _chain_delay(x, tau, init, n, dt, steps, last_previous=False):
+    """Euler over the stage contents L_k; output = L_n / (tau / n) with the current tau,
+    or (``last_previous``, DELAY N) with the tau of the previous step (tau(0) at t = 0)."""
     stages = [init * tau(0.0) / n] * n
     out = []
     for k in range(steps + 1):
         t = k * dt
         outs = [s / (tau(t) / n) for s in stages]
+        if last_previous:
+            outs[-1] = stages[-1] / (tau(max(t - dt, 0.0)) / n)
         out.append(outs[-1])
         inflows = [x(t)] + outs[:-1]
         stages = [s + dt * (i - o) for s, i, o in zip(stages, inflows, outs)]
@@ -46,20 +52,46 @@ def _step(t, dt, height, start):
     return height if t + 0.5 * dt > start else 0.0
 
 
-def test_delay_n_with_a_changing_delay_time_uses_the_current_time_in_every_stage(tmp_path):
-    body = (eq("x", "1 + STEP(1, 1)") + eq("y", "DELAY N(x, 2 + RAMP(1, 0, 4), 1, 2)"))
+def test_delay_n_drains_its_last_stage_with_the_previous_delay_time(tmp_path):
+    body = (eq("x", "1 + STEP(1, 1)") + eq("y", "DELAY N(x, 2 + RAMP(1, 0, 4), 1, 2)")
+            + eq("w", "DELAY3(x, 2 + RAMP(1, 0, 4))"))
     m = gysim.read_vensim(write_mdl(tmp_path, body, stop=6, dt=0.5))
-    y = gysim.simulate(m).y.values
-    # by hand: both stages hold 1 (= 1 * 2 / 2); the delay time is 2, 2.5, 3, 3.5 at
-    # t = 0, 0.5, 1, 1.5 and x steps to 2 at t = 1 (Vensim's STEP at start - dt/2)
-    # t=0.5: L2 = 1 -> 1 / 1.25;  t=1: L1 = 1.1, L2 = 1 -> 1 / 1.5
-    # t=1.5: L2 = 1 + 0.5 * (1.1 / 1.5 - 1 / 1.5) -> 1.0333 / 1.75
-    np.testing.assert_allclose(y[:4], [1.0, 0.8, 1 / 1.5, (1 + 0.05 / 1.5) / 1.75], rtol=1e-12)
-    expect = _chain_delay(lambda t: 1 + _step(t, 0.5, 1, 1),
-                          lambda t: 2 + min(t, 4.0), 1.0, 2, 0.5, 12)
+    ds = gysim.simulate(m)
+    y = ds.y.values
+    # by hand: both stages hold 1 (= 1 * 2 / 2); the stage time is 1, 1.25, 1.5, 1.75 at
+    # t = 0, 0.5, 1, 1.5 and x steps to 2 at t = 1 (Vensim's STEP at start - dt/2).
+    # Stage 1 drains with the current stage time, stage 2 (the output) with the last one.
+    # t=0:   y = 1 / 1 = 1;        L1 = 1 + 0.5 (1 - 1/1) = 1,  L2 = 1 + 0.5 (1 - 1) = 1
+    # t=0.5: y = 1 / 1 = 1;        L1 = 1 + 0.5 (1 - 1/1.25) = 1.1,  L2 = 1 + 0.5 (0.8 - 1) = 0.9
+    # t=1:   y = 0.9 / 1.25 = 0.72; L2 = 0.9 + 0.5 (1.1/1.5 - 0.72) = 0.90667
+    # t=1.5: y = 0.90667 / 1.5 = 0.60444
+    np.testing.assert_allclose(y[:4], [1.0, 1.0, 0.72, (0.9 + 0.5 * (1.1 / 1.5 - 0.72)) / 1.5],
+                               rtol=1e-12)
+    expect = _chain_delay(lambda t: 1 + _step(t, 0.5, 1, 1), lambda t: 2 + min(t, 4.0),
+                          1.0, 2, 0.5, 12, last_previous=True)
     np.testing.assert_allclose(y, expect, rtol=1e-12)
-    # not a shift register of past delay times (which gives 1 at t = 0.5)
-    assert y[1] == pytest.approx(0.8)
+    # DELAY3 drains every stage with the current time: (2/3) / (2.5/3) = 0.8 at t = 0.5
+    assert ds.w.values[1] == pytest.approx(0.8, rel=1e-12)
+
+
+def test_delay_n_with_a_changing_delay_time_conserves_what_enters(tmp_path):
+    # content 1 * 2 at the start, plus 0.5 * (1 + 1) entering before x drops to 0 at
+    # t = 1: 3 leave in all (what is left at t = 80 is below 1e-9)
+    body = (eq("x", "1 - STEP(1, 1)") + eq("y", "DELAY N(x, 2 + RAMP(1, 0, 4), 1, 3)"))
+    m = gysim.read_vensim(write_mdl(tmp_path, body, stop=80, dt=0.5))
+    y = gysim.simulate(m, saveper=0.5).y.values
+    assert 0.5 * y[:-1].sum() == pytest.approx(3.0, rel=1e-9)
+
+
+def test_delay_n_with_a_changing_delay_time_needs_a_fixed_step(tmp_path):
+    body = (eq("x", "1") + eq("y", "DELAY N(x, 2 + RAMP(1, 0, 4), 1, 3)")
+            + eq("w", "DELAY N(x, 2, 1, 3)"))
+    m = gysim.read_vensim(write_mdl(tmp_path, body, stop=4, dt=0.5))
+    with pytest.raises(gysim.ModelDefinitionError, match="delay_n of 'y'.*fixed-step"):
+        gysim.simulate(m, method="RK45")
+    m = gysim.read_vensim(write_mdl(tmp_path, eq("x", "1") + eq("w", "DELAY N(x, 2, 1, 3)"),
+                                    stop=4, dt=0.5))
+    np.testing.assert_allclose(gysim.simulate(m, method="RK45").w.values, 1.0)
 
 
 @pytest.mark.parametrize("call, order, init", [
@@ -72,7 +104,8 @@ def test_material_delays_follow_their_chain_when_the_time_changes(tmp_path, call
     y = gysim.simulate(m).y.values
     expect = _chain_delay(
         lambda t: 2 + _step(t, 0.25, 3, 2) - (0.5 * (min(t, 8) - 4) if t >= 4 else 0.0),
-        lambda t: 3 + _step(t, 0.25, 4, 3) - _step(t, 0.25, 5, 6), init, order, 0.25, 48)
+        lambda t: 3 + _step(t, 0.25, 4, 3) - _step(t, 0.25, 5, 6), init, order, 0.25, 48,
+        last_previous=call.startswith("DELAY N"))
     np.testing.assert_allclose(y, expect, rtol=1e-12)
 
 
@@ -90,8 +123,8 @@ def test_smooths_follow_their_chain_when_the_time_changes(tmp_path, call, order,
 
 
 def test_a_changing_delay_time_works_with_adaptive_methods(tmp_path):
-    # the chain needs no fixed step: RK45 agrees with fine Euler
-    body = (eq("x", "1 + STEP(1, 1)") + eq("y", "DELAY N(x, 2 + RAMP(1, 0, 4), 1, 3)"))
+    # DELAY3's chain needs no fixed step: RK45 agrees with fine Euler
+    body = (eq("x", "1 + STEP(1, 1)") + eq("y", "DELAY3(x, 2 + RAMP(1, 0, 4))"))
     m = gysim.read_vensim(write_mdl(tmp_path, body, stop=8, dt=0.5))
     rk = gysim.simulate(m, method="RK45", saveper=1, rtol=1e-9, atol=1e-9)
     fine = _chain_delay(lambda t: 1 + (1.0 if t >= 1 else 0.0), lambda t: 2 + min(t, 4.0),

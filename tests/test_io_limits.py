@@ -138,8 +138,8 @@ def test_a_tiny_file_declaring_a_huge_range_is_refused_at_once(tmp_path):
 
 
 def test_elements_read_element_by_element_at_and_past_the_limit(tmp_path, monkeypatch):
-    body = ("d: a, b, c ~ ~|\nv[a]((0,1),(9,1)) ~ ~|\nv[b]((0,2),(9,2)) ~ ~|\n"  # subscripted
-            "v[c]((0,3),(9,3)) ~ ~|\nx[d] = v[d](0) * 2 ~ ~|\n")  # lookups: element by element
+    body = ("d: a, b, c ~ ~|\ne: c, f, g ~ ~|\nv[d] = 1, 2, 3 ~ ~|\n"  # ranges that overlap
+            "x[e] = v[c] * 2 ~ ~|\n")  # without a range holding both: element by element
     monkeypatch.setattr(mdl_scan, "MAX_ELEMENTS", 10)  # 3 + 3 + the 4 control variables
     m = gysim.read_vensim(mdl(tmp_path, body))
     assert m.source.fallback and gysim.simulate(m).x_c.values.tolist() == [6.0] * 3

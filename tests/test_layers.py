@@ -19,6 +19,7 @@ LAYERS = {
     "gysim._version": 0, "gysim.errors": 0, "gysim.atomic": 0, "gysim._text": 0,
     "gysim.expr": 1, "gysim.builtins": 1,
     "gysim.random_draws": 1,
+    "gysim.distributions": 1, "gysim.allocation": 1, "gysim.vector_functions": 1,
     "gysim.elements": 2, "gysim.labels": 2,
     "gysim.display": 2, "gysim.fonts": 2,
     "gysim.units": 3, "gysim.unit_registry": 3, "gysim.engine": 3,
@@ -40,6 +41,7 @@ LAYERS = {
     "gysim.posterior": 6, "gysim.indices": 6, "gysim.hindcast": 7,
     "gysim.plot": 7, "gysim.plot_targets": 7, "gysim.registry": 7, "gysim.demo": 7,
     "gysim.tables": 7,
+    "gysim.plot_fit": 7,
     "gysim.cli": 8, "gysim.__main__": 8, "gysim": 8,
 }
 

@@ -14,10 +14,15 @@ README = Path(__file__).resolve().parents[1] / "models" / "README.md"
 FITTED = Path(__file__).resolve().parents[1] / "calibration" / "fitted_parameters.json"
 
 
+LEVERS = Path(__file__).resolve().parents[1] / "models" / "plan_levers.json"
+
+
 @pytest.fixture(scope="module")
 def plan_targets():
-    from gysim_models.guiyang import targets
-    ds = gysim.simulate(gysim.load_model("guiyang"), scenario="plan")
+    """The plan with the hand-solved levers: the run the README's landing points describe."""
+    from gysim_models.guiyang import hand_set_levers, targets
+    model = gysim.load_model("guiyang").with_params(hand_set_levers())
+    ds = gysim.simulate(model, scenario="plan")
     return gysim.check_targets(ds, targets())
 
 
@@ -44,14 +49,21 @@ def _table_rows(first_cell_pattern: str) -> list[list[str]]:
 
 
 def test_the_lever_table_gives_the_models_plan_values():
+    """Column `plan`: the stored optimised levers (4 significant digits); `hand-solved`: the
+    sector modules' defaults, exactly."""
+    from gysim_models.guiyang import hand_set_levers
     model = gysim.load_model("guiyang")
+    hand = hand_set_levers()
     rows = _table_rows(r"`[a-z_]+`.*")
     levers = {re.match(r"`([a-z_]+)`", r[0]).group(1): r for r in rows
-              if f"{re.match(r'`([a-z_]+)`', r[0]).group(1)}_plan" in model.params}
-    assert len(levers) >= 9
+              if f"{re.match(r'`([a-z_]+)`', r[0]).group(1)}_plan" in model.params
+              and len(r) == 5}
+    assert len(levers) == 9
     for name, row in levers.items():
         plan_value = float(re.match(r"-?\d+(?:\.\d+)?", row[2]).group(0))
-        assert plan_value == model.params[f"{name}_plan"].value, name
+        assert plan_value == float(f"{model.params[f'{name}_plan'].value:.4g}"), name
+        hand_value = float(re.match(r"-?\d+(?:\.\d+)?", row[3]).group(0))
+        assert hand_value == hand[f"{name}_plan"], name
         # the 2001-2005 column, to the digits it gives (fitted values are rounded)
         stated = re.match(r"[+-]?\d+(?:\.(\d+))?", row[1])
         digits = len(stated.group(1) or "")
@@ -74,13 +86,15 @@ def test_the_fit_table_is_the_stored_fit():
 def test_the_2010_structure_table_is_the_models():
     from gysim_models.guiyang import targets
     model = gysim.load_model("guiyang")
-    rows = {r[0]: r for r in _table_rows("baseline|plan|plan's target")}
-    for scenario in ("baseline", "plan"):
-        ds = gysim.simulate(model, scenario=scenario).sel(time=2010)
-        row = rows[scenario]
+    from gysim_models.guiyang import hand_set_levers
+    rows = {r[0]: r for r in _table_rows(r"baseline|plan|plan \(hand-solved\)|plan's target")}
+    for label, scenario, m in (("baseline", "baseline", model), ("plan", "plan", model),
+                               ("plan (hand-solved)", "plan", model.with_params(hand_set_levers()))):
+        ds = gysim.simulate(m, scenario=scenario).sel(time=2010)
+        row = rows[label]
         for i, sector in enumerate(("primary", "secondary", "tertiary"), start=1):
             share = 100 * float(ds[f"va_{sector}"] / ds.gdp)
-            assert float(row[i].rstrip(" %")) == round(share, 1), (scenario, sector)
+            assert float(row[i].rstrip(" %")) == round(share, 1), (label, sector)
         assert float(row[4]) == round(float(ds.va_industry))
         assert float(row[5]) == round(float(ds.gdp))
     # the target row is the plan's (models/_plan.py and the targets file)
@@ -89,3 +103,19 @@ def test_the_2010_structure_table_is_the_models():
     for i, sector in enumerate(("primary", "secondary", "tertiary"), start=1):
         assert float(target_row[i].rstrip(" %")) == wanted[f"sector_structure_2010_{sector}"]
     assert float(target_row[4]) == wanted["industrial_value_added_2010"]
+
+
+def test_the_probability_table_is_the_stored_search():
+    """Every target's probabilities and status in models/README.md are those plan_levers wrote."""
+    record = json.loads(LEVERS.read_text(encoding="utf-8"))["targets"]
+    rows = {r[0].strip("`"): r for r in _table_rows(r"`[a-z0-9_]+`")
+            if len(r) == 7 and r[0].strip("`") in record}
+    assert set(rows) == set(record)
+    for name, row in rows.items():
+        stored = record[name]
+        for column, key in ((3, "P_baseline"), (4, "P_hand"), (5, "P_found")):
+            assert float(row[column]) == round(stored[key], 2), (name, key)
+        status = ("unreachable" if stored["unreachable"] else "conflicting" if stored["conflicting"]
+                  else "missed" if stored["share_search"] < 0.8 else "binding" if stored["binding"]
+                  else "met")
+        assert row[6].startswith(status), name

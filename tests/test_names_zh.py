@@ -89,3 +89,71 @@ def test_the_plan_indicators_go_by_the_plans_wording():
               "va_industry": "到2010年工业增加值达到550亿元左右"}
     for name, quote in quotes.items():
         assert full[name].long_name_zh in quote, name
+
+
+# --- short names (Model.set_short_names, models/names_zh.py SHORT_NAMES) ------------------
+
+#: Outputs the notebooks analyse and series the calibration fits: their figures label
+#: them by short name.
+FIGURE_OUTPUTS = ("gdp", "gdp_real", "va_primary", "va_secondary", "va_tertiary", "population",
+                  "fixed_asset_investment", "gdp_real_growth", "energy_intensity",
+                  "urbanization_rate", "urban_jobs_created", "industrial_water_intensity")
+
+
+def test_short_names_are_labels_in_two_languages():
+    m = small_model()
+    before = m.hash()
+    m.set_short_names({"birth_rate": " Birth rate "})
+    m.set_short_names({"birth_rate": "出生率"}, lang="zh")
+    assert (m["birth_rate"].short_name, m["birth_rate"].short_name_zh) == ("Birth rate", "出生率")
+    assert m.hash() == before
+    assert m.copy()["birth_rate"].short_name_zh == "出生率"
+    assert m["births"].short_name == "" and m["births"].short_name_zh == ""
+
+
+def test_set_short_names_refuses_bad_input():
+    m = small_model()
+    with pytest.raises(ModelDefinitionError, match="set_short_names: 'birth_rat' is not an "
+                                                   "element.*'birth_rate'"):
+        m.set_short_names({"birth_rat": "Birth rate"})
+    with pytest.raises(ModelDefinitionError, match="short Chinese name of 'births' must be"):
+        m.set_short_names({"births": ""}, lang="zh")
+    with pytest.raises(ModelDefinitionError, match="`lang` must be 'en' or 'zh', got 'fr'"):
+        m.set_short_names({"births": "Naissances"}, lang="fr")
+    with pytest.raises(ModelDefinitionError, match="must be a mapping"):
+        m.set_short_names("births")
+    m.set_short_names({"nothing_here": "x", "births": "Births"}, strict=False)
+    assert m["births"].short_name == "Births"
+
+
+@pytest.mark.parametrize("name", GUIYANG_MODELS)
+def test_every_guiyang_parameter_has_short_english_and_chinese_names(name):
+    model = gysim.load_model(name)
+    missing = [n for n, p in model.params.items()
+               if not p.short_name or not HAN.search(p.short_name_zh)]
+    assert not missing, f"add the short names of {missing} to names_zh.SHORT_NAMES"
+    # short: a tick label, not a sentence (the Chinese count double)
+    long = [n for n, p in model.params.items()
+            if len(p.short_name) > 36 or 2 * len(p.short_name_zh) > 36]
+    assert not long, f"shorten the short names of {long}"
+
+
+def test_the_outputs_of_the_figures_have_short_names():
+    full = gysim.load_model("guiyang")
+    for name in FIGURE_OUTPUTS:
+        assert full[name].short_name and HAN.search(full[name].short_name_zh), name
+
+
+def test_the_short_name_table_names_only_elements_and_no_two_alike_in_a_model():
+    known = set()
+    for name in GUIYANG_MODELS:
+        known |= set(gysim.load_model(name).elements)
+    assert sorted(set(names_zh.SHORT_NAMES) - known) == []
+    full = gysim.load_model("guiyang")
+    for lang, field in (("en", "short_name"), ("zh", "short_name_zh")):
+        seen = {}
+        for n, e in full.elements.items():
+            text = getattr(e, field)
+            if text:
+                assert text not in seen, f"{n} and {seen[text]} share the {lang} short name"
+                seen[text] = n

@@ -133,14 +133,52 @@ def test_auto_falls_back_to_numpy_and_says_why(monkeypatch):
         gysim.simulate(m, method="euler", dt=1, backend="numba")
 
 
-def test_auto_keeps_numpy_for_a_small_run_and_a_wide_ensemble(monkeypatch):
+def test_auto_keeps_numpy_for_a_small_run_and_a_wide_ensemble_on_one_thread(monkeypatch):
+    import numba
     ds = gysim.simulate(decay(0.3), method="euler", dt=1)
     assert ds.attrs["backend"] == "numpy"
     assert ds.attrs["backend_reason"].startswith("small run")
     monkeypatch.setattr(numba_backend, "NUMPY_OVERHEAD", 1.0)
-    ds = gysim.simulate(decay(0.3), method="euler", dt=1, params={"k": np.full(1001, 0.3)})
-    assert ds.attrs["backend_reason"] == "1001 runs: over more than 1000 runs numpy is as fast " \
-                                         "as numba"
+    old = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        ds = gysim.simulate(decay(0.3), method="euler", dt=1, params={"k": np.full(1001, 0.3)})
+    finally:
+        numba.set_num_threads(old)
+    assert ds.attrs["backend_reason"] == "1001 runs on one thread: over more than 1000 runs " \
+                                         "numpy is as fast as numba"
+
+
+def test_auto_takes_numba_for_a_wide_ensemble_on_two_threads(monkeypatch):
+    """Two threads take half the arithmetic: 2 equations x 40 steps x 2e5 runs x 1e-3 s / 2."""
+    import numba
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("numba has one thread here")
+    compiled = decay(0.3).compile()
+    monkeypatch.setattr(numba_backend, "NUMPY_OVERHEAD", 0.0)
+    monkeypatch.setattr(numba_backend, "COMPILE_PER_EQUATION", 1.0)  # 2 s if not cached
+    monkeypatch.setattr(numba_backend, "LOAD_SECONDS", 1.0)
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(2)
+        # saving 2 * 40 * 10 * 1e-3 / 2 = 0.4 s: less than twice even the cheaper cost
+        monkeypatch.setattr(numba_backend, "NUMPY_PER_VALUE", 1e-3)
+        kernel, reason = numba_backend.choose(compiled, "auto", evaluations=40, runs=10)
+        assert kernel is None and reason.startswith("small run (numba would save about 0.4 s")
+        # saving 2 * 40 * 2000 * 1e-3 / 2 = 80 s: numba
+        kernel, reason = numba_backend.choose(compiled, "auto", evaluations=40, runs=2000)
+        assert kernel is not None and reason == ""
+        # the same ensemble on one thread: numpy
+        numba.set_num_threads(1)
+        kernel, reason = numba_backend.choose(compiled, "auto", evaluations=40, runs=2000)
+        assert kernel is None and reason.startswith("2000 runs on one thread")
+        # an adaptive method calls the kernel on one thread: no share to save
+        numba.set_num_threads(2)
+        kernel, reason = numba_backend.choose(compiled, "auto", evaluations=40, runs=999,
+                                              fixed=False)
+        assert kernel is None and reason.startswith("small run (numba would save about 0 s")
+    finally:
+        numba.set_num_threads(old)
 
 
 def test_without_numba(monkeypatch):
@@ -183,3 +221,46 @@ def test_a_model_run_with_numba_still_travels_to_dask_workers():
     copy = cloudpickle.loads(cloudpickle.dumps(m))
     ds = gysim.simulate(copy, method="euler", dt=0.5, backend="numba")
     np.testing.assert_allclose(ds.x.values, 0.75 ** np.arange(0, 9, 2), rtol=1e-14)
+
+
+@pytest.mark.parametrize("xp, fp", [
+    ([0.0, 1.0, 2.0, 3.0, 4.0, 6.0], [1.0, 0.98, 0.93, 0.85, 0.75, 0.6]),
+    ([0.0, 1.0, 1.0, 2.0, 2.0, 2.0, 5.0], [3.0, -1.0, 4.0, 1.0, 5.0, 9.0, 2.0]),  # repeated x
+    ([3.0], [7.0]),
+    ([0.0, 1.0], [np.inf, np.inf]),  # inf - inf: numpy's NaN fallback and equal ends
+    ([0.0, 1.0, 2.0], [1e308, -1e308, 1e308]),
+    (list(np.arange(40.0) ** 1.5), list(np.sin(np.arange(40.0)))),  # long: bisection
+])
+def test_scalar_interp_is_numpys_to_the_bit(xp, fp):
+    from gysim.engine.numba_runtime import RUNTIME
+    xp, fp = np.asarray(xp), np.asarray(fp)
+    xs = np.r_[xp, np.nextafter(xp, np.inf), np.nextafter(xp, -np.inf),
+               np.linspace(xp[0] - 2, xp[-1] + 2, 301), np.nan, np.inf, -np.inf]
+    got = np.array([RUNTIME["_interp"](x, xp, fp) for x in xs])
+    want = np.interp(xs, xp, fp)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_scalar_interp_known_values():
+    from gysim.engine.numba_runtime import RUNTIME
+    xp, fp = np.array([0.0, 2.0, 4.0]), np.array([0.0, 10.0, 0.0])
+    # between points, on a point, outside on both sides (the end values)
+    assert [RUNTIME["_interp"](x, xp, fp) for x in (1.0, 2.0, 3.5, -1.0, 9.0)] == \
+        [5.0, 10.0, 2.5, 0.0, 0.0]
+
+
+def test_a_delay_of_a_value_only_outputs_need_and_saved_steps_only():
+    """The delay's input (``a``) is computed on every step though only outputs read it."""
+    m = gysim.Model("delayed_output", start=0, stop=4)
+    m.stock("x", 1.0)
+    m.aux("a", "2 * x + time")
+    m.aux("b", "a * a")
+    m.flow("f", "delay_fixed(a, 1, 0) * 0.1", into="x")
+    for saveper in (2.0, 0.5):
+        a = gysim.simulate(m, method="euler", dt=0.5, saveper=saveper, backend="numpy")
+        b = gysim.simulate(m, method="euler", dt=0.5, saveper=saveper, backend="numba")
+        assert_same(a, b)
+    # by hand: f = 0 until t = 1 (two steps of 0.5), then 0.1 * a(t - 1)
+    assert b.x.sel(time=1.0).item() == 1.0
+    assert b.x.sel(time=1.5).item() == pytest.approx(1.0 + 0.05 * 2.0)
+    assert b.x.sel(time=2.0).item() == pytest.approx(1.0 + 0.05 * 2.0 + 0.05 * (2.0 + 0.5))

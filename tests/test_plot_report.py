@@ -196,3 +196,135 @@ def test_without_the_font_package_registration_says_so(monkeypatch):
     monkeypatch.setitem(sys.modules, "pylopdf_fonts_zh_cn", None)  # import fails
     assert cjk_font_path() is None
     assert register_cjk_font() is None
+
+
+# --- short names on the figures of indices and fits ---------------------------------------
+
+def short_named_model() -> gysim.Model:
+    """y = a + 3 b (a share): Morris' mu* of a and b are 1 and 3 (their slopes times a
+    range of 1), i.e. 100 and 300 percentage points."""
+    m = gysim.Model("linear", start=0, stop=2)
+    m.param("a", 1.0, bounds=(0, 1), doc="a long sentence that would not fit on a tick")
+    m.param("b", 1.0, bounds=(0, 1))
+    m.aux("y", "a + 3 * b", units="fraction", doc="the output")
+    m.set_short_names({"a": "Share a", "y": "Output"})
+    m.set_short_names({"a": "份额甲", "y": "产出"}, lang="zh")
+    return m
+
+
+@pytest.fixture(scope="module")
+def morris():
+    return gysim.sensitivity(short_named_model(), ["a", "b"], ["y"], analysis="morris", n=10,
+                             seed=3, progress=False, method="euler", dt=1)
+
+
+def test_indices_carry_short_names_and_units_that_survive_selection_and_netcdf(morris, tmp_path):
+    assert morris.param_short_name.values.tolist() == ["Share a", "b"]  # b: none, raw name
+    assert morris.param_short_name_zh.values.tolist() == ["份额甲", "b"]
+    assert morris.output_short_name_zh.values.tolist() == ["产出"]
+    assert morris.output_units.values.tolist() == ["fraction"]
+    assert morris.sel(param=["a"]).param_short_name_zh.values.tolist() == ["份额甲"]
+    path = tmp_path / "si.nc"
+    morris.to_netcdf(path)
+    import xarray as xr
+    with xr.open_dataset(path) as back:
+        assert back.param_short_name_zh.values.tolist() == ["份额甲", "b"]
+
+
+def test_bars_label_with_the_short_names_and_show_effects_in_plan_units(morris):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # no missing glyph
+        fig = plot.sensitivity_bars(morris, "y", index="mu_star", lang="zh")
+        fig.canvas.draw()
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["份额甲", "b"]
+    assert ax.get_title() == "产出（2年）：μ*"
+    # mu* of a share is in percentage points: 1 and 3 -> 100 and 300
+    assert [round(p.get_width(), 6) for p in ax.patches] == [100.0, 300.0]
+    assert ax.get_xlabel() == "平均绝对效应 μ*（%）；误差线：95%置信区间"
+    en = plot.sensitivity_bars(morris, "y", index="mu_star").axes[0]
+    assert [t.get_text() for t in en.get_yticklabels()] == ["Share a", "b"]
+    assert en.get_xlabel() == "mean absolute effect μ* (%); error bars: 95 % CI"
+    # names= wins over the carried names
+    ax = plot.sensitivity_bars(morris, "y", index="mu_star", names={"b": "B"}, lang="zh").axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["份额甲", "B"]
+
+
+def test_indices_without_short_names_show_raw_names():
+    from gysim.sampling import sample
+    from gysim.sensitivity import analyze
+
+    m = short_named_model()
+    s = sample(m, ["a", "b"], "morris", n=10, seed=3)
+    si = analyze(s, gysim.run_batch(m, s, progress=False, method="euler", dt=1), ["y"])
+    assert "param_short_name" not in si.coords
+    ax = plot.sensitivity_bars(si, "y", index="mu_star", lang="zh").axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
+    assert [round(p.get_width(), 6) for p in ax.patches] == [1.0, 3.0]  # no units: unscaled
+    from gysim.display import label_indices
+    labelled = label_indices(si, m, names={"y": ("Output y", "产出乙")})
+    heat = plot.sensitivity_heatmap(labelled, "y", index="mu_star", lang="zh").axes[0]
+    assert [t.get_text() for t in heat.get_yticklabels()] == ["份额甲", "b"]
+    assert heat.get_title() == "产出乙：μ*随时间变化"
+
+
+def test_label_indices_refuses_bad_input(morris):
+    from gysim.display import label_indices
+    from gysim.errors import DataError
+
+    with pytest.raises(DataError, match="`names`: the names of 'y' must be a pair"):
+        label_indices(morris, short_named_model(), names={"y": "Output"})
+    with pytest.raises(DataError, match="must have a `output` dimension"):
+        label_indices(morris.isel(output=0), short_named_model())
+
+
+def fit_result_like(model):
+    """What fit_decomposition reads of a calibration: report, correlation, base_model."""
+    from types import SimpleNamespace
+
+    from gysim.fit_report import fit_report
+
+    obs = pd.DataFrame({"y": [1.0, 2.0, 3.0], "a": [2.0, 2.0, 4.0]}, index=[0, 1, 2])
+    sim = pd.DataFrame({"y": [2.0, 3.0, 4.0], "a": [2.0, 2.0, 4.0 * 1.0001]}, index=[0, 1, 2])
+    corr = pd.DataFrame([[1.0, -0.8], [-0.8, 1.0]], index=["a", "b"], columns=["a", "b"])
+    return SimpleNamespace(report=fit_report(obs, sim), correlation=corr, base_model=model)
+
+
+def test_fit_decomposition_draws_shares_in_percent_labelled_by_short_names(caplog):
+    fit = fit_result_like(short_named_model())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        fig = plot.fit_decomposition(fit, lang="zh")
+        fig.canvas.draw()
+    # mathtext draws in its own font and logs (not warns) a missing glyph
+    assert "does not have a glyph" not in caplog.text
+    ax = fig.axes[0]
+    # y is off by +1 at every point: all bias, MAPE = mean(1/1, 1/2, 1/3) = 61.1 %
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["产出\nMAPE 61.1%", "份额甲\nMAPE 0.0%"]
+    um, us, uc = ax.containers
+    assert um[0].get_width() == pytest.approx(100.0) and us[0].get_width() == pytest.approx(0.0)
+    # a: only its last point is off, so the error has bias, variation and covariation
+    total = um[1].get_width() + us[1].get_width() + uc[1].get_width()
+    assert total == pytest.approx(100.0)
+    assert ax.get_title() == "拟合误差的泰尔分解"
+    assert ax.get_legend_handles_labels()[1] == ["偏差（UM）", "方差不等（US）",
+                                                   "协方差不完全（UC）"]
+    en = plot.fit_decomposition(fit.report).axes[0]  # a table alone: raw names
+    assert en.get_yticklabels()[0].get_text() == "y\nMAPE 61.1%"
+
+
+def test_parameter_correlations_label_with_short_names():
+    fit = fit_result_like(short_named_model())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        fig = plot.parameter_correlations(fit, lang="zh")
+        fig.canvas.draw()
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["份额甲", "b"]
+    assert ax.images[0].get_array()[0, 1] == -0.8
+    assert [t.get_text() for t in ax.texts] == ["1.00", "-0.80", "-0.80", "1.00"]
+    from gysim.errors import DataError
+    with pytest.raises(DataError, match="must be square"):
+        plot.parameter_correlations(fit.correlation.iloc[:1])
+    with pytest.raises(DataError, match="`fit` must be a calibration result"):
+        plot.fit_decomposition(object())

@@ -9,6 +9,8 @@ N(m0, s0^2) it is the precision-weighted combination of the two.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -271,8 +273,16 @@ def test_the_guiyang_script_runs_a_tiny_version(tmp_path):
     assert len(post.free_sigma) == 7 and post.posterior["tfp_growth"].shape == (28, 4)
     probabilities, n_runs = script.target_probabilities(post)
     assert n_runs == 28 * 4 and probabilities["share_met"].between(0, 1).all()
-    text = script.report(post, 1.0, probabilities, n_runs)
-    assert "| gdp_2010 |" in text and "sigma[gdp]" in text
+    text = script.report(post, 1.0, probabilities, n_runs, cpu=0.5, load=1.0)
+    assert "| gdp_2010 |" in text and "sigma[gdp]" in text and "largest r-hat" in text
+    # the start from the least-squares fit: its values, and stderr_i stderr_j corr_ij
+    values, cov = script.fit_start()
+    fit = json.loads(script.FIT_FILE.read_text(encoding="utf-8"))["parameters"]
+    assert list(values) == post.names and list(cov.index) == list(cov.columns) == post.names
+    np.testing.assert_allclose(np.sqrt(np.diag(cov)), [fit[n]["stderr"] for n in post.names])
+    np.testing.assert_allclose(cov.to_numpy(), cov.to_numpy().T)
+    from_fit = script.sample(walkers=28, draws=2, tune=0, seed=1, start="fit")
+    assert from_fit.settings["init_cov"] is cov or from_fit.settings["init_cov"].equals(cov)
 
 
 def test_a_posterior_is_the_uncertainty_of_an_optimisation(flat):
@@ -294,3 +304,111 @@ def test_a_posterior_is_the_uncertainty_of_an_optimisation(flat):
     used = np.sort(gysim.lever_problem.as_samples(post, 200, 4)["r"])
     expected = 20 * np.exp(-10 * used[200 - 180])
     assert abs(res.levers["x0"] / expected - 1) < 0.01, (res.levers, expected)
+
+
+# --- the lean likelihood path and the start around a fit ---------------------------------
+
+def test_array_runs_are_simulate_at_the_data_times():
+    """ArrayRuns gives gysim.simulate's numbers (elements of a variable over a dimension too)."""
+    from gysim.posterior.runs import ArrayRuns
+
+    m = gysim.Model("regions2", start=0, stop=6)
+    m.dimension("region", ["a", "b", "c"])
+    m.param("r", 0.1, bounds=(-1.0, 1.0))
+    m.param("g", (0.5, 1.0, 2.0), dims=("region",), bounds=(0.0, 5.0))
+    m.stock("x", 1.0, dims=("region",))
+    m.flow("inc", "r * g * x", into="x", dims=("region",))
+    m.aux("total", "sum(x, region)")
+    X = np.array([[0.1, 1.0], [0.2, 0.5], [-0.1, 3.0]])
+    series, times = ["x[b]", "total", "x[c]"], np.array([1.0, 4.0, 5.0])
+    runs = ArrayRuns(m, ["r", "g[b]"], series, times, {"method": "rk4", "dt": 0.5})
+    got = runs(X)
+    assert got.shape == (3, 3, 3)
+    g = np.tile([0.5, 1.0, 2.0], (3, 1))
+    g[:, 1] = X[:, 1]
+    ds = gysim.simulate(m, params={"r": X[:, 0], "g": g}, method="rk4", dt=0.5)
+    np.testing.assert_array_equal(got[:, :, 0], ds.x.sel(region="b", time=times).values.T)
+    np.testing.assert_array_equal(got[:, :, 1], ds.total.sel(time=times).values.T)
+    np.testing.assert_array_equal(got[:, :, 2], ds.x.sel(region="c", time=times).values.T)
+    # the analytic values: x_b(t) = exp(r g_b t) to RK4's accuracy
+    np.testing.assert_allclose(got[:, :, 0], np.exp(np.outer(X[:, 0] * X[:, 1], times)), rtol=1e-4)
+    with pytest.raises(DataError, match="names 3 elements"):
+        ArrayRuns(m, ["r"], ["x"], times, {"method": "rk4", "dt": 0.5})
+    with pytest.raises(DataError, match="no output at time"):
+        ArrayRuns(m, ["r"], ["total"], np.array([1.25]), {"method": "rk4", "dt": 0.5})
+
+
+def test_array_runs_mask_a_failed_run_and_keep_the_others():
+    from gysim.posterior.runs import ArrayRuns
+
+    m = gysim.Model("blow", start=0, stop=4)
+    m.stock("x", 1.0)
+    m.param("r", 0.1, bounds=(0.0, 2.0))
+    m.flow("inc", "r * x * x * x", into="x")        # x = (1 - 2 r t)^(-1/2): blows up at 1 / (2 r)
+    runs = ArrayRuns(m, ["r"], ["x"], np.arange(5.0), {"method": "rk4", "dt": 0.01})
+    got = runs(np.array([[0.05], [1.0]]))[:, :, 0]
+    np.testing.assert_allclose(got[0], (1 - 0.1 * np.arange(5.0)) ** -0.5, rtol=1e-6)
+    assert np.isnan(got[1, 1:]).all() and got[1, 0] == 1.0
+
+
+def test_the_dataset_and_array_paths_give_the_same_log_posterior():
+    from gysim.posterior.likelihood import LogPosterior
+    from gysim.posterior.priors import parameter_priors
+
+    data = growth_data()
+    lp = LogPosterior(growth_model(), ["r"], parameter_priors(["r"], np.array([-1.0]), np.array([1.0]), None),
+                      data, "lognormal", None, None, OPTIONS)
+    theta = np.array([[0.19, np.log(0.05)], [0.21, np.log(0.1)], [1.5, 0.0]])
+    lean = lp(theta)
+    lp.lean = False
+    np.testing.assert_array_equal(lean, lp(theta))
+    assert lean[2] == -np.inf                                  # outside the bounds
+
+
+def test_log_normal_sigma_prior_in_closed_form_is_scipys():
+    from gysim.posterior.priors import SigmaPrior
+
+    for dist in (scipy.stats.lognorm(s=2.0, scale=0.05), scipy.stats.lognorm(s=0.3, scale=4.0)):
+        p = SigmaPrior("x", dist)
+        assert p._normal is not None
+        z = np.array([-12.0, np.log(0.05), 0.0, 3.0])
+        np.testing.assert_allclose(p.logpdf_log(z), dist.logpdf(np.exp(z)) + z, rtol=1e-12)
+    shifted = SigmaPrior("x", scipy.stats.lognorm(s=1.0, scale=1.0, loc=0.5))   # not log-normal from 0
+    assert shifted._normal is None
+    assert SigmaPrior("x", scipy.stats.halfnorm(scale=0.1))._normal is None
+
+
+def test_start_spread_by_a_covariance():
+    """init_cov: the walkers' start has (about) the covariance given, around the values given."""
+    from gysim.posterior.sampler import _spread
+
+    m = gysim.Model("two", start=0, stop=10)
+    m.stock("x", 1.0)
+    m.param("r", 0.1, bounds=(-1.0, 1.0))
+    m.param("k", 1.0, bounds=(0.0, 2.0))
+    m.flow("inc", "r * k * x", into="x")
+    cov = pd.DataFrame([[0.01**2, -0.9 * 0.01 * 0.05], [-0.9 * 0.01 * 0.05, 0.05**2]],
+                       index=["r", "k"], columns=["r", "k"])
+    lower, upper = np.array([-1.0, 0.0]), np.array([1.0, 2.0])
+    np.testing.assert_allclose(_spread(cov, ["r", "k"], lower, upper), cov.to_numpy())
+    np.testing.assert_allclose(_spread(cov.loc[["k", "r"], ["k", "r"]], ["r", "k"], lower, upper),
+                               cov.to_numpy())
+    # a mapping of sds; a parameter not named keeps the 1 % ball of its bounds
+    np.testing.assert_allclose(_spread({"k": 0.05}, ["r", "k"], lower, upper),
+                               np.diag([0.02**2, 0.05**2]))
+    data = growth_data(r=0.2)
+    post = gysim.sample_posterior(m, data, ["r", "k"], sigma=SIGMA, walkers=400, draws=1, tune=0,
+                                  seed=3, init={"r": 0.2, "k": 1.0}, init_cov=cov, **OPTIONS)
+    # the kept step moved some walkers, so compare loosely: the start's spread and correlation
+    start = np.column_stack([post.posterior[n].values[:, 0] for n in ("r", "k")])
+    assert np.corrcoef(start.T)[0, 1] < -0.7
+    assert 0.005 < start[:, 0].std() < 0.02
+    with pytest.raises(ParameterError, match="not a sampled parameter"):
+        gysim.sample_posterior(m, data, ["r"], sigma=SIGMA, init="model", init_cov={"k": 0.1})
+    with pytest.raises(ParameterError, match="positive semi-definite"):
+        gysim.sample_posterior(m, data, ["r"], sigma=SIGMA, init="model", init_cov={"r": np.nan})
+    with pytest.raises(ParameterError, match="not init='prior'"):
+        gysim.sample_posterior(m, data, ["r"], sigma=SIGMA, init_cov={"r": 0.1})
+    with pytest.raises(ParameterError, match="same names as index and columns"):
+        gysim.sample_posterior(m, data, ["r", "k"], sigma=SIGMA, init="model",
+                               init_cov=cov.loc[["k", "r"], ["r", "k"]])

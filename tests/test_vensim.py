@@ -122,8 +122,8 @@ def test_unsupported_construct_names_it(tmp_path):
     body = eq("x", "ALLOCATE AVAILABLE(Time, 1, 2)")
     with pytest.raises(gysim.ModelDefinitionError, match=r"ALLOCATE AVAILABLE.*'x'"):
         gysim.read_vensim(write_mdl(tmp_path, body))
-    body = eq("y", "RANDOM WEIBULL(0, 10, 2, 0, 1, 3)")  # named as the file spells it
-    with pytest.raises(gysim.ModelDefinitionError, match=r"RANDOM WEIBULL.*'y'"):
+    body = eq("y", "GET TIME VALUE(0, 0, 0)")  # named as the file spells it
+    with pytest.raises(gysim.ModelDefinitionError, match=r"GET TIME VALUE.*'y'"):
         gysim.read_vensim(write_mdl(tmp_path, body, name="r.mdl"))
 
 
@@ -186,22 +186,31 @@ def test_readers_describe_the_source(tmp_path):
 
 
 def test_delay_n_with_a_changing_delay_time_follows_vensim(tmp_path):
-    # Vensim's DELAY N is a chain of stages each draining at content / (delay
-    # time / order) with the delay time of the current step (its published
-    # outputs, e.g. Earth4All's, agree); more cases in test_functions_delays.py
+    # Vensim's DELAY N is a chain of stages draining at content / (delay time /
+    # order); its output "depends only on the values delay time had in previous
+    # Time Steps": the last stage drains with the previous step's delay time, the
+    # others with the current one. More cases in test_functions_delays.py
     body = (eq("inp", "STEP(1, 2)") + eq("dtime", "4 + STEP(2, 5) - STEP(3, 9)")
             + eq("out", "DELAY N(inp, dtime, 0.5, 3)"))
     m = gysim.read_vensim(write_mdl(tmp_path, body, stop=15))
     ds = gysim.simulate(m, saveper=1)
     n, init = 3, 0.5
-    plain, plain_out = [init * 4.0] * n, []  # every stage at the current delay time
+    stages, expected, before = [init * 4.0] * n, [], 4.0  # n * each stage's content
     for t in range(16):
         x = 1.0 if t >= 2 else 0.0
         tau = 4.0 + (2.0 if t >= 5 else 0.0) - (3.0 if t >= 9 else 0.0)
-        plain_out.append(plain[-1] / tau)
-        outs = [s / tau for s in plain]
-        plain[:] = [s + n * (i - o) for s, i, o in zip(plain, [x] + outs[:-1], outs)]
-    np.testing.assert_allclose(ds.out.values, plain_out, rtol=1e-12)
+        outs = [s / tau for s in stages[:-1]] + [stages[-1] / before]
+        expected.append(outs[-1])
+        stages[:] = [s + n * (i - o) for s, i, o in zip(stages, [x] + outs[:-1], outs)]
+        before = tau
+    np.testing.assert_allclose(ds.out.values, expected, rtol=1e-12)
+    # the jump of the delay time at t = 5 reaches the output at t = 6 only: the
+    # same run with the jump one step later agrees up to t = 5
+    later = gysim.read_vensim(write_mdl(tmp_path, body.replace("STEP(2, 5)", "STEP(2, 6)"),
+                                        stop=15, name="later.mdl"))
+    later = gysim.simulate(later, saveper=1).out.values
+    np.testing.assert_array_equal(ds.out.values[:6], later[:6])
+    assert ds.out.values[6] != pytest.approx(later[6], rel=1e-3)
     # with a constant delay time it is the ordinary chain, fine for every method
     const = gysim.read_vensim(write_mdl(tmp_path, eq("inp", "STEP(1, 2)")
                                         + eq("out", "DELAY N(inp, 4, 0, 3)"), name="c.mdl"))
@@ -219,13 +228,11 @@ def test_na_is_vensims_number(tmp_path):
 
 
 #: Model files of the SD test-model suite gysim passes (measured: see the report).
-#: Failing: active_initial.xmile (the file lost the ACTIVE INITIAL value),
-#: dynamic_final_time.mdl (FINAL TIME changing during the run) and test_delays.mdl:
-#: its output (Vensim DSS 7.1a, 2017) holds each DELAY N stage's delay time from the
-#: step its content entered, where newer Vensim (Earth4All's published run: 'Deaths
-#: Mp/y' agrees to 1.3e-4 with every stage at the current delay time, 3.5e-3 with the
-#: old way) and DELAY3 in both use the current delay time in every stage.
-EXPECTED_PASSING = 72
+#: Failing: active_initial.xmile (the file lost the ACTIVE INITIAL value) and
+#: dynamic_final_time.mdl (FINAL TIME changing during the run). test_delays.mdl
+#: (Vensim DSS 7.1a) passes since DELAY N drains its last stage with the previous
+#: step's delay time (Dec 2 2026; Earth4All's 'Deaths Mp/y' then agrees to 3e-6).
+EXPECTED_PASSING = 73
 
 
 @pytest.mark.skipif(not SUITE.is_dir(), reason="the SD test-model suite is not available")

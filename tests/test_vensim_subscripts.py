@@ -47,7 +47,16 @@ def value(model, ds, original):
     else:  # natively dimensioned: select the element
         base, _, inner = original[:-1].partition("[")
         ident, labels = by_name[base], [model.vensim_labels[x] for x in inner.split(",")]
-    where = {d: lab for lab in labels for d, labs in model.dimensions.items() if lab in labs}
+    where = {}
+    for lab in labels:  # a family's second use is an alias dimension (same order)
+        dim = next(d for d, labs in model.dimensions.items() if lab in labs)
+        if dim in where:
+            fam = dim
+            dim = next(d for d, labs in model.dimensions.items() if d not in where and d != fam
+                       and len(labs) == len(model.dimensions[fam]) and (
+                           d in ds[ident].dims if ident in ds else d in model.params[ident].dims))
+            lab = model.dimensions[dim][model.dimensions[fam].index(lab)]
+        where[dim] = lab
     if ident in ds.data_vars:
         return ds[ident].sel(where).values
     param = model.params[ident]
@@ -149,8 +158,9 @@ def test_stack_subscripts_gives_dimensions(tmp_path):
 def test_unsupported_constructs_name_the_element(tmp_path):
     path = tmp_path / "bad.mdl"
     path.write_text("{UTF-8}\n" + eq("d: a, b") + eq("v[d] = 1, 2")
-                    + eq("x[d] = VECTOR SELECT(v[d!], v[d!], 1, 4, 0)") + CONTROL)
-    with pytest.raises(ModelDefinitionError, match=r"VECTOR SELECT with action 4.*'x\[a\]'"):
+                    + eq("x[d] = VECTOR SELECT(v[d!], v[d!], 1, 11, 0)") + CONTROL)
+    with pytest.raises(ModelDefinitionError,
+                       match=r"VECTOR SELECT in element 'x\[a\]'.*action 11"):
         gysim.read_vensim(path)
     path.write_text("{UTF-8}\n" + eq("d: a, b") + eq("v[a] = 1")
                     + eq("x[d] = v[d]") + CONTROL)
@@ -167,9 +177,12 @@ def test_subscript_conformance_suite():
     xmile = [r for r in results if not r.file.endswith(".mdl")]
     failed = sorted(r.case for r in mdl if not r.passed)
     assert len(mdl) == 44
-    # ALLOCATE AVAILABLE and INVERT MATRIX are unsupported; arithmetics divides by zero
-    # at t = 2 (Vensim gives inf, then 1/inf = 0)
-    assert sum(r.passed for r in mdl) >= 42, failed
+    # allocate_available misses the suite's 1e-5 (Vensim's own allocations fall short of
+    # the supply by up to 4e-6); ALLOCATE AVAILABLE is read element by element only (no
+    # builtin along a dimension yet): the one file still without native dimensions
+    assert sum(r.passed for r in mdl) >= 43, failed
+    fallback = {r.case: r.fallback for r in results if r.fallback}
+    assert set(fallback) == {"allocate_available"}, fallback
     assert sum(r.invalid for r in xmile) == 8
     assert all(r.passed for r in xmile if not r.invalid)
 
@@ -260,12 +273,13 @@ def test_subranges_except_and_parts_read_natively(tmp_path, lines, dims, expecte
         assert (ds[name].dims[1:] if name in ds else model.params[name].dims) == dims
 
 
-@pytest.mark.parametrize("lines, why", [
-    (["d: a, b", "x[d, d] = 1", "y = x[a, b]"], "a range used twice"),
-    (["d: a, b", "t[d]( (0,0),(1,1) )", "y[d] = t[d](Time)"], "lookup"),
+@pytest.mark.parametrize("lines, expected", [
+    # a family used twice (its second use an alias dimension) and a subscripted lookup
+    (["d: a, b", "x[d, d] = 1", "y = x[a, b]"], {"y": 1.0}),
+    (["d: a, b", "t[d]( (0,0),(1,1) )", "y[d] = t[d](0.5)", "z = y[b]"], {"z": 0.5}),
 ])
-def test_other_subscripts_fall_back_element_by_element(tmp_path, lines, why):
+def test_constructs_that_fell_back_read_natively(tmp_path, lines, expected):
     model, ds = run(tmp_path, *lines)
-    assert why in model.source.fallback and model.dimensions == {}
-    assert model.source.subscripts  # per-element layout, for stack_subscripts
-    assert model.vensim_fallback == model.source.fallback  # the older name still reads it
+    assert model.source.fallback == "" and not model.source.subscripts
+    for name, want in expected.items():
+        assert value(model, ds, name)[0] == want

@@ -55,15 +55,16 @@ class Dimensions:
     program : Program
         The program; hidden values are inferred from its equations, initial
         values and derivatives as lowering adds them.
-    varies : callable
-        ``varies(tree)``: whether a tree changes during a run (from lowering),
-        for the checks of delays over dimensions.
+    varies : callable, optional
+        ``varies(tree)``: whether a tree changes during a run (from lowering).
+        No check needs it any more (a DELAY N over dimensions may have a
+        delay time that changes: each element's chain follows its own);
+        accepted so that callers need not change.
     """
 
-    def __init__(self, program: Program, varies: Callable[[Node], bool]) -> None:
+    def __init__(self, program: Program, varies: Callable[[Node], bool] | None = None) -> None:
         model = program.model
         self.program = program
-        self.varies = varies
         #: Dimensions by name (their labels), in declaration order.
         self.dimensions: dict[str, tuple[str, ...]] = dict(model.dimensions)
         self.dim_list = list(self.dimensions)
@@ -164,10 +165,6 @@ class Dimensions:
             raise ModelDefinitionError(
                 f"{where}: delay_fixed over dimensions {_fmt_dims(dims)} is not supported; "
                 f"use delay_n, or one delay_fixed per element")
-        if dims and tree.func == "delay_n" and self.varies(tree.args[1]):
-            raise ModelDefinitionError(
-                f"{where}: delay_n with a time-varying delay time over dimensions "
-                f"{_fmt_dims(dims)} is not supported")
         return dims
 
     def _children(self, tree: Node, where: str) -> tuple[str, ...]:

@@ -7,9 +7,9 @@ second process finds it there), imports it, and wraps its functions in a
 :class:`Kernel` that the integrators call:
 
 * :meth:`Kernel.fixed_step`: a whole Euler/RK4 integration of a chunk of
-  runs in compiled code, slices of the runs in parallel threads (the
-  compiled loop releases the GIL; as many threads as
-  ``numba.get_num_threads()``);
+  runs in compiled code, a contiguous block of the runs per thread, each
+  integrated over the whole horizon (the compiled loop releases the GIL; as
+  many threads as ``numba.get_num_threads()``);
 * :meth:`Kernel.rhs`: the derivatives of all runs, with the numpy backend's
   ``rhs`` signature, for :func:`scipy.integrate.solve_ivp`.
 
@@ -25,8 +25,8 @@ Examples
 >>> m = gysim.Model("m", start=0, stop=1)
 >>> m.stock("x", 1.0)
 >>> kernel, reason = choose(m.compile(), "auto", evaluations=10, runs=1)
->>> kernel is None, reason[:46]  # a tiny run: compiling would take longer than it saves
-(True, 'small run (numba would save about 1.5e-05 s of')
+>>> kernel is None, reason[:43]  # a tiny run: compiling would take longer than it saves
+(True, 'small run (numba would save about 1.5e-05 s')
 """
 
 from __future__ import annotations
@@ -63,11 +63,21 @@ NUMPY_OVERHEAD = 1.5e-6
 #: "auto": what numba takes to compile one equation (seconds, measured on a 190-equation
 #: model and on Earth4All, 2 cores); nothing when the kernel is cached on disk or made already.
 COMPILE_PER_EQUATION = 0.05
-#: "auto" keeps numpy for ensembles of more runs than this: over wide arrays numpy's
-#: overhead is spread thin and its vectorized loops are as fast as numba's (measured on
-#: a Sobol study of a 190-equation model: numba per run was no faster than numpy over
-#: 16 384 runs).
+#: "auto" keeps numpy for ensembles of more runs than this on one thread: over wide
+#: arrays numpy's overhead is spread thin and per run it is as fast as numba (measured,
+#: CPU time, bench_ensemble.py's model, one thread: numpy / numba 2.3 at 1 to 100 runs,
+#: 0.97 at 1 000, 0.95 to 1.00 at 3 000 to 30 000; a Sobol study of a 190-equation model:
+#: no faster over 16 384 runs). On more threads numba's blocks of runs use every core.
 AUTO_MAX_RUNS = 1000
+#: "auto": what the numpy backend's arithmetic costs per equation, evaluation and run
+#: (seconds; bench_ensemble.py's model, 10 000 runs: 0.32 s CPU for 22 equations x 240
+#: steps, about 6e-9); the share of it other threads take is what they save.
+NUMPY_PER_VALUE = 5e-9
+#: "auto": what loading a kernel from the disk cache costs in a new process (seconds:
+#: importing numba and reading the compiled code).
+LOAD_SECONDS = 0.5
+#: Largest buffer of saved values (bytes) a kernel keeps for its next call of that size.
+KEEP_BUFFER_BYTES = 2**28
 #: Environment variable naming the cache directory.
 CACHE_ENV = "GYSIM_CACHE_DIR"
 
@@ -175,6 +185,8 @@ class Kernel:
             sys.modules[name] = module
         self._module = module
         self._rhs_ready = False
+        self._kept: np.ndarray | None = None
+        self._warm: set[str] = set()
         self._last: tuple[Any, Any, np.ndarray, np.ndarray] | None = None
         self._fixed_warm()
         self.compile_seconds = time.perf_counter() - started
@@ -196,17 +208,32 @@ class Kernel:
             return np.zeros((n, 0))
         return np.ascontiguousarray(np.concatenate(blocks, axis=0).T)
 
-    def _fixed_warm(self) -> None:
-        """Compile (or load) run_fixed for the argument types every later call has."""
+    def _fixed_warm(self, name: str = "run_euler") -> None:
+        """Compile (or load) ``run_euler`` or ``run_rk4`` for the argument types every later
+        call has."""
         p = self.program
         with np.errstate(all="ignore"):
             n_d = len(p.delays_fixed)
-            self._module.run_fixed(np.zeros((1, self._width(p.param_names))),
-                                   np.zeros((1, self._width(p.static_names))),
-                                   np.zeros((1, p.n_state_rows)), np.zeros((1, n_d)),
-                                   np.ones((1, n_d), np.int64), 0.0, 1.0, 1, 1, False,
-                                   np.zeros(0, np.int64), np.zeros(0, np.int64),
-                                   np.zeros((1, 2, 0)))
+            getattr(self._module, name)(
+                np.zeros((1, self._width(p.param_names))),
+                np.zeros((1, self._width(p.static_names))), np.zeros((1, p.n_state_rows)),
+                np.zeros((1, n_d)), np.ones((1, n_d), np.int64), 0, 1, 0.0, 1.0, 1, 1,
+                np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((2, 0, 1)))
+        self._warm.add(name)
+
+    def _buffer(self, shape: tuple) -> np.ndarray:
+        """An array of ``shape`` for the saved values, reused by the next call of that size.
+
+        Fresh memory costs a page fault per 4 KiB on first write: a third of the
+        integration's time for a 10 000-run ensemble of a small model. At most
+        :data:`KEEP_BUFFER_BYTES` are kept between calls.
+        """
+        kept = self._kept
+        if kept is not None and kept.shape == shape:
+            return kept
+        buffer = np.empty(shape)
+        self._kept = buffer if buffer.nbytes <= KEEP_BUFFER_BYTES else None
+        return buffer
 
     def fixed_step(self, P: tuple, S: tuple, y0: np.ndarray, discrete: list, delay_times: list,
                    method: str, step: float, times: np.ndarray, out: dict) -> None:
@@ -234,7 +261,7 @@ class Kernel:
                 size = int(np.prod(dims.full_shape(dims.dims_of(name)))) if dims.dimensions else 1
                 spans.append((name, len(sel_y) + len(sel_o), size))
                 sel_o.extend(range(output_at[name], output_at[name] + size))
-        buffer = np.empty((n, len(times), len(sel_y) + len(sel_o)))
+        buffer = self._buffer((len(times), len(sel_y) + len(sel_o), n))  # (save, value, run)
         n_d = len(program.delays_fixed)
         # as integrate_fixed_step: a delay of T is round(T / step) steps, 1 to n_steps + 1
         orders = np.empty((n, n_d), np.int64)
@@ -245,22 +272,31 @@ class Kernel:
             inits[:, i] = np.broadcast_to(np.asarray(discrete[i], float), (n,))
         args = (self.columns(P, program.param_names, n), self.columns(S, program.static_names, n),
                 np.ascontiguousarray(y0.T), inits, orders)
-        rest = (float(times[0]), float(step), n_steps, save_every, method == "rk4",
-                np.asarray(sel_y, np.int64), np.asarray(sel_o, np.int64))
-        run = self._module.run_fixed
+        rest = (float(times[0]), float(step), n_steps, save_every,
+                np.asarray(sel_y, np.int64), np.asarray(sel_o, np.int64), buffer)
+        name = "run_rk4" if method == "rk4" else "run_euler"
+        if name not in self._warm:  # RK4's loop is compiled on first use, apart from the run
+            started = time.perf_counter()
+            self._fixed_warm(name)
+            self.compile_seconds += time.perf_counter() - started
+        run = getattr(self._module, name)
+
+        def block(lo: int, hi: int) -> None:  # integrate runs lo:hi, copy them out
+            run(*args, lo, hi, *rest)
+            for name, at, size in spans:
+                target = out[name][..., lo:hi]
+                target[...] = buffer[:, at:at + size, lo:hi].reshape(target.shape)
+
         threads = min(n, _threads())
         if threads <= 1:
-            run(*args, *rest, buffer)
-        else:  # the compiled loop releases the GIL: slices of runs in threads
+            block(0, n)
+        else:  # compiled code and numpy's copies release the GIL: a block of runs per thread
             bounds = np.linspace(0, n, threads + 1).astype(int)
             with ThreadPoolExecutor(threads) as pool:
-                jobs = [pool.submit(run, *(a[lo:hi] for a in args), *rest, buffer[lo:hi])
+                jobs = [pool.submit(block, int(lo), int(hi))
                         for lo, hi in zip(bounds[:-1], bounds[1:])]
                 for job in jobs:
                     job.result()
-        for name, at, size in spans:
-            block = np.moveaxis(buffer[:, :, at:at + size], 0, -1)  # (time, size, run)
-            out[name][...] = block.reshape(out[name].shape)
 
     def rhs(self, t, dt, Y, P, S, D, dY, DIN):
         """The derivatives of every run, as the numpy backend's ``rhs`` (for solve_ivp)."""
@@ -312,14 +348,19 @@ class NumbaBackend(NumpyBackend):
 
 
 def choose(compiled: CompiledModel, backend: str, evaluations: float,
-           runs: int) -> tuple[Kernel | None, str]:
+           runs: int, *, fixed: bool = True) -> tuple[Kernel | None, str]:
     """The kernel to run with (None: numpy) and, when it is numpy, why.
 
-    ``"auto"`` takes numba when it saves time: for at most
-    :data:`AUTO_MAX_RUNS` runs, when the numpy backend's Python overhead
-    (:data:`NUMPY_OVERHEAD` per equation and evaluation) exceeds twice the
-    compile time (:data:`COMPILE_PER_EQUATION` per equation, none when the
-    kernel is cached on disk or made already in this process).
+    ``"auto"`` takes numba when what it saves exceeds twice what it costs.
+    It saves the numpy backend's Python overhead (:data:`NUMPY_OVERHEAD` per
+    equation and evaluation, whatever the number of runs) and, for a
+    fixed-step ensemble on more than one thread, the share of the numpy
+    backend's arithmetic (:data:`NUMPY_PER_VALUE` per equation, evaluation and
+    run) the other threads take. It costs the compile time
+    (:data:`COMPILE_PER_EQUATION` per equation), :data:`LOAD_SECONDS` when
+    the kernel is in the disk cache, nothing when it is made already in this
+    process. On one thread, over more than :data:`AUTO_MAX_RUNS` runs,
+    numpy is as fast per run and is kept.
 
     Parameters
     ----------
@@ -329,6 +370,10 @@ def choose(compiled: CompiledModel, backend: str, evaluations: float,
         About how many times the derivatives are evaluated (steps x stages).
     runs : int
         Runs of the simulation.
+    fixed : bool
+        Whether the method has a fixed step (the kernel's threads integrate
+        blocks of runs); an adaptive method calls the kernel's derivatives
+        on one thread.
 
     Raises
     ------
@@ -344,16 +389,22 @@ def choose(compiled: CompiledModel, backend: str, evaluations: float,
     if backend == "auto":
         if not numba_available():
             return None, "numba is not installed"
-        if runs > AUTO_MAX_RUNS:
-            return None, (f"{runs} runs: over more than {AUTO_MAX_RUNS} runs numpy is as fast "
-                          f"as numba")
+        threads = min(runs, _threads()) if fixed else 1
+        if runs > AUTO_MAX_RUNS and threads <= 1:
+            return None, (f"{runs} runs on one thread: over more than {AUTO_MAX_RUNS} runs "
+                          f"numpy is as fast as numba")
         equations = len(compiled.order) + compiled.n_state_rows
-        saving = NUMPY_OVERHEAD * equations * evaluations
-        ready = compiled.kernel_ready() or is_cached(compiled.program, compiled._dims)
-        cost = 0.0 if ready else COMPILE_PER_EQUATION * equations
-        if saving < max(2 * cost, 0.5):
-            return None, (f"small run (numba would save about {saving:.2g} s of numpy "
-                          f"overhead{'' if ready else f' and take {cost:.2g} s to compile'})")
+        saving = NUMPY_OVERHEAD * equations * evaluations \
+            + NUMPY_PER_VALUE * equations * evaluations * runs * (1 - 1 / threads)
+        if compiled.kernel_ready():
+            cost, what = 0.0, ""
+        elif is_cached(compiled.program, compiled._dims):
+            cost, what = LOAD_SECONDS, f" and take {LOAD_SECONDS:.2g} s to load from its cache"
+        else:
+            cost = COMPILE_PER_EQUATION * equations
+            what = f" and take {cost:.2g} s to compile"
+        if saving <= 2 * cost:
+            return None, f"small run (numba would save about {saving:.2g} s{what})"
     kernel, reason = compiled.kernel()
     if kernel is None and backend == "numba":
         raise ModelDefinitionError(f"backend='numba': {reason}")

@@ -85,7 +85,51 @@ def _nonnegative_rate(rate, level, dt):
     return rate + 0.0
 
 
+@_jit
+def _interp(x, xp, fp):
+    """``np.interp(x, xp, fp)`` for one float, with numpy's arithmetic and special cases.
+
+    numba's own ``np.interp`` of a scalar builds arrays on every call (about
+    6x the arithmetic's cost in a model step); this follows numpy's C loop
+    (``arr_interp``): the last ``j`` with ``xp[j] <= x`` (a scan of a short table, a bisection of a long one), ``fp[j]`` exactly on
+    a point, the slope ``(fp[j+1] - fp[j]) / (xp[j+1] - xp[j])`` between points,
+    the other end's formula when that gives NaN, the end values outside.
+    """
+    n = xp.shape[0]
+    if n == 1:  # numpy: fp[0] left, right, on the point, and for NaN
+        return fp[0]
+    if np.isnan(x):
+        return x
+    if x > xp[n - 1]:
+        return fp[n - 1]
+    if x < xp[0]:
+        return fp[0]
+    if n <= 16:  # a short table: a scan, whose branches the processor predicts
+        j = 0
+        while j < n - 1 and xp[j + 1] <= x:
+            j += 1
+    else:
+        lo = 0
+        hi = n
+        while lo < hi:  # the first index with xp[i] > x
+            mid = lo + ((hi - lo) >> 1)
+            if x >= xp[mid]:
+                lo = mid + 1
+            else:
+                hi = mid
+        j = lo - 1
+    if j == n - 1 or xp[j] == x:
+        return fp[j]
+    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
+    value = slope * (x - xp[j]) + fp[j]
+    if np.isnan(value):
+        value = slope * (x - xp[j + 1]) + fp[j + 1]
+        if np.isnan(value) and fp[j] == fp[j + 1]:
+            value = fp[j]
+    return value
+
+
 #: Helpers by the names the builtins' code templates call.
 RUNTIME = {"_where": _where, "_xidz": _xidz, "_step": _step, "_ramp": _ramp,
            "_pulse": _pulse, "_pulse_train": _pulse_train, "_quantum": _quantum,
-           "_modulo": _modulo, "_nonnegative_rate": _nonnegative_rate}
+           "_modulo": _modulo, "_nonnegative_rate": _nonnegative_rate, "_interp": _interp}

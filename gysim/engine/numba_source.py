@@ -4,10 +4,12 @@ The numpy backend (:mod:`gysim.engine.codegen`) writes each equation once,
 over arrays whose last axis is the run axis. Here every value is one float
 of one run: a value over model dimensions becomes one local per element
 (``sum(x, sector)`` an explicit ``x0 + x1 + x2``, ``x[label]`` the local of
-that element), and a loop over runs (numba's ``prange``) calls the
-generated step function for each run. The whole fixed-step integration of
-a run (Euler or RK4) is one compiled loop, so a single run makes no Python
-call per step.
+that element). ``_rhs`` computes the derivatives of one run, called for
+each run by ``rhs_many`` (solve_ivp's right-hand side) and four times a
+step by ``run_rk4``. Euler, ``run_euler``, has the model's equations
+written inside its loop and each state row a local variable (in registers,
+not an array). A whole fixed-step integration is one compiled call: no
+Python call per step.
 
 The operations are those of the numpy code, in the same order (numpy
 reduces over a dimension axis element after element, as the sums here do),
@@ -36,6 +38,8 @@ t, dt, y, p, s, d, dy, din, o, save):
         o[0] = e0
         pass
     return dy
+>>> "q0 += v0 * step" in src  # run_euler: the state a local of the loop
+True
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ __all__ = ["Unsupported", "generate_source", "Layout"]
 
 #: Runtime helpers the numba backend has scalar versions of (gysim.engine.numba_runtime).
 HELPERS = ("_xidz", "_step", "_ramp", "_pulse", "_pulse_train", "_quantum", "_modulo",
-           "_nonnegative_rate")
+           "_nonnegative_rate", "_interp")
 #: numpy functions the builtins' templates may call: numba compiles them on floats.
 NUMPY_FUNCTIONS = {"minimum", "maximum", "abs", "exp", "log", "log10", "sqrt", "sin", "cos",
                    "tan", "arcsin", "arccos", "arctan", "trunc", "where", "nan", "mod",
@@ -131,6 +135,8 @@ class _ScalarEmitter:
         self.params = set(program.param_names)
         self.discrete = {n: i for i, n in enumerate(program.discrete_names)}
         self.locals: dict[tuple[str, int], str] = {}
+        #: How a state row is read: an array (``_rhs``) or a local per row (``run_fixed``).
+        self.state_ref = "y[{}]"
 
     def local(self, name: str, k: int) -> str:
         key = (name, k)
@@ -144,7 +150,7 @@ class _ScalarEmitter:
         lay = self.layout
         k = lay.flat(name, idx)
         if name in self.program.state_rows:
-            return f"y[{self.program.state_rows[name][0] + k}]"
+            return self.state_ref.format(self.program.state_rows[name][0] + k)
         if name in self.params:
             return f"p[{lay.param_at[name] + k}]"
         if name in self.discrete:
@@ -226,7 +232,7 @@ class _ScalarEmitter:
         args = [self.code(a, idx) for a in tree.args]
         if tree.func in self.program.tables:
             i = self.tables[tree.func]
-            return f"np.interp({args[0]}, _TX{i}, _TY{i})"
+            return f"_interp({args[0]}, _TX{i}, _TY{i})"
         spec = BUILTINS.get(tree.func)
         if spec is None or spec.numpy is None or spec.kind == "stateful":
             raise Unsupported(f"the function {tree.func}()")
@@ -246,27 +252,98 @@ _EMIT: dict[type, Callable] = {
 }
 
 
-def _body(em: _ScalarEmitter, roots: list[Node]) -> list[str]:
-    """Lines computing, in order, every non-static equation ``roots`` need (each element)."""
+def _needed(em: _ScalarEmitter, roots: list[Node], known: frozenset = frozenset()) -> set[str]:
+    """The non-static equations ``roots`` need, apart from those ``known``."""
     program = em.program
     need: set[str] = set()
     stack = [n for tree in roots for n in names(tree)]
     while stack:
         n = stack.pop()
-        if n in program.equations and n not in need and n not in em.statics:
+        if n in program.equations and n not in need and n not in em.statics and n not in known:
             need.add(n)
             stack.extend(names(program.equations[n]))
+    return need
+
+
+def _body(em: _ScalarEmitter, need: set[str], indent: str = "    ") -> list[str]:
+    """Lines computing, in order, the equations ``need`` (each element)."""
+    program = em.program
     lines = []
     for n in program.order:
         if n in need:
             for idx in em.layout.elements(n):
-                lines.append(f"    {em.local(n, em.layout.flat(n, idx))} = "
+                lines.append(f"{indent}{em.local(n, em.layout.flat(n, idx))} = "
                              f"{em.code(program.equations[n], idx)}")
     return lines
 
 
+def _rhs_source(em: _ScalarEmitter, deriv_trees: dict) -> list[str]:
+    """``_rhs``: the derivatives of one run, its delays' inputs, and its outputs when asked."""
+    program, layout = em.program, em.layout
+    em.state_ref = "y[{}]"
+    derivs = []
+    for s in program.state_names:
+        row = program.state_rows[s][0]
+        for idx in layout.elements(s):
+            derivs.append(f"    dy[{row + layout.flat(s, idx)}] = "
+                          f"{em.code(deriv_trees[s], idx)}")
+    derivs += [f"    din[{i}] = {em.code(tree, {})}" for i, tree in enumerate(program.delay_inputs)]
+    outs = [f"        o[{layout.output_at[o] + layout.flat(o, idx)}] = {em.ref(o, idx)}"
+            for o in program.output_names for idx in layout.elements(o)]
+    body = _body(em, _needed(em, list(deriv_trees.values()) + list(program.delay_inputs)
+                             + [Name(n) for n in program.output_names]))
+    return ["@_jit", "def _rhs(t, dt, y, p, s, d, dy, din, o, save):", *body, *derivs,
+            "    if save:", *outs, "        pass", "    return dy"]
+
+
+def _euler_source(em: _ScalarEmitter, deriv_trees: dict) -> list[str]:
+    """``run_euler``: Euler over runs lo:hi, each state row a local of the loop.
+
+    The model's equations are written inside the loop over steps; those only
+    outputs need are computed when saved. (One definition per local but the
+    states': numba's SSA pass costs about the number of locals defined more
+    than once times the function's length.)
+    """
+    program, layout = em.program, em.layout
+    em.state_ref = "q{}"
+    rows = range(program.n_state_rows)
+    core = _needed(em, list(deriv_trees.values()))
+    delay_need = _needed(em, list(program.delay_inputs), frozenset(core))
+    extra = _needed(em, [Name(n) for n in program.output_names], frozenset(core | delay_need))
+    derivs = []
+    for s in program.state_names:
+        row = program.state_rows[s][0]
+        for idx in layout.elements(s):
+            derivs.append(f"v{row + layout.flat(s, idx)} = {em.code(deriv_trees[s], idx)}")
+    outs = [f"o[{layout.output_at[o] + layout.flat(o, idx)}] = {em.ref(o, idx)}"
+            for o in program.output_names for idx in layout.elements(o)]
+    din = [f"din[{i}] = {em.code(tree, {})}" for i, tree in enumerate(program.delay_inputs)]
+    i3, i4, i5 = " " * 12, " " * 16, " " * 20
+    lines = ["@_jit",
+             "def run_euler(P, S, Y0, D0, ORDER, lo, hi, start, step, n_steps, save_every,",
+             "              sel_y, sel_o, OUT):", _FIXED_HEAD]
+    lines += [f"        q{i} = Y0[r, {i}]" for i in rows]
+    lines.append(_EULER_STEP)
+    lines += _body(em, core, i3)
+    lines += [i3 + line for line in derivs]
+    lines += _body(em, delay_need, i3)
+    lines += [i3 + line for line in din]
+    lines.append(f"{i3}if left == 0:")
+    lines += _body(em, extra, i4)
+    lines += [f"{i4}yv[{i}] = q{i}" for i in rows]
+    lines += [i4 + line for line in outs]
+    lines += [f"{i4}for i in range(ny):", f"{i5}OUT[j, i, r] = yv[sel_y[i]]",
+              f"{i4}for i in range(no):", f"{i5}OUT[j, ny + i, r] = o[sel_o[i]]",
+              f"{i4}j += 1", f"{i4}left = save_every",
+              f"{i3}left -= 1", f"{i3}if k == n_steps:", f"{i4}break",
+              f"{i3}for i in range(n_d):", f"{i4}buf[i, k % ring] = din[i]"]
+    lines += [f"{i3}q{i} += v{i} * step" for i in rows]
+    em.state_ref = "y[{}]"
+    return lines
+
+
 def generate_source(program: Program, dims: Dimensions) -> str:
-    """The source of a module with the model's numba functions (see :mod:`numba_kernels`).
+    """The source of a module with the model's numba functions.
 
     Raises
     ------
@@ -279,30 +356,13 @@ def generate_source(program: Program, dims: Dimensions) -> str:
         if dims.dims_of(d):
             raise Unsupported("fixed delays (delay_fixed) over dimensions")
     deriv_trees = derivative_trees(program)
-    derivs = []
-    for s in program.state_names:
-        row = program.state_rows[s][0]
-        for idx in layout.elements(s):
-            derivs.append(f"    dy[{row + layout.flat(s, idx)}] = "
-                          f"{em.code(deriv_trees[s], idx)}")
-    outs = []
-    for o in program.output_names:
-        for idx in layout.elements(o):
-            outs.append(f"    o[{layout.output_at[o] + layout.flat(o, idx)}] = "
-                        f"{em.ref(o, idx)}")
-    # one function for both: half the machine code to compile; outputs written when asked
-    derivs += [f"    din[{i}] = {em.code(tree, {})}" for i, tree in enumerate(program.delay_inputs)]
-    body = _body(em, list(deriv_trees.values()) + list(program.delay_inputs)
-                 + [Name(n) for n in program.output_names])
     tables = []
     for i, (xs, ys) in enumerate(program.tables.values()):
         tables.append(f"_TX{i} = np.array({np.asarray(xs, float).tolist()!r})")
         tables.append(f"_TY{i} = np.array({np.asarray(ys, float).tolist()!r})")
     head = _HEAD.format(n_rows=program.n_state_rows, n_outputs=layout.n_outputs)
-    return "\n".join([head, *tables, "", "",
-                      "@_jit", "def _rhs(t, dt, y, p, s, d, dy, din, o, save):", *body, *derivs,
-                      "    if save:", *["    " + line for line in outs], "        pass",
-                      "    return dy", "", "", _LOOPS])
+    return "\n".join([head, *tables, "", "", *_euler_source(em, deriv_trees), "", "",
+                      *_rhs_source(em, deriv_trees), "", "", _RK4, "", "", _RHS_MANY])
 
 
 _HEAD = '''"""Generated by gysim's numba backend from a compiled model: do not edit."""
@@ -317,15 +377,47 @@ N_OUTPUTS = {n_outputs}'''
 
 # The integration loops: the same arithmetic, in the same order, as
 # gysim.engine.integrate_fixed_step (Euler: y += dy * step; RK4's stages and sum).
-_LOOPS = '''@_jit
-def _one_run(p, s, y0, d0, order, start, step, n_steps, save_every, rk4, sel_y, sel_o, out):
-    y = y0.copy()
-    d = d0.copy()
-    n_d = d.shape[0]
+# The runs lo:hi one after another, each over the whole horizon, saved values at
+# OUT[save, value, run]: a thread takes a contiguous block of runs, with no barrier
+# per step and no Python call in the loop. Euler has the model's equations inside its
+# loop (_euler_source); RK4 calls _rhs four times a step.
+_FIXED_HEAD = """    n_d = D0.shape[1]
     ring = 1
-    for i in range(n_d):
-        ring = max(ring, order[i])
+    for r in range(lo, hi):
+        for i in range(n_d):
+            ring = max(ring, ORDER[r, i])
     buf = np.empty((n_d, ring))
+    d = np.empty(n_d)
+    din = np.empty(n_d)
+    yv = np.empty(N_ROWS)
+    o = np.empty(N_OUTPUTS)
+    ny = sel_y.shape[0]
+    no = sel_o.shape[0]
+    dt = step
+    for r in range(lo, hi):
+        p = P[r]
+        s = S[r]
+        order = ORDER[r]
+        for i in range(n_d):
+            d[i] = D0[r, i]"""
+_EULER_STEP = """        left = 0
+        j = 0
+        for k in range(n_steps + 1):
+            t = start + k * step
+            if k > 0:
+                for i in range(n_d):
+                    if k >= order[i]:
+                        d[i] = buf[i, (k - order[i]) % ring]"""
+_RK4 = '''@_jit
+def run_rk4(P, S, Y0, D0, ORDER, lo, hi, start, step, n_steps, save_every, sel_y, sel_o, OUT):
+    n_d = D0.shape[1]
+    ring = 1
+    for r in range(lo, hi):
+        for i in range(n_d):
+            ring = max(ring, ORDER[r, i])
+    buf = np.empty((n_d, ring))
+    y = np.empty(N_ROWS)
+    d = np.empty(n_d)
     din = np.empty(n_d)
     scratch = np.empty(n_d)
     dy = np.empty(N_ROWS)
@@ -335,28 +427,40 @@ def _one_run(p, s, y0, d0, order, start, step, n_steps, save_every, rk4, sel_y, 
     k4 = np.empty(N_ROWS)
     tmp = np.empty(N_ROWS)
     ny = sel_y.shape[0]
+    no = sel_o.shape[0]
     half = step / 2
     sixth = step / 6
-    for k in range(n_steps + 1):
-        t = start + k * step
-        if k > 0:
-            for i in range(n_d):
-                if k >= order[i]:
-                    d[i] = buf[i, (k - order[i]) % ring]
-        if k % save_every == 0:
-            _rhs(t, step, y, p, s, d, dy, din, o, True)
-            j = k // save_every
-            for i in range(ny):
-                out[j, i] = y[sel_y[i]]
-            for i in range(sel_o.shape[0]):
-                out[j, ny + i] = o[sel_o[i]]
-        else:
-            _rhs(t, step, y, p, s, d, dy, din, o, False)
-        if k == n_steps:
-            break
+    for r in range(lo, hi):
+        p = P[r]
+        s = S[r]
+        order = ORDER[r]
+        for i in range(N_ROWS):
+            y[i] = Y0[r, i]
         for i in range(n_d):
-            buf[i, k % ring] = din[i]
-        if rk4:
+            d[i] = D0[r, i]
+        left = 0
+        j = 0
+        for k in range(n_steps + 1):
+            t = start + k * step
+            if k > 0:
+                for i in range(n_d):
+                    if k >= order[i]:
+                        d[i] = buf[i, (k - order[i]) % ring]
+            if left == 0:
+                _rhs(t, step, y, p, s, d, dy, din, o, True)
+                for i in range(ny):
+                    OUT[j, i, r] = y[sel_y[i]]
+                for i in range(no):
+                    OUT[j, ny + i, r] = o[sel_o[i]]
+                j += 1
+                left = save_every
+            else:
+                _rhs(t, step, y, p, s, d, dy, din, o, False)
+            left -= 1
+            if k == n_steps:
+                break
+            for i in range(n_d):
+                buf[i, k % ring] = din[i]
             for i in range(N_ROWS):
                 tmp[i] = y[i] + half * dy[i]
             _rhs(t + half, step, tmp, p, s, d, k2, scratch, o, False)
@@ -368,27 +472,16 @@ def _one_run(p, s, y0, d0, order, start, step, n_steps, save_every, rk4, sel_y, 
             _rhs(t + step, step, tmp, p, s, d, k4, scratch, o, False)
             for i in range(N_ROWS):
                 y[i] += sixth * (dy[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
-        else:
-            for i in range(N_ROWS):
-                y[i] += dy[i] * step
-
-
-@_jit
-def run_fixed(P, S, Y0, D0, ORDER, start, step, n_steps, save_every, rk4, sel_y, sel_o, OUT):
-    for r in range(Y0.shape[0]):
-        _one_run(P[r], S[r], Y0[r], D0[r], ORDER[r], start, step, n_steps, save_every, rk4,
-                 sel_y, sel_o, OUT[r])
-
-
-@_jit
+'''
+_RHS_MANY = '''@_jit
 def rhs_many(t, dt, Y, P, S, dY):
+    y = np.empty(N_ROWS)
+    dr = np.empty(N_ROWS)
     none = np.empty(0)
     o = np.empty(N_OUTPUTS)
     for r in range(Y.shape[1]):
-        y = np.empty(N_ROWS)
         for i in range(N_ROWS):
             y[i] = Y[i, r]
-        dr = np.empty(N_ROWS)
         _rhs(t, dt, y, P[r], S[r], none, dr, none, o, False)
         for i in range(N_ROWS):
             dY[i, r] = dr[i]

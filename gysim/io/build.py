@@ -314,8 +314,8 @@ class ModelBuilder(NativeLayout, Converter):
                       doc=f"read from {self.path.name} by gysim's {self.language} reader",
                       check_units_on_run=False)  # free-text units of other tools: on request
         model.saveper = values.get("saveper", dt)
-        for rng, dim in self.dim_id.items():
-            model.dimension(dim, [self.label_id[label] for label in self.subs.ranges[rng]])
+        for dim, labels in self.dimension_labels():  # families, then their aliases
+            model.dimension(dim, labels)
         for kind, ident, payload, element in self.specs:
             self._add(model, kind, ident, payload, element, values)
         for name, array, dims, doc in self.extra_params:
@@ -372,8 +372,8 @@ def build_model(abstract_model: Any, path: Path, language: str, *, native: bool 
     """Build a gysim model from PySD's abstract model of the file at ``path``.
 
     Subscripts become native gysim dimensions (:mod:`gysim.io.native`); a
-    file beyond them (a family used twice in one variable, mappings within a
-    family, subscripted lookups, VECTOR SELECT) has each element of a
+    file beyond them (ranges overlapping without a range holding both,
+    VECTOR SELECT) has each element of a
     subscripted variable read as a scalar element, and ``model.source.fallback`` says
     why ('' when the model is native or has no subscripts). ``native=False``
     always reads subscripts element by element.
@@ -415,5 +415,7 @@ def build_model(abstract_model: Any, path: Path, language: str, *, native: bool 
         model.compile()  # dimension checks of the engine: fall back if they object
         return model
     except (NotNative, ModelDefinitionError) as exc:
+        if getattr(exc, "model_error", False):  # wrong in any reading, e.g. a singular matrix
+            raise
         why = "" if str(exc) == _NO_SUBSCRIPTS else str(exc)
     return ModelBuilder(abstract_model, path, language).build(fallback=why)

@@ -32,7 +32,7 @@ from ..errors import ModelDefinitionError
 from ..expr import (BinOp, BoolOp, Call, Compare, Const, Name, Node, Subscript,
                     UnaryOp)
 from . import external, functions
-from . import mdl_scan
+from . import array_calls, mdl_scan
 from .fold import ConstantFolder
 from .names import VENSIM_NA, reference_key, safe_identifier, shown_name, unsupported
 from .subscripts import Subscripts
@@ -358,8 +358,13 @@ class Converter(ConstantFolder):
             if rng is None:
                 raise self.fail("ELMCOUNT of something other than a subscript range", owner)
             return Const(float(len(self.subs.ranges[rng])))
-        if fname == "vector_select":
-            return self.vector_select(list(ast.arguments), owner)
+        if fname in array_calls.CALLS:  # whole-vector functions, element by element
+            if self.native:  # a native reading where the builder has one
+                native = getattr(self, f"native_{fname}", None)
+                if native is None:
+                    raise NotNative(self.spelled(fname))  # (INVERT MATRIX of variables)
+                return native(list(ast.arguments), owner)
+            return array_calls.CALLS[fname](self, list(ast.arguments), owner)
         args = [self.conv(a, owner) for a in ast.arguments]
         key = reference_key(fname)
         ident = (self.instance(key, func.subscripts, fname, owner)
@@ -417,37 +422,11 @@ class Converter(ConstantFolder):
             self.binding = saved
         return out
 
-    def vector_select(self, args: list, owner: str) -> Node:
-        """VECTOR SELECT(selection[d!], values[d!], missing, action, error action)."""
+    def _whole_vector(self, ast: Any, owner: str) -> Node:
+        """ALLOCATE BY PRIORITY / ALLOCATE AVAILABLE, read element by element."""
         if self.native:
-            raise NotNative("VECTOR SELECT")
-        if len(args) != 5:
-            raise self.fail(f"VECTOR SELECT with {len(args)} arguments", owner)
-        try:
-            action = self.evaluate(self.conv(args[3], owner), {})
-            error_action = self.evaluate(self.conv(args[4], owner), {})
-        except (KeyError, TypeError, ValueError, ZeroDivisionError):
-            raise self.fail("VECTOR SELECT with an action that is not constant", owner) from None
-        if action not in (0, 1, 2, 3) or error_action != 0:
-            raise self.fail(f"VECTOR SELECT with action {action:g} and error action "
-                            f"{error_action:g} (supported: actions 0-3, error action 0)", owner)
-        over = self.subs.bang_ranges(args[:2], [])
-        neutral = {0: Const(0.0), 1: Const(1.0), 2: Const(1e300), 3: Const(-1e300)}
-
-        def pick() -> tuple[Node, Node]:
-            chosen = Compare("!=", self.conv(args[0], owner), Const(0.0))
-            return (Call("if_then_else", (chosen, self.conv(args[1], owner),
-                                          neutral[int(action)])),
-                    Call("if_then_else", (chosen, Const(1.0), Const(0.0))))
-
-        pairs = self._each_element(over, pick)
-        if not pairs:
-            raise self.fail("VECTOR SELECT without a 'dim!' range", owner)
-        tree = functions.join_all(("sum", "prod", "vmin", "vmax")[int(action)],
-                                  [value for value, _ in pairs])
-        count = functions.join_all("sum", [one for _, one in pairs])
-        return Call("if_then_else", (Compare(">", count, Const(0.0)), tree,
-                                     self.conv(args[2], owner)))
+            raise NotNative(type(ast).__name__)
+        return array_calls.CONSTRUCTS[type(ast).__name__](self, ast, owner)
 
     # -------------------------------------------------------------- values
     def array_value(self, ident: str, array: Any) -> Node | np.ndarray:
@@ -533,3 +512,4 @@ class Converter(ConstantFolder):
         **dict.fromkeys(_REFUSED, _refused),
         "AbstractSyntax": _refused, "object": _refused,
     }
+    CONSTRUCTS.update(dict.fromkeys(array_calls.CONSTRUCTS, _whole_vector))

@@ -8,8 +8,12 @@ ONE gysim element over its families' dimensions: each definition (a *part*)
 covers the elements a boolean mask marks, and the element's equation chooses
 among the parts with ``if_then_else(mask, part, ...)`` (elements no part
 defines are 0); when every part is a constant, the parts are assembled into
-one constant array at build time. Mappings (``->``) and ranges that overlap
-without one holding the other still need the element-by-element reading
+one constant array at build time. A family used twice in one variable
+(``m[dim, dim1]``) takes an alias dimension for its second use, and a
+subscripted lookup is one scalar lookup per definition; references between
+elements (mappings ``->``, subranges, positions, ``dim!``) are
+:mod:`gysim.io.native_refs`' business. Only ranges that overlap without
+one holding them both need the element-by-element reading
 (:class:`~gysim.io.convert.NotNative`).
 
 Examples
@@ -29,8 +33,9 @@ from typing import Any
 
 import numpy as np
 
-from ..expr import BinOp, Call, Const, Name, Node
+from ..expr import Call, Const, Name, Node
 from .convert import NotNative
+from .native_refs import NativeReferences
 from .names import reference_key, safe_identifier
 
 __all__ = ["families", "NativeLayout"]
@@ -55,24 +60,31 @@ def families(subs: Any) -> dict[str, str]:
     return out
 
 
-class NativeLayout:
+class NativeLayout(NativeReferences):
     """Mixin of :class:`~gysim.io.build.ModelBuilder`: the native layout of subscripts."""
 
-    def _layout_native(self) -> None:
+    def _layout_native(self) -> bool:
         """Subscripted elements as gysim elements with dims, or :class:`NotNative`."""
         subs = self.subs
         self.family = families(subs)
         self.label_family = {label: fam for fam in set(self.family.values())
                              for label in subs.ranges[fam]}
+        self.key_family: dict[str, str] = {}           # dimension key -> its family
+        self.alias_label: dict[str, dict[str, str]] = {}  # key -> family label -> gysim label
+        self.alias_named: set[str] = set()             # copies of a family naming an alias
+        self.sub_lookups: dict[str, tuple] = {}        # key -> (dim keys, [(lookup, mask)])
+        self.bang_axes: dict[str, str] = {}            # range summed over -> its dimension key
+        self.native_ctx: list[tuple] = []
         for rng in subs.ranges:
             if self.family[rng] == rng:
                 self.dim_id[rng] = safe_identifier(rng, self.taken)
-        self.dim_list = list(self.dim_id.values())
+                self.key_family[rng] = rng
         for rng in subs.ranges:
             self.range_dim[rng] = self.dim_id[self.family[rng]]
-        for fam in self.dim_id:
+        for fam in list(self.dim_id):
             for label in subs.ranges[fam]:
                 self.label_id[label] = safe_identifier(label, self.taken)
+            self.alias_label[fam] = {label: self.label_id[label] for label in subs.ranges[fam]}
         any_dims = False
         for element in self.section.elements:
             key = reference_key(element.name)
@@ -81,26 +93,40 @@ class NativeLayout:
             fams = layouts[0][0]
             if any(lay[0] != fams for lay in layouts):
                 raise NotNative(f"definitions of '{element.name}' over different ranges")
-            if len(set(fams)) != len(fams):
-                raise NotNative(f"a range used twice in '{element.name}'")
+            keys = tuple(self.alias_key(f, fams[:i + 1].count(f)) for i, f in enumerate(fams))
+            any_dims = any_dims or bool(fams)
             kinds = {type(c).__name__ for c in comps}
-            is_lookup = "AbstractLookup" in kinds
-            if fams and is_lookup:
-                raise NotNative(f"the subscripted lookup '{element.name}'")
+            if fams and "AbstractLookup" in kinds:
+                self._layout_lookup(element, key, comps, fams, keys)
+                continue
             ident = safe_identifier(element.name, self.taken)
             self.names[ident] = element.name
             self.comp_of[ident] = (element, comps[0], (), {}, [])
-            if is_lookup:
+            if "AbstractLookup" in kinds:
                 self.kinds[ident] = "lookup"
             self.instances[key] = {(): ident}
             self.by_key[key] = ident
-            self.dims_of[ident] = fams
-            any_dims = any_dims or bool(fams)
-            whole = len(comps) == 1 and layouts[0][1] == list(fams) and not layouts[0][2]
+            self.dims_of[ident] = keys
+            written = layouts[0][1]
+            whole = len(comps) == 1 and not layouts[0][2] and all(
+                r is not None and subs.ranges[r] == subs.ranges[f] for r, f in zip(written, fams))
             if fams and not whole:
                 self.parts[ident] = [(comp, self._mask(comp, fams, element.name))
                                      for comp in comps]
         return any_dims
+
+    def _layout_lookup(self, element: Any, key: str, comps: list, fams: tuple,
+                       keys: tuple) -> None:
+        """A subscripted lookup: one scalar lookup per definition, with where it applies."""
+        parts = []
+        for comp in comps:
+            shown = element.name + "[" + ",".join(str(s) for s in comp.subscripts[0]) + "]"
+            pid = safe_identifier(shown, self.taken)
+            self.names[pid] = shown
+            self.comp_of[pid] = (element, comp, (), {}, [])
+            self.kinds[pid] = "lookup"
+            parts.append((pid, self._mask(comp, fams, element.name)))
+        self.sub_lookups[key] = (keys, parts)
 
     def _lhs_families(self, comp: Any, owner: str) -> tuple[tuple, list, list]:
         """(families, ranges or labels as written, excepts) of a definition's subscripts."""
@@ -127,72 +153,6 @@ class NativeLayout:
             mask[tuple(self.subs.position[f][lab] for f, lab in zip(fams, labels))] = True
         return mask
 
-    def range_mask(self, rng: str) -> Node:
-        """A constant over the family of ``rng``: 1 at its labels, 0 elsewhere."""
-        fam = self.family[rng]
-        name = self.range_masks.get(rng)
-        if name is None:
-            name = safe_identifier(f"{rng} in {fam}", self.taken)
-            values = np.array([float(label in self.subs.ranges[rng])
-                               for label in self.subs.ranges[fam]])
-            self.range_masks[rng] = name
-            self.extra_params.append((name, values, (self.dim_id[fam],),
-                                      f"1 on the subrange {rng} of {fam}"))
-        return Name(name)
-
-    def defined_labels(self, ident: str) -> dict[str, set]:
-        """Family -> the labels ``ident``'s definitions define in it (natively)."""
-        fams = self.dims_of.get(ident, ())
-        if ident not in self.parts:
-            return {f: set(self.subs.ranges[f]) for f in fams}
-        return self._labels_of(fams, np.logical_or.reduce([m for _, m in self.parts[ident]]))
-
-    def _labels_of(self, fams: tuple, union: np.ndarray) -> dict[str, set]:
-        out = {}
-        for i, fam in enumerate(fams):
-            hit = union.any(axis=tuple(j for j in range(len(fams)) if j != i))
-            out[fam] = {label for label, h in zip(self.subs.ranges[fam], hit) if h}
-        return out
-
-    def mapped(self, node: Node, rng: str, ref: str) -> Node:
-        """``node`` (over the family of ``rng``) carried onto the definition's mapped range.
-
-        A reference ``x[r]`` in the definition of an element over a range mapped
-        to ``r`` (``m: m1, m2 -> r``) takes ``x``'s elements by position: a sum
-        over ``r``'s family of a constant 0/1 matrix times ``x``.
-        """
-        fam = self.family[rng]
-        sources = [r for r in self.subs.mappings.get(rng, ())
-                   if self.family[r] in self.native_lhs and self.family[r] != fam]
-        if len(sources) != 1:
-            raise NotNative(f"the subscript '{rng}' of '{ref}'")
-        src = sources[0]
-        key = f"{src}->{rng}"
-        name = self.range_masks.get(key)
-        if name is None:
-            name = safe_identifier(f"map {src} to {rng}", self.taken)
-            self.range_masks[key] = name
-            sfam = self.family[src]
-            matrix = np.zeros((len(self.subs.ranges[sfam]), len(self.subs.ranges[fam])))
-            for a, b in zip(self.subs.ranges[src], self.subs.ranges[rng]):
-                matrix[self.subs.position[sfam][a], self.subs.position[fam][b]] = 1.0
-            dims = (self.dim_id[sfam], self.dim_id[fam])
-            if self.dim_list.index(dims[0]) > self.dim_list.index(dims[1]):
-                matrix, dims = matrix.T, dims[::-1]
-            self.extra_params.append((name, matrix, dims, f"{src} mapped to {rng} by position"))
-        return Call("sum", (BinOp("*", Name(name), node), Name(self.dim_id[fam])))
-
-    def range_position(self, rng: str) -> Node:
-        """A range used as a value: each element's position, from 1, in its family."""
-        fam = self.family[rng]
-        name = self.range_masks.get("#" + fam)
-        if name is None:
-            name = safe_identifier(f"position in {fam}", self.taken)
-            self.range_masks["#" + fam] = name
-            self.extra_params.append((name, np.arange(1.0, len(self.subs.ranges[fam]) + 1),
-                                      (self.dim_id[fam],), f"position of each element of {fam}"))
-        return Name(name)
-
     def part_mask(self, ident: str, k: int, mask: np.ndarray) -> Node:
         """A constant over ``ident``'s dims: 1 where its definition ``k`` applies."""
         name = safe_identifier(f"{ident} part {k + 1}", self.taken)
@@ -205,14 +165,18 @@ class NativeLayout:
         """One part's value: a full array for a constant array, else its tree."""
         ast = comp.ast if type(comp.ast).__name__ != "IntegStructure" else None
         if isinstance(ast, np.ndarray):
-            array = np.asarray(ast, dtype=float)
-            count = int(mask.sum())
+            array = np.asarray(ast, dtype=float).reshape(-1)
             if array.size == 1:
-                return Const(float(array.reshape(-1)[0]))
-            if array.size != count or not np.isfinite(array).all():
+                return Const(float(array[0]))
+            fams = [self.key_family[k] for k in self.dims_of[ident]]
+            # the elements in the order written: each range's labels in its own order
+            cells = [tuple(self.subs.position[f][lab] for f, lab in zip(fams, labels))
+                     for labels, _, _ in self.subs.expand(comp, self.names[ident])]
+            if array.size != len(cells) or not np.isfinite(array).all():
                 raise NotNative(f"the constant array of '{self.names[ident]}'")
             full = np.zeros(mask.shape)
-            full[mask] = array.reshape(-1)  # the masked elements in order: C order, as written
+            for cell, value in zip(cells, array):
+                full[cell] = value
             return full
         return tree_of(comp)
 
@@ -221,7 +185,7 @@ class NativeLayout:
         parts = self.parts[ident]
         values = []
         for comp, mask in parts:
-            self.native_lhs = self._labels_of(self.dims_of[ident], mask)  # this part's
+            self._set_context(ident, comp, mask)  # this part's
             values.append(self.part_value(ident, comp, mask, tree_of))
         if all(isinstance(v, (Const, np.ndarray)) for v in values):
             full = np.zeros(parts[0][1].shape)

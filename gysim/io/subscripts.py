@@ -22,6 +22,7 @@ Examples
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -78,10 +79,16 @@ class Subscripts:
         self.label_canon: dict[str, str] = {}
         raw_maps: dict[str, list] = {}
         raw_ranges = {}
+        explicit = (_explicit_mappings(path) if any(rng.mapping for rng in ranges) else {})
         for rng in ranges:
             self.range_canon[reference_key(rng.name)] = rng.name
             raw_maps[rng.name] = list(rng.mapping or [])
             raw_ranges[rng.name] = rng.subscripts
+            lists = explicit.get(reference_key(rng.name), {})
+            if lists and not isinstance(rng.subscripts, str):
+                # PySD's parser appends the map-to lists' items to the range's own labels
+                count = sum(len(items) for items in lists.values())
+                raw_ranges[rng.name] = list(rng.subscripts)[:len(rng.subscripts) - count]
         for name in raw_ranges:
             self._range_labels(name, raw_ranges, raw_maps, ())
         self.ranges = {name: self.ranges[name] for name in raw_ranges}  # the file's order
@@ -96,17 +103,55 @@ class Subscripts:
                 self.label_canon.setdefault(reference_key(label), label)
                 self.family_pos.setdefault(label, i + 1)
         self.mappings: dict[str, set[str]] = {r: set() for r in self.ranges}
+        #: (range on the right, range on the left) -> {left label: right label}
+        self.maps: dict[tuple[str, str], dict[str, str]] = {}
         for rng, maps in raw_maps.items():
             for other in maps:
                 target = (self.range_canon.get(reference_key(other))
                           if isinstance(other, str) else None)
                 if target is None:
                     raise ModelDefinitionError(
-                        f"{path.name}: the subscript mapping {other!r} of range '{rng}' is not "
-                        f"supported by gysim's {language} reader (only mappings onto a whole "
-                        f"range, element by position)")
+                        f"{path.name}: the subscript mapping {other!r} of range '{rng}' names "
+                        f"no subscript range of the file")
+                items = explicit.get(reference_key(rng), {}).get(reference_key(target))
+                self._add_map(rng, target, items)
                 self.mappings[rng].add(target)
                 self.mappings[target].add(rng)
+
+    def _add_map(self, src: str, dst: str, items: list[str] | None) -> None:
+        """The mapping ``src: ... -> dst`` (``items``: the map-to list, or None: by position).
+
+        Vensim maps the k-th element of ``src`` to the k-th item of the list
+        (an element of ``dst``, or a subrange of it: each of its elements), or,
+        without a list, to the k-th element of ``dst``. A one-to-one mapping is
+        also read backwards (``dst`` on the right of an equation over ``src``).
+        """
+        labels, dst_labels = self.ranges[src], self.ranges[dst]
+        where = f"{self.path.name}: the subscript mapping of '{src}' onto '{dst}'"
+        if items is None:
+            if len(labels) != len(dst_labels):
+                raise ModelDefinitionError(
+                    f"{where} needs as many elements on both sides ({len(labels)} and "
+                    f"{len(dst_labels)}), or an explicit list: {src}: ... -> ({dst}: ...)")
+            items = list(dst_labels)
+        if len(items) != len(labels):
+            raise ModelDefinitionError(f"{where} lists {len(items)} items for the {len(labels)} "
+                                       f"elements of '{src}'")
+        table: dict[str, str] = {}
+        for label, item in zip(labels, items):
+            key = reference_key(item)
+            sub = self.range_canon.get(key)
+            targets = (self.ranges[sub] if sub is not None
+                       else [lab for lab in dst_labels if reference_key(lab) == key])
+            if not targets or not set(targets) <= set(dst_labels):
+                raise ModelDefinitionError(f"{where}: '{item}' is neither an element nor a "
+                                           f"subrange of '{dst}'")
+            for target in targets:
+                if table.setdefault(target, label) != label:
+                    raise ModelDefinitionError(f"{where} maps two elements onto '{target}'")
+        self.maps[(src, dst)] = table
+        if len(set(table.values())) == len(table) and (dst, src) not in self.maps:
+            self.maps[(dst, src)] = {v: k for k, v in table.items()}
 
     def _range_labels(self, name: str, raw: dict, maps: dict, stack: tuple) -> list[str]:
         """Labels of a range, with ranges named in its definition (subranges, copies) expanded.
@@ -209,9 +254,9 @@ class Subscripts:
             return binding[rng]
         bound = [(r, e) for r, e in binding.items() if not r.endswith("!")]
         labels = self.ranges[rng]
-        for r, e in bound:  # a mapping (->): element by position
-            if r in self.mappings[rng] and self.position[r][e] < len(labels):
-                return labels[self.position[r][e]]
+        for r, e in bound:  # a mapping (->)
+            if e in self.maps.get((rng, r), {}):
+                return self.maps[(rng, r)][e]
         same = lhs[pos] if pos < len(lhs) else None
         here = self.position[rng]
         if same in binding and binding[same] in here:  # subrange / superrange
@@ -242,6 +287,28 @@ class Subscripts:
             for field in ast.__dataclass_fields__:
                 self.bang_ranges(getattr(ast, field), found)
         return found
+
+
+def _explicit_mappings(path: Path) -> dict[str, dict[str, list[str]]]:
+    """Map-to lists of a Vensim file's mappings: range key -> {target key: items}.
+
+    ``src: s1, s2 -> (dst: d1, d2), other`` gives ``{'src': {'dst': ['d1', 'd2']}}``
+    (``other``, mapped by position, has no list). PySD's translator keeps
+    only the target's name, so the lists are read from the file's text.
+    """
+    if path.suffix.lower() != ".mdl" or not path.is_file():
+        return {}
+    out: dict[str, dict[str, list[str]]] = {}
+    text = mdl_scan._clean(mdl_scan.read_text(path))
+    for equation in mdl_scan._equations(text):
+        head, arrow, tail = equation.partition("->")
+        if not arrow or "<" in head[-1:] or ":" not in head or "=" in head:
+            continue
+        name = head.split(":", 1)[0].strip()
+        for found in re.finditer(r"\(\s*([^:()]+?)\s*:\s*([^()]*)\)", tail):
+            items = [item.strip() for item in found.group(2).split(",") if item.strip()]
+            out.setdefault(reference_key(name), {})[reference_key(found.group(1))] = items
+    return out
 
 
 def stack_subscripts(ds: Any, model: Any) -> Any:
@@ -278,9 +345,13 @@ def stack_subscripts(ds: Any, model: Any) -> Any:
     >>> _ = f.write_text("{UTF-8}\\nd: a, b ~ ~|\\nt[a]((0,1),(9,1)) ~ ~|\\nt[b]((0,2),(9,2)) ~ ~|\\n"
     ...                  "x[d] = t[d](Time) * Time ~ ~|\\n"
     ...                  "INITIAL TIME = 0 ~ ~|\\nFINAL TIME = 2 ~ ~|\\nTIME STEP = 1 ~ ~|\\n")
-    >>> m = gysim.read_vensim(f)
+    >>> from pysd.translators.vensim.vensim_file import VensimFile
+    >>> from gysim.io.build import build_model
+    >>> vfile = VensimFile(f)
+    >>> _ = vfile.parse()
+    >>> m = build_model(vfile.get_abstract_model(), f, "Vensim", native=False)
     >>> m.source.fallback
-    "the subscripted lookup 't'"
+    'native=False'
     >>> out = stack_subscripts(gysim.simulate(m), m)
     >>> out["x"].dims, out["x"].sel(d="b").values.tolist()
     (('time', 'd'), [0.0, 2.0, 4.0])

@@ -63,19 +63,22 @@ def read_vensim(path: str | Path, *, encoding: str | None = None,
         each family of ranges (a range and its subranges) is one dimension,
         and a variable stays ONE element over its dimensions even when it is
         defined over a subrange, with :EXCEPT:, with one equation per element
-        or per subrange, or through a mapping (``->``, by position):
+        or per subrange, or through a mapping (``->``, by position or with
+        map-to lists), and when one family is used twice (``m[dim, dim1]``: the
+        second use is an alias dimension, :mod:`gysim.io.native_refs`);
+        subscripted lookups are one lookup per definition:
         ``Stock A[Entry]`` becomes the element ``stock_a`` with
         ``dims=("entry",)`` (elements no equation defines are 0);
         ``source.dims`` (range -> dimension) and ``source.labels`` (original
-        label -> gysim label) keep the naming. Files beyond that (a family
-        used twice in one variable, mappings and positional references within
-        one family, subscripted lookups, VECTOR SELECT; ``source.fallback``
+        label -> gysim label) keep the naming. Files beyond that (ranges that
+        overlap without one range holding both, ALLOCATE AVAILABLE/BY PRIORITY;
+        ``source.fallback``
         says why) are expanded element by element: ``Stock A[Entry 1]``
         becomes the scalar element ``stock_a_entry_1`` (``source.names`` maps
         it back to ``'Stock A[Entry 1]'``), with ranges, subranges, mappings
         (``->``), equal-size ranges by position, :EXCEPT:, element-by-element
         definitions, tabbed arrays, SUM/PROD/VMIN/VMAX over ``dim!``, ELMCOUNT,
-        VECTOR SELECT (actions 0-3), subscripted lookups, delays and smooths.
+        VECTOR SELECT, ALLOCATE, subscripted lookups, delays and smooths.
         ``source.subscripts`` (original name -> (ranges, labels -> element))
         and ``source.ranges`` keep the layout; :func:`gysim.io.stack_subscripts`
         turns the results back into variables with one dimension per range
@@ -98,8 +101,8 @@ def read_vensim(path: str | Path, *, encoding: str | None = None,
     ModelDefinitionError
         For every file gysim cannot read completely, naming the file: beyond
         a limit, not in its encoding, not parsed by PySD, or with constructs
-        outside the supported core (macros, data, SAMPLE IF TRUE, ALLOCATE
-        AVAILABLE, INVERT MATRIX, explicit element-list mappings, ...),
+        outside the supported core (macros, GET DATA, VECTOR SORT ORDER,
+        RANDOM LOOKUP, ...),
         naming the construct and the element (``'x[a,b]'`` for one element of
         a subscripted variable).
 

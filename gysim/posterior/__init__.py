@@ -12,6 +12,7 @@ It needs the ``bayes`` extra (emcee, arviz).
 The package, one idea per module:
 
 - :mod:`gysim.posterior.priors`: priors by name, truncated to the bounds; the observation errors' priors;
+- :mod:`gysim.posterior.runs`: the model run as an ensemble straight into arrays (the likelihood's runs);
 - :mod:`gysim.posterior.likelihood`: the error models and the log posterior of a batch of points;
 - :mod:`gysim.posterior.sampler`: :func:`sample_posterior` (emcee, ``vectorize=True``);
 - :mod:`gysim.posterior.result`: :class:`Posterior`.

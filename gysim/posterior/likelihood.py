@@ -16,7 +16,8 @@ The log likelihood is the density of the observations in their own units
 :mod:`gysim.posterior.priors`). Points are the rows of an array ``(n, ndim)``:
 the sampled parameters first, then ``log(sigma_j)`` of each series whose error
 is estimated. All the rows with a finite prior are run as one ensemble
-(:func:`gysim.simulate` with ``on_error="mask"``: a failed run has density 0).
+(:class:`gysim.posterior.runs.ArrayRuns`: the numbers of :func:`gysim.simulate`
+with ``on_error="mask"``, straight into arrays; a failed run has density 0).
 
 Examples
 --------
@@ -49,6 +50,7 @@ from ..labels import select_element, split_element, values_at_times
 from ..model import Model
 from ..simulate import simulate
 from .priors import Prior, SigmaPrior, default_sigma_prior
+from .runs import ArrayRuns
 
 __all__ = ["LogPosterior", "ERRORS"]
 
@@ -79,6 +81,10 @@ class LogPosterior:
         (default :func:`gysim.posterior.priors.default_sigma_prior`).
     options : dict
         Options of :func:`gysim.simulate`.
+    calls, runs : int
+        About how many times the log posterior will be evaluated, on how many
+        points at a time (for the choice of backend:
+        :class:`gysim.posterior.runs.ArrayRuns`).
 
     Attributes
     ----------
@@ -92,7 +98,8 @@ class LogPosterior:
     """
 
     def __init__(self, model: Model, names: Sequence[str], priors: list[Prior], frame: pd.DataFrame,
-                 error: str, sigma: Any, sigma_priors: Any, options: dict[str, Any]) -> None:
+                 error: str, sigma: Any, sigma_priors: Any, options: dict[str, Any],
+                 calls: int = 1, runs: int = 1) -> None:
         if error not in ERRORS:
             raise ParameterError(f"`error` must be one of {', '.join(map(repr, ERRORS))}, got {error!r}")
         self.model, self.names, self.priors, self.error = model, list(names), priors, error
@@ -120,6 +127,10 @@ class LogPosterior:
         self.sigma_priors = _sigma_priors(sigma_priors, self.free, frame, error)
         self.ndim = len(self.names) + len(self.free)
         self.variables = list(dict.fromkeys(split_element(c)[0] for c in self.columns))
+        #: False: run through gysim.simulate's Dataset (the path before ArrayRuns; benchmarks)
+        self.lean = True
+        self.runs = ArrayRuns(model, self.names, self.columns, self.times, self.options,
+                              calls=calls, runs=runs)
 
     # --- pieces -------------------------------------------------------------------------
     def sigma_matrix(self, log_sigma: np.ndarray) -> np.ndarray:
@@ -140,6 +151,10 @@ class LogPosterior:
 
         Failed runs give NaN.
         """
+        return self.runs(X) if self.lean else self.simulated_dataset(X)
+
+    def simulated_dataset(self, X: np.ndarray) -> np.ndarray:
+        """:meth:`simulated` through :func:`gysim.simulate` and its Dataset (slower; same numbers)."""
         params = as_params(self.model, {n: X[:, i] for i, n in enumerate(self.names)})
         ds = simulate(self.model, params=params, variables=self.variables, on_error="mask",
                       **self.options)

@@ -41,7 +41,7 @@ def sample_posterior(model: Model, data: pd.DataFrame, params: Sequence[str], *,
                      priors: Mapping[str, Any] | None = None, error: str = "lognormal",
                      sigma: float | Mapping[str, float] | None = None, walkers: int | None = None,
                      draws: int = 2000, tune: int = 1000, seed: int | None = None,
-                     init: str | Mapping[str, float] = "prior",
+                     init: str | Mapping[str, float] = "prior", init_cov: Any = None,
                      bounds: Mapping[str, tuple[float, float]] | None = None,
                      data_units: Mapping[str, str] | None = None, progress: bool = False,
                      moves: Any = None, **simulate_options: Any) -> Posterior:
@@ -87,6 +87,16 @@ def sample_posterior(model: Model, data: pd.DataFrame, params: Sequence[str], *,
         each estimated sigma near the residual RMS there; a mapping gives the
         centre of the ball for some parameters (the model's values for the
         rest). Starts with zero posterior density are drawn again.
+    init_cov : pandas.DataFrame or mapping, optional
+        With ``init="model"`` or a mapping: the spread of the start instead of
+        the 1 % ball, as a covariance of parameters (a DataFrame whose index
+        and columns name them, e.g. a least-squares fit's ``stderr_i
+        stderr_j corr_ij``) or a mapping name -> standard deviation; the
+        parameters it does not name keep the ball. Each estimated ``log
+        sigma`` then starts spread by ``1 / sqrt(2 n_j)``, about its
+        posterior sd from ``n_j`` observations. A start near the posterior
+        shortens the burn-in (`tune`); the kept steps r-hat needs are set by
+        how fast the walkers mix (``post.autocorr``), whatever the start.
     bounds : mapping, optional
         Narrower bounds (within the parameters' own); a stock needs them.
     data_units : mapping, optional
@@ -168,7 +178,8 @@ def sample_posterior(model: Model, data: pd.DataFrame, params: Sequence[str], *,
     last = float(frame.index[-1])
     if "stop" not in options and last > model.start:
         options["stop"] = last
-    logpost = LogPosterior(model, names, param_priors, frame, error, sigma, sigma_priors, options)
+    logpost = LogPosterior(model, names, param_priors, frame, error, sigma, sigma_priors, options,
+                           calls=2 * (int(tune) + int(draws)) + 1)
     ndim = logpost.ndim
     if walkers is None:
         walkers = max(16, 2 * ndim + 2)
@@ -176,9 +187,11 @@ def sample_posterior(model: Model, data: pd.DataFrame, params: Sequence[str], *,
             and walkers >= 2 * ndim and walkers >= 4):
         raise ParameterError(f"`walkers` must be an integer >= 2 * ndim = {2 * ndim} (and >= 4), got {walkers!r}")
 
+    # the backend for the whole run: a start, then two half-ensembles per step
+    logpost.runs.expect(calls=2 * (int(tune) + int(draws)) + 1, runs=max(walkers // 2, 1))
     rng = np.random.default_rng(seed)
     started = _time.perf_counter()
-    p0 = _start(logpost, init, walkers, rng, lower, upper, options)
+    p0 = _start(logpost, init, walkers, rng, lower, upper, options, _spread(init_cov, names, lower, upper))
     if moves is None:
         moves = [(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)]
     sampler = emcee.EnsembleSampler(int(walkers), ndim, logpost, vectorize=True, moves=moves)
@@ -194,11 +207,13 @@ def sample_posterior(model: Model, data: pd.DataFrame, params: Sequence[str], *,
     idata.posterior.attrs.update({"sampler": "emcee.EnsembleSampler(vectorize=True)",
                                   "walkers": int(walkers), "tune": int(tune), "draws": int(draws),
                                   "seed": "" if seed is None else int(seed), "error": error,
-                                  "model": model.name, "seconds": round(elapsed, 3)})
+                                  "model": model.name, "seconds": round(elapsed, 3),
+                                  "backend": logpost.runs.backend})
     settings = {"priors": priors, "walkers": int(walkers), "draws": int(draws), "tune": int(tune),
-                "seed": seed, "init": init, "bounds": bounds, "data_units": data_units,
+                "seed": seed, "init": init, "init_cov": init_cov, "bounds": bounds,
+                "data_units": data_units,
                 "sigma": sigma, "params": list(params), "simulate_options": dict(simulate_options),
-                "seconds": elapsed, "notes": notes}
+                "seconds": elapsed, "notes": notes, "backend": logpost.runs.backend}
     return Posterior(idata=idata, names=names, model=model, error=error, fixed_sigma=logpost.fixed,
                      free_sigma=logpost.free, priors=param_priors, sigma_priors=logpost.sigma_priors,
                      frame=frame, acceptance=np.asarray(sampler.acceptance_fraction),
@@ -223,10 +238,48 @@ def _autocorr_time(sampler: Any, tune: int, ndim: int) -> np.ndarray:
         log.setLevel(level)
 
 
+def _spread(init_cov: Any, names: list[str], lower: np.ndarray, upper: np.ndarray) -> np.ndarray | None:
+    """The start's covariance of the parameters ``(p, p)``: `init_cov` where given, the ball elsewhere."""
+    if init_cov is None:
+        return None
+    ball = np.diag((BALL * (upper - lower)) ** 2)
+    if isinstance(init_cov, pd.DataFrame):
+        given = [str(c) for c in init_cov.columns]
+        if [str(i) for i in init_cov.index] != given:
+            raise ParameterError("`init_cov` must be a covariance DataFrame with the same names as "
+                                 "index and columns")
+        values = init_cov.to_numpy(dtype=float)
+    elif isinstance(init_cov, Mapping):
+        given = [str(k) for k in init_cov]
+        try:
+            values = np.diag(np.square(np.array([float(v) for v in init_cov.values()])))
+        except (TypeError, ValueError):
+            raise ParameterError("`init_cov` as a mapping gives a standard deviation (a number) "
+                                 "per parameter") from None
+    else:
+        raise ParameterError(f"`init_cov` must be a covariance DataFrame or a mapping of standard "
+                             f"deviations, got {type(init_cov).__name__}")
+    unknown = [k for k in given if k not in names]
+    if unknown:
+        raise ParameterError(f"`init_cov` given for {', '.join(map(repr, unknown))}, which is not a "
+                             f"sampled parameter ({', '.join(names)})")
+    at = [names.index(k) for k in given]
+    ball[np.ix_(at, at)] = values
+    if not (np.all(np.isfinite(ball)) and np.allclose(ball, ball.T)
+            and np.linalg.eigvalsh(ball).min() >= -1e-12 * max(1.0, np.abs(ball).max())):
+        raise ParameterError("`init_cov` must be a finite, symmetric, positive semi-definite "
+                             "covariance (standard deviations >= 0)")
+    return ball
+
+
 def _start(logpost: LogPosterior, init: Any, walkers: int, rng: np.random.Generator,
-           lower: np.ndarray, upper: np.ndarray, options: dict) -> np.ndarray:
+           lower: np.ndarray, upper: np.ndarray, options: dict,
+           cov: np.ndarray | None = None) -> np.ndarray:
     """Start positions ``(walkers, ndim)`` with a finite log posterior."""
     p = len(logpost.names)
+    if cov is not None and isinstance(init, str) and init == "prior":
+        raise ParameterError("`init_cov` spreads a start around a point: use it with init='model' "
+                             "or a mapping of values, not init='prior'")
     if isinstance(init, str) and init == "prior":
         def draw(k):
             x = np.column_stack([pr.draw(k, rng) for pr in logpost.priors] +
@@ -244,11 +297,18 @@ def _start(logpost: LogPosterior, init: Any, walkers: int, rng: np.random.Genera
             if np.any(centre < lower) or np.any(centre > upper):
                 raise ParameterError("`init` values must lie within the parameters' bounds")
         log_sigma = np.log(logpost.sigma_at(centre)) if logpost.free else np.zeros(0)
+        if cov is None:
+            sd_sigma = np.full(len(log_sigma), 0.1)
+        else:  # the posterior sd of log sigma from n normal residuals: about 1 / sqrt(2 n)
+            n_obs = dict(zip(logpost.columns, logpost.n_obs))
+            sd_sigma = np.array([1 / np.sqrt(2 * max(int(n_obs[c]), 1)) for c in logpost.free])
 
         def draw(k):
-            x = centre + BALL * (upper - lower) * rng.standard_normal((k, p))
-            x = np.clip(x, lower, upper)
-            s = log_sigma + 0.1 * rng.standard_normal((k, len(log_sigma)))
+            if cov is None:
+                x = np.clip(centre + BALL * (upper - lower) * rng.standard_normal((k, p)), lower, upper)
+            else:  # outside the bounds: drawn again below (zero prior density)
+                x = rng.multivariate_normal(centre, cov, size=k, method="eigh")
+            s = log_sigma + sd_sigma * rng.standard_normal((k, len(log_sigma)))
             return np.hstack([x, s])
     else:
         raise ParameterError(f"`init` must be one of {', '.join(map(repr, INITS))} or a mapping of "
