@@ -3,8 +3,9 @@
 The study of issue 4: the calibrated Guiyang model, 10 uncertain parameters
 sampled within their bounds, Sobol' with second-order indices at base
 n = 4096 (N(2D+2) = 90 112 runs), Euler at dt = 0.25, yearly output of every
-reporting variable, indices at every year 2000-2010 (the issue's "all years"). Each configuration runs in a fresh
-interpreter so its peak memory (VmHWM) is its own:
+reporting variable, indices at every year 2000-2010 (the issue's "all years").
+Each configuration runs in a fresh interpreter so its peak memory (VmHWM) is
+its own:
 
 1. in-process, in memory;
 2. in-process, streamed to a zarr store;
