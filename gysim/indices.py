@@ -64,7 +64,8 @@ from scipy.special import ndtri  # the normal quantile (scipy.stats.norm.ppf), c
 
 from .errors import DataError
 
-__all__ = ["sobol", "morris", "fast", "bootstrap_draws"]
+__all__ = ["sobol", "morris", "fast", "bootstrap_draws", "resample_counts",
+           "sobol_bytes_per_run"]
 
 _EPS = np.finfo(float).eps
 #: Series analysed together in one block (bounds the bootstrap's memory).
@@ -91,18 +92,54 @@ def _ratio(num: np.ndarray, var: np.ndarray) -> np.ndarray:
 
 
 class _Split:
-    """The A, B, A_B and B_A outputs of a block of standardised series (runs on axis 1)."""
+    """The A, B, A_B and B_A outputs of a block of standardised series.
+
+    ``Y`` is ``(series, runs)`` in the sampler's order; the parts are
+    contiguous ``(series, N)`` arrays (one copy of the block, laid out so
+    that every later operation reads memory in order).
+    """
 
     def __init__(self, Y: np.ndarray, D: int, second_order: bool) -> None:
-        step = 2 * D + 2 if second_order else D + 2
-        self.A = Y[:, 0::step]
-        self.B = Y[:, step - 1::step]
-        self.AB = [Y[:, j + 1::step] for j in range(D)]
-        self.BA = [Y[:, j + 1 + D::step] for j in range(D)] if second_order else []
+        group = 2 * D + 2 if second_order else D + 2
+        self.parts = np.ascontiguousarray(
+            Y.reshape(len(Y), -1, group).transpose(0, 2, 1))  # (series, group, N)
+        self.A, self.B = self.parts[:, 0], self.parts[:, group - 1]
+        self.AB = [self.parts[:, j + 1] for j in range(D)]
+        self.BA = [self.parts[:, j + 1 + D] for j in range(D)] if second_order else []
+
+    def rows(self, i: int) -> "_Split":
+        """Series ``i`` alone (kept 2-D)."""
+        one = _Split.__new__(_Split)
+        one.parts = self.parts[i:i + 1]
+        one.A, one.B = self.A[i:i + 1], self.B[i:i + 1]
+        one.AB = [ab[i:i + 1] for ab in self.AB]
+        one.BA = [ba[i:i + 1] for ba in self.BA]
+        return one
+
+    def terms(self, pairs: list) -> np.ndarray:
+        """The per-row terms whose means make the estimators, ``(series, terms, N)``.
+
+        In order: ``A + B`` and ``A^2 + B^2`` (the variance of the A and B
+        outputs), ``B (A_B^j - A)`` (S1 of each j), ``(A - A_B^j)^2 / 2``
+        (ST), ``B_A^j A_B^k - A B`` (S2 of each pair), each computed as
+        SALib computes it.
+        """
+        A, B, D = self.A, self.B, len(self.AB)
+        T = np.empty((len(A), 2 + 2 * D + len(pairs), A.shape[1]))
+        np.add(A, B, out=T[:, 0])
+        np.add(A * A, B * B, out=T[:, 1])
+        for j, ab in enumerate(self.AB):
+            np.multiply(B, ab - A, out=T[:, 2 + j])
+            np.multiply(0.5, (A - ab) ** 2, out=T[:, 2 + D + j])
+        if pairs:
+            AxB = A * B
+            for i, (j, k) in enumerate(pairs):
+                np.subtract(self.BA[j] * self.AB[k], AxB, out=T[:, 2 + 2 * D + i])
+        return T
 
 
 def _estimates(A, B, AB, BA, pairs, axis):
-    """S1, ST (and S2 of ``pairs``) of arrays whose base rows are on ``axis``.
+    """S1, ST (and S2 of ``pairs``) of arrays whose base rows are on ``axis``, SALib's way.
 
     A constant block (the spread of all A and B values at most machine
     epsilon) gives zeros, as in SALib.
@@ -179,14 +216,15 @@ def sobol(Y: np.ndarray, D: int, *, second_order: bool = True, num_resamples: in
         raise DataError(f"`num_resamples` must be an integer of at least 2, got {num_resamples!r}")
     n_series, N = Y.shape[0], Y.shape[1] // group
     r = bootstrap_draws(N, num_resamples, seed)
+    W = resample_counts(r)
     z = ndtri(0.5 + conf_level / 2)
     pairs = [(j, k) for j in range(D) for k in range(j + 1, D)] if second_order else []
     out = {k: np.empty((D, n_series)) for k in ("S1", "S1_conf", "ST", "ST_conf")}
     if second_order:
         out["S2"] = np.full((D, D, n_series), np.nan)
         out["S2_conf"] = np.full((D, D, n_series), np.nan)
-    # series at once, as many as keep one block's bootstrap arrays within BLOCK_BYTES
-    per_series = 8.0 * N * num_resamples * (6 + 2 * D)
+    # series at once, as many as keep one block's per-row terms within BLOCK_BYTES
+    per_series = Y.shape[1] * sobol_bytes_per_run(D, second_order)
     block = max(1, int(BLOCK_BYTES // per_series))
     for lo in range(0, n_series, block):
         hi = min(n_series, lo + block)
@@ -194,20 +232,105 @@ def sobol(Y: np.ndarray, D: int, *, second_order: bool = True, num_resamples: in
         # standardised per series, as SALib does with each output vector
         y = (y - y.mean(axis=1, keepdims=True)) / y.std(axis=1, keepdims=True)
         s = _Split(y, D, second_order)
-        s1, st, s2 = _estimates(s.A, s.B, s.AB, s.BA, pairs, axis=1)
-        out["S1"][:, lo:hi], out["ST"][:, lo:hi] = s1, st
-        # resampled: (series, N, resamples), base rows on axis 1
-        Ar, Br = s.A[:, r], s.B[:, r]
-        ABr = [ab[:, r] for ab in s.AB]
-        BAr = [ba[:, r] for ba in s.BA]
-        b1, bt, b2 = _estimates(Ar, Br, ABr, BAr, pairs, axis=1)
-        varies = _spread(np.concatenate([Ar, Br], axis=1), 1) != 0.0
+        T = s.terms(pairs)
+        var = np.var(np.concatenate([s.A, s.B], axis=1), axis=1)
+        constant = _spread(np.concatenate([s.A, s.B], axis=1), 1) <= _EPS
+        s1, st, s2 = _from_means(np.mean(T[:, 2:], axis=-1)[..., None], var[:, None],
+                                 constant, D, pairs)
+        out["S1"][:, lo:hi], out["ST"][:, lo:hi] = s1[..., 0], st[..., 0]
+        b1, bt, b2, varies = _bootstrap(s, T, pairs, r, W)
         out["S1_conf"][:, lo:hi] = np.where(varies, z * b1.std(axis=-1, ddof=1), 0.0)
         out["ST_conf"][:, lo:hi] = np.where(varies, z * bt.std(axis=-1, ddof=1), 0.0)
         for i, (j, k) in enumerate(pairs):
-            out["S2"][j, k, lo:hi] = s2[i]
+            out["S2"][j, k, lo:hi] = s2[i, :, 0]
             out["S2_conf"][j, k, lo:hi] = z * b2[i].std(axis=-1, ddof=1)
     return out
+
+
+def sobol_bytes_per_run(D: int, second_order: bool) -> float:
+    """Working memory of :func:`sobol` per run and series: its per-row terms, twice.
+
+    Examples
+    --------
+    >>> sobol_bytes_per_run(1, second_order=False)  # 4 terms per base row of 3 runs
+    21.333333333333332
+    """
+    group = 2 * D + 2 if second_order else D + 2
+    terms = 2 + 2 * D + (D * (D - 1) // 2 if second_order else 0)
+    return 2 * 8.0 * terms / group
+
+
+def resample_counts(r: np.ndarray) -> np.ndarray:
+    """How often each row is drawn in each resample: ``(n, num_resamples)`` from draws ``r``.
+
+    A bootstrap mean ``mean(x[r[:, b]])`` is ``(x @ W)[b] / n`` with these
+    counts ``W``: one matrix product gives every resample of every series.
+
+    Examples
+    --------
+    >>> resample_counts(np.array([[0, 2], [0, 2], [1, 2]])).tolist()
+    [[2.0, 0.0], [1.0, 0.0], [0.0, 3.0]]
+    """
+    n, R = r.shape
+    flat = (r + n * np.arange(R)).ravel()
+    return np.bincount(flat, minlength=n * R).reshape(R, n).T.astype(float)
+
+
+#: A resample whose variance (of standardised outputs, about 1) is below this is
+#: recomputed from the drawn rows themselves, where SALib's tests at machine epsilon bite.
+_SMALL_VAR = 1e-6
+
+
+def _from_means(means: np.ndarray, var: np.ndarray, constant: np.ndarray, D: int,
+                pairs: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """S1, ST and S2 from the means of the estimators' terms, ``(series, terms, k)``, and
+    the variances ``(series, k)``: each ``(D or pairs, series, k)``; zero where the
+    variance is at most machine epsilon or the series is ``constant`` (SALib's rules)."""
+    ratios = np.moveaxis(_ratio(means, var[:, None]), 1, 0)
+    s1, st, s2 = ratios[:D], ratios[D:2 * D], ratios[2 * D:]
+    s2 = s2 - s1[[j for j, _ in pairs]] - s1[[k for _, k in pairs]]
+    for arr in (s1, st, s2):
+        arr[:, constant] = 0.0
+    return s1, st, s2
+
+
+def _bootstrap(s: _Split, T: np.ndarray, pairs: list, r: np.ndarray, W: np.ndarray):
+    """S1, ST, S2 of every bootstrap resample, ``(D or pairs, series, resamples)``, and
+    whether the drawn outputs of each series vary at all (SALib's test of its intervals).
+
+    Each estimator is a mean over base rows of a per-row term (``T``, from
+    :meth:`_Split.terms`), divided by the variance of the A and B outputs:
+    the terms of every series are summed for every resample at once,
+    weighted by the draw counts ``W``. Series with a near-constant resample
+    take the drawn rows themselves (:func:`_bootstrap_drawn`), so that
+    SALib's rules at machine epsilon hold exactly.
+    """
+    N = W.shape[0]
+    D = len(s.AB)
+    means = (T.reshape(-1, N) @ W).reshape(T.shape[0], T.shape[1], -1) / N
+    mean = 0.5 * means[:, 0]
+    var = 0.5 * means[:, 1] - mean * mean  # (series, resamples), about 1
+    drawn = W.sum(axis=1) > 0
+    ends = np.concatenate([s.A[:, drawn], s.B[:, drawn]], axis=1)
+    spread = _spread(ends, 1)
+    constant = spread <= _EPS
+    b1, bt, b2 = _from_means(means[:, 2:], var, constant, D, pairs)
+    odd = np.flatnonzero(~constant & ~(var > _SMALL_VAR).all(axis=1))  # NaN too
+    for i in odd:  # near-constant resamples: SALib's own arithmetic on the drawn rows
+        b1[:, i], bt[:, i], b2i, _ = _bootstrap_drawn(s.rows(i), pairs, r)
+        if pairs:
+            b2[:, i] = b2i
+    return b1, bt, b2, spread != 0.0
+
+
+def _bootstrap_drawn(s: _Split, pairs: list, r: np.ndarray):
+    """:func:`_bootstrap` for one series by gathering the drawn rows (as SALib does)."""
+    Ar, Br = s.A[:, r], s.B[:, r]
+    ABr = [ab[:, r] for ab in s.AB]
+    BAr = [ba[:, r] for ba in s.BA]
+    b1, bt, b2 = _estimates(Ar, Br, ABr, BAr, pairs, axis=1)
+    varies = _spread(np.concatenate([Ar, Br], axis=1), 1) != 0.0
+    return b1[:, 0], bt[:, 0], (b2[:, 0] if pairs else None), varies[0]
 
 
 def morris(X: np.ndarray, Y: np.ndarray, *, num_levels: int = 4, num_resamples: int = 100,

@@ -67,6 +67,9 @@ SENSITIVITY_METHODS = {
     "fast": ("S1", "S1_conf", "ST", "ST_conf"),
 }
 
+#: Bytes of series (runs x saved times of several outputs) analysed together.
+GROUP_BYTES = 2**27
+
 
 def _constant(y: np.ndarray) -> bool:
     """True when an output does not vary over the runs (indices are undefined)."""
@@ -270,11 +273,22 @@ def analyze(samples: Any, ensemble: xr.Dataset, outputs: Sequence[str], *,
                                 or workers < 1):
         raise DataError(f"`workers` must be a positive integer, got {workers!r}")
 
+    # the runs' values without the coordinates (the sampled parameters over `run`), which
+    # xarray would otherwise carry through every selection
+    values = ensemble.reset_coords(drop=True)
+    at = [int(np.argmin(np.abs(all_times - t))) for t in tsel]
+    every = bool(keep.all())
+
     def series(out):
-        # one output at a time: a store-backed ensemble is read piece by piece, so memory
-        # grows with the number of runs only, not with runs x outputs
-        da = select_element(ensemble, out, argument="outputs", whole=False, what="the ensemble")
-        y = np.asarray(da.sel(time=tsel).transpose("time", "run").values, dtype=float)[:, keep]
+        # one output at a time: a store-backed ensemble is read piece by piece
+        da = select_element(values, out, argument="outputs", whole=False, what="the ensemble")
+        data = da.variable.transpose("time", "run")[at].data
+        if hasattr(data, "dask"):  # from a store: read here, not through a Dask client's
+            import dask            # workers (the default scheduler while one is open)
+            data, = dask.compute(data, scheduler="threads")
+        y = np.asarray(data, dtype=float)
+        if not every:
+            y = y[:, keep]
         finite = np.isfinite(y).all(axis=0)
         if not finite.all():  # SALib would turn them into NaN indices without a word
             first = int(np.flatnonzero(keep)[np.argmin(finite)])
@@ -284,23 +298,33 @@ def analyze(samples: Any, ensemble: xr.Dataset, outputs: Sequence[str], *,
                             f"fail, or make them succeed")
         return y
 
+    def groups():
+        # outputs analysed together (every series of a group at once, the same bootstrap
+        # draws as one at a time), as many as keep a group's series within GROUP_BYTES
+        per_output = 8.0 * n_t * len(X)
+        size = max(1, int(GROUP_BYTES // per_output))
+        for lo in range(0, n_out, size):
+            yield lo, np.concatenate([series(out) for out in outputs[lo:lo + size]])
+
     args = (method, prob)
     if client is not None:
         X_remote = client.scatter(X, broadcast=True)
-        futures = [client.submit(_analyze_series, *args, X_remote, series(out), keys, opts,
-                                 pure=False) for out in outputs]
-        results = client.gather(futures)
-    elif workers is not None and workers > 1 and len(outputs) > 1:
+        futures = {lo: client.submit(_analyze_series, *args, X_remote, Y, keys, opts, pure=False)
+                   for lo, Y in groups()}
+        results = dict(zip(futures, client.gather(list(futures.values()))))
+    elif workers is not None and workers > 1 and n_out > 1:
         from concurrent.futures import ProcessPoolExecutor
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_analyze_series, *args, X, series(out), keys, opts)
-                       for out in outputs]
-            results = [f.result() for f in futures]
+            futures = {lo: pool.submit(_analyze_series, *args, X, Y, keys, opts)
+                       for lo, Y in groups()}
+            results = {lo: f.result() for lo, f in futures.items()}
     else:
-        results = [_analyze_series(*args, X, series(out), keys, opts) for out in outputs]
-    for j, r in enumerate(results):
+        results = {lo: _analyze_series(*args, X, Y, keys, opts) for lo, Y in groups()}
+    for lo, r in results.items():
         for key in keys:
-            res[key][..., j, :] = r[key]
+            got = r[key]
+            k = got.shape[-1] // n_t
+            res[key][..., lo:lo + k, :] = got.reshape(got.shape[:-1] + (k, n_t))
     coords = {"param": names, "output": outputs, "time": tsel}
     data_vars = {k: (("param", "output", "time"), v) for k, v in res.items()
                  if not k.startswith("S2")}
@@ -322,13 +346,9 @@ def analyze(samples: Any, ensemble: xr.Dataset, outputs: Sequence[str], *,
     return out_ds
 
 
-#: Copies of one output's runs x resamples that SALib's Sobol' bootstrap holds at once
-#: (counted by the memory check of :func:`sensitivity`).
-BOOTSTRAP_COPIES = 7
-
 
 def _check_study_memory(model: Model, rows: int, variables: list[str], store: Any,
-                        num_resamples: int, options: dict) -> None:
+                        num_resamples: int, options: dict, *, bootstrap: float = 0.0) -> None:
     """Refuse a study whose in-memory ensemble or analysis would not fit (engine.limits)."""
     values = n_values(model.compile(), variables)
     saveper = options.get("saveper") or getattr(model, "saveper", 1.0)
@@ -337,7 +357,10 @@ def _check_study_memory(model: Model, rows: int, variables: list[str], store: An
     if n_save is None:
         return  # simulate reports bad options
     ensemble = 0.0 if store is not None else 8.0 * rows * n_save * values
-    analysis = 8.0 * rows * n_save + 8.0 * rows * num_resamples * BOOTSTRAP_COPIES
+    # a group of series (at least one output's), and the bootstrap's working memory
+    # (`bootstrap` bytes per run, for one series at least)
+    analysis = (max(GROUP_BYTES, 8.0 * rows * n_save)
+                + max(indices.BLOCK_BYTES, bootstrap * rows) + 8.0 * rows * num_resamples)
     hints = ["a smaller `n`", "fewer saved times (`saveper=`)"]
     if store is None:
         hints.insert(0, "stream the ensemble to a study store on disk (`store=`)")
@@ -537,15 +560,16 @@ def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
     s = sample(model, params, analysis, n, seed, dists=dists, second_order=second_order,
                num_levels=num_levels, max_bytes=max_bytes)
     _check_study_memory(model, len(s), variables, store, num_resamples if analysis == "sobol"
-                        else 0, simulate_options)
+                        else 0, simulate_options, bootstrap=indices.sobol_bytes_per_run(
+                            len(s.columns), second_order) if analysis == "sobol" else 0.0)
     ens = run_batch(model, s, chunk_size=chunk_size, client=client, store=store,
                     progress=progress, variables=variables, **simulate_options)
     ens = with_outputs(ens, resolved)
-    indices = _analyze_outputs(s, ens, output_names(resolved), times=times, seed=seed,
+    si = _analyze_outputs(s, ens, output_names(resolved), times=times, seed=seed,
                                num_resamples=num_resamples, conf_level=conf_level,
                                workers=workers)
-    indices = label_indices(indices, model)  # short names for the figures (gysim.display)
-    return (indices, ens) if return_ensemble else indices
+    si = label_indices(si, model)  # short names for the figures (gysim.display)
+    return (si, ens) if return_ensemble else si
 
 
 def _analyze_outputs(samples: Any, ens: xr.Dataset, names: list[str], *,

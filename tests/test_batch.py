@@ -183,3 +183,37 @@ def test_a_batch_held_in_memory_is_refused_before_running_when_too_big():
     with pytest.raises(gysim.SimulationError, match="study store on disk"):
         run_batch(m, {"k": np.linspace(0, 1, 1000)}, progress=False, method="euler",
                   max_bytes=1e6)
+
+
+def test_fixed_step_chunks_are_integrated_in_pieces_with_the_same_numbers(samples, monkeypatch):
+    """A chunk of 40 runs integrated 3 runs at a time (batch.INTEGRATE_RUNS) gives the runs of
+    one integration of all of them, bit for bit; adaptive methods integrate whole chunks."""
+    m = growth_model()
+    whole = gysim.simulate(m, params={"r": samples.r.values, "k": samples.k.values},
+                           method="rk4", dt=0.25)
+    calls = []
+    real = gysim.simulate
+
+    def counting(model, **options):
+        calls.append(options.get("chunk_size"))
+        return real(model, **options)
+
+    monkeypatch.setattr(batch, "INTEGRATE_RUNS", 3)
+    monkeypatch.setattr(batch, "simulate", counting)
+    ens = run_batch(m, samples, chunk_size=40, progress=False, method="rk4", dt=0.25)
+    assert calls == [3, 3, 3]
+    np.testing.assert_array_equal(ens.x.values, whole.x.values)
+    calls.clear()
+    run_batch(m, samples.iloc[:10], chunk_size=5, progress=False, method="RK45")
+    assert calls == [5, 5]
+
+
+def test_a_process_compiles_an_equal_model_once():
+    """Dask workers get a fresh copy of the model with every batch: equal models (same hash)
+    share the first one's compilation; a changed model is its own."""
+    m = growth_model()
+    first = batch._resident(m.copy())
+    first.compile()
+    assert batch._resident(m.copy()) is first
+    other = m.with_params(r=0.2)
+    assert batch._resident(other) is other

@@ -160,3 +160,49 @@ def test_fast_known_answer():
 def test_morris_and_fast_bad_input(call, message):
     with pytest.raises(DataError, match=message):
         call()
+
+
+def test_sobol_a_resample_of_one_repeated_row_follows_salibs_zero_variance_rule():
+    """N = 4 base rows, row 0 with A = B: a resample drawing only row 0 has zero variance,
+    where SALib's estimators give 0 (the counts-weighted sums are not used there)."""
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=12)  # D = 1, first order: A, A_B, B per base row
+    y[2] = y[0]
+    draws = indices.bootstrap_draws(4, 1000, seed=3)
+    assert (draws == 0).all(axis=0).any()  # the case under test is drawn
+    mine = indices.sobol(y[None, :], 1, second_order=False, num_resamples=1000, seed=3)
+    problem = {"num_vars": 1, "names": ["a"], "bounds": [[0, 1]]}
+    ref = salib_sobol.analyze(problem, y.copy(), calc_second_order=False, num_resamples=1000,
+                              seed=3)
+    for key in ("S1", "ST", "S1_conf", "ST_conf"):
+        np.testing.assert_allclose(mine[key][:, 0], ref[key], rtol=1e-12, atol=1e-15,
+                                   err_msg=key)
+
+
+def test_sobol_equals_salib_with_many_parameters_and_rows():
+    """D = 6 with S2 and N = 1024: the resample sums of 1024 rows, and 15 pairs."""
+    D = 6
+    problem = {"num_vars": D, "names": [f"x{i}" for i in range(D)], "bounds": [[0, 1]] * D}
+    X = sobol_sample.sample(problem, 1024, calc_second_order=True, seed=2)
+    a = np.array([0.0, 0.5, 1.0, 3.0, 9.0, 99.0])
+    Y = np.stack([np.prod((np.abs(4 * X - 2) + a * s) / (1 + a * s), axis=1)
+                  for s in (0.2, 1.0)])
+    mine = indices.sobol(Y, D, seed=11)
+    for i, y in enumerate(Y):
+        ref = salib_sobol.analyze(problem, y, calc_second_order=True, seed=11)
+        for key in mine:
+            want, got = np.asarray(ref[key], float), mine[key][..., i]
+            ok = ~np.isnan(want)
+            np.testing.assert_array_equal(np.isnan(got), np.isnan(want), err_msg=key)
+            np.testing.assert_allclose(got[ok], want[ok], rtol=1e-12,
+                                       atol=1e-12 * np.max(np.abs(want[ok])), err_msg=key)
+
+
+def test_resample_counts_are_how_often_each_row_is_drawn():
+    r = indices.bootstrap_draws(50, 7, seed=4)
+    W = indices.resample_counts(r)
+    assert W.shape == (50, 7) and (W.sum(axis=0) == 50).all()
+    for b in range(7):
+        np.testing.assert_array_equal(W[:, b], np.bincount(r[:, b], minlength=50))
+    x = np.random.default_rng(1).normal(size=50)
+    np.testing.assert_allclose(x @ W / 50, x[r].mean(axis=0), rtol=1e-13)
