@@ -346,7 +346,6 @@ def analyze(samples: Any, ensemble: xr.Dataset, outputs: Sequence[str], *,
     return out_ds
 
 
-
 def _check_study_memory(model: Model, rows: int, variables: list[str], store: Any,
                         num_resamples: int, options: dict, *, bootstrap: float = 0.0) -> None:
     """Refuse a study whose in-memory ensemble or analysis would not fit (engine.limits)."""
@@ -566,8 +565,7 @@ def sensitivity(model: Model, params: Sequence[str], outputs: Sequence[str],
                     progress=progress, variables=variables, **simulate_options)
     ens = with_outputs(ens, resolved)
     si = _analyze_outputs(s, ens, output_names(resolved), times=times, seed=seed,
-                               num_resamples=num_resamples, conf_level=conf_level,
-                               workers=workers)
+                          num_resamples=num_resamples, conf_level=conf_level, workers=workers)
     si = label_indices(si, model)  # short names for the figures (gysim.display)
     return (si, ens) if return_ensemble else si
 

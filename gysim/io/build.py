@@ -373,7 +373,7 @@ def build_model(abstract_model: Any, path: Path, language: str, *, native: bool 
 
     Subscripts become native gysim dimensions (:mod:`gysim.io.native`); a
     file beyond them (ranges overlapping without a range holding both,
-    VECTOR SELECT) has each element of a
+    ALLOCATE AVAILABLE / BY PRIORITY) has each element of a
     subscripted variable read as a scalar element, and ``model.source.fallback`` says
     why ('' when the model is native or has no subscripts). ``native=False``
     always reads subscripts element by element.
