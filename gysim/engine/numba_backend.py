@@ -283,8 +283,8 @@ class Kernel:
 
         def block(lo: int, hi: int) -> None:  # integrate runs lo:hi, copy them out
             run(*args, lo, hi, *rest)
-            for name, at, size in spans:
-                target = out[name][..., lo:hi]
+            for variable, at, size in spans:
+                target = out[variable][..., lo:hi]
                 target[...] = buffer[:, at:at + size, lo:hi].reshape(target.shape)
 
         threads = min(n, _threads())
