@@ -76,7 +76,7 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
         add_stand_ins(m)
     _common.add_sector_indicators(m)
     m.param("energy_intensity_2000", 3.0, units=EI, bounds=(2.0, 4.5),
-            doc="Energy use per 1e4 yuan of GDP in 2000",
+            doc="Energy use per 10 000 yuan of GDP in 2000",
             source="assumption: no city series; Guizhou province reported 3.25 for 2005 (2005 "
                    "prices), the national mean was 1.22; Guiyang, the capital with aluminium, "
                    "phosphorus and power, is put a little below the province")
@@ -112,7 +112,7 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
             "energy_intensity_2000 * relative_energy_intensity * gdp_real"
             " / sum(relative_energy_intensity * value_added_real, sector)",
             units=EI, dims=("sector",),
-            doc="Technical energy intensity of each sector (per 1e4 yuan of its value added, "
+            doc="Technical energy intensity of each sector (per 10 000 yuan of its value added, "
                 "2000 prices)",
             source="initial: reproduces energy_intensity_2000 with the 2000 structure")
     m.stock("energy_saving_capital", 0.0, units="1e8 yuan",
@@ -145,7 +145,7 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
     m.aux("energy_use", "sum(energy_use_by_sector, sector)", units="1e4 tce/year",
           doc="Total energy use")
     m.aux("energy_intensity", "energy_use / gdp_real", units=EI,
-          doc="Energy use per 1e4 yuan of GDP (2000 prices)")
+          doc="Energy use per 10 000 yuan of GDP (2000 prices)")
     m.flow("efficiency_gain", "efficiency_gain_rate * energy_intensity_tech",
            out_of="energy_intensity_tech", units=f"{EI}/year", dims=("sector",),
            doc="Autonomous fall of the technical intensities")

@@ -50,7 +50,7 @@ def add_to(m: gysim.Model, *, standalone: bool) -> None:
     if standalone:
         add_stand_ins(m)
     m.param("industrial_water_coefficient_2000", 120.0, units="m3/1e4 yuan", bounds=(60.0, 200.0),
-            doc="Industrial water use per 1e4 yuan of industrial value added in 2000",
+            doc="Industrial water use per 10 000 yuan of industrial value added in 2000",
             source="assumption: no city series; Chinese cities reported 100-250 m3 per 1e4 yuan "
                    "around 2000 (higher with thermal power); the plan's 40 for 2010 implies a "
                    "steep fall")
