@@ -53,13 +53,15 @@ __all__ = ["run_batch", "envelope", "default_chunk_size", "as_params",
 #: Values (saved times x variables x runs) a default chunk holds.
 VALUE_BUDGET = 4_000_000
 #: Runs a fixed-step chunk integrates at once: a chunk's runs are integrated in pieces
-#: of this many, whose numpy temporaries stay in the processor's cache (the Guiyang
-#: study's chunks of 16 384 runs simulate in half the time). Fixed-step runs are
+#: of this many, whose numpy temporaries stay in the processor's cache (a 190-equation
+#: model's chunks of 16 384 runs simulate in half the time). Fixed-step runs are
 #: independent of each other, so the numbers do not depend on it; adaptive methods,
 #: whose step control sees every run of a chunk, integrate the whole chunk.
 INTEGRATE_RUNS = 4096
 #: Compiled models a process keeps by hash (:func:`_resident`), for Dask workers.
 RESIDENT_MODELS = 4
+#: Times a chunk whose Dask future comes back as an error is submitted again.
+RETRIES = 3
 #: Attributes of a chunk's Dataset that describe one chunk, not the study.
 _PER_CHUNK_ATTRS = ("solver_nfev", "solver_chunks", "solver_steps", "solver_njev", "solver_nlu",
                     "failed_runs", "n_failed", "first_failure")
@@ -527,7 +529,10 @@ def _chunks_in_process(model, todo, bounds, chunk_params, options) -> Iterator[t
 
 def _chunks_on_dask(client, model, todo, bounds, chunk_params, options) -> Iterator[tuple]:
     from distributed import as_completed
-    shipped = client.scatter(model.copy(), broadcast=True)  # a compiled model does not pickle
+    # the model goes with every task (a few kB; a compiled model does not pickle): a model
+    # scattered once is lost with the worker holding it, and each worker compiles an equal
+    # model only once anyway (_resident)
+    shipped = model.copy()
     try:
         n_workers = max(1, sum(client.nthreads().values()))
     except Exception:  # pragma: no cover - e.g. a scheduler still starting its workers
@@ -544,9 +549,17 @@ def _chunks_on_dask(client, model, todo, bounds, chunk_params, options) -> Itera
 
     first = [submit(i) for _, i in zip(range(window), pending)]
     queue = as_completed(first, with_results=True)
+    retries: dict[int, int] = {}
     try:
         for fut, ds in queue:
-            yield index.pop(fut.key), ds
+            i = index.pop(fut.key)
+            if isinstance(ds, BaseException):  # e.g. cancelled when the cluster lost it
+                retries[i] = retries.get(i, 0) + 1
+                if retries[i] > RETRIES:
+                    raise ds
+                queue.add(submit(i))
+                continue
+            yield i, ds
             nxt = next(pending, None)
             if nxt is not None:
                 queue.add(submit(nxt))
