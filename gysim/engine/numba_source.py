@@ -381,12 +381,23 @@ N_OUTPUTS = {n_outputs}'''
 # OUT[save, value, run]: a thread takes a contiguous block of runs, with no barrier
 # per step and no Python call in the loop. Euler has the model's equations inside its
 # loop (_euler_source); RK4 calls _rhs four times a step.
-_FIXED_HEAD = """    n_d = D0.shape[1]
+# Both loops: the ring buffer of the fixed delays (as long as the longest delay of the
+# runs lo:hi), and at each step the delayed values due from it.
+_RING = """    n_d = D0.shape[1]
     ring = 1
     for r in range(lo, hi):
         for i in range(n_d):
             ring = max(ring, ORDER[r, i])
-    buf = np.empty((n_d, ring))
+    buf = np.empty((n_d, ring))"""
+_STEP_HEAD = """        left = 0
+        j = 0
+        for k in range(n_steps + 1):
+            t = start + k * step
+            if k > 0:
+                for i in range(n_d):
+                    if k >= order[i]:
+                        d[i] = buf[i, (k - order[i]) % ring]"""
+_FIXED_HEAD = _RING + """
     d = np.empty(n_d)
     din = np.empty(n_d)
     yv = np.empty(N_ROWS)
@@ -400,22 +411,10 @@ _FIXED_HEAD = """    n_d = D0.shape[1]
         order = ORDER[r]
         for i in range(n_d):
             d[i] = D0[r, i]"""
-_EULER_STEP = """        left = 0
-        j = 0
-        for k in range(n_steps + 1):
-            t = start + k * step
-            if k > 0:
-                for i in range(n_d):
-                    if k >= order[i]:
-                        d[i] = buf[i, (k - order[i]) % ring]"""
+_EULER_STEP = _STEP_HEAD
 _RK4 = '''@_jit
 def run_rk4(P, S, Y0, D0, ORDER, lo, hi, start, step, n_steps, save_every, sel_y, sel_o, OUT):
-    n_d = D0.shape[1]
-    ring = 1
-    for r in range(lo, hi):
-        for i in range(n_d):
-            ring = max(ring, ORDER[r, i])
-    buf = np.empty((n_d, ring))
+''' + _RING + '''
     y = np.empty(N_ROWS)
     d = np.empty(n_d)
     din = np.empty(n_d)
@@ -438,14 +437,7 @@ def run_rk4(P, S, Y0, D0, ORDER, lo, hi, start, step, n_steps, save_every, sel_y
             y[i] = Y0[r, i]
         for i in range(n_d):
             d[i] = D0[r, i]
-        left = 0
-        j = 0
-        for k in range(n_steps + 1):
-            t = start + k * step
-            if k > 0:
-                for i in range(n_d):
-                    if k >= order[i]:
-                        d[i] = buf[i, (k - order[i]) % ring]
+''' + _STEP_HEAD + '''
             if left == 0:
                 _rhs(t, step, y, p, s, d, dy, din, o, True)
                 for i in range(ny):
