@@ -264,3 +264,20 @@ def test_a_delay_of_a_value_only_outputs_need_and_saved_steps_only():
     assert b.x.sel(time=1.0).item() == 1.0
     assert b.x.sel(time=1.5).item() == pytest.approx(1.0 + 0.05 * 2.0)
     assert b.x.sel(time=2.0).item() == pytest.approx(1.0 + 0.05 * 2.0 + 0.05 * (2.0 + 0.5))
+
+
+def test_simulations_in_threads_do_not_share_a_saved_values_buffer():
+    # the kernel keeps its buffer of saved values between calls: two simulations of the
+    # same model running at once (threads of a Dask worker, of a notebook) must each
+    # get their own, so each gives what it gives alone
+    from concurrent.futures import ThreadPoolExecutor
+    m = decay()
+    ks = [np.linspace(0.1, 0.5, 4000), np.linspace(0.6, 0.9, 4000)]
+    alone = [gysim.simulate(m, params={"k": k}, backend="numba", method="euler", dt=0.01)["x"]
+             for k in ks]
+    with ThreadPoolExecutor(2) as pool:
+        for _ in range(5):
+            runs = [pool.submit(gysim.simulate, m, params={"k": k}, backend="numba",
+                                method="euler", dt=0.01) for k in ks]
+            for job, want in zip(runs, alone):
+                np.testing.assert_array_equal(job.result()["x"].values, want.values)

@@ -35,6 +35,7 @@ import hashlib
 import importlib.util
 import os
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -186,6 +187,7 @@ class Kernel:
         self._module = module
         self._rhs_ready = False
         self._kept: np.ndarray | None = None
+        self._lock = threading.Lock()
         self._warm: set[str] = set()
         self._last: tuple[Any, Any, np.ndarray, np.ndarray] | None = None
         self._fixed_warm()
@@ -222,18 +224,22 @@ class Kernel:
         self._warm.add(name)
 
     def _buffer(self, shape: tuple) -> np.ndarray:
-        """An array of ``shape`` for the saved values, reused by the next call of that size.
+        """An array of ``shape`` for the saved values: the one kept from the last call of
+        that size (taken, so that a simulation in another thread gets its own), else new.
 
         Fresh memory costs a page fault per 4 KiB on first write: a third of the
-        integration's time for a 10 000-run ensemble of a small model. At most
-        :data:`KEEP_BUFFER_BYTES` are kept between calls.
+        integration's time for a 10 000-run ensemble of a small model. A call
+        gives its buffer back with :meth:`_keep`.
         """
-        kept = self._kept
-        if kept is not None and kept.shape == shape:
-            return kept
-        buffer = np.empty(shape)
-        self._kept = buffer if buffer.nbytes <= KEEP_BUFFER_BYTES else None
-        return buffer
+        with self._lock:
+            kept, self._kept = self._kept, None
+        return kept if kept is not None and kept.shape == shape else np.empty(shape)
+
+    def _keep(self, buffer: np.ndarray) -> None:
+        """Keep `buffer` for the next call (at most :data:`KEEP_BUFFER_BYTES`)."""
+        if buffer.nbytes <= KEEP_BUFFER_BYTES:
+            with self._lock:
+                self._kept = buffer
 
     def fixed_step(self, P: tuple, S: tuple, y0: np.ndarray, discrete: list, delay_times: list,
                    method: str, step: float, times: np.ndarray, out: dict) -> None:
@@ -297,6 +303,7 @@ class Kernel:
                         for lo, hi in zip(bounds[:-1], bounds[1:])]
                 for job in jobs:
                     job.result()
+        self._keep(buffer)
 
     def rhs(self, t, dt, Y, P, S, D, dY, DIN):
         """The derivatives of every run, as the numpy backend's ``rhs`` (for solve_ivp)."""
