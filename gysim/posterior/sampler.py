@@ -178,8 +178,7 @@ def sample_posterior(model: Model, data: pd.DataFrame, params: Sequence[str], *,
     last = float(frame.index[-1])
     if "stop" not in options and last > model.start:
         options["stop"] = last
-    logpost = LogPosterior(model, names, param_priors, frame, error, sigma, sigma_priors, options,
-                           calls=2 * (int(tune) + int(draws)) + 1)
+    logpost = LogPosterior(model, names, param_priors, frame, error, sigma, sigma_priors, options)
     ndim = logpost.ndim
     if walkers is None:
         walkers = max(16, 2 * ndim + 2)
@@ -187,7 +186,8 @@ def sample_posterior(model: Model, data: pd.DataFrame, params: Sequence[str], *,
             and walkers >= 2 * ndim and walkers >= 4):
         raise ParameterError(f"`walkers` must be an integer >= 2 * ndim = {2 * ndim} (and >= 4), got {walkers!r}")
 
-    # the backend for the whole run: a start, then two half-ensembles per step
+    # the backend for the whole run (once the walkers are known): a start, then two
+    # half-ensembles per step
     logpost.runs.expect(calls=2 * (int(tune) + int(draws)) + 1, runs=max(walkers // 2, 1))
     rng = np.random.default_rng(seed)
     started = _time.perf_counter()
