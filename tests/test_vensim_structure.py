@@ -82,6 +82,18 @@ def test_check_model_lists_every_construct_in_one_pass(tmp_path, monkeypatch):
     assert "INVERT_MATRIX" not in str(report) and not report.ok and len(report) == 4
 
 
+def test_check_model_lists_every_unknown_function_of_one_equation(tmp_path):
+    # three unknown functions in one equation, one nested in another's argument,
+    # one taking a lookup as argument (which only that function could take)
+    path = write(tmp_path, "tab((0, 0), (1, 1))", "x = FOO(BAR(1), 2) + SIN(Time)",
+                 "y = ZAP(tab, 1) + 2")
+    report = gysim.check_model(path)
+    found = sorted((f.construct, f.element) for f in report.findings)
+    assert found == [("BAR", "x"), ("FOO", "x"), ("ZAP", "y")]
+    with pytest.raises(ModelDefinitionError, match="the function FOO"):
+        gysim.read_vensim(path)  # the reader itself still stops at the first
+
+
 def test_check_model_of_a_readable_file_is_empty(tmp_path):
     path = write(tmp_path, "x = 2", "s = INTEG(x, 1)")
     report = gysim.check_model(path)

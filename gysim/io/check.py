@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 import tempfile
@@ -31,6 +32,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from ..errors import GysimError, ModelDefinitionError
+from ..expr import Const, Node
 from . import mdl_scan
 from .build import ModelBuilder
 from .names import reference_key
@@ -194,13 +196,19 @@ class _Checker(ModelBuilder):
         self._last_construct = construct
         return super().fail(construct, element)
 
+    def unknown_function(self, fname: str, owner: str) -> Node:
+        construct = f"the function {self.spelled(fname)}"
+        message = _message(self.fail(construct, owner), self.path)
+        self.refused.append((self._element, construct, message))
+        return Const(math.nan)  # read on: the element's other calls are checked too
+
     def collect_one(self, ident: str) -> None:
         self._last_construct = ""
+        self._element = self.comp_of[ident][0].name
         try:
             super().collect_one(ident)
         except GysimError as err:
-            element = self.comp_of[ident][0].name
-            self.refused.append((element, self._last_construct, _message(err, self.path)))
+            self.refused.append((self._element, self._last_construct, _message(err, self.path)))
 
 
 def _message(err: BaseException, path: Path) -> str:

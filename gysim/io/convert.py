@@ -28,7 +28,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..errors import ModelDefinitionError
+from ..errors import GysimError, ModelDefinitionError
 from ..expr import (BinOp, BoolOp, Call, Compare, Const, Name, Node, Subscript,
                     UnaryOp)
 from . import external, functions
@@ -365,8 +365,10 @@ class Converter(ConstantFolder):
                     raise NotNative(self.spelled(fname))  # (INVERT MATRIX of variables)
                 return native(list(ast.arguments), owner)
             return array_calls.CALLS[fname](self, list(ast.arguments), owner)
-        args = [self.conv(a, owner) for a in ast.arguments]
         key = reference_key(fname)
+        if not (functions.known(fname) or self.instances.get(key) or fname == "active_initial"):
+            return self._unknown_call(fname, list(ast.arguments), owner)
+        args = [self.conv(a, owner) for a in ast.arguments]
         ident = (self.instance(key, func.subscripts, fname, owner)
                  if self.instances.get(key) else None)
         if ident is not None and self.kinds.get(ident) == "lookup":
@@ -377,9 +379,21 @@ class Converter(ConstantFolder):
             raise self.fail("ACTIVE INITIAL inside an expression (it must be the whole "
                             "equation)", owner)
         tree = functions.builtin_call(fname, args)
-        if tree is None:
-            raise self.fail(f"the function {self.spelled(fname)}", owner)
-        return tree
+        return self.unknown_function(fname, owner) if tree is None else tree
+
+    def _unknown_call(self, fname: str, args: list, owner: str) -> Node:
+        placeholder = self.unknown_function(fname, owner)  # the reader stops here
+        for arg in args:  # the checker reads on: unknown functions nested in the arguments
+            try:
+                self.conv(arg, owner)
+            except GysimError:
+                pass  # (an argument only this function could take, e.g. a lookup)
+        return placeholder
+
+    def unknown_function(self, fname: str, owner: str) -> Node:
+        """A call of a function the reader does not know: refused (the checker records
+        it and reads on, to find the element's other unknown functions)."""
+        raise self.fail(f"the function {self.spelled(fname)}", owner)
 
     def spelled(self, fname: str) -> str:
         """A function's name as the file spells it (PySD's key ``random_pink_noise`` is

@@ -26,7 +26,7 @@ from ..builtins import BUILTINS
 from ..expr import BinOp, Call, Const, Node, UnaryOp, chain
 
 __all__ = ["SIMPLE_CALLS", "ALIASES", "AGGREGATES", "INITIAL_ARG", "SMOOTH_BY_ORDER",
-           "DELAY_BY_ORDER", "builtin_call", "forecast", "join_all", "trend"]
+           "DELAY_BY_ORDER", "builtin_call", "known", "forecast", "join_all", "trend"]
 
 # ----------------------------------------------------------------------------------------
 # THE READERS' FUNCTION TABLE (Vensim/XMILE name, as PySD keys it -> gysim builtin),
@@ -120,6 +120,18 @@ def builtin_call(fname: str, args: list[Node]) -> Node | None:
         spec = BUILTINS[SIMPLE_CALLS[fname]]
         return Call(spec.name, tuple(spec.from_file(args) if spec.from_file else args))
     return None
+
+
+def known(fname: str) -> bool:
+    """Whether the reader has a gysim expression for calls of the file's function ``fname``
+    (some only for certain numbers of arguments).
+
+    Examples
+    --------
+    >>> known("if_then_else"), known("tanh"), known("get_data_max")
+    (True, True, False)
+    """
+    return fname in _REWRITTEN or fname in SIMPLE_CALLS
 
 
 def join_all(fname: str, terms: list[Node]) -> Node:
