@@ -2,7 +2,8 @@
 
 Vensim's ``GET DIRECT CONSTANTS('file', 'tab', 'cell')`` and
 ``GET DIRECT LOOKUPS('file', 'tab', 'x row or col', 'first cell')`` (and their
-``GET XLS`` twins) name a file relative to the model, a worksheet (for
+``GET XLS`` twins), and ``GET DIRECT DATA('file', 'tab', 'time row or col', 'cell')``,
+name a file relative to the model, a worksheet (for
 ``.xlsx``; for text files the ``tab`` argument is the delimiter, e.g. ``','``)
 and cells in spreadsheet notation (``B2``). Only files inside the model's
 folder are read: a model file cannot make gysim open anything else.
@@ -23,7 +24,7 @@ import pandas as pd
 
 from ..errors import ModelDefinitionError
 
-__all__ = ["cell_position", "constant", "lookup_table"]
+__all__ = ["cell_position", "constant", "data_series", "lookup_table"]
 
 _CELL = re.compile(r"^([A-Za-z]+)([0-9]+)$")
 
@@ -119,3 +120,66 @@ def lookup_table(model_path: Path, file: str, tab: str, x_row_or_col: str, cell:
     if len(xs) < 1:
         raise ModelDefinitionError(f"{what}: no points from cell '{cell}'")
     return tuple(xs), tuple(ys)
+
+
+def data_series(model_path: Path, file: str, tab: str, time_row_or_col: str, cell: str,
+                count: int, element: str) -> list[tuple[tuple[float, ...], tuple[float, ...]]]:
+    """The time series of GET DIRECT/XLS DATA: ``count`` series (one per element of a
+    subscripted data variable), each as (times, values).
+
+    Times run along a row (``time_row_or_col`` a number) or down a column (a letter),
+    from the cell's column or row on, up to the first empty time cell. The first series
+    starts at ``cell``; the next ones lie in the following rows (times in a row) or
+    columns (times in a column). An empty value cell is no data point: the series
+    skips that time. A series with no value at all is refused.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "d.csv").write_text("t,0,1,2\\na,5,,7\\nb,1,2,3\\n")
+    >>> data_series(folder / "m.mdl", "d.csv", ",", "1", "B2", 2, "y")
+    [((0.0, 2.0), (5.0, 7.0)), ((0.0, 1.0, 2.0), (1.0, 2.0, 3.0))]
+    """
+    what = f"{model_path.name}: element '{element}', data in '{file}'"
+    try:
+        row, col = cell_position(cell)
+    except ValueError:
+        raise ModelDefinitionError(f"{what}: '{cell}' is not a cell such as 'B2' (cell "
+                                   f"range names are not supported)") from None
+    cells = _sheet(model_path, file, tab, element)
+    axis = time_row_or_col.strip()
+    if axis.isdigit():  # times in a row, each series along a row below the first
+        t_row = int(axis) - 1
+        times = [(t_row, c) for c in range(col, cells.shape[1])]
+        starts = [(row + k, 0) for k in range(count)]
+    elif axis.isalpha():  # times in a column, each series down a column
+        t_col = cell_position(axis + "1")[1]
+        times = [(r, t_col) for r in range(row, cells.shape[0])]
+        starts = [(0, col + k) for k in range(count)]
+    else:
+        raise ModelDefinitionError(f"{what}: '{time_row_or_col}' is neither a row number "
+                                   f"nor a column letter")
+    if not times or times[0][0] >= cells.shape[0] or times[0][1] >= cells.shape[1]:
+        raise ModelDefinitionError(f"{what}: the times of cell '{cell}' are outside the "
+                                   f"sheet ({cells.shape[0]} rows, {cells.shape[1]} columns)")
+    out = []
+    for k, (r0, c0) in enumerate(starts):
+        xs, ys = [], []
+        for r, c in times:
+            if pd.isna(cells[r, c]):
+                break
+            vr, vc = (r0, c) if axis.isdigit() else (r, c0)
+            if vr < cells.shape[0] and vc < cells.shape[1] and pd.isna(cells[vr, vc]):
+                continue  # a blank: no data point at this time
+            xs.append(_number(cells, r, c, f"{what} (time)"))
+            ys.append(_number(cells, vr, vc, what))
+        if not ys:
+            raise ModelDefinitionError(
+                f"{what}: no values from cell '{cell}'" + (f" (series {k + 1} of {count})"
+                                                           if count > 1 else ""))
+        if any(b <= a for a, b in zip(xs, xs[1:])):
+            raise ModelDefinitionError(f"{what}: the times must increase, but they are "
+                                       f"{xs}")
+        out.append((tuple(xs), tuple(ys)))
+    return out
