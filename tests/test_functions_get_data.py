@@ -195,3 +195,14 @@ def test_get_time_value_and_time_base(tmp_path):
 def test_get_time_value_cases_not_read_are_refused_by_name(tmp_path, args, message):
     with pytest.raises(gysim.ModelDefinitionError, match=f"GET TIME VALUE.*{message}.*'y'"):
         gysim.read_vensim(write_mdl(tmp_path, eq("y", f"GET TIME VALUE({args})")))
+
+
+def test_a_tagged_file_is_the_one_the_model_settings_name(folder):
+    (folder / "other.csv").write_text("time,0,10\nv,1,3\n")
+    path = write_mdl(folder, deq("y", "GET DIRECT DATA('?src', ',', '1', 'B2')")
+                     + deq("z", "GET DIRECT DATA('?d.csv', ',', '1', 'B3')"), stop=10, dt=5)
+    path.write_text(path.read_text() + "\\\\\\---/// Sketch information\n*View 1\n///---\\\\\\\n"
+                    ":L<%^E!@\n30:?src=other.csv\n")
+    ds = gysim.simulate(gysim.read_vensim(path))
+    np.testing.assert_allclose(ds.y.values, [1, 2, 3], rtol=1e-12)  # the tag's file
+    np.testing.assert_allclose(ds.z.values, [2, 8, 16], rtol=1e-12)  # no setting: d.csv, row b

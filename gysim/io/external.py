@@ -6,7 +6,9 @@ Vensim's ``GET DIRECT CONSTANTS('file', 'tab', 'cell')`` and
 name a file relative to the model, a worksheet (for
 ``.xlsx``; for text files the ``tab`` argument is the delimiter, e.g. ``','``)
 and cells in spreadsheet notation (``B2``). Only files inside the model's
-folder are read: a model file cannot make gysim open anything else.
+folder are read: a model file cannot make gysim open anything else. A file named by
+a tag, ``'?input.xlsx'``, is the one the model's settings give the tag (a line
+``30:?input.xlsx=input.xlsx`` after the sketch), else the tag without its ``?``.
 
 Examples
 --------
@@ -40,9 +42,25 @@ def cell_position(cell: str) -> tuple[int, int]:
     return int(match.group(2)) - 1, col - 1
 
 
+def _tagged(model_path: Path, file: str) -> str:
+    """The file a ``'?tag'`` names: Vensim's settings lines ``30:?tag=file`` of the model."""
+    tag = file.strip()
+    try:
+        lines = model_path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return tag[1:]
+    for line in lines:
+        key, _, target = line.strip().partition("=")
+        if key == "30:" + tag and target.strip():
+            return target.strip()
+    return tag[1:]
+
+
 def _sheet(model_path: Path, file: str, tab: str, element: str) -> np.ndarray:
     """The cells of one sheet (or text file) as an object array."""
     folder = model_path.resolve().parent
+    if file.strip().startswith("?"):  # a tag, resolved in the model's settings
+        file = _tagged(model_path, file)
     path = (folder / file.strip()).resolve()
     where = f"{model_path.name}: element '{element}' reads '{file}'"
     if folder not in path.parents:
@@ -53,12 +71,14 @@ def _sheet(model_path: Path, file: str, tab: str, element: str) -> np.ndarray:
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             frame = pd.read_excel(path, sheet_name=tab, header=None, engine="openpyxl")
+        elif path.suffix.lower() == ".xls":
+            frame = pd.read_excel(path, sheet_name=tab, header=None, engine="xlrd")
         else:
             delimiter = "\t" if tab in ("\\t", "") else tab
             frame = pd.read_csv(path, sep=delimiter, header=None, engine="python")
     except ImportError:
-        raise ModelDefinitionError(f"{where}: reading .xlsx files needs openpyxl "
-                                   f"(pip install openpyxl)") from None
+        raise ModelDefinitionError(f"{where}: reading .xlsx files needs openpyxl and .xls "
+                                   f"files xlrd (pip install openpyxl xlrd)") from None
     except (ValueError, KeyError, OSError) as err:
         raise ModelDefinitionError(f"{where} (tab '{tab}'): {err}") from None
     return frame.to_numpy(dtype=object)
