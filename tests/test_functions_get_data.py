@@ -206,3 +206,18 @@ def test_a_tagged_file_is_the_one_the_model_settings_name(folder):
     ds = gysim.simulate(gysim.read_vensim(path))
     np.testing.assert_allclose(ds.y.values, [1, 2, 3], rtol=1e-12)  # the tag's file
     np.testing.assert_allclose(ds.z.values, [2, 8, 16], rtol=1e-12)  # no setting: d.csv, row b
+
+
+def test_get_data_first_and_last_time(tmp_path):
+    # a: blank at time 20 (the last time); b: blank at time 0 (the first)
+    (tmp_path / "down.csv").write_text("t,v,w\n0,1,\n10,3,5\n20,,9\n")
+    body = ("d: a, b ~ ~|\n" + deq("w[d]", "GET DIRECT DATA('down.csv', ',', 'A', 'B2')")
+            + deq("v", "GET DIRECT DATA('down.csv', ',', 'A', 'C2')")
+            + eq("first v", "GET DATA FIRST TIME(v)") + eq("last v", "GET DATA LAST TIME(v)")
+            + eq("span[d]", "GET DATA LAST TIME(w[d]) - GET DATA FIRST TIME(w[d])"))
+    m, ds = run(tmp_path, body, stop=20, dt=5)
+    assert m.params["first_v"].value == 10 and m.params["last_v"].value == 20
+    # w[a]: times 0 and 10; w[b]: 10 and 20 (read element by element)
+    assert [float(ds.span_a[0]), float(ds.span_b[0])] == [10, 10]
+    with pytest.raises(gysim.ModelDefinitionError, match="other than a data variable.*'x'"):
+        gysim.read_vensim(write_mdl(tmp_path, eq("k", "1") + eq("x", "GET DATA FIRST TIME(k)")))

@@ -44,7 +44,7 @@ from ..expr import BinOp, Call, Compare, Const, Name, Node
 from . import external
 from .names import VENSIM_NA, reference_key, safe_identifier
 
-__all__ = ["KEYWORDS", "series_tree", "data_tree"]
+__all__ = ["KEYWORDS", "DATA_TIMES", "series_tree", "data_tree", "data_time"]
 
 #: The keywords of a data equation gysim reads (PySD's spelling; None: the default).
 KEYWORDS = ("interpolate", "raw", "hold_backward", "look_forward")
@@ -96,44 +96,53 @@ def _refusal(builder: Any, what: str, owner: str) -> Exception:
     return err
 
 
-def data_tree(builder: Any, ident: str, comp: Any, owner: str) -> Node:
-    """The equation of one data definition ``comp`` of ``ident`` (a GET DIRECT/XLS DATA).
-
-    Natively the tree is over ``ident``'s dimensions (0 outside the elements ``comp``
-    defines); element by element it is the series of ``ident``'s element.
-    """
+def _read(builder: Any, comp: Any, owner: str) -> tuple[list, Callable[[tuple, list], int]]:
+    """The series of a data definition and which of them an element (labels, lhs) takes."""
     ast = comp.ast
     kind = type(ast).__name__
     if kind == "DataStructure":
         raise _refusal(builder, "a data variable without an equation (its values come from a "
-                           "Vensim .vdf run)", owner)
+                       "Vensim .vdf run)", owner)
     if kind != "GetDataStructure":
         raise _refusal(builder, "a data variable defined by an equation (gysim reads data "
-                           "variables of GET DIRECT DATA or GET XLS DATA)", owner)
-    keyword = comp.keyword or "interpolate"
-    if keyword not in KEYWORDS:
-        raise _refusal(builder, f"the data keyword :{keyword.upper().replace('_', ' ')}:", owner)
+                       "variables of GET DIRECT DATA or GET XLS DATA)", owner)
     subs = builder.subs
     written = list(comp.subscripts[0]) if comp.subscripts else []
     ranges = [i for i, s in enumerate(written) if reference_key(str(s)) in subs.range_canon]
     if len(ranges) > 1:
-        raise _refusal(builder, f"GET DATA over {len(ranges)} subscript ranges (gysim reads one "
-                           f"range besides time per definition)", owner)
+        raise _refusal(builder, f"GET DATA over {len(ranges)} subscript ranges (gysim reads "
+                       f"one range besides time per definition)", owner)
     count = len(subs.ranges[subs.range_canon[reference_key(str(written[ranges[0]]))]]
                 ) if ranges else 1
     series = external.data_series(builder.path, ast.file, ast.tab, ast.time_row_or_col,
                                   ast.cell, count, owner)
-
-    def add_lookup(x: tuple, y: tuple) -> str:
-        name = safe_identifier(f"{owner} data", builder.taken)
-        builder.lookups_extra.append((name, x, y, owner))
-        return name
 
     def which(labels: tuple, lhs: list) -> int:
         if not ranges:
             return 0
         pos = ranges[0]
         return subs.ranges[lhs[pos]].index(labels[pos])
+
+    return series, which
+
+
+def data_tree(builder: Any, ident: str, comp: Any, owner: str) -> Node:
+    """The equation of one data definition ``comp`` of ``ident`` (a GET DIRECT/XLS DATA).
+
+    Natively the tree is over ``ident``'s dimensions (0 outside the elements ``comp``
+    defines); element by element it is the series of ``ident``'s element.
+    """
+    keyword = comp.keyword or "interpolate"
+    if keyword not in KEYWORDS:
+        raise _refusal(builder, f"the data keyword :{keyword.upper().replace('_', ' ')}:",
+                       owner)
+    series, which = _read(builder, comp, owner)
+    subs = builder.subs
+
+    def add_lookup(x: tuple, y: tuple) -> str:
+        name = safe_identifier(f"{owner} data", builder.taken)
+        builder.lookups_extra.append((name, x, y, owner))
+        return name
 
     trees: dict[int, Node] = {}
 
@@ -160,3 +169,26 @@ def data_tree(builder: Any, ident: str, comp: Any, owner: str) -> Node:
                                      f"1 at {owner}[{','.join(labels)}]"))
         tree = Call("if_then_else", (Name(name), tree_of(which(labels, lhs)), tree))
     return tree
+
+
+#: GET DATA FIRST TIME / LAST TIME (PySD's keys): which end of the series.
+DATA_TIMES = {"get_data_first_time": 0, "get_data_last_time": -1}
+
+
+def data_time(builder: Any, fname: str, arguments: list, owner: str) -> Node:
+    """GET DATA FIRST TIME(d) / GET DATA LAST TIME(d): the first or last time at which
+    the data variable ``d`` has a value (a constant), for a scalar data variable or one
+    element of a subscripted one read element by element."""
+    shown = fname.upper().replace("_", " ")
+    node = builder.conv(arguments[0], owner) if len(arguments) == 1 else None
+    comp = (builder.comp_of[node.id][1] if isinstance(node, Name) and node.id in builder.comp_of
+            else None)
+    if comp is None or type(comp).__name__ != "AbstractData":
+        raise builder.fail(f"{shown} of something other than a data variable", owner)
+    if builder.native and (builder.dims_of.get(node.id) or node.id in getattr(builder, "parts", {})):
+        raise builder.fail(f"{shown} of the subscripted data variable "
+                           f"'{builder.names[node.id]}'", owner)
+    series, which = _read(builder, comp, builder.names[node.id])
+    _, _, labels, _, lhs = builder.comp_of[node.id]
+    times = series[which(labels, lhs) if not builder.native else 0][0]
+    return Const(times[DATA_TIMES[fname]])
