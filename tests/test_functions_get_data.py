@@ -221,3 +221,15 @@ def test_get_data_first_and_last_time(tmp_path):
     assert [float(ds.span_a[0]), float(ds.span_b[0])] == [10, 10]
     with pytest.raises(gysim.ModelDefinitionError, match="other than a data variable.*'x'"):
         gysim.read_vensim(write_mdl(tmp_path, eq("k", "1") + eq("x", "GET DATA FIRST TIME(k)")))
+
+
+def test_data_over_a_subrange_takes_the_rows_in_the_subrange_order(folder):
+    body = ("d: a, b, c ~ ~|\nsub: c, b ~ ~|\n" + deq("z[sub]", GET_A, "HOLD BACKWARD")
+            + eq("z[a]", "-1"))
+    m, ds = run(folder, body, stop=9, dt=1)
+    assert m.auxes["z"].dims == ("d",)
+    t = [0, 3, 5, 8]
+    # c is sub's first element: row 2 (points 1, 5, 7); b its second: row 3
+    np.testing.assert_array_equal(at(ds, "z", t, d="c"), [10, 10, 30, 50])
+    np.testing.assert_array_equal(at(ds, "z", t, d="b"), [2, 4, 8, 16])
+    np.testing.assert_array_equal(at(ds, "z", t, d="a"), [-1, -1, -1, -1])
