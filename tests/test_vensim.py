@@ -122,7 +122,7 @@ def test_unsupported_construct_names_it(tmp_path):
     body = eq("x", "ALLOCATE AVAILABLE(Time, 1, 2)")
     with pytest.raises(gysim.ModelDefinitionError, match=r"ALLOCATE AVAILABLE.*'x'"):
         gysim.read_vensim(write_mdl(tmp_path, body))
-    body = eq("y", "GET TIME VALUE(0, 0, 0)")  # named as the file spells it
+    body = eq("y", "GET TIME VALUE(2, 0, 0)")  # named as the file spells it
     with pytest.raises(gysim.ModelDefinitionError, match=r"GET TIME VALUE.*'y'"):
         gysim.read_vensim(write_mdl(tmp_path, body, name="r.mdl"))
 

@@ -9,11 +9,13 @@ Examples
 >>> from pathlib import Path
 >>> from gysim.cli import main
 >>> f = Path(tempfile.mkdtemp()) / "m.mdl"
->>> _ = f.write_text("{UTF-8}\\nx = GET TIME VALUE(0, 0, 0) ~ ~|\\nINITIAL TIME = 0 ~ ~|\\n"
+>>> _ = f.write_text("{UTF-8}\\nx = GET TIME VALUE(2, 0, 0) ~ ~|\\nINITIAL TIME = 0 ~ ~|\\n"
 ...                  "FINAL TIME = 2 ~ ~|\\nTIME STEP = 1 ~ ~|\\n")
 >>> main(["check", str(f)])  # doctest: +NORMALIZE_WHITESPACE
 m.mdl: 1 construct(s) gysim's Vensim reader cannot take
-  line 2: GET TIME VALUE in 'x': the function GET TIME VALUE in element 'x' is not supported by gysim's Vensim reader
+  line 2: GET TIME VALUE of the computer's clock (gysim reads relativeto 0, the simulation
+  time) in 'x': GET TIME VALUE of the computer's clock (gysim reads relativeto 0, the
+  simulation time) in element 'x' is not supported by gysim's Vensim reader
 2
 """
 

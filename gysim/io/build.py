@@ -44,7 +44,7 @@ import numpy as np
 from ..errors import ModelDefinitionError
 from ..expr import BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, UnaryOp, to_text, walk
 from ..model import Model
-from . import mdl_scan
+from . import data_vars, mdl_scan
 from .convert import Converter, NotNative
 from .functions import INITIAL_ARG
 from .native import NativeLayout
@@ -162,8 +162,6 @@ class ModelBuilder(NativeLayout, Converter):
         """An element defined in parts (per element, per subrange, :EXCEPT:), natively."""
         comps = [comp for comp, _ in self.parts[ident]]
         kinds = {type(c).__name__ for c in comps} | {type(c.ast).__name__ for c in comps}
-        if "AbstractData" in kinds:
-            raise self.fail("a data variable", original)
         if "IntegStructure" in kinds:
             if any(type(c.ast).__name__ != "IntegStructure" for c in comps) or len(
                     {bool(c.ast.non_negative) for c in comps}) != 1:
@@ -186,7 +184,9 @@ class ModelBuilder(NativeLayout, Converter):
                 and c.ast.function.reference == "active_initial"
                 for c in comps if type(c.ast).__name__ == "CallStructure"):
             raise NotNative(f"ACTIVE INITIAL in the parts of '{original}'")
-        tree = self.assemble(ident, lambda comp: self.conv(comp.ast, original))
+        tree = self.assemble(ident, lambda comp: (
+            data_vars.data_tree(self, ident, comp, original)
+            if type(comp).__name__ == "AbstractData" else self.conv(comp.ast, original)))
         if not isinstance(tree, np.ndarray):
             self.equations[ident] = tree
         self.specs.append(("aux", ident, tree, element))
@@ -206,7 +206,9 @@ class ModelBuilder(NativeLayout, Converter):
         self.specs.append(("control", ident, tree, element))
 
     def _data(self, ident, element, comp, labels, original) -> None:
-        raise self.fail("a data variable", original)
+        tree = data_vars.data_tree(self, ident, comp, original)
+        self.equations[ident] = tree
+        self.specs.append(("aux", ident, tree, element))
 
     def _lookup(self, ident, element, comp, labels, original) -> None:
         self.specs.append(("lookup", ident, self.table(comp.ast, original), element))

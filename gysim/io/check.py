@@ -11,13 +11,13 @@ Examples
 --------
 >>> import tempfile
 >>> f = Path(tempfile.mkdtemp()) / "m.mdl"
->>> _ = f.write_text("{UTF-8}\\nclock = GET TIME VALUE(0, 0, 0) ~ ~|\\n"
+>>> _ = f.write_text("{UTF-8}\\nclock = GET TIME VALUE(2, 0, 0) ~ ~|\\n"
 ...                  "x = 1 ~~|\\nd: (e1-e2) ~~|\\n"
 ...                  "past = GET DATA BETWEEN TIMES(x, 0, 0) ~ ~|\\n"
 ...                  "INITIAL TIME = 0 ~ ~|\\nFINAL TIME = 2 ~ ~|\\nTIME STEP = 1 ~ ~|\\n")
 >>> report = check_model(f)
 >>> [(x.line, x.construct, x.element) for x in report.findings]
-[(2, 'GET TIME VALUE', 'clock'), (5, 'GET DATA BETWEEN TIMES', 'past')]
+[(2, "GET TIME VALUE of the computer's clock (gysim reads relativeto 0, the simulation time)", 'clock'), (5, 'GET DATA BETWEEN TIMES', 'past')]
 """
 
 from __future__ import annotations

@@ -31,8 +31,8 @@ import numpy as np
 from ..errors import GysimError, ModelDefinitionError
 from ..expr import (BinOp, BoolOp, Call, Compare, Const, Name, Node, Subscript,
                     UnaryOp)
-from . import external, functions
-from . import array_calls, mdl_scan
+from . import data_vars, external, functions
+from . import array_calls, mdl_scan, time_calls
 from .fold import ConstantFolder
 from .names import VENSIM_NA, reference_key, safe_identifier, shown_name, unsupported
 from .subscripts import Subscripts
@@ -365,6 +365,10 @@ class Converter(ConstantFolder):
                     raise NotNative(self.spelled(fname))  # (INVERT MATRIX of variables)
                 return native(list(ast.arguments), owner)
             return array_calls.CALLS[fname](self, list(ast.arguments), owner)
+        if fname in time_calls.CALLS and not self.instances.get(reference_key(fname)):
+            return time_calls.time_call(self, fname, list(ast.arguments), owner)
+        if fname in data_vars.DATA_TIMES:
+            return data_vars.data_time(self, fname, list(ast.arguments), owner)
         key = reference_key(fname)
         if not (functions.known(fname) or self.instances.get(key) or fname == "active_initial"):
             return self._unknown_call(fname, list(ast.arguments), owner)
