@@ -288,7 +288,14 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
                 **limits)
 
     try:
-        result = {n: np.empty((len(times),) + sizes(compiled, n) + (runs.n,)) for n in names}
+        block, result = None, {}
+        if kernel is not None and fixed and chunk_size >= runs.n:
+            # one chunk: the compiled loop writes the saved values where the results live
+            block, result = kernel.result_arrays(names, len(times), runs.n)
+        for n in names:
+            if n not in result:
+                result[n] = np.empty((len(times),) + sizes(compiled, n) + (runs.n,))
+        opts["target"] = block
         with np.errstate(all="ignore"):
             for lo in range(0, runs.n, chunk_size):
                 hi = min(runs.n, lo + chunk_size)
@@ -446,7 +453,7 @@ def _integrate_chunk(compiled: CompiledModel, runs: Runs, lo: int, hi: int, meth
                        step, times, stats, out)
         else:
             kernel.fixed_step(P, compiled.prepare(P), y0, discrete, delay_times, method, step,
-                              times, out)
+                              times, out, target=opts.get("target"))
             n_steps = (len(times) - 1) * int(round((times[1] - times[0]) / step)) \
                 if len(times) > 1 else 0
             stats.steps += n_steps

@@ -9,7 +9,9 @@ second process finds it there), imports it, and wraps its functions in a
 * :meth:`Kernel.fixed_step`: a whole Euler/RK4 integration of a chunk of
   runs in compiled code, a contiguous block of the runs per thread, each
   integrated over the whole horizon (the compiled loop releases the GIL; as
-  many threads as ``numba.get_num_threads()``);
+  many threads as ``numba.get_num_threads()``), writing the saved values
+  straight into the results' own block (:meth:`Kernel.result_arrays`) when the
+  runs are one chunk;
 * :meth:`Kernel.rhs`: the derivatives of all runs, with the numpy backend's
   ``rhs`` signature, for :func:`scipy.integrate.solve_ivp`.
 
@@ -241,33 +243,87 @@ class Kernel:
             with self._lock:
                 self._kept = buffer
 
-    def fixed_step(self, P: tuple, S: tuple, y0: np.ndarray, discrete: list, delay_times: list,
-                   method: str, step: float, times: np.ndarray, out: dict) -> None:
-        """Euler or RK4 for a chunk of runs, in compiled code; results into ``out``.
+    def layout(self, names) -> tuple[list[int], list[int], list[tuple[str, int, int]]]:
+        """Where the kernel puts the saved values of `names`: its rows of stocks and outputs.
 
-        The arguments are those of :func:`gysim.engine.integrate_fixed_step.fixed_step`;
-        fixed delays are read ``order`` steps back as there (a ring buffer per run).
+        Returns
+        -------
+        sel_y, sel_o : list of int
+            The state rows and the output slots saved, in that order along the value axis.
+        spans : list of (name, first, size)
+            Each saved variable's place on the value axis (stocks first, in program order).
         """
         program, dims = self.program, self._dims
-        n = y0.shape[1]
-        save_every = int(round((times[1] - times[0]) / step)) if len(times) > 1 else 1
-        n_steps = (len(times) - 1) * save_every
+        wanted = set(names)
+
+        def size(name: str) -> int:
+            return int(np.prod(dims.full_shape(dims.dims_of(name)))) if dims.dimensions else 1
         sel_y, sel_o, spans = [], [], []
         output_at, k = {}, 0
         for name in program.output_names:
             output_at[name] = k
-            k += int(np.prod(dims.full_shape(dims.dims_of(name)))) if dims.dimensions else 1
+            k += size(name)
         for name in program.stock_names:
-            if name in out:
+            if name in wanted:
                 a, b = program.state_rows[name]
                 spans.append((name, len(sel_y), b - a))
                 sel_y.extend(range(a, b))
         for name in program.output_names:
-            if name in out:
-                size = int(np.prod(dims.full_shape(dims.dims_of(name)))) if dims.dimensions else 1
-                spans.append((name, len(sel_y) + len(sel_o), size))
-                sel_o.extend(range(output_at[name], output_at[name] + size))
-        buffer = self._buffer((len(times), len(sel_y) + len(sel_o), n))  # (save, value, run)
+            if name in wanted:
+                spans.append((name, len(sel_y) + len(sel_o), size(name)))
+                sel_o.extend(range(output_at[name], output_at[name] + size(name)))
+        return sel_y, sel_o, spans
+
+    def result_arrays(self, names, n_times: int, n_runs: int
+                      ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """One block of saved values ``(time, value, run)`` and each variable's view of it.
+
+        The views have the shape the simulation's results have, ``(time, *dims, run)``;
+        :meth:`fixed_step` given the block as ``target`` writes the runs there directly,
+        with no copy from a buffer of its own.
+
+        Examples
+        --------
+        >>> import gysim
+        >>> m = gysim.Model("m", start=0, stop=1)
+        >>> m.stock("x", 1.0)
+        >>> m.flow("r", "0.5 * x", into="x")
+        >>> kernel, _ = m.compile().kernel()
+        >>> block, views = kernel.result_arrays(["x", "r"], 3, 4)
+        >>> block.shape, views["x"].shape, views["r"].base is block
+        ((3, 2, 4), (3, 4), True)
+        """
+        sel_y, sel_o, spans = self.layout(names)
+        block = np.empty((n_times, len(sel_y) + len(sel_o), n_runs))
+        dims = self._dims
+        views = {}
+        for name, at, size in spans:
+            shape = tuple(len(dims.dimensions[d]) for d in dims.dims_of(name))
+            views[name] = block[:, at:at + size, :].reshape((n_times,) + shape + (n_runs,))
+        return block, views
+
+    def fixed_step(self, P: tuple, S: tuple, y0: np.ndarray, discrete: list, delay_times: list,
+                   method: str, step: float, times: np.ndarray, out: dict,
+                   target: np.ndarray | None = None) -> None:
+        """Euler or RK4 for a chunk of runs, in compiled code; results into ``out``.
+
+        The arguments are those of :func:`gysim.engine.integrate_fixed_step.fixed_step`;
+        fixed delays are read ``order`` steps back as there (a ring buffer per run).
+        `target`, a C-contiguous block made by :meth:`result_arrays` for these runs (whose
+        views are ``out``), is written directly; without it the runs go to a buffer and are
+        copied into ``out``.
+        """
+        program = self.program
+        n = y0.shape[1]
+        save_every = int(round((times[1] - times[0]) / step)) if len(times) > 1 else 1
+        n_steps = (len(times) - 1) * save_every
+        sel_y, sel_o, spans = self.layout(out)
+        direct = target is not None
+        if direct and (target.shape != (len(times), len(sel_y) + len(sel_o), n)
+                       or not target.flags.c_contiguous):
+            raise ValueError(f"`target` must be a C-contiguous block of shape "
+                             f"{(len(times), len(sel_y) + len(sel_o), n)}, got {target.shape}")
+        buffer = target if direct else self._buffer((len(times), len(sel_y) + len(sel_o), n))
         n_d = len(program.delays_fixed)
         # as integrate_fixed_step: a delay of T is round(T / step) steps, 1 to n_steps + 1
         orders = np.empty((n, n_d), np.int64)
@@ -289,6 +345,8 @@ class Kernel:
 
         def block(lo: int, hi: int) -> None:  # integrate runs lo:hi, copy them out
             run(*args, lo, hi, *rest)
+            if direct:
+                return
             for variable, at, size in spans:
                 target = out[variable][..., lo:hi]
                 target[...] = buffer[:, at:at + size, lo:hi].reshape(target.shape)
@@ -303,7 +361,8 @@ class Kernel:
                         for lo, hi in zip(bounds[:-1], bounds[1:])]
                 for job in jobs:
                     job.result()
-        self._keep(buffer)
+        if not direct:
+            self._keep(buffer)
 
     def rhs(self, t, dt, Y, P, S, D, dY, DIN):
         """The derivatives of every run, as the numpy backend's ``rhs`` (for solve_ivp)."""
