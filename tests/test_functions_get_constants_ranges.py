@@ -229,3 +229,40 @@ def test_the_public_case_get_subscript_3d_arrays_with_its_layout_rebuilt(tmp_pat
                       "third_dimension_subscript").values
     np.testing.assert_array_equal(got[:, 0, :], [[11, 12], [13, 14], [15, 16]])
     np.testing.assert_array_equal(got[:, 1, :], [[21, 22], [23, 24], [25, 26]])
+
+
+def test_a_read_block_in_a_stock_model_backends_agree_with_a_run_axis(folder):
+    pytest.importorskip("numba")
+    body = (ranges(r="r1, r2, r3", s="s1, s2")
+            + eq("c[r, s]", "GET DIRECT CONSTANTS('b.csv', ',', 'B2*')")
+            + eq("k", "1")
+            + eq("st[r, s]", "INTEG(k * c[r, s], 0)"))
+    m = gysim.read_vensim(write_mdl(folder, body, stop=4))
+    runs = {"k": np.array([1.0, -0.5])}
+    a = gysim.simulate(m, params=runs, backend="numpy")
+    b = gysim.simulate(m, params=runs, backend="numba")
+    np.testing.assert_allclose(a.st.values, b.st.values, rtol=1e-12, atol=0)
+    # c[r3, s2] = cell (row 2 + 1, column B + 2) = D3 = 6; at time 4: 4 * k * 6
+    got = a.st.sel(r="r3", s="s2").isel(time=-1).values
+    np.testing.assert_allclose(got, [24.0, -12.0], rtol=1e-12)
+
+
+def test_gysim_check_lists_blocks_it_cannot_read_and_get_data_at_time(folder):
+    from gysim.io.check import check_model
+    body = (ranges(r="r1, r2, r3")
+            + eq("c[r, r]", "GET DIRECT CONSTANTS('b.csv', ',', 'D2')")
+            + eq("ok[r]", "GET DIRECT CONSTANTS('b.csv', ',', 'B2*')")
+            + eq("g", "GET DATA AT TIME(ok[r1], 1)"))
+    report = check_model(write_mdl(folder, body))
+    elements = sorted(f.element for f in report.findings)
+    assert elements == ["c", "g"]
+    text = str(report)
+    assert "run outside the sheet" in text and "GET DATA AT TIME" in text
+
+
+def test_get_data_at_time_is_refused_by_name(folder):
+    (folder / "d.csv").write_text("time,1,3\na,10,30\n")
+    body = ("y := GET DIRECT DATA('d.csv', ',', '1', 'B2') ~~|\n"
+            + eq("g", "GET DATA AT TIME(y, 2)"))
+    with pytest.raises(gysim.ModelDefinitionError, match="GET DATA AT TIME.*'g'"):
+        gysim.read_vensim(write_mdl(folder, body))

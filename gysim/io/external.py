@@ -9,6 +9,8 @@ and cells in spreadsheet notation (``B2``). Only files inside the model's
 folder are read: a model file cannot make gysim open anything else. A file named by
 a tag, ``'?input.xlsx'``, is the one the model's settings give the tag (a line
 ``30:?input.xlsx=input.xlsx`` after the sketch), else the tag without its ``?``.
+Arrays of constants and subscript ranges read from files are in
+:mod:`gysim.io.external_arrays`.
 
 Examples
 --------
@@ -103,8 +105,7 @@ def constant(model_path: Path, file: str, tab: str, cell: str, element: str) -> 
         row, col = cell_position(cell)
     except ValueError:
         raise ModelDefinitionError(
-            f"{what}: gysim reads a single cell such as 'B2' (ranges and '*' arrays are "
-            f"not supported)") from None
+            f"{what}: not a cell such as 'B2' (cell range names are not supported)") from None
     return _number(_sheet(model_path, file, tab, element), row, col, what)
 
 
