@@ -266,3 +266,14 @@ def test_get_data_at_time_is_refused_by_name(folder):
             + eq("g", "GET DATA AT TIME(y, 2)"))
     with pytest.raises(gysim.ModelDefinitionError, match="GET DATA AT TIME.*'g'"):
         gysim.read_vensim(write_mdl(folder, body))
+
+
+def test_inside_an_expression_one_cell_reads_and_a_subscripted_element_is_refused(folder):
+    body = ranges(r="r1, r2") + eq("k", "2 * GET DIRECT CONSTANTS('b.csv', ',', 'C3')")
+    _, ds = read(folder, body)
+    assert float(ds.k.values.reshape(-1)[0]) == 10  # 2 * C3 (= 5)
+    body += eq("s[r]", "INTEG(1, GET DIRECT CONSTANTS('b.csv', ',', 'B2'))")
+    with pytest.raises(gysim.ModelDefinitionError,
+                       match=r"GET CONSTANTS inside an expression of a subscripted element "
+                             r"in element 's\[r1\]'"):
+        gysim.read_vensim(write_mdl(folder, body, name="n.mdl"))

@@ -244,7 +244,7 @@ class Converter(ConstantFolder):
         error = getattr(self, "constant_errors", {}).get(id(ast))
         if error is not None:  # a whole-equation call gysim could not read (external_arrays)
             raise error
-        if any(self.lhs):
+        if any(self.lhs or ()) or getattr(self, "native_ctx", None):
             raise self.fail("GET CONSTANTS inside an expression of a subscripted element", owner)
         return Const(external.constant(self.path, ast.file, ast.tab, ast.cell, owner))
 
