@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import gysim
+from gysim.io.build import build_model
 from tests.test_vensim import eq, write_mdl
 
 # A block with a header row and column: B2:D4 holds 1..9 row by row.
@@ -40,7 +41,7 @@ def test_two_ranges_rows_down_the_second_last_and_columns_across_the_last(folder
             + eq("w[s]", "GET DIRECT CONSTANTS('b.csv', ',', 'C3*')")
             + eq("k", "GET DIRECT CONSTANTS('b.csv', ',', 'D4*')"))
     path = write_mdl(folder, body, stop=1)
-    m = gysim.read_vensim(path) if native else gysim.io.build.build_model(
+    m = gysim.read_vensim(path) if native else build_model(
         _abstract(path), path, "Vensim", native=False)
     ds = gysim.simulate(m)
     # c[ri, sj] = cell (row 2 + i, column B + j); tt[ri, sj] = cell (row 2 + j, column B + i)
@@ -277,3 +278,10 @@ def test_inside_an_expression_one_cell_reads_and_a_subscripted_element_is_refuse
                        match=r"GET CONSTANTS inside an expression of a subscripted element "
                              r"in element 's\[r1\]'"):
         gysim.read_vensim(write_mdl(folder, body, name="n.mdl"))
+
+
+def test_a_range_from_another_function_is_refused_by_name(folder):
+    body = ranges(d="GET VDF SUBSCRIPT('b.csv', ',', 'A2', 'A4', '')") + eq("c[d]", "1")
+    with pytest.raises(gysim.ModelDefinitionError,
+                       match=r"range 'd' is defined by GET VDF SUBSCRIPT\(\.\.\.\)"):
+        gysim.read_vensim(write_mdl(folder, body))

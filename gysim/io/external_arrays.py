@@ -32,6 +32,7 @@ array([[1., 4.],
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,12 @@ def subscript_labels(model_path: Path, file: str, tab: str, first: str, last: st
                      prefix: str, name: str) -> list[str]:
     """The elements of a range defined by GET DIRECT/XLS SUBSCRIPT."""
     what = f"{model_path.name}: subscript range '{name}' ({GET_SUBSCRIPT} of '{file}')"
+    called = _function_of(model_path, name)
+    if called and re.sub(r"[\s_]+", " ", called.upper()) not in (
+            "GET DIRECT SUBSCRIPT", "GET XLS SUBSCRIPT"):
+        raise ModelDefinitionError(f"{model_path.name}: subscript range '{name}' is defined "
+                                   f"by {called}(...); gysim reads ranges from files only "
+                                   f"with {GET_SUBSCRIPT}")
     if not last.strip():
         raise ModelDefinitionError(f"{what}: gysim reads a range of cells from 'firstcell' "
                                    f"to 'lastcell'; an empty 'lastcell' is not supported")
@@ -129,6 +136,18 @@ def subscript_labels(model_path: Path, file: str, tab: str, first: str, last: st
     if len(set(keys)) != len(keys):
         raise ModelDefinitionError(f"{what}: an element is repeated in {labels}")
     return labels
+
+
+def _function_of(model_path: Path, name: str) -> str:
+    """The function that defines the range ``name`` in the model's text ('' if not found)."""
+    try:
+        text = model_path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    words = r"[\s_]+".join(re.escape(w) for w in re.split(r"[\s_]+", name.strip()))
+    found = re.search(rf'(?im)^[ \t]*"?{words}"?\s*:\s*([A-Za-z][A-Za-z0-9_ ]*?)\s*\(',
+                      text)
+    return found.group(1) if found else ""
 
 
 def read_constant_arrays(builder: Any) -> dict[int, ModelDefinitionError]:
