@@ -285,3 +285,13 @@ def test_a_range_from_another_function_is_refused_by_name(folder):
     with pytest.raises(gysim.ModelDefinitionError,
                        match=r"range 'd' is defined by GET VDF SUBSCRIPT\(\.\.\.\)"):
         gysim.read_vensim(write_mdl(folder, body))
+
+
+def test_an_empty_tab_is_a_comma_for_csv_files_and_a_tab_for_others(folder):
+    (folder / "t.txt").write_text("1\t2\n3\t4\n")
+    body = (ranges(s="s1, s2")
+            + eq("c[s]", "GET DIRECT CONSTANTS('b.csv', '', 'B2')")
+            + eq("tx[s]", "GET DIRECT CONSTANTS('t.txt', '', 'A2')"))
+    _, ds = read(folder, body)
+    np.testing.assert_array_equal(ds.c.sel(s=["s1", "s2"]).values, [1, 2])
+    np.testing.assert_array_equal(ds["tx"].sel(s=["s1", "s2"]).values, [3, 4])

@@ -76,7 +76,9 @@ def _sheet(model_path: Path, file: str, tab: str, element: str) -> np.ndarray:
         elif path.suffix.lower() == ".xls":
             frame = pd.read_excel(path, sheet_name=tab, header=None, engine="xlrd")
         else:
-            delimiter = "\t" if tab in ("\\t", "") else tab
+            # Vensim's default delimiter: a comma for .csv files, else a tab
+            default = "," if path.suffix.lower() == ".csv" else "\t"
+            delimiter = "\t" if tab == "\\t" else tab or default
             frame = pd.read_csv(path, sep=delimiter, header=None, engine="python")
     except ImportError:
         raise ModelDefinitionError(f"{where}: reading .xlsx files needs openpyxl and .xls "
