@@ -104,9 +104,11 @@ class NativeAllocation:
         for code in sorted(codes or ()):
             why = profile_refusal(code)
             if why is not None:
-                raise array_calls._refused(self, what, f"{why}; gysim computes ptype 1 "
+                err = array_calls._refused(self, what, f"{why}; gysim computes ptype 1 "
                                            f"(rectangular), 2 (triangular), 3 (normal) and 4 "
                                            f"(exponential)", owner)
+                err.model_error = True  # no other reading computes it either
+                raise err
 
     def _constant_codes(self, tree: Node, key: str, rng: str) -> set | None:
         """The values a constant ptype takes for the requesters of ``rng`` (None: not constant)."""
