@@ -23,7 +23,11 @@ requesters of equal priority are filled in proportion to their requests.
 
 The clearing priority is found by bisection on every run (and element of
 other dimensions) at once: arrays hold the requesters on axis 0, and any
-further axes (the run axis) broadcast.
+further axes (the run axis) broadcast. :func:`allocate_available_along` and
+:func:`allocate_by_priority_along` take the requesters along any axis: they
+are the engine's builtins ``allocate_available(request, ptype, priority,
+width, available, dimension)`` and ``allocate_by_priority(request, priority,
+width, supply, dimension)``, which clear every other dimension and run at once.
 
 Examples
 --------

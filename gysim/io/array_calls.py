@@ -20,8 +20,12 @@ the elements of the arguments and the position ``k``:
 * VECTOR SELECT over ``d!``: gysim expressions of every element's terms
   (:func:`vector_select`).
 
-The converter calls these in the element-by-element reading only (in the
-native, whole-array reading it signals that the file needs that reading).
+The converter calls these in the element-by-element reading only. The
+native reading has its own: the allocations along a dimension
+(:mod:`gysim.io.native_allocation`), VECTOR SELECT and INVERT MATRIX of a
+constant (:mod:`gysim.io.native_refs`); INVERT MATRIX of variables needs
+this reading. A constant ``ptype`` that gysim does not compute is refused here
+too, so that ``gysim check`` lists it.
 """
 
 from __future__ import annotations

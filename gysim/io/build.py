@@ -13,6 +13,7 @@ is a ``m.dimension`` (labels made identifiers: ``model.source.dims``,
 dimension name (a single label is a selection ``x[label]``; a mapped range a
 sum with a 0/1 matrix), ``SUM``/``PROD``/``VMIN``/``VMAX`` over ``dim!``
 become ``sum``/``prod``/``min``/``max(x, dim)`` (over a subrange, with a mask),
+ALLOCATE AVAILABLE / BY PRIORITY an allocation along the requesters' dimension,
 an element defined in parts (per element, per subrange, :EXCEPT:) chooses
 among them by masks, and results carry the dimensions.
 
@@ -374,7 +375,7 @@ def build_model(abstract_model: Any, path: Path, language: str, *, native: bool 
 
     Subscripts become native gysim dimensions (:mod:`gysim.io.native`); a
     file beyond them (ranges overlapping without a range holding both,
-    ALLOCATE AVAILABLE / BY PRIORITY) has each element of a
+    INVERT MATRIX of a matrix that is not constant) has each element of a
     subscripted variable read as a scalar element, and ``model.source.fallback`` says
     why ('' when the model is native or has no subscripts). ``native=False``
     always reads subscripts element by element.
