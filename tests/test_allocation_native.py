@@ -187,3 +187,32 @@ def test_suite_file_reads_natively_and_clears_the_supply():
     total = ds["allocation_mixed"].sum("size").transpose("time", "branch", "product").values
     want = np.minimum(20 * ds.time.values[:, None, None], demand[None, None, :])
     np.testing.assert_allclose(total, np.broadcast_to(want, total.shape), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.skipif(not (SUITE / "tests" / "allocate_available").is_dir(),
+                    reason="sd-test-models-subscripts not available")
+def test_suite_file_native_agrees_with_the_element_by_element_reading():
+    from pysd.translators.vensim.vensim_file import VensimFile
+
+    from gysim.io.build import build_model
+    from gysim.io.subscripts import stack_subscripts
+    path = SUITE / "tests" / "allocate_available" / "test_allocate_available.mdl"
+    native = gysim.read_vensim(path)
+    vfile = VensimFile(path)
+    vfile.parse()
+    flat = build_model(vfile.get_abstract_model(), path, "Vensim", native=False)
+    a = gysim.simulate(native)
+    b = stack_subscripts(gysim.simulate(flat), flat)
+    names = [n for n in a.data_vars if n.startswith("allocation")]
+    assert len(names) == 14  # the file's 14 ALLOCATE AVAILABLE
+    for name in names:
+        x = a[name]
+        y = b[name].transpose(*x.dims)
+        np.testing.assert_allclose(x.values, y.values, rtol=1e-12, atol=1e-12, err_msg=name)
+
+
+def test_vensim_profile_over_another_range_is_refused(tmp_path):
+    body = ("d[b] = 3, 6, 2.5 ~~|\npp[r, p] = 1, 6, 4, 0; 1, 4, 4, 0 ~~|\n"
+            "s[r, b] = ALLOCATE AVAILABLE(d[b], pp[r, ptype], 6) ~~|\n")
+    with pytest.raises(gysim.ModelDefinitionError, match="second last subscript"):
+        read(tmp_path, body)

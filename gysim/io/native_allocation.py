@@ -77,6 +77,9 @@ class NativeAllocation:
         if len(ranges) < 2 or ranges[-1] is not None:
             raise array_calls._refused(self, what, "its priority profile must end with a "
                                        "profile element such as ptype", owner)
+        if ranges[-2] is None or self.family[ranges[-2]] != self.family[rng]:
+            raise array_calls._refused(self, what, f"its priority profile's second last "
+                                       f"subscript must be the requesters' range '{rng}'", owner)
         fields = []
         for offset, neutral in ((0, 1.0), (1, 0.0), (2, 1.0)):  # ptype, ppriority, pwidth
             field = array_calls._profile_field(self, ast.pp, offset, owner)
