@@ -40,6 +40,8 @@ array([3., 6.])
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 
 from .errors import ModelDefinitionError
@@ -234,6 +236,17 @@ def allocate_by_priority(request, priority, width, supply):
     return allocate_available(request, 1, priority, width, supply)
 
 
+@contextmanager
+def _naming(where: str):
+    """Errors of the allocation inside name the element ``where`` computes."""
+    try:
+        yield
+    except ModelDefinitionError as err:
+        if not where:
+            raise
+        raise ModelDefinitionError(f"'{where}': {err}") from None
+
+
 def _along(axis: int, available, *vectors) -> tuple[list, np.ndarray]:
     """The ``vectors`` broadcast together with their axis ``axis`` first, and the supply
     broadcast to the other axes (it must not vary along ``axis``)."""
@@ -243,7 +256,8 @@ def _along(axis: int, available, *vectors) -> tuple[list, np.ndarray]:
     return moved[:-1], moved[-1][0]
 
 
-def allocate_available_along(request, ptype, priority, width, available, axis: int):
+def allocate_available_along(request, ptype, priority, width, available, axis: int,
+                             where: str = ""):
     """:func:`allocate_available` with the requesters along ``axis`` of arrays in full form.
 
     The engine's code for ``allocate_available(request, ptype, priority, width,
@@ -261,11 +275,12 @@ def allocate_available_along(request, ptype, priority, width, available, axis: i
     """
     (request, ptype, priority, width), available = _along(axis, available, request, ptype,
                                                           priority, width)
-    out = allocate_available(request, ptype, priority, width, available)
+    with _naming(where):
+        out = allocate_available(request, ptype, priority, width, available)
     return np.moveaxis(out, 0, axis)
 
 
-def allocate_by_priority_along(request, priority, width, supply, axis: int):
+def allocate_by_priority_along(request, priority, width, supply, axis: int, where: str = ""):
     """:func:`allocate_by_priority` with the requesters along ``axis`` (see
     :func:`allocate_available_along`).
 
@@ -276,5 +291,6 @@ def allocate_by_priority_along(request, priority, width, supply, axis: int):
            [2.]])
     """
     (request, priority, width), supply = _along(axis, supply, request, priority, width)
-    out = allocate_by_priority(request, priority, width, supply)
+    with _naming(where):
+        out = allocate_by_priority(request, priority, width, supply)
     return np.moveaxis(out, 0, axis)

@@ -144,7 +144,8 @@ class Builtin:
     along : bool
         Functions along a dimension that keep it (the allocations): the last
         argument names the dimension; ``numpy`` receives the axis of that
-        dimension (a negative integer) in its place.
+        dimension (a negative integer) in its place, then the quoted name of the
+        element computed (for its errors).
     """
 
     name: str
@@ -714,14 +715,14 @@ _TABLE = [
           "allocate_available(request, ptype, priority, width, available, dimension)",
           "`available` shared among the requests along `dimension` by priority profiles "
           "(ptype 1 rectangular, 2 triangular, 3 normal, 4 exponential; Vensim ALLOCATE "
-          "AVAILABLE)", lambda a: f"_allocate_available({', '.join(a[:-1])}, axis={a[-1]})",
+          "AVAILABLE)", lambda a: f"_allocate_available({', '.join(a[:-2])}, axis={a[-2]}, where={a[-1]})",
           _u_first, along=True,
           runtime={"_allocate_available": allocation.allocate_available_along}),
     _pure("allocate_by_priority", 5, 5,
           "allocate_by_priority(request, priority, width, supply, dimension)",
           "`supply` shared among the requests along `dimension` by rectangular priority "
           "curves of one width (Vensim ALLOCATE BY PRIORITY)",
-          lambda a: f"_allocate_by_priority({', '.join(a[:-1])}, axis={a[-1]})",
+          lambda a: f"_allocate_by_priority({', '.join(a[:-2])}, axis={a[-2]}, where={a[-1]})",
           _u_first, along=True,
           runtime={"_allocate_by_priority": allocation.allocate_by_priority_along}),
     Builtin("_random", 7, 64, "time", "_random(kind, key, start, dt, ndim, *shape, *args)",

@@ -119,8 +119,15 @@ def test_bad_calls_are_refused():
           dims="branch")
     with pytest.raises(gysim.ModelDefinitionError, match="supply .* varies along 'branch'"):
         m.compile()
-    with pytest.raises(gysim.ModelDefinitionError, match="constant elasticity"):
+    # values known only when the model runs: refused then, naming the element
+    with pytest.raises(gysim.ModelDefinitionError, match="'ship': .*constant elasticity"):
         shipped(model([6.0, 3.0], ptype=5.0))
+    with pytest.raises(gysim.ModelDefinitionError, match="'ship': .*integer allocations"):
+        shipped(model([6.0, 3.0], ptype=11.0))
+    with pytest.raises(gysim.ModelDefinitionError, match="'ship': .*non-negative, got -1"):
+        shipped(model([6.0, 3.0], request=(-1.0, 2.0)))
+    with pytest.raises(gysim.ModelDefinitionError, match="'ship': .*width .* positive"):
+        shipped(model([6.0, 3.0], width=0.0))
 
 
 # ---------------------------------------------------------------- read from Vensim

@@ -158,7 +158,9 @@ class _Emitter:
         if BUILTINS.get(tree.func) is not None and BUILTINS[tree.func].along:
             dim = along_dim(tree, self.dims.dimensions)  # (the dims stage checked it)
             args = [self.code(a) for a in tree.args[:-1]]
-            return BUILTINS[tree.func].numpy(args + [str(self.dims.axis(dim, self.trailing))])
+            where = repr(getattr(self, "owner", ""))  # the element, for its errors
+            return BUILTINS[tree.func].numpy(args + [str(self.dims.axis(dim, self.trailing)),
+                                                     where])
         args = [self.code(a) for a in tree.args]
         if tree.func in self.program.tables:
             i = self.tables[tree.func]
@@ -167,6 +169,7 @@ class _Emitter:
 
     def assign(self, name: str, tree: Node) -> str:
         """Code of a value, broadcast to its declared dims when the equation has fewer."""
+        self.owner = name
         code = self.code(tree)
         if not self.dims.dimensions:
             return code
