@@ -237,6 +237,13 @@ def _u_first(c, args, u, where):
     return u[0]
 
 
+def _u_shared(supply: int):
+    """Units of an allocation: those of the requests, which the supply shares."""
+    def rule(c, args, u, where):
+        return c.same(u[0], u[supply], args[0], args[supply], f"request and supply of {where}")
+    return rule
+
+
 def _u_all_same(c, args, u, where):
     out = u[0]
     for i in range(1, len(u)):
@@ -716,14 +723,14 @@ _TABLE = [
           "`available` shared among the requests along `dimension` by priority profiles "
           "(ptype 1 rectangular, 2 triangular, 3 normal, 4 exponential; Vensim ALLOCATE "
           "AVAILABLE)", lambda a: f"_allocate_available({', '.join(a[:-2])}, axis={a[-2]}, where={a[-1]})",
-          _u_first, along=True,
+          _u_shared(4), along=True,
           runtime={"_allocate_available": allocation.allocate_available_along}),
     _pure("allocate_by_priority", 5, 5,
           "allocate_by_priority(request, priority, width, supply, dimension)",
           "`supply` shared among the requests along `dimension` by rectangular priority "
           "curves of one width (Vensim ALLOCATE BY PRIORITY)",
           lambda a: f"_allocate_by_priority({', '.join(a[:-2])}, axis={a[-2]}, where={a[-1]})",
-          _u_first, along=True,
+          _u_shared(3), along=True,
           runtime={"_allocate_by_priority": allocation.allocate_by_priority_along}),
     Builtin("_random", 7, 64, "time", "_random(kind, key, start, dt, ndim, *shape, *args)",
             "a lowered random draw (gysim.random_draws.draw)",

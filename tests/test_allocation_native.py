@@ -223,3 +223,21 @@ def test_vensim_profile_over_another_range_is_refused(tmp_path):
             "s[r, b] = ALLOCATE AVAILABLE(d[b], pp[r, ptype], 6) ~~|\n")
     with pytest.raises(gysim.ModelDefinitionError, match="second last subscript"):
         read(tmp_path, body)
+
+
+def test_units_the_supply_shares_those_of_the_requests():
+    m = gysim.Model("u", start=0, stop=1, dt=1, method="euler")
+    m.dimension("branch", ["x", "y"])
+    m.param("request", np.array([4.0, 8.0]), dims="branch", units="kg/month")
+    m.param("priority", np.array([6.0, 4.0]), dims="branch")
+    m.param("supply", 6.0, units="kg/month")
+    m.param("stock_kg", 6.0, units="kg")
+    m.aux("ship", "allocate_by_priority(request, priority, 4, supply, branch)", dims="branch",
+          units="kg/month")
+    # rectangular, full width 4 (ALLOCATE BY PRIORITY's curve): as above, 10/3 and 8/3
+    np.testing.assert_allclose(gysim.simulate(m, check_units=True)["ship"].isel(time=0),
+                               [10 / 3, 8 / 3], rtol=1e-12)
+    m.aux("bad", "allocate_available(request, 1, priority, 4, stock_kg, branch)",
+          dims="branch", units="kg/month")
+    with pytest.raises(gysim.UnitsError, match="request and supply"):
+        gysim.simulate(m, check_units=True)
