@@ -241,3 +241,15 @@ def test_units_the_supply_shares_those_of_the_requests():
           dims="branch", units="kg/month")
     with pytest.raises(gysim.UnitsError, match="request and supply"):
         gysim.simulate(m, check_units=True)
+
+
+def test_vensim_profile_per_element_checked_for_the_requesters_only(tmp_path):
+    head = "d[b] = 2, 4, 1 ~~|\npp[x, p] = 1, 6, 4, 0 ~~|\n"
+    call = "s[sub] = ALLOCATE AVAILABLE(d[sub] * 2, pp[sub, ptype], 6) ~~|\n"
+    with pytest.raises(gysim.ModelDefinitionError, match=r"'s'.*ptype 14 = 10 \+ shape"):
+        read(tmp_path, head + "pp[y, p] = 14, 4, 4, 0 ~~|\npp[z, p] = 1, 1, 1, 0 ~~|\n" + call)
+    # z (fixed quantity, ptype 0) is not a requester of s[sub]: the file reads and runs
+    m = read(tmp_path, head + "pp[y, p] = 1, 4, 4, 0 ~~|\npp[z, p] = 0, 1, 1, 0 ~~|\n" + call)
+    assert m.source.fallback == ""
+    np.testing.assert_allclose(at0(gysim.simulate(m), "s", "b"), [10 / 3, 8 / 3, 0],
+                               rtol=1e-12, atol=1e-12)
