@@ -722,7 +722,8 @@ _TABLE = [
           "allocate_available(request, ptype, priority, width, available, dimension)",
           "`available` shared among the requests along `dimension` by priority profiles "
           "(ptype 1 rectangular, 2 triangular, 3 normal, 4 exponential; Vensim ALLOCATE "
-          "AVAILABLE)", lambda a: f"_allocate_available({', '.join(a[:-2])}, axis={a[-2]}, where={a[-1]})",
+          "AVAILABLE)",
+          lambda a: f"_allocate_available({', '.join(a[:-2])}, axis={a[-2]}, where={a[-1]})",
           _u_shared(4), along=True,
           runtime={"_allocate_available": allocation.allocate_available_along}),
     _pure("allocate_by_priority", 5, 5,
