@@ -37,13 +37,14 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 
 import numpy as np
 
+from . import allocation
 from . import random_draws as rd
 from . import vector_functions as vf
 from .errors import ModelDefinitionError
 from .expr import BinOp, Call, Const, Name, Node, constant_value, map_children
 
 __all__ = ["AGGREGATIONS", "Builtin", "BUILTINS", "LoweringContext", "RESERVED_NAMES",
-           "RUNTIME", "SMALL", "aggregated_dim", "folded"]
+           "RUNTIME", "SMALL", "aggregated_dim", "along_dim", "folded"]
 
 #: What Vensim considers zero (its documentation's ``small`` for XIDZ/ZIDZ).
 SMALL = 1e-6
@@ -140,6 +141,11 @@ class Builtin:
         operator. None: the language has no exact counterpart.
     array_function : str or None
         Aggregations: the Vensim array function over ``dim!`` (``"SUM"``).
+    along : bool
+        Functions along a dimension that keep it (the allocations): the last
+        argument names the dimension; ``numpy`` receives the axis of that
+        dimension (a negative integer) in its place, then the quoted name of the
+        element computed (for its errors).
     """
 
     name: str
@@ -164,6 +170,7 @@ class Builtin:
     to_vensim: Callable[[list[str], Callable[[int], str]], str] | None = None
     to_xmile: Callable[[list[str], Callable[[int], str]], str] | None = None
     array_function: str | None = None
+    along: bool = False
 
 
 # ---------------------------------------------------------------------- numpy helpers
@@ -228,6 +235,13 @@ def _log(args: list[str]) -> str:
 # and the call as text for messages.
 def _u_first(c, args, u, where):
     return u[0]
+
+
+def _u_shared(supply: int):
+    """Units of an allocation: those of the requests, which the supply shares."""
+    def rule(c, args, u, where):
+        return c.same(u[0], u[supply], args[0], args[supply], f"request and supply of {where}")
+    return rule
 
 
 def _u_all_same(c, args, u, where):
@@ -703,6 +717,22 @@ _TABLE = [
           "requester k's share of `available` (Vensim ALLOCATE AVAILABLE, read element by "
           "element)", lambda a: f"allocate_available_element({', '.join(a)})",
           runtime={"allocate_available_element": vf.allocate_available_element}),
+    # allocations along a dimension (gysim.allocation), every other axis at once
+    _pure("allocate_available", 6, 6,
+          "allocate_available(request, ptype, priority, width, available, dimension)",
+          "`available` shared among the requests along `dimension` by priority profiles "
+          "(ptype 1 rectangular, 2 triangular, 3 normal, 4 exponential; Vensim ALLOCATE "
+          "AVAILABLE)",
+          lambda a: f"_allocate_available({', '.join(a[:-2])}, axis={a[-2]}, where={a[-1]})",
+          _u_shared(4), along=True,
+          runtime={"_allocate_available": allocation.allocate_available_along}),
+    _pure("allocate_by_priority", 5, 5,
+          "allocate_by_priority(request, priority, width, supply, dimension)",
+          "`supply` shared among the requests along `dimension` by rectangular priority "
+          "curves of one width (Vensim ALLOCATE BY PRIORITY)",
+          lambda a: f"_allocate_by_priority({', '.join(a[:-2])}, axis={a[-2]}, where={a[-1]})",
+          _u_shared(3), along=True,
+          runtime={"_allocate_by_priority": allocation.allocate_by_priority_along}),
     Builtin("_random", 7, 64, "time", "_random(kind, key, start, dt, ndim, *shape, *args)",
             "a lowered random draw (gysim.random_draws.draw)",
             lambda a: f"_random(t, dt, {', '.join(a)})", runtime={"_random": rd.draw}),
@@ -745,6 +775,24 @@ def aggregated_dim(call: Call, dimensions: Mapping[str, Any]) -> str | None:
     if isinstance(second, Name) and (second.id in dimensions or spec.numpy is None):
         return second.id
     return None
+
+
+def along_dim(call: Call, dimensions: Mapping[str, Any]) -> str | None:
+    """The dimension a function along a dimension (an allocation) runs along, or None.
+
+    Examples
+    --------
+    >>> from gysim.expr import parse
+    >>> along_dim(parse("allocate_by_priority(r, p, 1, s, branch)"), {"branch": ("a", "b")})
+    'branch'
+    >>> along_dim(parse("sum(r, branch)"), {"branch": ("a", "b")}) is None
+    True
+    """
+    spec = BUILTINS.get(call.func)
+    if spec is None or not spec.along or not call.args:
+        return None
+    last = call.args[-1]
+    return last.id if isinstance(last, Name) and last.id in dimensions else None
 
 
 def folded(tree: Node) -> float | None:

@@ -441,10 +441,11 @@ class Converter(ConstantFolder):
         return out
 
     def _whole_vector(self, ast: Any, owner: str) -> Node:
-        """ALLOCATE BY PRIORITY / ALLOCATE AVAILABLE, read element by element."""
+        """ALLOCATE BY PRIORITY / ALLOCATE AVAILABLE (natively: along the requesters)."""
+        read = array_calls.CONSTRUCTS[type(ast).__name__]
         if self.native:
-            raise NotNative(type(ast).__name__)
-        return array_calls.CONSTRUCTS[type(ast).__name__](self, ast, owner)
+            return getattr(self, f"native_{read.__name__}")(ast, owner)
+        return read(self, ast, owner)
 
     # -------------------------------------------------------------- values
     def array_value(self, ident: str, array: Any) -> Node | np.ndarray:
