@@ -445,11 +445,11 @@ def _lower_pink_noise(ctx: LoweringContext, args, owner):
 
 
 def _random(name, n, kind, signature, doc, units, vensim_name, before=(), after=(),
-            lower=None):
+            lower=None, most=None):
     """A RANDOM function: a draw per time step and run (:mod:`gysim.random_draws`)."""
     # unlowered (in a stock's initial value): the draw of step 0 of a call keyed 0
     meta = [repr(float(kind)), "0.0", "t", "1.0", "0"]
-    return Builtin(name, n, n, "time", signature, doc,
+    return Builtin(name, n, most or n, "time", signature, doc,
                    lambda a: "_random(t, dt, " + ", ".join(
                        meta + [repr(v) for v in before] + list(a) + [repr(v) for v in after])
                    + ")", runtime={"_random": rd.draw}, units=units,
@@ -683,6 +683,12 @@ _TABLE = [
     _random("random_weibull", 6, rd.WEIBULL, "random_weibull(min, max, shape, shift, stretch, seed)",
             "shift + stretch * a Weibull of that shape and mean 1, truncated to [min, max] "
             "(Vensim RANDOM WEIBULL)", _u_random((0, 1, 3, 4), (2,)), "RANDOM WEIBULL"),
+    _random("random_lookup", 10, rd.LOOKUP,
+            "random_lookup(min, max, shift, stretch, n, x1, ..., xn, y1, ..., yn, seed)",
+            "shift + stretch * a draw from the density shaped as the lookup of points (x, y) "
+            "(linear between them), truncated to [min, max]; the readers write Vensim's "
+            "RANDOM LOOKUP(lookup, min, max, shift, stretch, seed) so",
+            _u_random((0, 1, 2, 3), (4,)), None, most=1 << 20),
     _random("random_pink_noise", 4, rd.PINK,
             "random_pink_noise(mean, sd, correlation_time, seed)",
             "normal noise smoothed over `correlation_time` (Vensim RANDOM PINK NOISE)",
