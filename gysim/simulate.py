@@ -452,7 +452,7 @@ def _integrate_chunk(compiled: CompiledModel, runs: Runs, lo: int, hi: int, meth
                                                   check=not mask)
         kernel = opts["kernel"]
         if kernel is None:
-            final_time = opts["final_time"]
+            final_time = opts.get("final_time")  # (other callers: a constant FINAL TIME)
             ended = fixed_step(compiled, P, compiled.prepare(P), y0, discrete, delay_times,
                                method, step, times, stats, out, final_time)
             if final_time is not None:
