@@ -191,3 +191,14 @@ def test_final_time_whose_start_value_is_unknown_or_too_early(tmp_path):
     with pytest.raises(ModelDefinitionError, match="value at the initial time.*must be "
                                                    "computable before the run"):
         _read(tmp_path, final="DELAY1(max time + Time, 2)")
+
+
+def test_written_to_vensim_as_the_final_time_and_read_back(tmp_path):
+    m = _counter()
+    path = m.to_vensim(tmp_path / "c.mdl")
+    assert "FINAL TIME = end" in path.read_text().replace("\n\t", " ").replace("  ", " ")
+    back = gysim.read_vensim(path)
+    assert back.final_time_variable == "final_time" and back.stop == 10  # 10 at the start
+    _same(gysim.simulate(back).x.values, [0, 1, 2, 3] + [NAN] * 7)
+    with pytest.raises(ModelDefinitionError, match="XMILE's <stop> cannot say"):
+        m.to_xmile(tmp_path / "c.xmile")
