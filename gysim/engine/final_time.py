@@ -11,7 +11,8 @@ What a run of such a model does (fixed-step methods, numpy backend):
 
 - at every step ``k`` (time ``t``), before the state moves on, the variable
   is evaluated; a run whose value is ``<= t`` (NaN never is) ends at ``t``:
-  its values at ``t`` are its last, the saved times after ``t`` are NaN;
+  its values at ``t`` are its last, the saved times after ``t`` are NaN (a
+  run ending between saved times keeps the saved times up to its end);
 - runs of an ensemble end apart, on the one time axis of the results (from
   the start to the horizon); the integration stops when all of a chunk's
   runs have ended;
