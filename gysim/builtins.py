@@ -41,7 +41,7 @@ from . import allocation
 from . import random_draws as rd
 from . import vector_functions as vf
 from .errors import ModelDefinitionError
-from .expr import BinOp, Call, Const, Name, Node, constant_value, map_children
+from .expr import BinOp, Call, Const, Name, Node, UnaryOp, constant_value, map_children
 
 __all__ = ["AGGREGATIONS", "Builtin", "BUILTINS", "LoweringContext", "RESERVED_NAMES",
            "RUNTIME", "SMALL", "aggregated_dim", "along_dim", "folded"]
@@ -329,6 +329,30 @@ def _lower_initial(ctx: LoweringContext, args, owner):
     return Name(state)
 
 
+def _lower_npv(ctx: LoweringContext, args, owner):
+    """Vensim's NPV(stream, discount rate, initial value, factor), as its reference writes
+    it: ``(accum + stream * TIME STEP * df) * factor`` with ``accum = INTEG(stream * df,
+    initial value)`` and ``df = INTEG(-df * rate / (1 + rate * TIME STEP), 1)`` (the
+    current step's stream is not discounted). TIME STEP is the run's step (0 under the
+    adaptive methods: the continuous limit)."""
+    stream, rate = ctx.as_name(args[0], "in", owner), ctx.as_name(args[1], "rate", owner)
+    step = Call("integration_step", ())
+    factor, accum = ctx.hidden("npv_df", owner), ctx.hidden("npv", owner)
+    for state in (factor, accum):
+        ctx.shaped_like(state, owner)
+    ctx.add_state(factor, Const(1.0), BinOp("/", BinOp("*", UnaryOp("-", Name(factor)), rate),
+                                            BinOp("+", Const(1.0), BinOp("*", rate, step))))
+    ctx.add_state(accum, ctx.as_name(args[2], "init", owner), BinOp("*", stream, Name(factor)))
+    return BinOp("*", BinOp("+", Name(accum), BinOp("*", BinOp("*", stream, step),
+                                                     Name(factor))), args[3])
+
+
+def _u_npv(c, args, u, where):
+    c.dimensionless(u[3], args[3], f"factor of {where}")
+    out = c.mul(u[0], c.time)
+    return c.same(out, u[2], args[0], args[2], f"initial value of {where} (stream x time)")
+
+
 def _order_of(func: str, args, owner: str) -> int:
     value = folded(args[3])  # checked constant by the compiler (constant_args)
     if value < 1 or not float(value).is_integer():
@@ -459,11 +483,11 @@ def _lower_pink_noise(ctx: LoweringContext, args, owner):
 
 
 def _random(name, n, kind, signature, doc, units, vensim_name, before=(), after=(),
-            lower=None):
+            lower=None, most=None):
     """A RANDOM function: a draw per time step and run (:mod:`gysim.random_draws`)."""
     # unlowered (in a stock's initial value): the draw of step 0 of a call keyed 0
     meta = [repr(float(kind)), "0.0", "t", "1.0", "0"]
-    return Builtin(name, n, n, "time", signature, doc,
+    return Builtin(name, n, most or n, "time", signature, doc,
                    lambda a: "_random(t, dt, " + ", ".join(
                        meta + [repr(v) for v in before] + list(a) + [repr(v) for v in after])
                    + ")", runtime={"_random": rd.draw}, units=units,
@@ -616,6 +640,13 @@ _TABLE = [
           "`rate`, limited so that a stock at `level` does not go below zero (non-negative "
           "stocks)", lambda a: f"_nonnegative_rate({a[0]}, {a[1]}, dt)", _nonnegative_rate,
           _u_first, to_vensim=lambda a, atom: f"MAX({a[0]}, -{atom(1)} / TIME STEP)"),
+    Builtin("integration_step", 0, 0, "time", "integration_step()",
+            "the step of a fixed-step run (Vensim's TIME STEP there); 0 under the adaptive "
+            "methods", lambda a: "dt", units=lambda c, args, u, where: c.time),
+    _stateful("npv", 4, 4, "npv(stream, discount_rate, initial, factor)",
+              "net present value of `stream` at `discount_rate` from `initial`, times "
+              "`factor` (Vensim NPV: the current step's stream is not discounted)", _lower_npv,
+              units=_u_npv, vensim=("npv",), to_vensim=_spelled("NPV")),
     _aggregation("sum", "sum of x over a dimension", "np.sum", array_function="SUM"),
     _aggregation("mean", "mean of x over a dimension (written as SUM / ELMCOUNT)", "np.mean"),
     _aggregation("prod", "product of x over a dimension", "np.prod", keeps_units=False,
@@ -697,6 +728,12 @@ _TABLE = [
     _random("random_weibull", 6, rd.WEIBULL, "random_weibull(min, max, shape, shift, stretch, seed)",
             "shift + stretch * a Weibull of that shape and mean 1, truncated to [min, max] "
             "(Vensim RANDOM WEIBULL)", _u_random((0, 1, 3, 4), (2,)), "RANDOM WEIBULL"),
+    _random("random_lookup", 10, rd.LOOKUP,
+            "random_lookup(min, max, shift, stretch, n, x1, ..., xn, y1, ..., yn, seed)",
+            "shift + stretch * a draw from the density shaped as the lookup of points (x, y) "
+            "(linear between them), truncated to [min, max]; the readers write Vensim's "
+            "RANDOM LOOKUP(lookup, min, max, shift, stretch, seed) so",
+            _u_random((0, 1, 2, 3), (4,)), None, most=1 << 20),
     _random("random_pink_noise", 4, rd.PINK,
             "random_pink_noise(mean, sd, correlation_time, seed)",
             "normal noise smoothed over `correlation_time` (Vensim RANDOM PINK NOISE)",

@@ -299,9 +299,14 @@ class ModelBuilder(NativeLayout, NativeAllocation, Converter):
                 except (KeyError, TypeError, ValueError, ZeroDivisionError, OverflowError) as exc:
                     why = str(exc) if isinstance(exc, TypeError) and isinstance(
                         exc.args[0], str) else "it is not computable before the run"
+                    if key == "final_time":  # may change during the run: an auxiliary
+                        values[key] = self.final_time_horizon(self.control[key], why)
+                        continue
                     raise ModelDefinitionError(
                         f"{self.path.name}: the control variable {shown} must be a constant "
-                        f"(numbers, other constants and pure functions of them): {why}") from None
+                        f"(numbers, other constants and pure functions of them): {why} (only "
+                        f"FINAL TIME may change during the run: a run starts once and keeps "
+                        f"one time step and save period)") from None
         return values
 
     def build(self, fallback: str = "") -> Model:
@@ -347,7 +352,11 @@ class ModelBuilder(NativeLayout, NativeAllocation, Converter):
             doc += " — " + " ".join(str(element.documentation).split())
         units = element.units or ""
         src = f"{self.path.name}"
-        if kind == "control":
+        if kind == "control" and ident in self.dynamic_controls:
+            model.aux(ident, to_text(self._initial_calls(payload)), units=units, doc=doc,
+                      source=src)
+            model.final_time_variable = ident
+        elif kind == "control":
             model.param(ident, values[reference_key(element.name)], units=units, doc=doc,
                         source=src)
         elif kind == "lookup":

@@ -35,6 +35,7 @@ from . import data_vars, external, functions
 from . import array_calls, mdl_scan, time_calls
 from .fold import ConstantFolder
 from .names import VENSIM_NA, reference_key, safe_identifier, shown_name, unsupported
+from .random_lookup import random_lookup_call
 from .subscripts import Subscripts
 
 __all__ = ["Converter", "NotNative"]
@@ -358,6 +359,8 @@ class Converter(ConstantFolder):
             if rng is None:
                 raise self.fail("ELMCOUNT of something other than a subscript range", owner)
             return Const(float(len(self.subs.ranges[rng])))
+        if fname == "random_lookup":  # the lookup's points become arguments
+            return random_lookup_call(self, list(ast.arguments), owner)
         if fname in array_calls.CALLS:  # whole-vector functions, element by element
             if self.native:  # a native reading where the builder has one
                 native = getattr(self, f"native_{fname}", None)
