@@ -23,7 +23,11 @@ requesters of equal priority are filled in proportion to their requests.
 
 The clearing priority is found by bisection on every run (and element of
 other dimensions) at once: arrays hold the requesters on axis 0, and any
-further axes (the run axis) broadcast.
+further axes (the run axis) broadcast. :func:`allocate_available_along` and
+:func:`allocate_by_priority_along` take the requesters along any axis: they
+are the engine's builtins ``allocate_available(request, ptype, priority,
+width, available, dimension)`` and ``allocate_by_priority(request, priority,
+width, supply, dimension)``, which clear every other dimension and run at once.
 
 Examples
 --------
@@ -36,11 +40,14 @@ array([3., 6.])
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 
 from .errors import ModelDefinitionError
 
-__all__ = ["PROFILES", "allocate_available", "allocate_by_priority", "share"]
+__all__ = ["PROFILES", "allocate_available", "allocate_available_along", "allocate_by_priority",
+           "allocate_by_priority_along", "profile_refusal", "share"]
 
 
 def _rectangular(z):
@@ -172,6 +179,23 @@ def allocate_available(request, ptype, priority, width, available):
     return out
 
 
+def profile_refusal(code: float) -> str | None:
+    """Why the profile ``ptype = code`` is refused (None for the shapes 1-4).
+
+    Examples
+    --------
+    >>> profile_refusal(3) is None, profile_refusal(5)
+    (True, 'the profile constant elasticity (ptype 5) is not supported')
+    """
+    if code in PROFILES:
+        return None
+    if code in _REFUSED:
+        return f"the profile {_REFUSED[int(code)]} is not supported"
+    if code - 10 in PROFILES or code - 10 in _REFUSED:
+        return f"integer allocations (ptype {code:g} = 10 + shape) are not supported"
+    return f"ptype {code:g} is not a profile"
+
+
 def _check(request, ptype, width) -> None:
     if np.any(request < 0):
         raise ModelDefinitionError(f"the requests of an allocation must be non-negative, got "
@@ -181,13 +205,7 @@ def _check(request, ptype, width) -> None:
                                    f"got {float(width.min()):g}")
     unknown = sorted(set(np.unique(ptype).tolist()) - set(PROFILES))
     if unknown:
-        code = unknown[0]
-        if code in _REFUSED:
-            why = f"the profile {_REFUSED[int(code)]} is not supported"
-        elif code - 10 in PROFILES or code - 10 in _REFUSED:
-            why = f"integer allocations (ptype {code:g} = 10 + shape) are not supported"
-        else:
-            why = f"ptype {code:g} is not a profile"
+        why = profile_refusal(unknown[0])
         raise ModelDefinitionError(f"ALLOCATE AVAILABLE: {why}; use ptype 1 (rectangular), "
                                    f"2 (triangular), 3 (normal) or 4 (exponential)")
 
@@ -216,3 +234,63 @@ def allocate_by_priority(request, priority, width, supply):
     request = np.asarray(request, dtype=float)
     width = np.asarray(width, dtype=float)
     return allocate_available(request, 1, priority, width, supply)
+
+
+@contextmanager
+def _naming(where: str):
+    """Errors of the allocation inside name the element ``where`` computes."""
+    try:
+        yield
+    except ModelDefinitionError as err:
+        if not where:
+            raise
+        raise ModelDefinitionError(f"'{where}': {err}") from None
+
+
+def _along(axis: int, available, *vectors) -> tuple[list, np.ndarray]:
+    """The ``vectors`` broadcast together with their axis ``axis`` first, and the supply
+    broadcast to the other axes (it must not vary along ``axis``)."""
+    arrays = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in vectors),
+                                 np.asarray(available, dtype=float))
+    moved = [np.moveaxis(a, axis, 0) for a in arrays]
+    return moved[:-1], moved[-1][0]
+
+
+def allocate_available_along(request, ptype, priority, width, available, axis: int,
+                             where: str = ""):
+    """:func:`allocate_available` with the requesters along ``axis`` of arrays in full form.
+
+    The engine's code for ``allocate_available(request, ptype, priority, width,
+    available, dimension)``: the arguments broadcast together (a value without
+    the dimension is the same for every requester), the supply is the same
+    along ``axis``, and every other axis (other dimensions, runs, times) is an
+    allocation of its own, all cleared at once.
+
+    Examples
+    --------
+    >>> req = np.array([[10.0, 10.0], [10.0, 30.0]])  # requesters on axis 0, two runs
+    >>> allocate_available_along(req, 1, 5.0, 2.0, np.array([4.0, 100.0]), axis=0)
+    array([[ 2., 10.],
+           [ 2., 30.]])
+    """
+    (request, ptype, priority, width), available = _along(axis, available, request, ptype,
+                                                          priority, width)
+    with _naming(where):
+        out = allocate_available(request, ptype, priority, width, available)
+    return np.moveaxis(out, 0, axis)
+
+
+def allocate_by_priority_along(request, priority, width, supply, axis: int, where: str = ""):
+    """:func:`allocate_by_priority` with the requesters along ``axis`` (see
+    :func:`allocate_available_along`).
+
+    Examples
+    --------
+    >>> allocate_by_priority_along(np.array([[2.0], [4.0]]), 1.0, 0.5, 3.0, axis=-2)
+    array([[1.],
+           [2.]])
+    """
+    (request, priority, width), supply = _along(axis, supply, request, priority, width)
+    with _naming(where):
+        out = allocate_by_priority(request, priority, width, supply)
+    return np.moveaxis(out, 0, axis)

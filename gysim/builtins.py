@@ -37,13 +37,14 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 
 import numpy as np
 
+from . import allocation
 from . import random_draws as rd
 from . import vector_functions as vf
 from .errors import ModelDefinitionError
-from .expr import BinOp, Call, Const, Name, Node, constant_value, map_children
+from .expr import BinOp, Call, Const, Name, Node, UnaryOp, constant_value, map_children
 
 __all__ = ["AGGREGATIONS", "Builtin", "BUILTINS", "LoweringContext", "RESERVED_NAMES",
-           "RUNTIME", "SMALL", "aggregated_dim", "folded"]
+           "RUNTIME", "SMALL", "aggregated_dim", "along_dim", "folded"]
 
 #: What Vensim considers zero (its documentation's ``small`` for XIDZ/ZIDZ).
 SMALL = 1e-6
@@ -140,6 +141,11 @@ class Builtin:
         operator. None: the language has no exact counterpart.
     array_function : str or None
         Aggregations: the Vensim array function over ``dim!`` (``"SUM"``).
+    along : bool
+        Functions along a dimension that keep it (the allocations): the last
+        argument names the dimension; ``numpy`` receives the axis of that
+        dimension (a negative integer) in its place, then the quoted name of the
+        element computed (for its errors).
     """
 
     name: str
@@ -164,6 +170,7 @@ class Builtin:
     to_vensim: Callable[[list[str], Callable[[int], str]], str] | None = None
     to_xmile: Callable[[list[str], Callable[[int], str]], str] | None = None
     array_function: str | None = None
+    along: bool = False
 
 
 # ---------------------------------------------------------------------- numpy helpers
@@ -228,6 +235,13 @@ def _log(args: list[str]) -> str:
 # and the call as text for messages.
 def _u_first(c, args, u, where):
     return u[0]
+
+
+def _u_shared(supply: int):
+    """Units of an allocation: those of the requests, which the supply shares."""
+    def rule(c, args, u, where):
+        return c.same(u[0], u[supply], args[0], args[supply], f"request and supply of {where}")
+    return rule
 
 
 def _u_all_same(c, args, u, where):
@@ -313,6 +327,30 @@ def _lower_initial(ctx: LoweringContext, args, owner):
     state = ctx.hidden("initial", owner)
     ctx.add_state(state, x, Const(0.0))
     return Name(state)
+
+
+def _lower_npv(ctx: LoweringContext, args, owner):
+    """Vensim's NPV(stream, discount rate, initial value, factor), as its reference writes
+    it: ``(accum + stream * TIME STEP * df) * factor`` with ``accum = INTEG(stream * df,
+    initial value)`` and ``df = INTEG(-df * rate / (1 + rate * TIME STEP), 1)`` (the
+    current step's stream is not discounted). TIME STEP is the run's step (0 under the
+    adaptive methods: the continuous limit)."""
+    stream, rate = ctx.as_name(args[0], "in", owner), ctx.as_name(args[1], "rate", owner)
+    step = Call("integration_step", ())
+    factor, accum = ctx.hidden("npv_df", owner), ctx.hidden("npv", owner)
+    for state in (factor, accum):
+        ctx.shaped_like(state, owner)
+    ctx.add_state(factor, Const(1.0), BinOp("/", BinOp("*", UnaryOp("-", Name(factor)), rate),
+                                            BinOp("+", Const(1.0), BinOp("*", rate, step))))
+    ctx.add_state(accum, ctx.as_name(args[2], "init", owner), BinOp("*", stream, Name(factor)))
+    return BinOp("*", BinOp("+", Name(accum), BinOp("*", BinOp("*", stream, step),
+                                                     Name(factor))), args[3])
+
+
+def _u_npv(c, args, u, where):
+    c.dimensionless(u[3], args[3], f"factor of {where}")
+    out = c.mul(u[0], c.time)
+    return c.same(out, u[2], args[0], args[2], f"initial value of {where} (stream x time)")
 
 
 def _order_of(func: str, args, owner: str) -> int:
@@ -445,11 +483,11 @@ def _lower_pink_noise(ctx: LoweringContext, args, owner):
 
 
 def _random(name, n, kind, signature, doc, units, vensim_name, before=(), after=(),
-            lower=None):
+            lower=None, most=None):
     """A RANDOM function: a draw per time step and run (:mod:`gysim.random_draws`)."""
     # unlowered (in a stock's initial value): the draw of step 0 of a call keyed 0
     meta = [repr(float(kind)), "0.0", "t", "1.0", "0"]
-    return Builtin(name, n, n, "time", signature, doc,
+    return Builtin(name, n, most or n, "time", signature, doc,
                    lambda a: "_random(t, dt, " + ", ".join(
                        meta + [repr(v) for v in before] + list(a) + [repr(v) for v in after])
                    + ")", runtime={"_random": rd.draw}, units=units,
@@ -602,6 +640,13 @@ _TABLE = [
           "`rate`, limited so that a stock at `level` does not go below zero (non-negative "
           "stocks)", lambda a: f"_nonnegative_rate({a[0]}, {a[1]}, dt)", _nonnegative_rate,
           _u_first, to_vensim=lambda a, atom: f"MAX({a[0]}, -{atom(1)} / TIME STEP)"),
+    Builtin("integration_step", 0, 0, "time", "integration_step()",
+            "the step of a fixed-step run (Vensim's TIME STEP there); 0 under the adaptive "
+            "methods", lambda a: "dt", units=lambda c, args, u, where: c.time),
+    _stateful("npv", 4, 4, "npv(stream, discount_rate, initial, factor)",
+              "net present value of `stream` at `discount_rate` from `initial`, times "
+              "`factor` (Vensim NPV: the current step's stream is not discounted)", _lower_npv,
+              units=_u_npv, vensim=("npv",), to_vensim=_spelled("NPV")),
     _aggregation("sum", "sum of x over a dimension", "np.sum", array_function="SUM"),
     _aggregation("mean", "mean of x over a dimension (written as SUM / ELMCOUNT)", "np.mean"),
     _aggregation("prod", "product of x over a dimension", "np.prod", keeps_units=False,
@@ -683,6 +728,12 @@ _TABLE = [
     _random("random_weibull", 6, rd.WEIBULL, "random_weibull(min, max, shape, shift, stretch, seed)",
             "shift + stretch * a Weibull of that shape and mean 1, truncated to [min, max] "
             "(Vensim RANDOM WEIBULL)", _u_random((0, 1, 3, 4), (2,)), "RANDOM WEIBULL"),
+    _random("random_lookup", 10, rd.LOOKUP,
+            "random_lookup(min, max, shift, stretch, n, x1, ..., xn, y1, ..., yn, seed)",
+            "shift + stretch * a draw from the density shaped as the lookup of points (x, y) "
+            "(linear between them), truncated to [min, max]; the readers write Vensim's "
+            "RANDOM LOOKUP(lookup, min, max, shift, stretch, seed) so",
+            _u_random((0, 1, 2, 3), (4,)), None, most=1 << 20),
     _random("random_pink_noise", 4, rd.PINK,
             "random_pink_noise(mean, sd, correlation_time, seed)",
             "normal noise smoothed over `correlation_time` (Vensim RANDOM PINK NOISE)",
@@ -703,6 +754,22 @@ _TABLE = [
           "requester k's share of `available` (Vensim ALLOCATE AVAILABLE, read element by "
           "element)", lambda a: f"allocate_available_element({', '.join(a)})",
           runtime={"allocate_available_element": vf.allocate_available_element}),
+    # allocations along a dimension (gysim.allocation), every other axis at once
+    _pure("allocate_available", 6, 6,
+          "allocate_available(request, ptype, priority, width, available, dimension)",
+          "`available` shared among the requests along `dimension` by priority profiles "
+          "(ptype 1 rectangular, 2 triangular, 3 normal, 4 exponential; Vensim ALLOCATE "
+          "AVAILABLE)",
+          lambda a: f"_allocate_available({', '.join(a[:-2])}, axis={a[-2]}, where={a[-1]})",
+          _u_shared(4), along=True,
+          runtime={"_allocate_available": allocation.allocate_available_along}),
+    _pure("allocate_by_priority", 5, 5,
+          "allocate_by_priority(request, priority, width, supply, dimension)",
+          "`supply` shared among the requests along `dimension` by rectangular priority "
+          "curves of one width (Vensim ALLOCATE BY PRIORITY)",
+          lambda a: f"_allocate_by_priority({', '.join(a[:-2])}, axis={a[-2]}, where={a[-1]})",
+          _u_shared(3), along=True,
+          runtime={"_allocate_by_priority": allocation.allocate_by_priority_along}),
     Builtin("_random", 7, 64, "time", "_random(kind, key, start, dt, ndim, *shape, *args)",
             "a lowered random draw (gysim.random_draws.draw)",
             lambda a: f"_random(t, dt, {', '.join(a)})", runtime={"_random": rd.draw}),
@@ -745,6 +812,24 @@ def aggregated_dim(call: Call, dimensions: Mapping[str, Any]) -> str | None:
     if isinstance(second, Name) and (second.id in dimensions or spec.numpy is None):
         return second.id
     return None
+
+
+def along_dim(call: Call, dimensions: Mapping[str, Any]) -> str | None:
+    """The dimension a function along a dimension (an allocation) runs along, or None.
+
+    Examples
+    --------
+    >>> from gysim.expr import parse
+    >>> along_dim(parse("allocate_by_priority(r, p, 1, s, branch)"), {"branch": ("a", "b")})
+    'branch'
+    >>> along_dim(parse("sum(r, branch)"), {"branch": ("a", "b")}) is None
+    True
+    """
+    spec = BUILTINS.get(call.func)
+    if spec is None or not spec.along or not call.args:
+        return None
+    last = call.args[-1]
+    return last.id if isinstance(last, Name) and last.id in dimensions else None
 
 
 def folded(tree: Node) -> float | None:

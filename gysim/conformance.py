@@ -75,14 +75,16 @@ def find_cases(directory: str | Path, *, stmx: bool = False) -> list[Path]:
     """Model files of every case folder under ``directory`` that has a canonical output.
 
     ``.mdl`` and ``.xmile`` files; with ``stmx=True`` also Stella's ``.stmx``
-    (XMILE too, read with :func:`gysim.read_xmile`).
+    (XMILE too, read with :func:`gysim.read_xmile`). ``directory`` may also
+    be one case folder.
     """
     suffixes = MODEL_SUFFIXES + ((".stmx",) if stmx else ())
     directory = Path(directory)
     if (directory / "tests").is_dir():
         directory = directory / "tests"
     files = []
-    for case in sorted(p for p in directory.iterdir() if p.is_dir()):
+    cases = [directory] if _canonical_file(directory) else directory.iterdir()
+    for case in sorted(p for p in cases if p.is_dir()):
         if _canonical_file(case) is None:
             continue
         files += sorted(f for f in case.iterdir() if f.suffix.lower() in suffixes)

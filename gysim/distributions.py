@@ -16,7 +16,10 @@ distributions:
   Vensim does);
 * negative binomial: the number of trials up to and including the ``n``-th
   success of probability ``p`` (an integer from ``n`` on);
-* weibull: shape ``shape``, scaled to mean 1 ("starting at 0 with mean 1").
+* weibull: shape ``shape``, scaled to mean 1 ("starting at 0 with mean 1");
+* lookup (RANDOM LOOKUP): the density whose shape is a lookup's points,
+  interpolated linearly between them and zero outside them (normalised to
+  area 1), as Vensim's reference says ("RANDOM number using LOOKUP PDF").
 
 All work elementwise on arrays (the run axis and any dimensions broadcast).
 
@@ -35,7 +38,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-__all__ = ["beta", "binomial", "gamma", "negative_binomial", "weibull"]
+__all__ = ["beta", "binomial", "gamma", "negative_binomial", "weibull", "lookup",
+           "lookup_points"]
 
 
 def _standard_bounds(lo, hi, shift, stretch):
@@ -104,3 +108,63 @@ def negative_binomial(u, lo, hi, p, n, shift, stretch):
     return _discrete(u, lo, hi, shift, stretch, lambda k: stats.nbinom.cdf(k - n, n, p),
                      lambda q: stats.nbinom.ppf(q, n, p) + n)
 
+
+
+def lookup_points(n, points) -> tuple[np.ndarray, np.ndarray] | None:
+    """The lookup ``(x, y)`` of ``n`` points given as ``x1..xn, y1..yn``; None if it is
+    not a density (fewer than 2 points, x not increasing, a negative or non-finite
+    value, or no area).
+
+    Examples
+    --------
+    >>> lookup_points(3, [0.0, 1.0, 3.0, 0.0, 1.0, 0.0])
+    (array([0., 1., 3.]), array([0., 1., 0.]))
+    >>> lookup_points(2, [0.0, 1.0, 0.0, 0.0]) is None  # no area
+    True
+    """
+    n = int(np.ravel(n)[0]) if np.size(n) else 0
+    values = np.array([float(np.ravel(p)[0]) for p in points])
+    if n < 2 or len(values) != 2 * n or not np.isfinite(values).all():
+        return None
+    x, y = values[:n], values[n:]
+    if (np.diff(x) <= 0).any() or (y < 0).any() or not ((y[:-1] + y[1:]) * np.diff(x)).sum() > 0:
+        return None
+    return x, y
+
+
+def lookup(u, lo, hi, shift, stretch, n, *points):
+    """``shift + stretch * y``, ``y`` drawn from the density shaped as a lookup, truncated
+    to ``[lo, hi]``: ``points`` are the lookup's ``x1..xn, y1..yn`` (NaN if they are not
+    a density, :func:`lookup_points`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> # density 2 - 2x on [0, 1]: the CDF is 2x - x**2, its median 1 - sqrt(1/2)
+    >>> lookup(np.array([0.5]), -9.0, 9.0, 0.0, 1.0, 2, 0.0, 1.0, 2.0, 0.0).round(6)
+    array([0.292893])
+    """
+    table = lookup_points(n, points)
+    if table is None:
+        return np.full(np.shape(u), np.nan)
+    x, y = table
+    widths = np.diff(x)
+    cum = np.concatenate([[0.0], np.cumsum((y[:-1] + y[1:]) / 2 * widths)])
+    y, cum = y / cum[-1], cum / cum[-1]  # a density of area 1, and its CDF at the points
+    slope = np.diff(y) / widths
+
+    def cdf(v):
+        v = np.clip(v, x[0], x[-1])
+        i = np.clip(np.searchsorted(x, v, "right") - 1, 0, len(widths) - 1)
+        d = v - x[i]
+        return np.minimum(cum[i] + y[i] * d + slope[i] * d * d / 2, 1.0)
+
+    def ppf(p):
+        i = np.clip(np.searchsorted(cum, p, "right") - 1, 0, len(widths) - 1)
+        a = np.maximum(p - cum[i], 0.0)  # area to cover within segment i
+        # the root of y_i d + slope_i d**2 / 2 = a, written without cancellation
+        denominator = y[i] + np.sqrt(np.maximum(y[i] ** 2 + 2 * slope[i] * a, 0.0))
+        d = np.where(denominator > 0, 2 * a / np.where(denominator > 0, denominator, 1.0), 0.0)
+        return np.minimum(x[i] + d, x[i + 1])
+
+    return _continuous(u, lo, hi, shift, stretch, cdf, ppf)

@@ -32,7 +32,7 @@ import numpy as np
 from ._text import nfkc, suggest
 from .builtins import RESERVED_NAMES
 from .engine.compiled import CompiledModel
-from .model_views import element_description, model_html, parameter_table
+from .model_views import element_description, model_html, parameter_table, run_settings
 from .units import check_units, define, check_units_text
 from .elements import (Aux, DataInput, Flow, Lookup, Param, Scenario, Stock, check_bounds,
                        check_name, check_number, check_table, freeze, named_zh, normal_keys,
@@ -127,9 +127,14 @@ class Model:
         self._compiled = None
 
     #: The older reader attributes and the :attr:`source` fields they read.
-    _SOURCE_FIELDS = {"vensim_names": "names", "xmile_names": "names", "vensim_dims": "dims", "vensim_labels": "labels",
-                      "vensim_ranges": "ranges", "vensim_subscripts": "subscripts",
-                      "vensim_fallback": "fallback"}
+    _SOURCE_FIELDS = {"vensim_names": "names", "xmile_names": "names", "vensim_dims": "dims",
+                      "vensim_labels": "labels", "vensim_ranges": "ranges",
+                      "vensim_subscripts": "subscripts", "vensim_fallback": "fallback"}
+    #: An auxiliary whose value is a FINAL TIME that changes during the run (or None):
+    #: each run of a fixed-step method ends at the first step where ``time >= `` its
+    #: value, its later saved values are NaN, and ``stop`` is then the horizon of the
+    #: time axis (see :mod:`gysim.engine.final_time`).
+    final_time_variable: str | None = None
 
     def __getattr__(self, name: str) -> Any:
         # only called for attributes not found otherwise: the pre-SourceInfo reader attributes
@@ -479,8 +484,7 @@ class Model:
             return
         value = check_number(value, f"value of parameter '{name}'")
         if checked is not None and not checked[0] <= value <= checked[1]:
-            raise ParameterError(
-                f"parameter '{name}' = {value!r} is outside its bounds {bounds!r}")
+            raise ParameterError(f"parameter '{name}' = {value!r} is outside its bounds {bounds!r}")
         self._add(Param(name, value, str(units), checked, str(doc), str(source), canonical))
 
     def lookup(self, name: str, x: Sequence[float], y: Sequence[float], *, units: str = "",
@@ -986,10 +990,8 @@ class Model:
         {'method': 'rk4', 'saveper': 0.5, 'check_units_on_run': True}
         """
         out = {"name": self.name, "start": self.start, "stop": self.stop, "dt": self.dt,
-               "time_units": self.time_units,
-               "defined_units": list(self.defined_units),
-               "run": {"method": self.method, "saveper": self.saveper,
-                       "check_units_on_run": self.check_units_on_run},
+               "time_units": self.time_units, "defined_units": list(self.defined_units),
+               "run": run_settings(self),
                "elements": {k: element_description(v) for k, v in self._elements.items()},
                "scenarios": {k: dict(s.overrides) for k, s in self._scenarios.items()}}
         if self._dimensions:

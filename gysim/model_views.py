@@ -28,7 +28,28 @@ from .elements import DataInput, Flow, Lookup, Param
 from .errors import DataError
 from .labels import element_name
 
-__all__ = ["element_description", "model_html", "parameter_table"]
+__all__ = ["element_description", "model_html", "parameter_table", "run_settings"]
+
+
+def run_settings(model: Any) -> dict:
+    """The run settings of a model's description: method, save period, units checked on
+    a run, and the variable holding a FINAL TIME that changes during the run (when set).
+
+    Examples
+    --------
+    >>> import gysim
+    >>> m = gysim.Model("m", method="rk4", saveper=0.5)
+    >>> run_settings(m)
+    {'method': 'rk4', 'saveper': 0.5, 'check_units_on_run': True}
+    >>> m.final_time_variable = "end"
+    >>> run_settings(m)["final_time_variable"]
+    'end'
+    """
+    out = {"method": model.method, "saveper": model.saveper,
+           "check_units_on_run": model.check_units_on_run}
+    if getattr(model, "final_time_variable", None):
+        out["final_time_variable"] = model.final_time_variable
+    return out
 
 
 def element_description(e: Any) -> dict:

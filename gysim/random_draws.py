@@ -53,10 +53,11 @@ __all__ = ["DISTRIBUTIONS", "call_key", "draw", "random_owners", "run_keys", "st
 #: Codes of the distributions (the first argument of the generated ``_random`` call).
 UNIFORM, NORMAL, EXPONENTIAL, POISSON, TRIANGULAR, LOGNORMAL, PINK = range(7)
 #: Codes of Vensim's other distributions (:mod:`gysim.distributions`).
-BETA, BINOMIAL, GAMMA, NEGATIVE_BINOMIAL, WEIBULL = range(7, 12)
+BETA, BINOMIAL, GAMMA, NEGATIVE_BINOMIAL, WEIBULL, LOOKUP = range(7, 13)
 #: Name of each code, for messages.
 DISTRIBUTIONS = ("uniform", "normal", "exponential", "poisson", "triangular", "lognormal",
-                 "pink noise", "beta", "binomial", "gamma", "negative binomial", "weibull")
+                 "pink noise", "beta", "binomial", "gamma", "negative binomial", "weibull",
+                 "lookup")
 
 _ACTIVE: contextvars.ContextVar[np.ndarray | None] = contextvars.ContextVar(
     "gysim_random_streams", default=None)
@@ -204,7 +205,8 @@ def _pink(u, dt, mean, sd, tau):
 _SAMPLERS = {UNIFORM: _uniform, NORMAL: _normal, EXPONENTIAL: _exponential,
              POISSON: _poisson, TRIANGULAR: _triangular, LOGNORMAL: _lognormal,
              BETA: dist.beta, BINOMIAL: dist.binomial, GAMMA: dist.gamma,
-             NEGATIVE_BINOMIAL: dist.negative_binomial, WEIBULL: dist.weibull}
+             NEGATIVE_BINOMIAL: dist.negative_binomial, WEIBULL: dist.weibull,
+             LOOKUP: dist.lookup}
 
 
 def draw(t, dt, kind, key, start, model_dt, ndim, *rest):

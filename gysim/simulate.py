@@ -28,8 +28,10 @@ import xarray as xr
 from ._text import suggest
 from .elements import check_number
 from .engine.integrate_adaptive import adaptive
+from .engine.final_time import final_time_of
 from .engine.integrate_fixed_step import fixed_step
-from .engine.integrate import (Runs, SolverStats, break_times, check_finite, initial_state,
+from .engine.integrate import (Runs, SolverStats, blank_after, break_times, check_finite,
+                                initial_state,
                                param_tuple, sizes, store)
 from .engine.numba_backend import BACKENDS, choose
 from .engine.limits import (MAX_RHS_EVALS, MAX_STEPS, check_limit, check_memory, format_bytes,
@@ -99,7 +101,11 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
         Names of the stocks, flows, auxiliaries and data inputs to return
         (default: all of them).
     stop : float, optional
-        Final time, if not the model's.
+        Final time, if not the model's. For a model whose FINAL TIME changes
+        during the run (``model.final_time_variable``), the horizon: runs
+        end at their FINAL TIME or here, whichever comes first (without it,
+        a run still going at the model's ``stop`` is an error; see
+        :mod:`gysim.engine.final_time`).
     chunk_size : int, optional
         Number of runs integrated together; by default as many as keep about
         two million state values in one integration.
@@ -202,6 +208,7 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
         raise ModelDefinitionError(f"`model` must be a gysim.Model, got {type(model).__name__}")
     method = _check_method(model.method if method is None else method)
     start = model.start
+    horizon_given = stop is not None  # a FINAL TIME that changes ends runs at this stop
     stop = model.stop if stop is None else check_number(stop, "`stop`")
     if stop <= start:
         raise ModelDefinitionError(f"`stop` must be after the start time {start:g}, got {stop:g}")
@@ -279,13 +286,15 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
     _check_memory(compiled, names, n_save, runs.n, min(runs.n, chunk_size), per_run, saveper,
                   max_bytes)
     times = start + saveper * np.arange(int(n_save))
-    kernel, why_not = choose(compiled, backend, _evaluations(fixed, method, n_save, step,
-                                                             saveper), runs.n, fixed=fixed)
+    final_time = final_time_of(model, compiled, fixed, backend, strict=not horizon_given)
+    kernel, why_not = (None, f"the FINAL TIME '{final_time.name}' changes during the run") \
+        if final_time else choose(compiled, backend, _evaluations(fixed, method, n_save, step,
+                                                                  saveper), runs.n, fixed=fixed)
 
     stats = SolverStats()
     failed: dict[int, str] = {}
     opts = dict(rtol=rtol, atol=atol, max_step=max_step, on_error=on_error, kernel=kernel,
-                **limits)
+                final_time=final_time, **limits)
 
     try:
         block, result = None, {}
@@ -441,6 +450,7 @@ def _integrate_chunk(compiled: CompiledModel, runs: Runs, lo: int, hi: int, meth
     """Integrate runs lo:hi into ``result[name][..., lo:hi]``; masked failures into ``failed``."""
     mask = opts["on_error"] == "mask"
     out = {name: array[..., lo:hi] for name, array in result.items()}
+    ends = None  # runs that end apart: how many saved times each has values at
     if method in FIXED_STEP_METHODS:
         # runs never mix in a fixed-step integration: a run that goes bad leaves the others'
         # numbers as they are, and is masked below
@@ -449,8 +459,13 @@ def _integrate_chunk(compiled: CompiledModel, runs: Runs, lo: int, hi: int, meth
                                                   check=not mask)
         kernel = opts["kernel"]
         if kernel is None:
-            fixed_step(compiled, P, compiled.prepare(P), y0, discrete, delay_times, method,
-                       step, times, stats, out)
+            final_time = opts.get("final_time")  # (other callers: a constant FINAL TIME)
+            ended = fixed_step(compiled, P, compiled.prepare(P), y0, discrete, delay_times,
+                               method, step, times, stats, out, final_time)
+            if final_time is not None:
+                save_every = int(round((times[1] - times[0]) / step)) if len(times) > 1 else 1
+                final_time.check_horizon(ended, (len(times) - 1) * save_every, times[-1], lo)
+                ends = final_time.saved_ends(ended, save_every, len(times))
         else:
             kernel.fixed_step(P, compiled.prepare(P), y0, discrete, delay_times, method, step,
                               times, out, target=opts.get("target"))
@@ -461,9 +476,11 @@ def _integrate_chunk(compiled: CompiledModel, runs: Runs, lo: int, hi: int, meth
     else:
         _adaptive_chunk(compiled, runs, lo, hi, method, times, opts, stats, out, failed)
     if mask:
-        _mask_nonfinite(compiled, out, times, lo, failed)
+        _mask_nonfinite(compiled, out, times, lo, failed, ends)
     else:
-        check_finite(compiled, out, times, lo)
+        check_finite(compiled, out, times, lo, ends)
+    if ends is not None:
+        blank_after(out, ends)
 
 
 def _adaptive_chunk(compiled: CompiledModel, runs: Runs, lo: int, hi: int, method: str,
@@ -528,13 +545,18 @@ def _adaptive_runs(compiled: CompiledModel, runs: Runs, ids: np.ndarray, lo: int
 
 
 def _mask_nonfinite(compiled: CompiledModel, out: dict, times: np.ndarray, lo: int,
-                    failed: dict) -> None:
-    """on_error="mask": NaN from each bad run's first non-finite saved value on; record it."""
+                    failed: dict, ends: np.ndarray | None = None) -> None:
+    """on_error="mask": NaN from each bad run's first non-finite saved value on; record it.
+
+    Values after a run's end (``ends``, runs that end apart) do not count.
+    """
     n = next(iter(out.values())).shape[-1] if out else 0
     first = np.full(n, len(times))
     where = np.empty(n, dtype=object)
     for name, v in out.items():
         bad = ~np.isfinite(v.reshape(v.shape[0], -1, n)).all(axis=1)  # (time, run)
+        if ends is not None:
+            bad &= np.arange(len(bad))[:, None] < ends
         at = np.where(bad.any(axis=0), np.argmax(bad, axis=0), len(times))
         where[at < first] = name
         first = np.minimum(first, at)

@@ -358,6 +358,8 @@ class _Checker:
             # aggregation over a dimension: a sum or mean keeps the units, a product does not
             inner = self.units(args[0])
             return inner if spec.keeps_units else _UNKNOWN
+        if spec.along:  # an allocation: the last argument names its dimension
+            args = args[:-1]
         u = [self.units(a) for a in args]
         if spec.units is None:
             return _UNKNOWN

@@ -177,12 +177,11 @@ def test_subscript_conformance_suite():
     xmile = [r for r in results if not r.file.endswith(".mdl")]
     failed = sorted(r.case for r in mdl if not r.passed)
     assert len(mdl) == 44
-    # allocate_available misses the suite's 1e-5 (Vensim's own allocations fall short of
-    # the supply by up to 4e-6); ALLOCATE AVAILABLE is read element by element only (no
-    # builtin along a dimension yet): the one file still without native dimensions
+    # allocate_available misses the suite's 1e-5: Vensim's own allocations fall short of
+    # the supply by up to 4e-6 relative, gysim's clear it exactly
     assert sum(r.passed for r in mdl) >= 43, failed
     fallback = {r.case: r.fallback for r in results if r.fallback}
-    assert set(fallback) == {"allocate_available"}, fallback
+    assert fallback == {}, fallback  # every file of the suite reads natively
     assert sum(r.invalid for r in xmile) == 8
     assert all(r.passed for r in xmile if not r.invalid)
 

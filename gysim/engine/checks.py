@@ -145,6 +145,12 @@ def _check_call(node: Call, where: str, elements: Mapping, dimensions: Mapping) 
                 f"{where}: the second argument of `{node.func}` must be a dimension name "
                 f"({', '.join(dimensions) or 'the model declares none'}), got "
                 f"`{to_text(node.args[1])}`")
+        if spec.along and not (isinstance(node.args[-1], Name)
+                               and node.args[-1].id in dimensions):
+            raise ModelDefinitionError(
+                f"{where}: the last argument of `{node.func}` must be the dimension it "
+                f"allocates along ({', '.join(dimensions) or 'the model declares none'}), "
+                f"got `{to_text(node.args[-1])}` (usage: {spec.signature})")
         return
     target = elements.get(node.func)
     if isinstance(target, Lookup):

@@ -44,7 +44,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
-from ..builtins import BUILTINS, RUNTIME
+from ..builtins import BUILTINS, RUNTIME, along_dim
 from ..elements import Flow
 from ..errors import ModelDefinitionError
 from ..expr import (BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, Subscript, UnaryOp,
@@ -155,6 +155,12 @@ class _Emitter:
             axis = self.dims.axis(dim, self.trailing)
             return (f"{BUILTINS[tree.func].reduction}({self.code(tree.args[0])}, axis={axis}, "
                     f"keepdims=True)")
+        if BUILTINS.get(tree.func) is not None and BUILTINS[tree.func].along:
+            dim = along_dim(tree, self.dims.dimensions)  # (the dims stage checked it)
+            args = [self.code(a) for a in tree.args[:-1]]
+            where = repr(getattr(self, "owner", ""))  # the element, for its errors
+            return BUILTINS[tree.func].numpy(args + [str(self.dims.axis(dim, self.trailing)),
+                                                     where])
         args = [self.code(a) for a in tree.args]
         if tree.func in self.program.tables:
             i = self.tables[tree.func]
@@ -163,6 +169,7 @@ class _Emitter:
 
     def assign(self, name: str, tree: Node) -> str:
         """Code of a value, broadcast to its declared dims when the equation has fewer."""
+        self.owner = name
         code = self.code(tree)
         if not self.dims.dimensions:
             return code

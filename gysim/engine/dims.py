@@ -29,7 +29,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from .._text import suggest
-from ..builtins import aggregated_dim
+from ..builtins import BUILTINS, aggregated_dim, along_dim
 from ..elements import Aux, Flow, Stock
 from ..errors import ModelDefinitionError
 from ..expr import (BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, Subscript, UnaryOp,
@@ -160,12 +160,34 @@ class Dimensions:
                     f"{where}: `{to_text(tree)}` aggregates over dimension '{dim}', but "
                     f"`{to_text(tree.args[0])}` {_has(inner)}")
             return tuple(d for d in inner if d != dim)
+        if BUILTINS_ALONG.get(tree.func):
+            return self._along(tree, where)
         dims = self.union(*(self.infer(a, where) for a in tree.args))
         if dims and tree.func == "delay_fixed":
             raise ModelDefinitionError(
                 f"{where}: delay_fixed over dimensions {_fmt_dims(dims)} is not supported; "
                 f"use delay_n, or one delay_fixed per element")
         return dims
+
+    def _along(self, tree: Call, where: str) -> tuple[str, ...]:
+        """An allocation along a dimension: the requests span it, the supply does not."""
+        dim = along_dim(tree, self.dimensions)
+        shown = f"`{to_text(tree)}`"
+        if dim is None:
+            raise ModelDefinitionError(
+                f"{where}: the last argument of {shown} must be a dimension name "
+                f"({', '.join(self.dimensions)})")
+        vectors = [self.infer(a, where) for a in tree.args[:-2]]
+        supply = self.infer(tree.args[-2], where)
+        if dim not in self.union(*vectors):
+            raise ModelDefinitionError(
+                f"{where}: {shown} allocates along dimension '{dim}', but its requests "
+                f"`{to_text(tree.args[0])}` {_has(vectors[0])}")
+        if dim in supply:
+            raise ModelDefinitionError(
+                f"{where}: the supply `{to_text(tree.args[-2])}` of {shown} varies along "
+                f"'{dim}', the dimension it is shared along; give one supply per allocation")
+        return self.union(*vectors, supply)
 
     def _children(self, tree: Node, where: str) -> tuple[str, ...]:
         return self.union(*(self.infer(c, where) for c in children(tree)))
@@ -210,6 +232,9 @@ class Dimensions:
             self.program.constants[name] = np.ones(self.full_shape(dims) + (1,) * trailing)
         return name
 
+
+#: Builtins along a dimension (the allocations), by name.
+BUILTINS_ALONG = {name: spec.along for name, spec in BUILTINS.items() if spec.along}
 
 #: Dimension inference by node class.
 _INFER: dict[type, Callable[[Dimensions, Node, str], tuple[str, ...]]] = {

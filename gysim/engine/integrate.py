@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # the compiled model is an argument, never imported at run ti
     from .compiled import CompiledModel
 
 __all__ = ["Runs", "SolverStats", "sizes", "full_value", "param_tuple", "initial_state",
-           "store", "check_finite", "nonfinite_message", "break_times"]
+           "store", "check_finite", "blank_after", "nonfinite_message", "break_times"]
 
 
 @dataclass
@@ -303,8 +303,12 @@ def _store_dims(compiled, out, j, Y, values) -> None:
             put(name, value)
 
 
-def check_finite(compiled: CompiledModel, out: dict, times: np.ndarray, lo: int) -> None:
+def check_finite(compiled: CompiledModel, out: dict, times: np.ndarray, lo: int,
+                 ends: np.ndarray | None = None) -> None:
     """Raise a :class:`SimulationError` naming the first non-finite saved value.
+
+    ``ends`` (runs that end apart, :mod:`gysim.engine.final_time`): how many
+    saved times each run has values at; the later ones are not checked.
 
     Examples
     --------
@@ -318,10 +322,14 @@ def check_finite(compiled: CompiledModel, out: dict, times: np.ndarray, lo: int)
     """
     first = None  # the first variable (stocks, then outputs) with a non-finite value
     for name in compiled.stock_names + compiled.output_names:
-        if name not in out or np.isfinite(out[name]).all():
+        if name not in out:
             continue
         finite = np.isfinite(out[name])
         finite = finite.reshape(finite.shape[0], -1, finite.shape[-1]).all(axis=1)
+        if ends is not None:
+            finite |= np.arange(len(finite))[:, None] >= ends
+        if finite.all():
+            continue
         first = (int(np.argmax(~finite.all(axis=1))), name, finite)
         break
     if first is None:
@@ -334,6 +342,21 @@ def check_finite(compiled: CompiledModel, out: dict, times: np.ndarray, lo: int)
     raise SimulationError(
         f"'{name}' is not finite at time {times[t_index]:g} (first bad run: {run}); check "
         f"divisions by zero, logs or square roots of negative values in its equation")
+
+
+def blank_after(out: dict, ends: np.ndarray) -> None:
+    """NaN in each run's saved values from saved time ``ends[run]`` on (runs that ended).
+
+    Examples
+    --------
+    >>> out = {"x": np.ones((3, 2))}
+    >>> blank_after(out, np.array([3, 1]))
+    >>> out["x"].tolist()
+    [[1.0, 1.0], [1.0, nan], [1.0, nan]]
+    """
+    for j in np.flatnonzero(ends < max((len(v) for v in out.values()), default=0)):
+        for v in out.values():
+            v[int(ends[j]):, ..., j] = np.nan
 
 
 def nonfinite_message(state_names: list[str], bad: np.ndarray, what: str, time: float,

@@ -35,13 +35,15 @@ from .integrate import SolverStats, store
 
 if TYPE_CHECKING:
     from .compiled import CompiledModel
+    from .final_time import FinalTime
 
 __all__ = ["fixed_step"]
 
 
 def fixed_step(compiled: CompiledModel, P: tuple, S: tuple, y0: np.ndarray, discrete: list,
                delay_times: list, method: str, step: float, times: np.ndarray,
-               stats: SolverStats, out: dict) -> None:
+               stats: SolverStats, out: dict, final_time: FinalTime | None = None
+               ) -> np.ndarray | None:
     """Euler or RK4 at a fixed step; stocks and outputs go to ``out`` at the saved steps.
 
     Parameters
@@ -63,6 +65,18 @@ def fixed_step(compiled: CompiledModel, P: tuple, S: tuple, y0: np.ndarray, disc
         Updated with the steps and derivative evaluations.
     out : dict
         Result arrays ``(time, *sizes, runs)`` by name, filled in place.
+    final_time : FinalTime, optional
+        A FINAL TIME that changes during the run
+        (:mod:`gysim.engine.final_time`): evaluated at every step, it ends
+        each run at the first step where the time reaches it.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        With ``final_time``: the step at which each run ended (the number
+        of steps + 1 for a run still going at the last time). The saved
+        values after a run's end are left as they are (the caller blanks
+        them). None without ``final_time``.
 
     Examples
     --------
@@ -89,6 +103,7 @@ def fixed_step(compiled: CompiledModel, P: tuple, S: tuple, y0: np.ndarray, disc
     cols = np.arange(n)
     D = list(inits)
     rhs, rhs_outputs = compiled.rhs, compiled.rhs_outputs
+    ends = None if final_time is None else final_time.start(n, n_steps)
     for k in range(n_steps + 1):
         t = start + k * step
         for i in range(n_d):
@@ -100,8 +115,12 @@ def fixed_step(compiled: CompiledModel, P: tuple, S: tuple, y0: np.ndarray, disc
             else:
                 past = buffers[i][(k - orders[i]) % len(buffers[i]), cols]
                 D[i] = np.where(k >= orders[i], past, inits[i])
-        if k % save_every == 0:  # saved step: derivatives and outputs in one pass
-            store(compiled, out, k // save_every, Y, rhs_outputs(t, step, Y, P, S, D, dY, DIN))
+        if k % save_every == 0 or ends is not None:  # derivatives and outputs in one pass
+            values = rhs_outputs(t, step, Y, P, S, D, dY, DIN)
+            if k % save_every == 0:
+                store(compiled, out, k // save_every, Y, values)
+            if ends is not None and final_time.note(ends, k, t, values[final_time.index]):
+                break  # every run has ended
         else:
             rhs(t, step, Y, P, S, D, dY, DIN)
         if k == n_steps:
@@ -119,5 +138,6 @@ def fixed_step(compiled: CompiledModel, P: tuple, S: tuple, y0: np.ndarray, disc
                      scratch).copy()
             k4 = rhs(t + step, step, Y + step * k3, P, S, D, np.empty_like(Y), scratch)
             Y += step / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-    stats.steps += n_steps
-    stats.nfev += n_steps * (1 if method == "euler" else 4)
+    stats.steps += k
+    stats.nfev += k * (1 if method == "euler" else 4)
+    return ends

@@ -229,6 +229,9 @@ class _ScalarEmitter:
             for term in terms[1:]:
                 code = f"{func}({code}, {term})"
             return code
+        if tree.func in BUILTINS and BUILTINS[tree.func].along:
+            raise Unsupported(f"the function {tree.func}() (an allocation along a dimension: "
+                              f"the numpy backend computes it)")
         args = [self.code(a, idx) for a in tree.args]
         if tree.func in self.program.tables:
             i = self.tables[tree.func]

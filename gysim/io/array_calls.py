@@ -20,8 +20,12 @@ the elements of the arguments and the position ``k``:
 * VECTOR SELECT over ``d!``: gysim expressions of every element's terms
   (:func:`vector_select`).
 
-The converter calls these in the element-by-element reading only (in the
-native, whole-array reading it signals that the file needs that reading).
+The converter calls these in the element-by-element reading only. The
+native reading has its own: the allocations along a dimension
+(:mod:`gysim.io.native_allocation`), VECTOR SELECT and INVERT MATRIX of a
+constant (:mod:`gysim.io.native_refs`); INVERT MATRIX of variables needs
+this reading. A constant ``ptype`` that gysim does not compute is refused here
+too, so that ``gysim check`` lists it.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import dataclasses
 import itertools
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..allocation import profile_refusal
 from ..errors import ModelDefinitionError
 from ..expr import BinOp, Call, Compare, Const, Node
 from . import functions
@@ -128,6 +133,18 @@ def _profile_field(conv: Converter, pp: Any, offset: int, owner: str) -> Any:
                                                                   subscripts=subs))
 
 
+def _profile_supported(conv: Converter, ptype: Node, owner: str) -> None:
+    """Refuse a constant ptype that is not a profile gysim computes (1-4)."""
+    try:
+        code = conv.evaluate(ptype, {})
+    except (KeyError, TypeError, ValueError, ZeroDivisionError, ModelDefinitionError):
+        return  # not constant: checked when the allocation is computed
+    why = profile_refusal(code)
+    if why is not None:
+        raise _refused(conv, "ALLOCATE AVAILABLE", f"{why}; gysim computes ptype 1 "
+                       f"(rectangular), 2 (triangular), 3 (normal) and 4 (exponential)", owner)
+
+
 def allocate_available(conv: Converter, ast: Any, owner: str) -> Node:
     """ALLOCATE AVAILABLE(request, pp, avail), element by element."""
     what = "ALLOCATE AVAILABLE"
@@ -143,6 +160,9 @@ def allocate_available(conv: Converter, ast: Any, owner: str) -> Node:
     for offset in range(3):  # ptype, ppriority, pwidth
         field = _profile_field(conv, ast.pp, offset, owner)
         args += _each(conv, [rng], lambda: conv.conv(field, owner))
+        if offset == 0:
+            for ptype in args[-len(conv.subs.ranges[rng]):]:
+                _profile_supported(conv, ptype, owner)
     n = len(conv.subs.ranges[rng])
     return Call("allocate_available_element", (Const(float(k)), Const(float(n)),
                                         conv.conv(ast.avail, owner), *args))

@@ -13,6 +13,7 @@ is a ``m.dimension`` (labels made identifiers: ``model.source.dims``,
 dimension name (a single label is a selection ``x[label]``; a mapped range a
 sum with a 0/1 matrix), ``SUM``/``PROD``/``VMIN``/``VMAX`` over ``dim!``
 become ``sum``/``prod``/``min``/``max(x, dim)`` (over a subrange, with a mask),
+ALLOCATE AVAILABLE / BY PRIORITY an allocation along the requesters' dimension,
 an element defined in parts (per element, per subrange, :EXCEPT:) chooses
 among them by masks, and results carry the dimensions.
 
@@ -48,6 +49,7 @@ from . import data_vars, external_arrays, mdl_scan
 from .convert import Converter, NotNative
 from .functions import INITIAL_ARG
 from .native import NativeLayout
+from .native_allocation import NativeAllocation
 from .names import CONTROL, reference_key, safe_identifier, shown_name
 from .source import SourceInfo
 
@@ -72,7 +74,7 @@ def _map_children(tree: Node, func: Callable[[Node], Node]) -> Node:
     return dataclasses.replace(tree, **changes)
 
 
-class ModelBuilder(NativeLayout, Converter):
+class ModelBuilder(NativeLayout, NativeAllocation, Converter):
     """Lays out one abstract model's elements, converts them and builds the gysim model."""
 
     def __init__(self, abstract_model: Any, path: Path, language: str,
@@ -298,9 +300,14 @@ class ModelBuilder(NativeLayout, Converter):
                 except (KeyError, TypeError, ValueError, ZeroDivisionError, OverflowError) as exc:
                     why = str(exc) if isinstance(exc, TypeError) and isinstance(
                         exc.args[0], str) else "it is not computable before the run"
+                    if key == "final_time":  # may change during the run: an auxiliary
+                        values[key] = self.final_time_horizon(self.control[key], why)
+                        continue
                     raise ModelDefinitionError(
                         f"{self.path.name}: the control variable {shown} must be a constant "
-                        f"(numbers, other constants and pure functions of them): {why}") from None
+                        f"(numbers, other constants and pure functions of them): {why} (only "
+                        f"FINAL TIME may change during the run: a run starts once and keeps "
+                        f"one time step and save period)") from None
         return values
 
     def build(self, fallback: str = "") -> Model:
@@ -346,7 +353,11 @@ class ModelBuilder(NativeLayout, Converter):
             doc += " — " + " ".join(str(element.documentation).split())
         units = element.units or ""
         src = f"{self.path.name}"
-        if kind == "control":
+        if kind == "control" and ident in self.dynamic_controls:
+            model.aux(ident, to_text(self._initial_calls(payload)), units=units, doc=doc,
+                      source=src)
+            model.final_time_variable = ident
+        elif kind == "control":
             model.param(ident, values[reference_key(element.name)], units=units, doc=doc,
                         source=src)
         elif kind == "lookup":
@@ -376,7 +387,7 @@ def build_model(abstract_model: Any, path: Path, language: str, *, native: bool 
 
     Subscripts become native gysim dimensions (:mod:`gysim.io.native`); a
     file beyond them (ranges overlapping without a range holding both,
-    ALLOCATE AVAILABLE / BY PRIORITY) has each element of a
+    INVERT MATRIX of a matrix that is not constant) has each element of a
     subscripted variable read as a scalar element, and ``model.source.fallback`` says
     why ('' when the model is native or has no subscripts). ``native=False``
     always reads subscripts element by element.

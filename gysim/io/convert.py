@@ -35,6 +35,7 @@ from . import data_vars, external, functions
 from . import array_calls, mdl_scan, time_calls
 from .fold import ConstantFolder
 from .names import VENSIM_NA, reference_key, safe_identifier, shown_name, unsupported
+from .random_lookup import random_lookup_call
 from .subscripts import Subscripts
 
 __all__ = ["Converter", "NotNative"]
@@ -363,6 +364,8 @@ class Converter(ConstantFolder):
             if rng is None:
                 raise self.fail("ELMCOUNT of something other than a subscript range", owner)
             return Const(float(len(self.subs.ranges[rng])))
+        if fname == "random_lookup":  # the lookup's points become arguments
+            return random_lookup_call(self, list(ast.arguments), owner)
         if fname in array_calls.CALLS:  # whole-vector functions, element by element
             if self.native:  # a native reading where the builder has one
                 native = getattr(self, f"native_{fname}", None)
@@ -446,10 +449,11 @@ class Converter(ConstantFolder):
         return out
 
     def _whole_vector(self, ast: Any, owner: str) -> Node:
-        """ALLOCATE BY PRIORITY / ALLOCATE AVAILABLE, read element by element."""
+        """ALLOCATE BY PRIORITY / ALLOCATE AVAILABLE (natively: along the requesters)."""
+        read = array_calls.CONSTRUCTS[type(ast).__name__]
         if self.native:
-            raise NotNative(type(ast).__name__)
-        return array_calls.CONSTRUCTS[type(ast).__name__](self, ast, owner)
+            return getattr(self, f"native_{read.__name__}")(ast, owner)
+        return read(self, ast, owner)
 
     # -------------------------------------------------------------- values
     def array_value(self, ident: str, array: Any) -> Node | np.ndarray:

@@ -11,7 +11,10 @@ stock, a lookup, a delay) is not constant.
 
 ``Time`` counts as the initial time for orders and actions (they are fixed
 at the start, as in Vensim), but a control variable that uses ``Time`` or a
-stock changes during the run and is refused (:meth:`ConstantFolder.fold_control`).
+stock changes during the run and is refused (:meth:`ConstantFolder.fold_control`),
+except FINAL TIME: it then stays an auxiliary that ends each run
+(:mod:`gysim.engine.final_time`), and its value at the initial time is the
+horizon of the run's times (:meth:`ConstantFolder.final_time_horizon`).
 
 Examples
 --------
@@ -34,6 +37,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..builtins import folded
+from ..errors import ModelDefinitionError
 from ..expr import ARITHMETIC, BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, UnaryOp
 
 __all__ = ["ConstantFolder", "PURE"]
@@ -82,6 +86,34 @@ class ConstantFolder:
 
     #: While folding a control variable: Time and stocks are refused.
     _folding_control: str = ""
+    #: Identifiers of the control variables that change during the run (FINAL TIME only).
+    dynamic_controls: frozenset = frozenset()
+
+    def final_time_horizon(self, tree: Node, why: str) -> float:
+        """The horizon of a FINAL TIME that is not a constant: its value at the initial time.
+
+        ``Time`` is the initial time there and stocks are their initial
+        values. The element becomes an auxiliary evaluated during the run
+        (:mod:`gysim.engine.final_time`); ``why`` says why it is not a
+        constant. Raises ModelDefinitionError if the value is not computable
+        before the run or not after the initial time.
+        """
+        shown = f"{self.path.name}: the control variable FINAL TIME"
+        try:
+            value = float(self.evaluate(tree, {}))
+            start = float(self.evaluate(self.control["initial_time"], {}))
+        except (KeyError, TypeError, ValueError, ZeroDivisionError, OverflowError):
+            raise ModelDefinitionError(
+                f"{shown} changes during the run ({why}), and its value at the initial time, "
+                f"the horizon of the run's times, must be computable before the run from "
+                f"numbers, constants, Time, the stocks' initial values and pure functions; "
+                f"it is not") from None
+        if not value > start:
+            raise ModelDefinitionError(
+                f"{shown} changes during the run ({why}) and is {value:g} at the initial time "
+                f"{start:g}: the run would end before it starts; it must be later at the start")
+        self.dynamic_controls = frozenset({self.by_key.get("final_time", "final_time")})
+        return value
 
     def fold_control(self, tree: Node, name: str) -> float:
         """The value of control variable ``name`` (TypeError if it changes during the run)."""

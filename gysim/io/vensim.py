@@ -69,11 +69,13 @@ def read_vensim(path: str | Path, *, encoding: str | None = None,
         subscripted lookups are one lookup per definition:
         ``Stock A[Entry]`` becomes the element ``stock_a`` with
         ``dims=("entry",)`` (elements no equation defines are 0);
-        ``source.dims`` (range -> dimension) and ``source.labels`` (original
-        label -> gysim label) keep the naming. Files beyond that (ranges that
-        overlap without one range holding both, ALLOCATE AVAILABLE/BY PRIORITY;
-        ``source.fallback``
-        says why) are expanded element by element: ``Stock A[Entry 1]``
+        ALLOCATE AVAILABLE and ALLOCATE BY PRIORITY are one call of the
+        engine's allocation along the requesters' dimension
+        (:mod:`gysim.io.native_allocation`); ``source.dims`` (range ->
+        dimension) and ``source.labels`` (original label -> gysim label) keep
+        the naming. Files beyond that (ranges that overlap without one range
+        holding both, INVERT MATRIX of a matrix that is not constant;
+        ``source.fallback`` says why) are expanded element by element: ``Stock A[Entry 1]``
         becomes the scalar element ``stock_a_entry_1`` (``source.names`` maps
         it back to ``'Stock A[Entry 1]'``), with ranges, subranges, mappings
         (``->``), equal-size ranges by position, :EXCEPT:, element-by-element

@@ -425,8 +425,9 @@ def vensim_text(model: ModelLike, *, dt: float | None = None,
                  "\t\tSimulation Control Parameters\n\t|\n")
     parts.append(_entry("INITIAL TIME", format_number(model.start), time_units,
                         "The initial time for the simulation."))
-    parts.append(_entry("FINAL TIME", format_number(model.stop), time_units,
-                        "The final time for the simulation."))
+    ends_at = getattr(model, "final_time_variable", None)  # a FINAL TIME of the run
+    parts.append(_entry("FINAL TIME", printer.name(ends_at) if ends_at else
+                        format_number(model.stop), time_units, "The final time for the simulation."))
     parts.append(_entry("TIME STEP", format_number(step), f"{time_units} [0,?]",
                         "The time step for the simulation."))
     parts.append(_entry("SAVEPER", _saveper(model, step, saveper), f"{time_units} [0,?]",

@@ -127,6 +127,11 @@ def xmile_text(model: ModelLike, *, dt: float | None = None) -> str:
     """
     if not isinstance(model, ModelLike):
         raise ModelDefinitionError(f"`model` must be a gysim.Model, got {type(model).__name__}")
+    if getattr(model, "final_time_variable", None):  # XMILE's stop is a number
+        raise ModelDefinitionError(
+            f"model '{model.name}' ends its runs at the variable '{model.final_time_variable}' "
+            f"(a FINAL TIME that changes during the run), which XMILE's <stop> cannot say; "
+            f"write a Vensim file, or give the model a constant stop")
     step = time_step(model, dt)
     printer = XmilePrinter(model, step)
     rows = []

@@ -42,7 +42,7 @@ from ..batch import as_params
 from ..engine.integrate import SolverStats, sizes
 from ..engine.limits import MAX_RHS_EVALS, working_bytes_per_run
 from ..engine.numba_backend import choose
-from ..errors import DataError
+from ..errors import DataError, ModelDefinitionError
 from ..labels import select_element, split_element, values_at_times
 from ..model import Model
 from ..random_draws import streams
@@ -95,6 +95,11 @@ class ArrayRuns:
         self.model, self.names, self.series = model, list(names), [str(s) for s in series]
         self.variables = list(dict.fromkeys(split_element(c)[0] for c in self.series))
         options = dict(options)
+        if getattr(model, "final_time_variable", None):  # runs ending apart: not here
+            raise ModelDefinitionError(
+                f"the FINAL TIME of model '{model.name}' ('{model.final_time_variable}') "
+                f"changes during the run: posterior sampling needs one stop for every run; "
+                f"give the model a constant stop")
         self.seed = int(options.get("seed", 0))
         # one checked run: options, units, compilation, saved times (its errors are simulate's)
         ds = simulate(model, variables=self.variables, on_error="mask", **options)
