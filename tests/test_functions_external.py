@@ -61,7 +61,7 @@ def test_get_xls_constants_and_lookups_from_xlsx(tmp_path):
     ("GET DIRECT CONSTANTS('../params.csv', ',', 'B2')", "not inside the model's folder"),
     ("GET DIRECT CONSTANTS('params.csv', ',', 'B3')", "not a number"),
     ("GET DIRECT CONSTANTS('params.csv', ',', 'Z99')", "outside the sheet"),
-    ("GET DIRECT CONSTANTS('params.csv', ',', 'B2*')", "single cell"),
+    ("GET DIRECT CONSTANTS('params.csv', ',', 'B2:B3')", "not a cell such as 'B2'"),
 ])
 def test_get_direct_errors_name_the_element_and_file(folder, call, message):
     inner = folder / "inner"

@@ -45,7 +45,7 @@ import numpy as np
 from ..errors import ModelDefinitionError
 from ..expr import BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, UnaryOp, to_text, walk
 from ..model import Model
-from . import data_vars, mdl_scan
+from . import data_vars, external_arrays, mdl_scan
 from .convert import Converter, NotNative
 from .functions import INITIAL_ARG
 from .native import NativeLayout
@@ -87,6 +87,7 @@ class ModelBuilder(NativeLayout, NativeAllocation, Converter):
                 f"{path.name}: macros are not supported (found {others[0].type} "
                 f"'{others[0].name}'); expand them into the main model")
         super().__init__(main[0], path, language, native)
+        self.constant_errors = external_arrays.read_constant_arrays(self)
         self.subscripted: dict[str, tuple] = {}  # original name -> (ranges, labels -> ident)
         # specs: (kind, ident, payload, element)
         self.specs: list[tuple[str, str, Any, Any]] = []

@@ -242,6 +242,11 @@ class Converter(ConstantFolder):
                                   self.conv(ast.initial_trend, owner))
 
     def _get_constants(self, ast: Any, owner: str) -> Node:
+        error = getattr(self, "constant_errors", {}).get(id(ast))
+        if error is not None:  # a whole-equation call gysim could not read (external_arrays)
+            raise error
+        if any(self.lhs or ()) or getattr(self, "native_ctx", None):
+            raise self.fail("GET CONSTANTS inside an expression of a subscripted element", owner)
         return Const(external.constant(self.path, ast.file, ast.tab, ast.cell, owner))
 
     def _game(self, ast: Any, owner: str) -> Node:

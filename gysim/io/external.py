@@ -9,6 +9,8 @@ and cells in spreadsheet notation (``B2``). Only files inside the model's
 folder are read: a model file cannot make gysim open anything else. A file named by
 a tag, ``'?input.xlsx'``, is the one the model's settings give the tag (a line
 ``30:?input.xlsx=input.xlsx`` after the sketch), else the tag without its ``?``.
+Arrays of constants and subscript ranges read from files are in
+:mod:`gysim.io.external_arrays`.
 
 Examples
 --------
@@ -74,7 +76,9 @@ def _sheet(model_path: Path, file: str, tab: str, element: str) -> np.ndarray:
         elif path.suffix.lower() == ".xls":
             frame = pd.read_excel(path, sheet_name=tab, header=None, engine="xlrd")
         else:
-            delimiter = "\t" if tab in ("\\t", "") else tab
+            # Vensim's default delimiter: a comma for .csv files, else a tab
+            default = "," if path.suffix.lower() == ".csv" else "\t"
+            delimiter = "\t" if tab == "\\t" else tab or default
             frame = pd.read_csv(path, sep=delimiter, header=None, engine="python")
     except ImportError:
         raise ModelDefinitionError(f"{where}: reading .xlsx files needs openpyxl and .xls "
@@ -103,8 +107,7 @@ def constant(model_path: Path, file: str, tab: str, cell: str, element: str) -> 
         row, col = cell_position(cell)
     except ValueError:
         raise ModelDefinitionError(
-            f"{what}: gysim reads a single cell such as 'B2' (ranges and '*' arrays are "
-            f"not supported)") from None
+            f"{what}: not a cell such as 'B2' (cell range names are not supported)") from None
     return _number(_sheet(model_path, file, tab, element), row, col, what)
 
 

@@ -29,7 +29,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from ..errors import ModelDefinitionError
-from . import mdl_scan
+from . import external_arrays, mdl_scan
 from .names import reference_key, safe_identifier, unsupported
 
 __all__ = ["Subscripts", "stack_subscripts"]
@@ -83,12 +83,17 @@ class Subscripts:
         for rng in ranges:
             self.range_canon[reference_key(rng.name)] = rng.name
             raw_maps[rng.name] = list(rng.mapping or [])
-            raw_ranges[rng.name] = rng.subscripts
+            items = rng.subscripts
+            if isinstance(items, dict):  # GET DIRECT/XLS SUBSCRIPT: read the file now
+                items = external_arrays.subscript_labels(
+                    path, items["file"], items["tab"], items["firstcell"], items["lastcell"],
+                    items["prefix"], rng.name)
+            raw_ranges[rng.name] = items
             lists = explicit.get(reference_key(rng.name), {})
-            if lists and not isinstance(rng.subscripts, str):
+            if lists and not isinstance(rng.subscripts, (str, dict)):
                 # PySD's parser appends the map-to lists' items to the range's own labels
-                count = sum(len(items) for items in lists.values())
-                raw_ranges[rng.name] = list(rng.subscripts)[:len(rng.subscripts) - count]
+                count = sum(len(part) for part in lists.values())
+                raw_ranges[rng.name] = list(items)[:len(items) - count]
         for name in raw_ranges:
             self._range_labels(name, raw_ranges, raw_maps, ())
         self.ranges = {name: self.ranges[name] for name in raw_ranges}  # the file's order
