@@ -208,9 +208,11 @@ class Converter(ConstantFolder):
                            self.conv(ast.initial, owner)))
 
     def _delay_n(self, ast: Any, owner: str) -> Node:
-        return Call("delay_n", (self.conv(ast.input, owner), self.conv(ast.delay_time, owner),
-                                self.conv(ast.initial, owner),
-                                Const(self.order(ast.order, owner))))
+        delay, order = self.conv(ast.delay_time, owner), self.order(ast.order, owner)
+        if self.language == "Vensim":
+            order = self.delay_n_order(order, delay, owner)
+        return Call("delay_n", (self.conv(ast.input, owner), delay,
+                                self.conv(ast.initial, owner), Const(order)))
 
     def _delay_fixed(self, ast: Any, owner: str) -> Node:
         x = self.conv(ast.input, owner)
