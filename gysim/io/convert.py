@@ -279,6 +279,8 @@ class Converter(ConstantFolder):
             raise self.fail(f"the subscript range '{rng}' used as a value", owner)
         if key == "pi":
             return Const(math.pi)
+        if key == "dt" and self.language == "XMILE" and "time_step" in self.by_key:
+            return Name(self.by_key["time_step"])  # XMILE's builtin DT: the time step
         if key in subs.label_canon and ast.subscripts is None:  # an element label as a value
             return Const(float(subs.family_pos[subs.label_canon[key]]))
         raise ModelDefinitionError(
@@ -380,6 +382,8 @@ class Converter(ConstantFolder):
         if fname == "active_initial":
             raise self.fail("ACTIVE INITIAL inside an expression (it must be the whole "
                             "equation)", owner)
+        if fname in functions.NEEDS_TIME_STEP and "time_step" in self.by_key:
+            args.append(Name(self.by_key["time_step"]))  # (XMILE's PULSE is DT wide)
         tree = functions.builtin_call(fname, args)
         return self.unknown_function(fname, owner) if tree is None else tree
 

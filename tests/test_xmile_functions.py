@@ -1,0 +1,60 @@
+"""XMILE 1.0 functions and operators, from the standard's definitions: PULSE (one DT
+wide, magnitude / DT high, optionally repeated), the builtin DT and the MOD
+operator in any letter case."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import gysim
+from gysim.io.xmile_operators import lower_mod_operator
+
+_MODEL = """<xmile xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0" version="1.0">
+ <header><vendor>test</vendor><product version="1">test</product></header>
+ <sim_specs><start>0</start><stop>4</stop><dt>0.5</dt></sim_specs>
+ <model><variables>{variables}</variables></model>
+</xmile>"""
+
+
+def _run(tmp_path, variables):
+    path = tmp_path / "m.xmile"
+    path.write_text(_MODEL.format(variables=variables))
+    return gysim.simulate(gysim.read_xmile(path))
+
+
+def test_pulse_is_one_dt_wide_and_magnitude_over_dt_high(tmp_path):
+    ds = _run(tmp_path, """
+      <aux name="once"><eqn>PULSE(3, 1)</eqn></aux>
+      <aux name="every"><eqn>PULSE(2, 1, 1.5)</eqn></aux>
+      <aux name="zero interval"><eqn>PULSE(2, 1, 0)</eqn></aux>
+      <stock name="s"><eqn>0</eqn><inflow>once</inflow></stock>""")
+    # dt = 0.5: height 3 / 0.5 = 6 during [1, 1.5) only
+    np.testing.assert_allclose(ds.once.values, [0, 0, 6, 0, 0, 0, 0, 0, 0])
+    # the stock gains the magnitude, 3, in one step
+    np.testing.assert_allclose(ds.s.values, [0, 0, 0, 3, 3, 3, 3, 3, 3])
+    # height 4 at t = 1, 2.5, 4 (every 1.5 from 1)
+    np.testing.assert_allclose(ds.every.values, [0, 0, 4, 0, 0, 4, 0, 0, 4])
+    # an interval of 0: a single pulse
+    np.testing.assert_allclose(ds.zero_interval.values, [0, 0, 4, 0, 0, 0, 0, 0, 0])
+
+
+def test_dt_is_the_time_step(tmp_path):
+    ds = _run(tmp_path, '<aux name="x"><eqn>DT * 4</eqn></aux>')
+    np.testing.assert_allclose(ds.x.values, 2.0)
+
+
+def test_mod_operator_in_any_case(tmp_path):
+    ds = _run(tmp_path, """
+      <aux name="a"><eqn>TIME MOD 1.5</eqn></aux>
+      <aux name="b"><eqn>(Time + 1) mod 2</eqn></aux>
+      <aux name="c"><eqn>IF TIME Mod 2 &lt; 1 THEN 1 ELSE 0</eqn></aux>""")
+    t = np.arange(9) * 0.5
+    np.testing.assert_allclose(ds.a.values, [0, .5, 1, 0, .5, 1, 0, .5, 1])
+    np.testing.assert_allclose(ds.b.values, (t + 1) % 2)
+    np.testing.assert_allclose(ds.c.values, [1, 1, 0, 0, 1, 1, 0, 0, 1])
+
+
+def test_mod_rewrite_leaves_names_alone():
+    text = b'<eqn>Mod * 2 + a_MOD_b</eqn><eqn init="x">(x) MOD y</eqn><doc>p MOD q</doc>'
+    assert lower_mod_operator(text) == (
+        b'<eqn>Mod * 2 + a_MOD_b</eqn><eqn init="x">(x) mod y</eqn><doc>p MOD q</doc>')
