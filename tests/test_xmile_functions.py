@@ -58,3 +58,39 @@ def test_mod_rewrite_leaves_names_alone():
     text = b'<eqn>Mod * 2 + a_MOD_b</eqn><eqn init="x">(x) MOD y</eqn><doc>p MOD q</doc>'
     assert lower_mod_operator(text) == (
         b'<eqn>Mod * 2 + a_MOD_b</eqn><eqn init="x">(x) mod y</eqn><doc>p MOD q</doc>')
+
+
+_GF = """<xmile xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0" version="1.0">
+ <header><vendor>test</vendor><product version="1">test</product></header>
+ <sim_specs><start>-1</start><stop>5</stop><dt>0.5</dt></sim_specs>
+ <model><variables>{variables}</variables></model>
+</xmile>"""
+_POINTS = "<xpts>1,2,3</xpts><ypts>10,20,40</ypts>"
+
+
+def _run_gf(tmp_path, variables):
+    path = tmp_path / "gf.xmile"
+    path.write_text(_GF.format(variables=variables))
+    return gysim.simulate(gysim.read_xmile(path))
+
+
+def test_graphical_function_types(tmp_path):
+    ds = _run_gf(tmp_path, f"""
+      <aux name="cont"><eqn>TIME</eqn><gf>{_POINTS}</gf></aux>
+      <aux name="extra"><eqn>TIME</eqn><gf type="extrapolate">{_POINTS}</gf></aux>
+      <aux name="disc"><eqn>TIME</eqn><gf type="discrete">{_POINTS}</gf></aux>
+      <gf name="named" type="extrapolate">{_POINTS}</gf>
+      <aux name="by name"><eqn>named(TIME)</eqn></aux>""")
+    t = np.arange(-1, 5.01, 0.5)
+    # continuous: interpolated, end values held
+    np.testing.assert_allclose(ds.cont.values, np.interp(t, [1, 2, 3], [10, 20, 40]))
+    # extrapolate: slope 10 below x = 1, slope 20 above x = 3 (by hand: t=-1 -> -10,
+    # t=5 -> 80)
+    expect = np.where(t < 1, 10 + (t - 1) * 10,
+                      np.where(t > 3, 40 + (t - 3) * 20, np.interp(t, [1, 2, 3], [10, 20, 40])))
+    np.testing.assert_allclose(ds.extra.values, expect)
+    assert ds.extra.values[0] == -10 and ds.extra.values[-1] == 80
+    np.testing.assert_allclose(ds.by_name.values, expect)
+    # discrete: the y of the last point at or before x (the first y below it)
+    np.testing.assert_allclose(ds.disc.values,
+                               [10, 10, 10, 10, 10, 10, 20, 20, 40, 40, 40, 40, 40])

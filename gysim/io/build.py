@@ -44,7 +44,7 @@ import numpy as np
 from ..errors import ModelDefinitionError
 from ..expr import BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, UnaryOp, to_text, walk
 from ..model import Model
-from . import mdl_scan
+from . import gf_types, mdl_scan
 from .convert import Converter, NotNative
 from .functions import INITIAL_ARG
 from .native import NativeLayout
@@ -209,7 +209,8 @@ class ModelBuilder(NativeLayout, Converter):
         raise self.fail("a data variable", original)
 
     def _lookup(self, ident, element, comp, labels, original) -> None:
-        self.specs.append(("lookup", ident, self.table(comp.ast, original), element))
+        self.specs.append(("lookup", ident, self.table(comp.ast, original, kinds=gf_types.TYPES),
+                           element))
 
     def _stock(self, ident, element, comp, labels, original) -> None:
         ast = comp.ast

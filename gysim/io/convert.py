@@ -31,7 +31,7 @@ import numpy as np
 from ..errors import GysimError, ModelDefinitionError
 from ..expr import (BinOp, BoolOp, Call, Compare, Const, Name, Node, Subscript,
                     UnaryOp)
-from . import external, functions
+from . import external, functions, gf_types
 from . import array_calls, mdl_scan
 from .fold import ConstantFolder
 from .names import VENSIM_NA, reference_key, safe_identifier, shown_name, unsupported
@@ -224,10 +224,10 @@ class Converter(ConstantFolder):
                                     self.conv(ast.initial, owner)))
 
     def _inline_lookup(self, ast: Any, owner: str) -> Node:
-        x, y = self.table(ast.lookups, owner)
+        x, y = self.table(ast.lookups, owner, kinds=gf_types.TYPES)
         name = safe_identifier(f"{owner}_lookup", self.taken)
         self.lookups_extra.append((name, x, y, owner))
-        return Call(name, (self.conv(ast.argument, owner),))
+        return self.typed_call(name, self.conv(ast.argument, owner), ast.lookups, owner)
 
     def _trend(self, ast: Any, owner: str) -> Node:
         return functions.trend(self.conv(ast.input, owner), self.conv(ast.average_time, owner),
@@ -378,7 +378,8 @@ class Converter(ConstantFolder):
         if ident is not None and self.kinds.get(ident) == "lookup":
             if len(args) != 1:
                 raise self.fail(f"lookup '{fname}' called with {len(args)} arguments", owner)
-            return Call(ident, tuple(args))
+            comp = self.comp_of.get(ident, (None, None))[1]
+            return self.typed_call(ident, args[0], getattr(comp, "ast", None), owner)
         if fname == "active_initial":
             raise self.fail("ACTIVE INITIAL inside an expression (it must be the whole "
                             "equation)", owner)
@@ -473,15 +474,24 @@ class Converter(ConstantFolder):
             raise self.fail(f"a constant array of shape {array.shape}", self.names[ident])
         return self.conv(float(array[index]), element.name)
 
-    def table(self, lookups: Any, owner: str) -> tuple[tuple, tuple]:
-        """The points of a lookup (``LookupsStructure``)."""
+    def typed_call(self, name: str, x: Node, lookups: Any, owner: str) -> Node:
+        """The call of lookup ``name`` at ``x``, by the type of its points ``lookups``."""
+        kind = getattr(lookups, "type", "interpolate")
+        if kind == "interpolate" or kind not in gf_types.TYPES:
+            return Call(name, (x,))
+        return gf_types.lookup_call(name, x, *self.table(lookups, owner, kinds=gf_types.TYPES),
+                                    kind)
+
+    def table(self, lookups: Any, owner: str, kinds: tuple = ("interpolate",)
+              ) -> tuple[tuple, tuple]:
+        """The points of a lookup (``LookupsStructure``) of one of the types ``kinds``."""
         if type(lookups).__name__ == "GetLookupsStructure":  # GET DIRECT/XLS LOOKUPS
             lookups = SimpleNamespace(type="interpolate", **dict(zip("xy", external.lookup_table(
                 self.path, lookups.file, lookups.tab, lookups.x_row_or_col, lookups.cell,
                 owner))))
         if type(lookups).__name__ not in ("LookupsStructure", "SimpleNamespace"):
             raise self.fail(type(lookups).__name__, owner)
-        if lookups.type != "interpolate":
+        if lookups.type not in kinds:
             raise self.fail(f"a lookup of type '{lookups.type}'", owner)
         if len(lookups.x) > mdl_scan.MAX_LOOKUP_POINTS:
             raise ModelDefinitionError(
