@@ -11,7 +11,7 @@ from gysim.errors import ModelDefinitionError
 from gysim.io.xmile_specs import normalise_sim_specs
 
 _MODEL = """<xmile xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0"
- xmlns:isee="http://iseesystems.com/XMILE" version="1.0">
+ version="1.0">
  <header><vendor>test</vendor><product version="1">test</product></header>
  {specs}
  <model><variables>
@@ -67,3 +67,12 @@ def test_specs_already_elements_come_back_unchanged():
     text = _MODEL.format(specs="<sim_specs><start>0</start><stop>1</stop><dt>1</dt>"
                                "</sim_specs>").encode()
     assert normalise_sim_specs(text) == (text, None)
+
+
+def test_undeclared_vendor_prefix_stays_readable(tmp_path):
+    # Stella/xmutil files carry <isee:prefs/> without declaring the prefix; PySD's
+    # parser accepts them, so the specs rewrite must not parse the whole document.
+    m = _read(tmp_path, '<isee:prefs show_module_prefix="true"/>'
+                        '<sim_specs start="0" stop="2" dt="1"/>')
+    assert (m.start, m.stop, m.dt) == (0.0, 2.0, 1.0)
+    np.testing.assert_allclose(gysim.simulate(m).s.values, [1, 3, 5])

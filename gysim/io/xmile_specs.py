@@ -23,16 +23,14 @@ Examples
 
 from __future__ import annotations
 
-from xml.dom import minidom
+import re
 
 __all__ = ["normalise_sim_specs"]
 
-ISEE = "http://iseesystems.com/XMILE"
 _SPECS = ("start", "stop", "dt")
-
-
-def _children(node, tag: str) -> list:
-    return [c for c in node.childNodes if c.nodeType == c.ELEMENT_NODE and c.localName == tag]
+#: The start tag of <sim_specs> (any namespace prefix), its attributes, and whether it closes
+_TAG = re.compile(rb"<((?:[\w.-]+:)?sim_specs)\b([^>]*?)(/?)>")
+_ATTR = re.compile(rb"""([\w.:-]+)\s*=\s*("[^"]*"|'[^']*')""")
 
 
 def normalise_sim_specs(data: bytes) -> tuple[bytes, float | None]:
@@ -40,9 +38,12 @@ def normalise_sim_specs(data: bytes) -> tuple[bytes, float | None]:
     and the save interval (``isee:save_interval``, None if absent).
 
     ``data`` is a UTF-8 XMILE document already screened by
-    :func:`gysim.io.safe_xml.screen_xml` (no document type, no entities). A
-    file without ``<sim_specs>``, or whose specs are already child elements,
-    comes back unchanged.
+    :func:`gysim.io.safe_xml.screen_xml`. Only the start tag of the first
+    ``<sim_specs>`` is read and the child elements are inserted after it, as
+    text: the rest of the document is left as it is (files with an undeclared
+    ``isee:`` prefix, which PySD's parser accepts, stay readable). A file
+    without ``<sim_specs>``, or whose specs are already child elements, comes
+    back unchanged.
 
     Examples
     --------
@@ -53,25 +54,23 @@ def normalise_sim_specs(data: bytes) -> tuple[bytes, float | None]:
     >>> data == text, save
     (True, 2.0)
     """
-    doc = minidom.parseString(data)
-    specs = _children(doc.documentElement, "sim_specs")
-    if not specs:
+    tag = _TAG.search(data)
+    if tag is None:
         return data, None
-    node = specs[0]
-    save = None
-    raw = node.getAttributeNS(ISEE, "save_interval") or node.getAttribute("isee:save_interval")
-    if raw.strip():
-        save = float(raw)
-    changed = False
-    ns = doc.documentElement.namespaceURI
-    for tag in _SPECS:
-        if _children(node, tag) or not node.getAttribute(tag).strip():
-            continue
-        child = doc.createElementNS(ns, tag) if ns else doc.createElement(tag)
-        child.appendChild(doc.createTextNode(node.getAttribute(tag).strip()))
-        node.appendChild(child)
-        node.removeAttribute(tag)
-        changed = True
-    if not changed:
+    attrs = {k.decode().lower(): v[1:-1].decode().strip() for k, v in _ATTR.findall(tag.group(2))}
+    raw = attrs.get("isee:save_interval", "")
+    save = float(raw) if raw else None
+    name, closed = tag.group(1), bool(tag.group(3))
+    body_end = tag.end() if closed else data.find(b"</" + name, tag.end())
+    body = b"" if closed else data[tag.end():body_end]
+    prefix = name[:-len(b"sim_specs")]
+    added = b"".join(
+        b"<%s%s>%s</%s%s>" % (prefix, key.encode(), attrs[key].encode(), prefix, key.encode())
+        for key in _SPECS
+        if attrs.get(key) and not re.search(rb"<(?:[\w.-]+:)?%s\b" % key.encode(), body))
+    if not added:
         return data, save
-    return doc.toxml(encoding="utf-8"), save
+    if closed:
+        opened = data[tag.start():tag.end() - 2].rstrip() + b">"
+        return data[:tag.start()] + opened + added + b"</" + name + b">" + data[tag.end():], save
+    return data[:tag.end()] + added + data[tag.end():], save
