@@ -94,3 +94,11 @@ def test_graphical_function_types(tmp_path):
     # discrete: the y of the last point at or before x (the first y below it)
     np.testing.assert_allclose(ds.disc.values,
                                [10, 10, 10, 10, 10, 10, 20, 20, 40, 40, 40, 40, 40])
+
+
+def test_starttime_and_stoptime(tmp_path):
+    ds = _run(tmp_path, """
+      <aux name="first"><eqn>IF TIME = STARTTIME THEN 1 ELSE 0</eqn></aux>
+      <aux name="span"><eqn>STOPTIME - STARTTIME</eqn></aux>""")
+    np.testing.assert_allclose(ds.first.values, [1, 0, 0, 0, 0, 0, 0, 0, 0])
+    np.testing.assert_allclose(ds.span.values, 4.0)

@@ -56,6 +56,10 @@ class NotNative(Exception):
     """The file needs the element-by-element reading of subscripts (internal signal)."""
 
 
+#: XMILE 1.0's builtin names of the simulation specs, by the control variable they read.
+_XMILE_TIME_NAMES = {"dt": "time_step", "starttime": "initial_time", "stoptime": "final_time"}
+
+
 class Converter(ConstantFolder):
     """Converts the equations of one file section, with the state references need.
 
@@ -279,8 +283,9 @@ class Converter(ConstantFolder):
             raise self.fail(f"the subscript range '{rng}' used as a value", owner)
         if key == "pi":
             return Const(math.pi)
-        if key == "dt" and self.language == "XMILE" and "time_step" in self.by_key:
-            return Name(self.by_key["time_step"])  # XMILE's builtin DT: the time step
+        control = _XMILE_TIME_NAMES.get(key) if self.language == "XMILE" else None
+        if control in self.by_key:  # XMILE's builtins DT, STARTTIME, STOPTIME
+            return Name(self.by_key[control])
         if key in subs.label_canon and ast.subscripts is None:  # an element label as a value
             return Const(float(subs.family_pos[subs.label_canon[key]]))
         raise ModelDefinitionError(
