@@ -102,3 +102,10 @@ def test_starttime_and_stoptime(tmp_path):
       <aux name="span"><eqn>STOPTIME - STARTTIME</eqn></aux>""")
     np.testing.assert_allclose(ds.first.values, [1, 0, 0, 0, 0, 0, 0, 0, 0])
     np.testing.assert_allclose(ds.span.values, 4.0)
+
+
+def test_int_rounds_down(tmp_path):
+    # XMILE's INT is the largest integer not above x (Vensim's INTEGER truncates)
+    ds = _run(tmp_path, '<aux name="i"><eqn>INT(TIME - 2.25)</eqn></aux>')
+    # TIME - 2.25 = -2.25, -1.75, -1.25, -0.75, -0.25, 0.25, 0.75, 1.25, 1.75
+    np.testing.assert_allclose(ds.i.values, [-3, -2, -2, -1, -1, 0, 0, 1, 1])

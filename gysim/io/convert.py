@@ -390,6 +390,8 @@ class Converter(ConstantFolder):
                             "equation)", owner)
         if fname in functions.NEEDS_TIME_STEP and "time_step" in self.by_key:
             args.append(Name(self.by_key["time_step"]))  # (XMILE's PULSE is DT wide)
+        if fname == "integer" and self.language == "XMILE" and len(args) == 1:
+            return functions.xmile_int(args[0])  # XMILE's INT rounds down, Vensim's truncates
         tree = functions.builtin_call(fname, args)
         return self.unknown_function(fname, owner) if tree is None else tree
 

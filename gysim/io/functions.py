@@ -23,10 +23,10 @@ from __future__ import annotations
 import math
 
 from ..builtins import BUILTINS
-from ..expr import BinOp, Call, Const, Node, UnaryOp, chain
+from ..expr import BinOp, Call, Compare, Const, Node, UnaryOp, chain
 
 __all__ = ["SIMPLE_CALLS", "ALIASES", "AGGREGATES", "INITIAL_ARG", "SMOOTH_BY_ORDER",
-           "DELAY_BY_ORDER", "NEEDS_TIME_STEP", "builtin_call", "known", "forecast", "join_all", "trend"]
+           "DELAY_BY_ORDER", "NEEDS_TIME_STEP", "builtin_call", "xmile_int", "known", "forecast", "join_all", "trend"]
 
 # ----------------------------------------------------------------------------------------
 # THE READERS' FUNCTION TABLE (Vensim/XMILE name, as PySD keys it -> gysim builtin),
@@ -114,6 +114,20 @@ _REWRITTEN = {
               lambda args, name=name: _hyperbolic(name, args[0]))
        for name in ("sinh", "cosh", "tanh")},
 }
+
+
+def xmile_int(x: Node) -> Node:
+    """XMILE's INT(x): the largest integer not above x (INT(-2.5) = -3), where Vensim's
+    INTEGER truncates toward zero (PySD keys both ``integer``).
+
+    Examples
+    --------
+    >>> from gysim.expr import Name, to_text
+    >>> to_text(xmile_int(Name("x")))
+    'if_then_else(x < integer(x), integer(x) - 1, integer(x))'
+    """
+    whole = Call("integer", (x,))
+    return Call("if_then_else", (Compare("<", x, whole), BinOp("-", whole, Const(1.0)), whole))
 
 
 def builtin_call(fname: str, args: list[Node]) -> Node | None:
