@@ -109,3 +109,23 @@ def test_int_rounds_down(tmp_path):
     ds = _run(tmp_path, '<aux name="i"><eqn>INT(TIME - 2.25)</eqn></aux>')
     # TIME - 2.25 = -2.25, -1.75, -1.25, -0.75, -0.25, 0.25, 0.75, 1.25, 1.75
     np.testing.assert_allclose(ds.i.values, [-3, -2, -2, -1, -1, 0, 0, 1, 1])
+
+
+def test_array_functions_over_a_named_dimension_in_a_scalar(tmp_path):
+    path = tmp_path / "arr.xmile"
+    path.write_text("""<xmile xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0" version="1.0">
+ <header><vendor>t</vendor><product version="1">t</product></header>
+ <sim_specs><start>0</start><stop>1</stop><dt>1</dt></sim_specs>
+ <dimensions><dim name="d"><elem name="a"/><elem name="b"/><elem name="c"/></dim></dimensions>
+ <model><variables>
+  <aux name="v"><dimensions><dim name="d"/></dimensions><eqn>4, -2, 7</eqn></aux>
+  <aux name="lo"><eqn>MIN(v[d])</eqn></aux>
+  <aux name="hi"><eqn>MAX(v[d])</eqn></aux>
+  <aux name="total"><eqn>SUM(v[d]) + 0 * TIME</eqn></aux>
+ </variables></model>
+</xmile>""")
+    m = gysim.read_xmile(path)
+    ds = gysim.simulate(m)
+    got = {k: float(np.asarray(ds[k].values if k in ds.data_vars else m.params[k].value).flat[0])
+           for k in ("lo", "hi", "total")}
+    assert got == {"lo": -2.0, "hi": 7.0, "total": 9.0}

@@ -359,7 +359,10 @@ class Converter(ConstantFolder):
             raise self.fail(f"a call of {type(func).__name__}", owner)
         fname = functions.ALIASES.get(func.reference, func.reference)
         if fname in functions.AGGREGATES:
-            return self.aggregate(fname, list(ast.arguments), owner)
+            args = list(ast.arguments)
+            if self.language == "XMILE" and not self.lhs and not self.subs.bang_ranges(args, []):
+                args = self.subs.marked_whole(args)  # MAX(a[Dim]) in a scalar: all of Dim
+            return self.aggregate(fname, args, owner)
         if fname == "elmcount":
             arg = ast.arguments[0] if len(ast.arguments) == 1 else None
             rng = (self.subs.range_canon.get(reference_key(arg.reference))
