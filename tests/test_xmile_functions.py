@@ -129,3 +129,20 @@ def test_array_functions_over_a_named_dimension_in_a_scalar(tmp_path):
     got = {k: float(np.asarray(ds[k].values if k in ds.data_vars else m.params[k].value).flat[0])
            for k in ("lo", "hi", "total")}
     assert got == {"lo": -2.0, "hi": 7.0, "total": 9.0}
+
+
+def test_lookup_function_applies_a_graphical_function(tmp_path):
+    # XMILE's LOOKUP(gf, x) and gf(x): the graphical function of a variable (whose own
+    # value is gf(its equation)) or of a named <gf>, applied to x
+    ds = _run_gf(tmp_path, f"""
+      <aux name="table var"><eqn>0 + 0</eqn><gf>{_POINTS}</gf></aux>
+      <gf name="named">{_POINTS}</gf>
+      <aux name="by lookup"><eqn>LOOKUP(table_var, TIME)</eqn></aux>
+      <aux name="by call"><eqn>table_var(TIME + 1)</eqn></aux>
+      <aux name="named lookup"><eqn>lookup(named, TIME)</eqn></aux>""")
+    t = np.arange(-1, 5.01, 0.5)
+    table = lambda x: np.interp(x, [1, 2, 3], [10, 20, 40])  # noqa: E731
+    np.testing.assert_allclose(ds.table_var.values, 10.0)  # its own value: gf(0)
+    np.testing.assert_allclose(ds.by_lookup.values, table(t))
+    np.testing.assert_allclose(ds.by_call.values, table(t + 1))
+    np.testing.assert_allclose(ds.named_lookup.values, table(t))

@@ -100,6 +100,7 @@ class Converter(ConstantFolder):
         self.taken: set[str] = set()
         self.names: dict[str, str] = {}        # identifier -> original name
         self.by_key: dict[str, str] = {}       # reference key -> identifier (scalars)
+        self.gf_tables: dict[str, str] = {}    # XMILE variable -> lookup of its gf (if called)
         self.kinds: dict[str, str] = {}        # identifier -> 'lookup'
         self.instances: dict[str, dict[tuple, str]] = {}   # key -> labels -> identifier
         self.default_subs: dict[str, list[str]] = {}
@@ -226,6 +227,15 @@ class Converter(ConstantFolder):
             x = BinOp("+", x, Const(0.0))
         return Call("delay_fixed", (x, self.conv(ast.delay_time, owner),
                                     self.conv(ast.initial, owner)))
+
+    def gf_table(self, ident: str, lookups: Any, owner: str) -> str:
+        """The lookup holding the graphical function of XMILE variable ``ident`` (made once)."""
+        name = self.gf_tables.get(ident)
+        if name is None:
+            x, y = self.table(lookups, owner, kinds=gf_types.TYPES)
+            name = self.gf_tables[ident] = safe_identifier(f"{ident}_table", self.taken)
+            self.lookups_extra.append((name, x, y, self.names.get(ident, ident)))
+        return name
 
     def _inline_lookup(self, ast: Any, owner: str) -> Node:
         x, y = self.table(ast.lookups, owner, kinds=gf_types.TYPES)
@@ -383,10 +393,14 @@ class Converter(ConstantFolder):
         args = [self.conv(a, owner) for a in ast.arguments]
         ident = (self.instance(key, func.subscripts, fname, owner)
                  if self.instances.get(key) else None)
+        comp = self.comp_of.get(ident, (None, None))[1] if ident is not None else None
+        if (self.language == "XMILE" and len(args) == 1 and type(getattr(comp, "ast", None))
+                .__name__ == "InlineLookupsStructure"):  # XMILE: an aux's gf applied to x
+            return self.typed_call(self.gf_table(ident, comp.ast.lookups, owner), args[0],
+                                   comp.ast.lookups, owner)
         if ident is not None and self.kinds.get(ident) == "lookup":
             if len(args) != 1:
                 raise self.fail(f"lookup '{fname}' called with {len(args)} arguments", owner)
-            comp = self.comp_of.get(ident, (None, None))[1]
             return self.typed_call(ident, args[0], getattr(comp, "ast", None), owner)
         if fname == "active_initial":
             raise self.fail("ACTIVE INITIAL inside an expression (it must be the whole "

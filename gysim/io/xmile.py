@@ -16,7 +16,7 @@ from ..model import Model
 from .mdl_scan import Definition
 from .reading import run_translator
 from .safe_xml import screen_xml
-from .xmile_operators import lower_mod_operator
+from .xmile_operators import call_lookups_directly, lower_mod_operator
 from .xmile_specs import normalise_sim_specs
 
 __all__ = ["read_xmile"]
@@ -71,7 +71,7 @@ def read_xmile(path: str | Path) -> Model:
     with tempfile.TemporaryDirectory(prefix="gysim-xmile-") as tmp:
         copy = Path(tmp) / (path.stem + path.suffix.lower())
         data, save_interval = normalise_sim_specs(scan.utf8())  # XMILE 1.0 spec forms
-        copy.write_bytes(lower_mod_operator(data))  # XMILE's MOD in any case
+        copy.write_bytes(call_lookups_directly(lower_mod_operator(data)))  # MOD, LOOKUP
 
         def translate():
             xfile = XmileFile(copy)

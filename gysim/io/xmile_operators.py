@@ -1,4 +1,7 @@
-"""XMILE's ``MOD`` operator in any letter case, for PySD's translator.
+"""XMILE equation forms PySD's translator does not parse, rewritten in the forms it does.
+
+``MOD`` in any letter case becomes ``mod`` (:func:`lower_mod_operator`) and
+``LOOKUP(gf, x)`` becomes ``gf(x)`` (:func:`call_lookups_directly`).
 
 XMILE 1.0 (section 3.3.1) has the infix modulo operator ``MOD``
 (``a MOD b``, the remainder of ``a / b``), and its keywords are
@@ -21,11 +24,29 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["lower_mod_operator"]
+__all__ = ["lower_mod_operator", "call_lookups_directly"]
 
 _EQN = re.compile(rb"(<eqn\b[^>]*>)(.*?)(</eqn>)", re.DOTALL)
 #: MOD after an operand's end and before an operand's start, with spacing around it
 _MOD = re.compile(rb"""(?<=[\w\)\]"'.])(\s+)MOD(\s+)(?=[\w\(\["'.+-])""", re.IGNORECASE)
+
+
+#: XMILE's LOOKUP(<graphical function>, <x>): the start of the call, up to the comma
+_LOOKUP = re.compile(rb"""\bLOOKUP\s*\(\s*([A-Za-z_][\w.]*|"[^"]*")\s*,\s*""", re.IGNORECASE)
+
+
+def call_lookups_directly(data: bytes) -> bytes:
+    """``LOOKUP(gf, x)`` (XMILE 1.0's application of a graphical function) written
+    ``gf(x)`` in every ``<eqn>``; PySD's translator fails on the first form.
+
+    Examples
+    --------
+    >>> call_lookups_directly(b"<eqn>2 * LOOKUP(my_gf, TIME + 1)</eqn>")
+    b'<eqn>2 * my_gf(TIME + 1)</eqn>'
+    """
+    def one(match: re.Match) -> bytes:
+        return match.group(1) + _LOOKUP.sub(rb"\1(", match.group(2)) + match.group(3)
+    return _EQN.sub(one, data)
 
 
 def lower_mod_operator(data: bytes) -> bytes:
