@@ -45,7 +45,7 @@ import numpy as np
 from ..errors import ModelDefinitionError
 from ..expr import BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, UnaryOp, to_text, walk
 from ..model import Model
-from . import data_vars, external_arrays, mdl_scan
+from . import data_vars, external_arrays, gf_types, mdl_scan
 from .convert import Converter, NotNative
 from .functions import INITIAL_ARG
 from .native import NativeLayout
@@ -214,7 +214,8 @@ class ModelBuilder(NativeLayout, NativeAllocation, Converter):
         self.specs.append(("aux", ident, tree, element))
 
     def _lookup(self, ident, element, comp, labels, original) -> None:
-        self.specs.append(("lookup", ident, self.table(comp.ast, original), element))
+        self.specs.append(("lookup", ident, self.table(comp.ast, original, kinds=gf_types.TYPES),
+                           element))
 
     def _stock(self, ident, element, comp, labels, original) -> None:
         ast = comp.ast

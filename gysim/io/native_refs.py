@@ -458,6 +458,10 @@ class NativeReferences:
             raise self.fail(f"the lookup '{ref}' called with {len(items)} subscripts and "
                             f"{len(ast.arguments)} arguments (it has {len(keys)} subscripts "
                             f"and takes one argument)", owner)
+        for pid, _ in parts:  # XMILE's extrapolate/discrete types: scalar lookups only
+            kind = getattr(self.comp_of[pid][1].ast, "type", "interpolate")
+            if kind != "interpolate":
+                raise self.fail(f"a subscripted lookup of type '{kind}'", owner)
         sources = self._sources(items, keys, ref, owner)
         arg = self.conv(ast.arguments[0], owner)
         targets = list(dict.fromkeys(s[1] for s in sources if s[0] == "axis"))
