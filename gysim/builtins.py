@@ -39,6 +39,7 @@ import numpy as np
 
 from . import random_draws as rd
 from . import vector_functions as vf
+from . import vector_sort as vs
 from .errors import ModelDefinitionError
 from .expr import BinOp, Call, Const, Name, Node, constant_value, map_children
 
@@ -703,6 +704,17 @@ _TABLE = [
           "requester k's share of `available` (Vensim ALLOCATE AVAILABLE, read element by "
           "element)", lambda a: f"allocate_available_element({', '.join(a)})",
           runtime={"allocate_available_element": vf.allocate_available_element}),
+    # sorting and mapping functions of vectors read element by element (gysim.vector_sort)
+    *(_pure(name, lo, 1 << 20, sig, doc, lambda a, n=name: f"{n}({', '.join(a)})",
+            runtime={name: getattr(vs, name)}) for name, lo, sig, doc in (
+        ("vector_rank_element", 3, "vector_rank_element(k, direction, *entries)",
+         "rank from 1 of element k (Vensim VECTOR RANK, read element by element)"),
+        ("vector_sort_order_element", 3, "vector_sort_order_element(k, direction, *entries)",
+         "offset of the k-th element in sorted order (Vensim VECTOR SORT ORDER)"),
+        ("vector_pick_element", 2, "vector_pick_element(position, *entries)",
+         "the element at a zero-based position, NaN outside (VECTOR REORDER, ELM MAP)"),
+        ("vector_lookup_element", 5, "vector_lookup_element(x, xmin, xmax, mode, *entries)",
+         "the entries as a lookup from xmin to xmax (Vensim VECTOR LOOKUP)"))),
     Builtin("_random", 7, 64, "time", "_random(kind, key, start, dt, ndim, *shape, *args)",
             "a lowered random draw (gysim.random_draws.draw)",
             lambda a: f"_random(t, dt, {', '.join(a)})", runtime={"_random": rd.draw}),

@@ -48,6 +48,7 @@ from . import mdl_scan
 from .convert import Converter, NotNative
 from .functions import INITIAL_ARG
 from .native import NativeLayout
+from .native_vectors import NativeVectors
 from .names import CONTROL, reference_key, safe_identifier, shown_name
 from .source import SourceInfo
 
@@ -72,7 +73,7 @@ def _map_children(tree: Node, func: Callable[[Node], Node]) -> Node:
     return dataclasses.replace(tree, **changes)
 
 
-class ModelBuilder(NativeLayout, Converter):
+class ModelBuilder(NativeVectors, NativeLayout, Converter):
     """Lays out one abstract model's elements, converts them and builds the gysim model."""
 
     def __init__(self, abstract_model: Any, path: Path, language: str,

@@ -32,13 +32,15 @@ from ..errors import GysimError, ModelDefinitionError
 from ..expr import (BinOp, BoolOp, Call, Compare, Const, Name, Node, Subscript,
                     UnaryOp)
 from . import external, functions
-from . import array_calls, mdl_scan
+from . import array_calls, mdl_scan, vector_calls
 from .fold import ConstantFolder
 from .names import VENSIM_NA, reference_key, safe_identifier, shown_name, unsupported
 from .subscripts import Subscripts
 
 __all__ = ["Converter", "NotNative"]
 
+#: Whole-vector functions: PySD's key -> their element-by-element reader.
+_VECTOR_CALLS = {**array_calls.CALLS, **vector_calls.CALLS}
 _COMPARE = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _ARITH = {"+": "+", "-": "-", "*": "*", "/": "/", "^": "**"}
 _LOGIC = {":and:": "and", "and": "and", ":or:": "or", "or": "or"}
@@ -358,13 +360,13 @@ class Converter(ConstantFolder):
             if rng is None:
                 raise self.fail("ELMCOUNT of something other than a subscript range", owner)
             return Const(float(len(self.subs.ranges[rng])))
-        if fname in array_calls.CALLS:  # whole-vector functions, element by element
+        if fname in _VECTOR_CALLS:  # whole-vector functions, element by element
             if self.native:  # a native reading where the builder has one
                 native = getattr(self, f"native_{fname}", None)
                 if native is None:
                     raise NotNative(self.spelled(fname))  # (INVERT MATRIX of variables)
                 return native(list(ast.arguments), owner)
-            return array_calls.CALLS[fname](self, list(ast.arguments), owner)
+            return _VECTOR_CALLS[fname](self, list(ast.arguments), owner)
         key = reference_key(fname)
         if not (functions.known(fname) or self.instances.get(key) or fname == "active_initial"):
             return self._unknown_call(fname, list(ast.arguments), owner)
