@@ -99,6 +99,8 @@ def vector_pick_element(position, *entries):
     values = _stacked(entries)
     position = np.asarray(position, dtype=float)
     runs = np.broadcast_shapes(values.shape[1:], position.shape)
+    values = values.reshape((len(values),) + (1,) * (len(runs) + 1 - values.ndim)
+                            + values.shape[1:])  # the runs' axes lined up on the right
     values = np.broadcast_to(values, (len(values),) + runs)
     index = np.rint(np.broadcast_to(position, runs))
     valid = (np.abs(position - index) < TOLERANCE) & (index >= 0) & (index < len(values))

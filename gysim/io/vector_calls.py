@@ -41,6 +41,13 @@ def _family(conv: Converter, labels: list[str]) -> str:
     return max(holders, key=lambda r: len(conv.subs.ranges[r]))
 
 
+def _whole(conv: Converter, rng: str, what: str, owner: str) -> None:
+    """Refuses a vector over a subrange (Vensim's reference: subranges will not work)."""
+    if len(conv.subs.ranges[_family(conv, conv.subs.ranges[rng])]) != len(conv.subs.ranges[rng]):
+        raise array_calls._refused(conv, what, f"its vector runs over the subrange '{rng}' "
+                                   f"(Vensim's reference: subranges will not work)", owner)
+
+
 def _with_subscripts(ref: Any, items: list) -> Any:
     return dataclasses.replace(ref, subscripts=dataclasses.replace(ref.subscripts,
                                                                    subscripts=list(items)))
@@ -55,6 +62,7 @@ def _sorting(builtin: str, what: str):
     def read(conv: Converter, args: list, owner: str) -> Node:
         _arity(conv, args, 2, what, owner)
         rng, k = array_calls._vector(conv, [args[0]], what, owner)
+        _whole(conv, rng, what, owner)
         entries = array_calls._each(conv, [rng], lambda: conv.conv(args[0], owner))
         return Call(builtin, (Const(float(k)), conv.conv(args[1], owner), *entries))
     return read
@@ -68,6 +76,7 @@ def vector_reorder(conv: Converter, args: list, owner: str) -> Node:
     if rng is None:
         raise array_calls._refused(conv, what, "its vector's last subscript must be a range",
                                    owner)
+    _whole(conv, rng, what, owner)
     entries = array_calls._each(conv, [rng], lambda: conv.conv(args[0], owner))
     return Call("vector_pick_element", (conv.conv(args[1], owner), *entries))
 
