@@ -48,6 +48,15 @@ def _stacked(values) -> np.ndarray:
     return np.stack(np.broadcast_arrays(*[np.asarray(v, dtype=float) for v in values]))
 
 
+def _lined_up(values: np.ndarray, other) -> np.ndarray:
+    """``values`` (elements first, then the runs' axes) broadcast against the runs'
+    shape of ``other`` (the runs' axes lined up on the right)."""
+    runs = np.broadcast_shapes(values.shape[1:], np.shape(other))
+    values = values.reshape((len(values),) + (1,) * (len(runs) + 1 - values.ndim)
+                            + values.shape[1:])
+    return np.broadcast_to(values, (len(values),) + runs)
+
+
 def sort_order(values, ascending) -> np.ndarray:
     """Zero-based offsets of ``values`` (along axis 0) in sorted order, stable; NaN in the
     columns that hold a NaN. ``ascending`` is a bool or a boolean array over the columns.
@@ -84,25 +93,23 @@ def ranks(values, ascending) -> np.ndarray:
 def vector_rank_element(k, direction, *entries):
     """Rank from 1 of element ``k`` of the vector ``entries`` (ascending where
     ``direction > 0``)."""
-    return ranks(_stacked(entries), np.asarray(direction) > 0)[int(k)]
+    direction = np.asarray(direction, dtype=float)
+    return ranks(_lined_up(_stacked(entries), direction), direction > 0)[int(k)]
 
 
 def vector_sort_order_element(k, direction, *entries):
     """Zero-based offset of the element of ``entries`` that comes ``k``-th (ascending where
     ``direction > 0``)."""
-    return sort_order(_stacked(entries), np.asarray(direction) > 0)[int(k)]
+    direction = np.asarray(direction, dtype=float)
+    return sort_order(_lined_up(_stacked(entries), direction), direction > 0)[int(k)]
 
 
 def vector_pick_element(position, *entries):
     """The element of ``entries`` at the zero-based ``position``; NaN where the position is
     not within :data:`TOLERANCE` of a whole number or is outside the vector."""
-    values = _stacked(entries)
     position = np.asarray(position, dtype=float)
-    runs = np.broadcast_shapes(values.shape[1:], position.shape)
-    values = values.reshape((len(values),) + (1,) * (len(runs) + 1 - values.ndim)
-                            + values.shape[1:])  # the runs' axes lined up on the right
-    values = np.broadcast_to(values, (len(values),) + runs)
-    index = np.rint(np.broadcast_to(position, runs))
+    values = _lined_up(_stacked(entries), position)
+    index = np.rint(np.broadcast_to(position, values.shape[1:]))
     valid = (np.abs(position - index) < TOLERANCE) & (index >= 0) & (index < len(values))
     safe = np.where(valid, index, 0).astype(int)
     picked = np.take_along_axis(values, safe[None, ...], axis=0)[0]

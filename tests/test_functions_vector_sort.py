@@ -241,3 +241,15 @@ def test_helpers_with_nan_and_per_run_directions():
     assert order.T.tolist() == [[1, 2, 0], [0, 2, 1]]
     assert vs.vector_pick_element(np.array([0.0, 1.0, 2.0, -1.0]), 5.0, 6.0).tolist()[:2] == [5, 6]
     assert np.isnan(vs.vector_pick_element(np.array([2.0, -1.0, 0.4]), 5.0, 6.0)).all()
+
+
+def test_a_direction_given_by_a_parameter_is_read_in_each_run(tmp_path):
+    # k - 2 is -1 (descending) in the first run and 1 (ascending) in the second
+    native, flat = _readings(tmp_path, "rk[d] = VECTOR RANK(x[d], k - 2)",
+                             "o[d] = VECTOR SORT ORDER(x[d], k - 2)")
+    ds = gysim.simulate(native, params={"k": [1.0, 3.0]})
+    assert _values(ds, "rk") == [[1, 3, 2], [3, 1, 2]]
+    assert _values(ds, "o") == [[0, 2, 1], [1, 2, 0]]
+    flat_ds = gysim.simulate(flat, params={"k": [1.0, 3.0]})
+    assert flat_ds["rk_a1"].isel(time=0).values.tolist() == [1, 3]
+    assert flat_ds["o_a1"].isel(time=0).values.tolist() == [0, 1]

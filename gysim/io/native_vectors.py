@@ -57,6 +57,7 @@ from typing import Any
 
 import numpy as np
 
+from ..builtins import folded
 from ..expr import BinOp, BoolOp, Call, Compare, Const, Name, Node
 from ..vector_sort import TOLERANCE
 from .names import reference_key, safe_identifier
@@ -169,11 +170,13 @@ class NativeVectors:
         return Name(name)
 
     def _direction(self, ast: Any, what: str, owner: str) -> Node | bool:
-        """True (ascending) or False, or the test ``direction > 0`` when not constant."""
-        value = self._constant(ast, owner)
+        """True (ascending) or False for a direction written with numbers only, else the
+        test ``direction > 0`` (a parameter may differ between runs)."""
+        tree = self.conv(ast, owner)
+        value = folded(tree)
         if value is not None:
             return value > 0
-        return Compare(">", self.conv(ast, owner), Const(0.0))
+        return Compare(">", tree, Const(0.0))
 
     def _rank(self, vec: Any, rng: str, ascending: Node | bool, of: str, over: str,
               owner: str) -> tuple[Node, Node]:
