@@ -253,3 +253,13 @@ def test_a_direction_given_by_a_parameter_is_read_in_each_run(tmp_path):
     flat_ds = gysim.simulate(flat, params={"k": [1.0, 3.0]})
     assert flat_ds["rk_a1"].isel(time=0).values.tolist() == [1, 3]
     assert flat_ds["o_a1"].isel(time=0).values.tolist() == [0, 1]
+
+
+def test_elm_map_by_row_sorts_each_row(tmp_path):
+    """ELM MAP from each row's first element: the start is that row's, offsets run along it
+    (row order), so mapping the sort order sorts every row."""
+    native, flat = _readings(tmp_path, "so[r, d] = VECTOR SORT ORDER(m[r, d], 1)",
+                             "srt[r, d] = VECTOR ELM MAP(m[r, a1], so[r, d])")
+    assert _values(gysim.simulate(native), "srt") == [[1, 2, 3], [4, 5, 6]]
+    flat_ds = gysim.simulate(flat)
+    assert [float(flat_ds[f"srt_r2_{d}"].isel(time=0)) for d in ("a1", "a2", "a3")] == [4, 5, 6]
