@@ -715,6 +715,9 @@ _TABLE = [
          "the element at a zero-based position, NaN outside (VECTOR REORDER, ELM MAP)"),
         ("vector_lookup_element", 5, "vector_lookup_element(x, xmin, xmax, mode, *entries)",
          "the entries as a lookup from xmin to xmax (Vensim VECTOR LOOKUP)"))),
+    _pure("long_vector", 1, 1, "long_vector(x)", "x itself: marks a sort or map over a long "
+          "vector, which the numba backend refuses (gysim.io.native_vectors)",
+          lambda a: f"long_vector({a[0]})", _u_first, runtime={"long_vector": vs.long_vector}),
     Builtin("_random", 7, 64, "time", "_random(kind, key, start, dt, ndim, *shape, *args)",
             "a lowered random draw (gysim.random_draws.draw)",
             lambda a: f"_random(t, dt, {', '.join(a)})", runtime={"_random": rd.draw}),

@@ -36,11 +36,18 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ranks", "sort_order", "vector_rank_element", "vector_sort_order_element",
+__all__ = ["long_vector", "ranks", "sort_order", "vector_rank_element", "vector_sort_order_element",
            "vector_pick_element", "vector_lookup_element", "TOLERANCE"]
 
 #: How near a whole number a position must be to name an element.
 TOLERANCE = 1e-6
+
+
+def long_vector(x):
+    """``x`` itself: the mark of a sort or map over a long vector read natively, whose
+    sums the numba backend would unroll into a kernel too large to compile (it refuses
+    calls of helpers it does not have, so ``backend="auto"`` runs numpy)."""
+    return x
 
 
 def _stacked(values) -> np.ndarray:

@@ -229,6 +229,10 @@ class _ScalarEmitter:
             for term in terms[1:]:
                 code = f"{func}({code}, {term})"
             return code
+        helpers = sorted(h for h in getattr(BUILTINS.get(tree.func), "runtime", {})
+                         if h not in HELPERS)
+        if helpers:  # refused before its arguments' code is written (it may be huge)
+            raise Unsupported(f"the function {tree.func}() (it calls {', '.join(helpers)})")
         args = [self.code(a, idx) for a in tree.args]
         if tree.func in self.program.tables:
             i = self.tables[tree.func]

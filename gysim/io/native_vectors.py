@@ -8,10 +8,13 @@ the vector is converted once more along a spare copy (an *alias*) of its
 range's dimension for every index the definition needs, and comparisons
 between the copies are summed over them (an element's rank is one plus the
 number of elements sorted before it). The trees hold nothing but
-comparisons, ``if_then_else`` and sums over a dimension, so both backends
-run them and a leading run axis (an ensemble) is carried through: each run
-sorts its own vector. Their cost is quadratic in the length of the vector
-(cubic for the sort order), which is small in the models that use them.
+comparisons, ``if_then_else`` and sums over a dimension, so a leading run
+axis (an ensemble) is carried through: each run sorts its own vector. Their
+cost in numpy is quadratic in the length of the vector (cubic for the sort
+order), small in the models that use them. The numba backend unrolls such sums
+into code growing as a higher power of the length, too large to compile: the
+trees are marked ``long_vector`` and numba refuses them by name
+(``backend="auto"`` runs numpy).
 
 The definitions, from Vensim's reference:
 
@@ -70,6 +73,14 @@ LOOKUP_MODES = {0: "a normal lookup", 3: "LOOKUP EXTRAPOLATE"}
 _OTHER_MODES = {1: "LOOKUP AREA", 2: "LOOKUP BACKWARD", 4: "LOOKUP FORWARD",
                 5: "LOOKUP INVERT", 6: "LOOKUP SLOPE", 7: "LOOKUP AREA with extrapolation",
                 8: "LOOKUP INVERT with extrapolation", 9: "LOOKUP SLOPE with extrapolation"}
+
+
+def _for_numba(tree: Node, n: int, power: int) -> Node:
+    """``tree`` marked ``long_vector``: refused by the numba backend, whose unrolled sums
+    over the alias dimensions grow as a high power of the vector's length ``n`` (the
+    call's nesting ``power`` and the converted vector's own sums; already a vector of
+    five elements does not compile in minutes), so ``backend="auto"`` runs numpy."""
+    return Call("long_vector", (tree,))
 
 
 def lookup_mode_refused(mode: float | None) -> str:
@@ -219,7 +230,7 @@ class NativeVectors:
         of, over = self._spare_keys(list(args), self.family[rng], 2)
         rank, nans = self._rank(args[0], rng, ascending, of, over, owner)
         rank = _where(Compare(">", nans, Const(0.0)), _nan(), rank)
-        return self._carry(rank, of, key, table)
+        return _for_numba(self._carry(rank, of, key, table), len(self.subs.ranges[rng]), 3)
 
     def native_vector_sort_order(self, args: list, owner: str) -> Node:
         """VECTOR SORT ORDER(vec[..., d], direction): the zero-based offsets in sorted order."""
@@ -234,7 +245,7 @@ class NativeVectors:
         hit = Compare("==", rank, BinOp("+", self._offsets(slot), Const(1.0)))
         order = Call("sum", (_where(hit, self._offsets(of), Const(0.0)), Name(self.dim_id[of])))
         order = _where(Compare(">", nans, Const(0.0)), _nan(), order)
-        return self._carry(order, slot, key, table)
+        return _for_numba(self._carry(order, slot, key, table), len(self.subs.ranges[rng]), 4)
 
     def _pick(self, values: Node, position: Node, at: Node, over: list[str]) -> Node:
         """The value whose ``position`` (a tree over the keys ``over``) is within
@@ -254,7 +265,8 @@ class NativeVectors:
         rng = self._whole_range(self._vector_ref(args[0], what, owner)[-1], what, owner)
         (over,) = self._spare_keys(list(args), self.family[rng], 1)
         values = self._along(args[0], {-1: (rng, over)}, owner)
-        return self._pick(values, self._offsets(over), self.conv(args[1], owner), [over])
+        return _for_numba(self._pick(values, self._offsets(over), self.conv(args[1], owner),
+                                     [over]), len(self.subs.ranges[rng]), 2)
 
     def native_vector_elm_map(self, args: list, owner: str) -> Node:
         """VECTOR ELM MAP(vec[start], offset): the element ``offset`` places after ``start``
@@ -286,7 +298,8 @@ class NativeVectors:
             start = BinOp("+", start, BinOp("*", first, Const(stride)))
         values = self._along(vec, {p: (fams[p], keys[p]) for p in range(len(items))}, owner)
         target = BinOp("+", start, self.conv(args[1], owner))
-        return self._pick(values, flat, target, keys)
+        size = int(np.prod([len(self.subs.ranges[f]) for f in fams]))
+        return _for_numba(self._pick(values, flat, target, keys), size, 2)
 
     def _start_position(self, src: tuple, fam: str) -> Node:
         """The offset in its family of a vector subscript's element: a number for a label,
@@ -338,4 +351,4 @@ class NativeVectors:
             slope = _where(Compare("<", p, Const(0.0)), end_slope(0, 1),
                            end_slope(n - 2, n - 1))
             y = BinOp("+", y, BinOp("*", BinOp("-", p, clamped), slope))
-        return y
+        return _for_numba(y, n, 2)
