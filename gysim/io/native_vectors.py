@@ -75,11 +75,11 @@ _OTHER_MODES = {1: "LOOKUP AREA", 2: "LOOKUP BACKWARD", 4: "LOOKUP FORWARD",
                 8: "LOOKUP INVERT with extrapolation", 9: "LOOKUP SLOPE with extrapolation"}
 
 
-def _for_numba(tree: Node, n: int, power: int) -> Node:
+def _for_numba(tree: Node) -> Node:
     """``tree`` marked ``long_vector``: refused by the numba backend, whose unrolled sums
-    over the alias dimensions grow as a high power of the vector's length ``n`` (the
-    call's nesting ``power`` and the converted vector's own sums; already a vector of
-    five elements does not compile in minutes), so ``backend="auto"`` runs numpy."""
+    over the alias dimensions grow as a high power of the vector's length (the call's
+    nested sums and the converted vector's own; a sort order of five elements did not
+    compile in minutes), so ``backend="auto"`` runs numpy."""
     return Call("long_vector", (tree,))
 
 
@@ -180,7 +180,7 @@ class NativeVectors:
                                       f"offset from 0 of each element of {self.dim_id[key]}"))
         return Name(name)
 
-    def _direction(self, ast: Any, what: str, owner: str) -> Node | bool:
+    def _direction(self, ast: Any, owner: str) -> Node | bool:
         """True (ascending) or False for a direction written with numbers only, else the
         test ``direction > 0`` (a parameter may differ between runs)."""
         tree = self.conv(ast, owner)
@@ -226,11 +226,11 @@ class NativeVectors:
             raise self.fail(f"{what} with {len(args)} arguments", owner)
         rng = self._whole_range(self._vector_ref(args[0], what, owner)[-1], what, owner)
         key, table = self._placed(args[0], rng, what, owner)
-        ascending = self._direction(args[1], what, owner)
+        ascending = self._direction(args[1], owner)
         of, over = self._spare_keys(list(args), self.family[rng], 2)
         rank, nans = self._rank(args[0], rng, ascending, of, over, owner)
         rank = _where(Compare(">", nans, Const(0.0)), _nan(), rank)
-        return _for_numba(self._carry(rank, of, key, table), len(self.subs.ranges[rng]), 3)
+        return _for_numba(self._carry(rank, of, key, table))
 
     def native_vector_sort_order(self, args: list, owner: str) -> Node:
         """VECTOR SORT ORDER(vec[..., d], direction): the zero-based offsets in sorted order."""
@@ -239,13 +239,13 @@ class NativeVectors:
             raise self.fail(f"{what} with {len(args)} arguments", owner)
         rng = self._whole_range(self._vector_ref(args[0], what, owner)[-1], what, owner)
         key, table = self._placed(args[0], rng, what, owner)
-        ascending = self._direction(args[1], what, owner)
+        ascending = self._direction(args[1], owner)
         slot, of, over = self._spare_keys(list(args), self.family[rng], 3)
         rank, nans = self._rank(args[0], rng, ascending, of, over, owner)
         hit = Compare("==", rank, BinOp("+", self._offsets(slot), Const(1.0)))
         order = Call("sum", (_where(hit, self._offsets(of), Const(0.0)), Name(self.dim_id[of])))
         order = _where(Compare(">", nans, Const(0.0)), _nan(), order)
-        return _for_numba(self._carry(order, slot, key, table), len(self.subs.ranges[rng]), 4)
+        return _for_numba(self._carry(order, slot, key, table))
 
     def _pick(self, values: Node, position: Node, at: Node, over: list[str]) -> Node:
         """The value whose ``position`` (a tree over the keys ``over``) is within
@@ -266,7 +266,7 @@ class NativeVectors:
         (over,) = self._spare_keys(list(args), self.family[rng], 1)
         values = self._along(args[0], {-1: (rng, over)}, owner)
         return _for_numba(self._pick(values, self._offsets(over), self.conv(args[1], owner),
-                                     [over]), len(self.subs.ranges[rng]), 2)
+                                     [over]))
 
     def native_vector_elm_map(self, args: list, owner: str) -> Node:
         """VECTOR ELM MAP(vec[start], offset): the element ``offset`` places after ``start``
@@ -298,8 +298,7 @@ class NativeVectors:
             start = BinOp("+", start, BinOp("*", first, Const(stride)))
         values = self._along(vec, {p: (fams[p], keys[p]) for p in range(len(items))}, owner)
         target = BinOp("+", start, self.conv(args[1], owner))
-        size = int(np.prod([len(self.subs.ranges[f]) for f in fams]))
-        return _for_numba(self._pick(values, flat, target, keys), size, 2)
+        return _for_numba(self._pick(values, flat, target, keys))
 
     def _start_position(self, src: tuple, fam: str) -> Node:
         """The offset in its family of a vector subscript's element: a number for a label,
@@ -351,4 +350,4 @@ class NativeVectors:
             slope = _where(Compare("<", p, Const(0.0)), end_slope(0, 1),
                            end_slope(n - 2, n - 1))
             y = BinOp("+", y, BinOp("*", BinOp("-", p, clamped), slope))
-        return _for_numba(y, n, 2)
+        return _for_numba(y)
