@@ -717,7 +717,8 @@ _TABLE = [
          "the entries as a lookup from xmin to xmax (Vensim VECTOR LOOKUP)"))),
     _pure("long_vector", 1, 1, "long_vector(x)", "x itself: marks a sort or map over a long "
           "vector, which the numba backend refuses (gysim.io.native_vectors)",
-          lambda a: f"long_vector({a[0]})", _u_first, runtime={"long_vector": vs.long_vector}),
+          lambda a: f"long_vector({a[0]})", _u_first, runtime={"long_vector": vs.long_vector},
+          to_vensim=lambda a, atom: a[0], to_xmile=lambda a, atom: a[0]),
     Builtin("_random", 7, 64, "time", "_random(kind, key, start, dt, ndim, *shape, *args)",
             "a lowered random draw (gysim.random_draws.draw)",
             lambda a: f"_random(t, dt, {', '.join(a)})", runtime={"_random": rd.draw}),
