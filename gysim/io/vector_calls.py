@@ -17,6 +17,23 @@ element being defined):
 
 The definitions are in :mod:`gysim.io.native_vectors`, the native reading of the
 same functions.
+
+Examples
+--------
+>>> import tempfile, gysim
+>>> from pathlib import Path
+>>> from pysd.translators.vensim.vensim_file import VensimFile
+>>> from gysim.io.build import build_model
+>>> f = Path(tempfile.mkdtemp()) / "m.mdl"
+>>> _ = f.write_text("{UTF-8}\\nd: a, b, c ~ ~|\\nx[d] = 3, 1, 2 ~ ~|\\n"
+...                  "o[d] = VECTOR SORT ORDER(x[d], 1) ~ ~|\\n"
+...                  "INITIAL TIME = 0 ~ ~|\\nFINAL TIME = 1 ~ ~|\\nTIME STEP = 1 ~ ~|\\n")
+>>> vfile = VensimFile(f)
+>>> vfile.parse()
+>>> m = build_model(vfile.get_abstract_model(), f, "Vensim", native=False)
+>>> ds = gysim.simulate(m)
+>>> [float(ds[f"o_{e}"][0]) for e in "abc"]
+[1.0, 2.0, 0.0]
 """
 
 from __future__ import annotations
