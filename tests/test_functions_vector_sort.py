@@ -264,3 +264,15 @@ def test_elm_map_by_row_sorts_each_row(tmp_path):
     assert _values(gysim.simulate(native), "srt") == [[1, 2, 3], [4, 5, 6]]
     flat_ds = gysim.simulate(flat)
     assert [float(flat_ds[f"srt_r2_{d}"].isel(time=0)) for d in ("a1", "a2", "a3")] == [4, 5, 6]
+
+
+def test_a_matrix_over_one_range_twice_sorts_its_rows(tmp_path):
+    """m[d, e] with e a copy of d: the sorts run along e (the last subscript) row by row."""
+    body = ("d: a1, a2, a3 ~~|\ne <-> d ~~|\nm[d, e] = 3, 1, 2; 5, 6, 4; 9, 7, 8 ~~|\n"
+            "r[d, e] = VECTOR RANK(m[d, e], 1) ~~|\no[d, e] = VECTOR SORT ORDER(m[d, e], -1) ~~|\n"
+            "g[d, e] = VECTOR REORDER(m[d, e], o[d, e]) ~~|\n")
+    ds = gysim.simulate(gysim.read_vensim(write_mdl(tmp_path, body, stop=1)))
+    rows = lambda name: ds[name].isel(time=0).transpose("d", "e").values.tolist()  # noqa: E731
+    assert rows("r") == [[3, 1, 2], [2, 3, 1], [3, 1, 2]]
+    assert rows("o") == [[0, 2, 1], [1, 0, 2], [0, 2, 1]]   # descending
+    assert rows("g") == [[3, 2, 1], [6, 5, 4], [9, 8, 7]]
