@@ -41,6 +41,7 @@ from . import allocation
 from . import builtin_units as bu
 from . import random_draws as rd
 from . import vector_functions as vf
+from . import vector_sort as vs
 from .errors import ModelDefinitionError
 from .expr import BinOp, Call, Const, Name, Node, UnaryOp, constant_value, map_children
 
@@ -670,6 +671,21 @@ _TABLE = [
           lambda a: f"_allocate_by_priority({', '.join(a[:-2])}, axis={a[-2]}, where={a[-1]})",
           bu.shared_with(3), along=True,
           runtime={"_allocate_by_priority": allocation.allocate_by_priority_along}),
+    # sorting and mapping functions of vectors read element by element (gysim.vector_sort)
+    *(_pure(name, lo, 1 << 20, sig, doc, lambda a, n=name: f"{n}({', '.join(a)})",
+            runtime={name: getattr(vs, name)}) for name, lo, sig, doc in (
+        ("vector_rank_element", 3, "vector_rank_element(k, direction, *entries)",
+         "rank from 1 of element k (Vensim VECTOR RANK, read element by element)"),
+        ("vector_sort_order_element", 3, "vector_sort_order_element(k, direction, *entries)",
+         "offset of the k-th element in sorted order (Vensim VECTOR SORT ORDER)"),
+        ("vector_pick_element", 2, "vector_pick_element(position, *entries)",
+         "the element at a zero-based position, NaN outside (VECTOR REORDER, ELM MAP)"),
+        ("vector_lookup_element", 5, "vector_lookup_element(x, xmin, xmax, mode, *entries)",
+         "the entries as a lookup from xmin to xmax (Vensim VECTOR LOOKUP)"))),
+    _pure("long_vector", 1, 1, "long_vector(x)", "x itself: marks a sort or map over a long "
+          "vector, which the numba backend refuses (gysim.io.native_vectors)",
+          lambda a: f"long_vector({a[0]})", bu.first_argument, runtime={"long_vector": vs.long_vector},
+          to_vensim=lambda a, atom: a[0], to_xmile=lambda a, atom: a[0]),
     Builtin("_random", 7, 64, "time", "_random(kind, key, start, dt, ndim, *shape, *args)",
             "a lowered random draw (gysim.random_draws.draw)",
             lambda a: f"_random(t, dt, {', '.join(a)})", runtime={"_random": rd.draw}),

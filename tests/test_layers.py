@@ -20,6 +20,7 @@ LAYERS = {
     "gysim.expr": 1, "gysim.builtins": 1, "gysim.builtin_units": 1,
     "gysim.random_draws": 1,
     "gysim.distributions": 1, "gysim.allocation": 1, "gysim.vector_functions": 1,
+    "gysim.vector_sort": 1,
     "gysim.elements": 2, "gysim.labels": 2,
     "gysim.display": 2, "gysim.fonts": 2,
     "gysim.units": 3, "gysim.unit_registry": 3, "gysim.engine": 3,

@@ -50,6 +50,7 @@ from .convert import Converter, NotNative
 from .functions import INITIAL_ARG
 from .native import NativeLayout
 from .native_allocation import NativeAllocation
+from .native_vectors import NativeVectors
 from .names import CONTROL, reference_key, safe_identifier, shown_name
 from .source import SourceInfo
 
@@ -74,7 +75,7 @@ def _map_children(tree: Node, func: Callable[[Node], Node]) -> Node:
     return dataclasses.replace(tree, **changes)
 
 
-class ModelBuilder(NativeLayout, NativeAllocation, Converter):
+class ModelBuilder(NativeVectors, NativeLayout, NativeAllocation, Converter):
     """Lays out one abstract model's elements, converts them and builds the gysim model."""
 
     def __init__(self, abstract_model: Any, path: Path, language: str,

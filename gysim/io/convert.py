@@ -32,7 +32,7 @@ from ..errors import GysimError, ModelDefinitionError
 from ..expr import (BinOp, BoolOp, Call, Compare, Const, Name, Node, Subscript,
                     UnaryOp)
 from . import data_vars, external, functions, gf_types
-from . import array_calls, mdl_scan, time_calls
+from . import array_calls, mdl_scan, time_calls, vector_calls
 from .fold import ConstantFolder
 from .names import VENSIM_NA, reference_key, safe_identifier, shown_name, unsupported
 from .random_lookup import random_lookup_call
@@ -40,6 +40,8 @@ from .subscripts import Subscripts
 
 __all__ = ["Converter", "NotNative"]
 
+#: Whole-vector functions: PySD's key -> their element-by-element reader.
+_VECTOR_CALLS = {**array_calls.CALLS, **vector_calls.CALLS}
 _COMPARE = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _ARITH = {"+": "+", "-": "-", "*": "*", "/": "/", "^": "**"}
 _LOGIC = {":and:": "and", "and": "and", ":or:": "or", "or": "or"}
@@ -388,13 +390,13 @@ class Converter(ConstantFolder):
             return Const(float(len(self.subs.ranges[rng])))
         if fname == "random_lookup":  # the lookup's points become arguments
             return random_lookup_call(self, list(ast.arguments), owner)
-        if fname in array_calls.CALLS:  # whole-vector functions, element by element
+        if fname in _VECTOR_CALLS:  # whole-vector functions, element by element
             if self.native:  # a native reading where the builder has one
                 native = getattr(self, f"native_{fname}", None)
                 if native is None:
                     raise NotNative(self.spelled(fname))  # (INVERT MATRIX of variables)
                 return native(list(ast.arguments), owner)
-            return array_calls.CALLS[fname](self, list(ast.arguments), owner)
+            return _VECTOR_CALLS[fname](self, list(ast.arguments), owner)
         if fname in time_calls.CALLS and not self.instances.get(reference_key(fname)):
             return time_calls.time_call(self, fname, list(ast.arguments), owner)
         if fname in data_vars.DATA_TIMES:
