@@ -103,8 +103,9 @@ def read_vensim(path: str | Path, *, encoding: str | None = None,
     ModelDefinitionError
         For every file gysim cannot read completely, naming the file: beyond
         a limit, not in its encoding, not parsed by PySD, or with constructs
-        outside the supported core (macros, GET DATA, VECTOR LOOKUP mode 5,
-        RANDOM LOOKUP, ...),
+        outside the supported core (GET DATA AT TIME, VECTOR LOOKUP mode 5,
+        ALLOCATE AVAILABLE profile 5, DELAY CONVEYOR, ...; ``gysim check``
+        lists them all),
         naming the construct and the element (``'x[a,b]'`` for one element of
         a subscripted variable).
 
