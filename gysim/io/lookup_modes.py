@@ -55,7 +55,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..expr import BinOp, Call, Compare, Const, Node
+from ..builtins import BUILTINS
+from ..expr import BinOp, Call, Compare, Const, Node, calls
 from .names import reference_key, safe_identifier
 
 if TYPE_CHECKING:
@@ -188,6 +189,12 @@ def lookup_mode_call(conv: Converter, fname: str, arguments: list[Any], owner: s
         raise conv.fail(f"{spelled} of a lookup of {len(x)} point (it needs two or more)",
                         owner)
     args = [conv.conv(a, owner) for a in arguments[1:]]
+    drawn = sorted(f for a in args for f in calls(a) if f.lstrip("_").startswith("random")
+                   or getattr(BUILTINS.get(f), "kind", "") == "stateful")
+    if drawn and fname != "lookup_invert":  # (the trees repeat the input)
+        raise conv.fail(f"{spelled} of an input that calls {drawn[0]}() (a random draw or a "
+                        f"function with a state of its own: give the input an auxiliary of "
+                        f"its own)", owner)
     if fname == "lookup_invert":
         inverse = monotone_inverse(x, y)
         if inverse is None:
