@@ -27,7 +27,7 @@ XS = np.array([-1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0])
 def _run(tmp_path, body, xs, backend="numpy"):
     model = gysim.read_vensim(write_mdl(tmp_path, body + eq("x", "0"), stop=1))
     result = gysim.simulate(model, params={"x": xs}, backend=backend)
-    return {name: result[name].values[0] for name in result.data_vars}
+    return {name: result[name].isel(time=0) for name in result.data_vars}
 
 
 @pytest.fixture(scope="module")
@@ -108,22 +108,26 @@ def test_next_to_a_point(tmp_path):
         np.testing.assert_array_equal(got["b"], [0, 1, 1])
 
 
-def test_subscripted_lookups_element_by_element(tmp_path):
+def test_subscripted_lookups(tmp_path):
     body = ("dim: a1, a2\n\t~\t\n\t~\t|\n"
             "tab[a1](\n\t(0,0),(1,1))\n\t~\t\n\t~\t|\n"
             "tab[a2](\n\t(0,0),(1,2))\n\t~\t\n\t~\t|\n"
             + eq("e[dim]", "LOOKUP EXTRAPOLATE(tab[dim], x + 2)")
             + eq("area[dim]", "LOOKUP AREA(tab[dim], 0, x + 2)")
-            + eq("g", "LOOKUP FORWARD(tab[a2], x + 0.5)"))
+            + eq("g", "LOOKUP FORWARD(tab[a2], x + 0.5)")
+            + T + eq("v[dim]", "0.5, 1.5") + eq("h[dim]", "LOOKUP BACKWARD(t, v[dim] + x)"))
     for backend in ("numpy", "numba"):
         got = _run(tmp_path, body, np.array([0.0, -1.0]), backend)
+        assert got["e"].dims == ("dim", "run")  # read as arrays, a table per element
         # x + 2 = 2: slopes 1 and 2 continued past 1; at 1, the points
-        np.testing.assert_allclose(got["e_a1"], [2.0, 1.0])
-        np.testing.assert_allclose(got["e_a2"], [4.0, 2.0])
+        np.testing.assert_allclose(got["e"].sel(dim="a1"), [2.0, 1.0])
+        np.testing.assert_allclose(got["e"].sel(dim="a2"), [4.0, 2.0])
         # to 2: 0.5 + 1 * 1 and 1 + 2 * 1; to 1: the triangles 0.5 and 1
-        np.testing.assert_allclose(got["area_a1"], [1.5, 0.5])
-        np.testing.assert_allclose(got["area_a2"], [3.0, 1.0])
+        np.testing.assert_allclose(got["area"].sel(dim="a1"), [1.5, 0.5])
+        np.testing.assert_allclose(got["area"].sel(dim="a2"), [3.0, 1.0])
         np.testing.assert_allclose(got["g"], [2.0, 0.0])  # forward of 0.5, of -0.5
+        # one lookup, an array input: backward of 0.5 and 1.5, then of -0.5 and 0.5
+        np.testing.assert_array_equal(got["h"].transpose("dim", "run"), [[0, 0], [1, 0]])
 
 
 def test_helpers():

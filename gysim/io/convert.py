@@ -35,7 +35,7 @@ from . import data_vars, external, functions
 from . import array_calls, mdl_scan, time_calls
 from .fold import ConstantFolder
 from .names import VENSIM_NA, reference_key, safe_identifier, shown_name, unsupported
-from .lookup_modes import CALLS as LOOKUP_MODES, lookup_mode_call, subscripted_lookup
+from .lookup_modes import CALLS as LOOKUP_MODES, lookup_mode_call
 from .random_lookup import random_lookup_call
 from .subscripts import Subscripts
 
@@ -368,8 +368,6 @@ class Converter(ConstantFolder):
         if fname == "random_lookup":  # the lookup's points become arguments
             return random_lookup_call(self, list(ast.arguments), owner)
         if fname in LOOKUP_MODES:  # LOOKUP EXTRAPOLATE, FORWARD, ...: trees over its points
-            if self.native and subscripted_lookup(self, list(ast.arguments)):
-                raise NotNative(self.spelled(fname))  # (read element by element)
             return lookup_mode_call(self, fname, list(ast.arguments), owner)
         if fname in array_calls.CALLS:  # whole-vector functions, element by element
             if self.native:  # a native reading where the builder has one

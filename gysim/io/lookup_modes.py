@@ -92,7 +92,7 @@ def monotone_inverse(x: tuple, y: tuple) -> tuple[tuple, tuple] | None:
 
 def subscripted_lookup(conv: Converter, arguments: list[Any]) -> bool:
     """Whether the lookup argument is a subscripted lookup of a native (whole-array)
-    reading, which these functions take element by element only."""
+    reading: a lookup per definition, chosen element by element."""
     first = arguments[0] if arguments else None
     return (type(first).__name__ == "ReferenceStructure"
             and reference_key(first.reference) in getattr(conv, "sub_lookups", {}))
@@ -184,10 +184,6 @@ def lookup_mode_call(conv: Converter, fname: str, arguments: list[Any], owner: s
     if len(arguments) != want:
         raise conv.fail(f"{spelled} with {len(arguments)} arguments (it takes the lookup and "
                         f"{want - 1} more)", owner)
-    name, x, y, element = _points(conv, spelled, arguments[0], owner)
-    if len(x) < 2:
-        raise conv.fail(f"{spelled} of a lookup of {len(x)} point (it needs two or more)",
-                        owner)
     args = [conv.conv(a, owner) for a in arguments[1:]]
     drawn = sorted(f for a in args for f in calls(a) if f.lstrip("_").startswith("random")
                    or getattr(BUILTINS.get(f), "kind", "") == "stateful")
@@ -195,6 +191,20 @@ def lookup_mode_call(conv: Converter, fname: str, arguments: list[Any], owner: s
         raise conv.fail(f"{spelled} of an input that calls {drawn[0]}() (a random draw or a "
                         f"function with a state of its own: give the input an auxiliary of "
                         f"its own)", owner)
+    if conv.native and subscripted_lookup(conv, arguments):  # a table per element
+        return conv.lookup_call(arguments[0], owner, lambda pid: _tree(
+            conv, fname, pid, *conv.table(conv.comp_of[pid][1].ast, owner), pid, args, owner))
+    return _tree(conv, fname, *_points(conv, spelled, arguments[0], owner), args, owner)
+
+
+def _tree(conv: Converter, fname: str, name: str, x: tuple, y: tuple, element: str | None,
+          args: list[Node], owner: str) -> Node:
+    """The tree of the call ``fname`` of the lookup of points ``(x, y)`` (the element
+    ``element``, or None for an inline lookup) at the converted ``args``."""
+    spelled = conv.spelled(fname)
+    if len(x) < 2:
+        raise conv.fail(f"{spelled} of a lookup of {len(x)} point (it needs two or more)",
+                        owner)
     if fname == "lookup_invert":
         inverse = monotone_inverse(x, y)
         if inverse is None:
