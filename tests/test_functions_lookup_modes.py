@@ -99,13 +99,16 @@ def test_backends_agree(runs):
 
 
 def test_next_to_a_point(tmp_path):
-    # just either side of x = 1 (a rounding of the index lookup must not move the step)
-    below, above = np.nextafter(1.0, 0.0), np.nextafter(1.0, 2.0)
+    # Just below x = 1.913, the index lookup (0.816, 0), (1.913, 1), ... rounds to
+    # exactly 1: the comparisons with the points must still put x before the point.
+    table = "r(\n\t(0.816,10),(1.913,20),(1.916,30),(8.024,40))\n\t~\t\n\t~\t|\n"
+    below, above = np.nextafter(1.913, 0.0), np.nextafter(1.913, 2.0)
+    assert np.interp(below, [0.816, 1.913, 1.916, 8.024], [0, 1, 2, 3]) == 1.0
     for backend in ("numpy", "numba"):
-        got = _run(tmp_path, T + eq("f", "LOOKUP FORWARD(t, x)")
-                   + eq("b", "LOOKUP BACKWARD(t, x)"), np.array([below, 1.0, above]), backend)
-        np.testing.assert_array_equal(got["f"], [1, 1, 4])
-        np.testing.assert_array_equal(got["b"], [0, 1, 1])
+        got = _run(tmp_path, table + eq("f", "LOOKUP FORWARD(r, x)")
+                   + eq("b", "LOOKUP BACKWARD(r, x)"), np.array([below, 1.913, above]), backend)
+        np.testing.assert_array_equal(got["f"], [20, 20, 30])
+        np.testing.assert_array_equal(got["b"], [10, 20, 20])
 
 
 def test_subscripted_lookups(tmp_path):
