@@ -38,8 +38,10 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 import numpy as np
 
 from . import allocation
+from . import builtin_units as bu
 from . import random_draws as rd
 from . import vector_functions as vf
+from . import vector_sort as vs
 from .errors import ModelDefinitionError
 from .expr import BinOp, Call, Const, Name, Node, UnaryOp, constant_value, map_children
 
@@ -230,84 +232,6 @@ def _log(args: list[str]) -> str:
     return f"(np.log({args[0]}) / np.log({args[1]}))"
 
 
-# ---------------------------------------------------------------------- units rules
-# Each rule gets the checker ``c`` (gysim.units), the argument trees, their units
-# and the call as text for messages.
-def _u_first(c, args, u, where):
-    return u[0]
-
-
-def _u_shared(supply: int):
-    """Units of an allocation: those of the requests, which the supply shares."""
-    def rule(c, args, u, where):
-        return c.same(u[0], u[supply], args[0], args[supply], f"request and supply of {where}")
-    return rule
-
-
-def _u_all_same(c, args, u, where):
-    out = u[0]
-    for i in range(1, len(u)):
-        out = c.same(out, u[i], args[0], args[i], f"arguments of {where}")
-    return out
-
-
-def _u_dimensionless(c, args, u, where):
-    for arg, ua in zip(args, u):
-        c.dimensionless(ua, arg, f"argument of {where}")
-    return c.dim1
-
-
-def _u_sqrt(c, args, u, where):
-    return c.power(u[0], 0.5)
-
-
-def _u_branches(c, args, u, where):
-    return c.same(u[1], u[2], args[1], args[2], f"the branches of {where}")
-
-
-def _u_ratio(c, args, u, where):
-    ratio = c.mul(u[0], u[1], divide=True)
-    if len(u) == 3:
-        return c.same(ratio, u[2], f"`{c.side(args[0])} / {c.side(args[1])}`", args[2],
-                      f"the fallback of {where}")
-    return ratio
-
-
-def _u_step(c, args, u, where):
-    c.is_time(u[1], args[1], f"start of {where}")
-    return u[0]
-
-
-def _u_ramp(c, args, u, where):
-    for i in range(1, len(u)):
-        c.is_time(u[i], args[i], f"{'start' if i == 1 else 'end'} of {where}")
-    return c.literal if u[0].literal else c.mul(u[0], c.time)
-
-
-def _u_pulse(c, args, u, where):
-    for i in range(len(u)):
-        c.is_time(u[i], args[i], f"argument {i + 1} of {where}")
-    return c.dim1
-
-
-def _u_delay(c, args, u, where):
-    c.is_time(u[1], args[1], f"delay time of {where}")
-    out = u[0]
-    if len(u) >= 3:
-        out = c.same(u[0], u[2], args[0], args[2], f"input and initial value of {where}")
-    if len(u) == 4:
-        c.dimensionless(u[3], args[3], f"order of {where}")
-    return out
-
-
-def _u_sample(c, args, u, where):
-    return c.same(u[1], u[2], args[1], args[2], f"input and initial value of {where}")
-
-
-def _u_literal(c, args, u, where):
-    return c.literal
-
-
 # ---------------------------------------------------------------------- breakpoints
 def _breaks_step(args):
     return [args[1]]
@@ -345,12 +269,6 @@ def _lower_npv(ctx: LoweringContext, args, owner):
     ctx.add_state(accum, ctx.as_name(args[2], "init", owner), BinOp("*", stream, Name(factor)))
     return BinOp("*", BinOp("+", Name(accum), BinOp("*", BinOp("*", stream, step),
                                                      Name(factor))), args[3])
-
-
-def _u_npv(c, args, u, where):
-    c.dimensionless(u[3], args[3], f"factor of {where}")
-    out = c.mul(u[0], c.time)
-    return c.same(out, u[2], args[0], args[2], f"initial value of {where} (stream x time)")
 
 
 def _order_of(func: str, args, owner: str) -> int:
@@ -438,23 +356,6 @@ def _lower_sample_if_true(ctx: LoweringContext, args, owner):
 def _lower_delay_fixed(ctx: LoweringContext, args, owner):
     x, delay, init = _delay_args(ctx, args, owner)
     return ctx.fixed_delay(x, delay, init, owner)
-
-
-def _u_random(same: tuple[int, ...], dimensionless: tuple[int, ...] = ()):
-    """Units of a random draw: those of the arguments ``same`` (bounds, shift, stretch)."""
-    def rule(c, args, u, where):
-        out = u[same[0]]
-        for i in same[1:]:
-            out = c.same(out, u[i], args[same[0]], args[i], f"arguments of {where}")
-        for i in dimensionless:
-            c.dimensionless(u[i], args[i], f"argument of {where}")
-        return out
-    return rule
-
-
-def _u_pink(c, args, u, where):
-    c.is_time(u[2], args[2], f"correlation time of {where}")
-    return c.same(u[0], u[1], args[0], args[1], f"mean and standard deviation of {where}")
 
 
 def _lower_random(kind: int, before: tuple[float, ...] = (), after: tuple[float, ...] = ()):
@@ -552,7 +453,7 @@ def _time(name, lo, hi, signature, doc, numpy, helper, units, breaks=None, **mor
                    runtime={helper.__name__: helper}, units=units, breaks=breaks, **more)
 
 
-def _stateful(name, lo, hi, signature, doc, lower, units=_u_delay, **more):
+def _stateful(name, lo, hi, signature, doc, lower, units=bu.delay, **more):
     return Builtin(name, lo, hi, "stateful", signature, doc, units=units, lower=lower, **more)
 
 
@@ -562,91 +463,91 @@ def _aggregation(name, doc, reduction, keeps_units=True, array_function=None):
 
 
 def _dimensionless(name, doc, xmile=True):
-    return _simple(name, 1, 1, f"{name}(x)", doc, _func(name), _u_dimensionless, name.upper(),
+    return _simple(name, 1, 1, f"{name}(x)", doc, _func(name), bu.dimensionless, name.upper(),
                    None if xmile else "")
 
 
 _TABLE = [
     _pure("min", 2, 8, "min(a, b, ...)", "elementwise minimum (or min(x, dimension))",
-          _fold("minimum"), _u_all_same, reduction="np.min", array_function="VMIN",
+          _fold("minimum"), bu.all_same, reduction="np.min", array_function="VMIN",
           vensim=("min",), to_vensim=_vensim_min_max("MIN"), to_xmile=_spelled("MIN")),
     _pure("max", 2, 8, "max(a, b, ...)", "elementwise maximum (or max(x, dimension))",
-          _fold("maximum"), _u_all_same, reduction="np.max", array_function="VMAX",
+          _fold("maximum"), bu.all_same, reduction="np.max", array_function="VMAX",
           vensim=("max",), to_vensim=_vensim_min_max("MAX"), to_xmile=_spelled("MAX")),
-    _simple("abs", 1, 1, "abs(x)", "absolute value", _func("abs"), _u_first, "ABS"),
-    _simple("exp", 1, 1, "exp(x)", "e to the power x", _func("exp"), _u_dimensionless, "EXP"),
+    _simple("abs", 1, 1, "abs(x)", "absolute value", _func("abs"), bu.first_argument, "ABS"),
+    _simple("exp", 1, 1, "exp(x)", "e to the power x", _func("exp"), bu.dimensionless, "EXP"),
     _pure("log", 1, 2, "log(x[, base])", "natural logarithm, or to the given base", _log,
-          _u_dimensionless, vensim=("log",), to_vensim=_log_spelling(xmile=False),
+          bu.dimensionless, vensim=("log",), to_vensim=_log_spelling(xmile=False),
           to_xmile=_log_spelling(xmile=True)),
-    _simple("ln", 1, 1, "ln(x)", "natural logarithm", _func("log"), _u_dimensionless, "LN"),
-    _pure("log10", 1, 1, "log10(x)", "base-10 logarithm", _func("log10"), _u_dimensionless,
+    _simple("ln", 1, 1, "ln(x)", "natural logarithm", _func("log"), bu.dimensionless, "LN"),
+    _pure("log10", 1, 1, "log10(x)", "base-10 logarithm", _func("log10"), bu.dimensionless,
           to_vensim=lambda a, atom: f"LOG({a[0]}, 10)", to_xmile=_spelled("LOG10")),
-    _simple("sqrt", 1, 1, "sqrt(x)", "square root", _func("sqrt"), _u_sqrt, "SQRT"),
+    _simple("sqrt", 1, 1, "sqrt(x)", "square root", _func("sqrt"), bu.sqrt_of, "SQRT"),
     _dimensionless("sin", "sine (radians)"),
     _dimensionless("cos", "cosine (radians)"),
     _dimensionless("tan", "tangent (radians)"),
     _dimensionless("arcsin", "inverse sine"),
     _dimensionless("arccos", "inverse cosine"),
     _dimensionless("arctan", "inverse tangent"),
-    _simple("integer", 1, 1, "integer(x)", "x truncated toward zero", _func("trunc"), _u_first,
+    _simple("integer", 1, 1, "integer(x)", "x truncated toward zero", _func("trunc"), bu.first_argument,
             "INTEGER", "INT"),
     # Vensim's MODULO is a - QUANTUM(a, b): the sign of a (Python's % takes the sign of b)
     _pure("modulo", 2, 2, "modulo(a, b)",
           "remainder of a / b with the sign of a (Vensim MODULO); 0 where b < 1e-6",
-          lambda a: f"_modulo({a[0]}, {a[1]})", _u_all_same,
+          lambda a: f"_modulo({a[0]}, {a[1]})", bu.all_same,
           runtime={"_modulo": _modulo, "_quantum": _quantum}, vensim=("modulo",), to_vensim=_spelled("MODULO"),
           to_xmile=lambda a, atom: f"({atom(0)} MOD {atom(1)})"),
     _pure("if_then_else", 3, 3, "if_then_else(condition, a, b)",
-          "a where condition holds, else b (both are evaluated)", _func("where"), _u_branches,
+          "a where condition holds, else b (both are evaluated)", _func("where"), bu.branches,
           vensim=("if_then_else",), to_vensim=_spelled("IF THEN ELSE"),
           to_xmile=lambda a, atom: f"(IF {a[0]} THEN {a[1]} ELSE {a[2]})"),
     _simple("xidz", 3, 3, "xidz(a, b, x)", "a / b, or x where |b| < 1e-6",
-            lambda a: f"_xidz({a[0]}, {a[1]}, {a[2]})", _u_ratio, "XIDZ", "SAFEDIV",
+            lambda a: f"_xidz({a[0]}, {a[1]}, {a[2]})", bu.ratio, "XIDZ", "SAFEDIV",
             runtime={"_xidz": _xidz}),
     _pure("zidz", 2, 2, "zidz(a, b)", "a / b, or 0 where |b| < 1e-6",
-          lambda a: f"_xidz({a[0]}, {a[1]}, 0.0)", _u_ratio, runtime={"_xidz": _xidz},
+          lambda a: f"_xidz({a[0]}, {a[1]}, 0.0)", bu.ratio, runtime={"_xidz": _xidz},
           vensim=("zidz",), to_vensim=_spelled("ZIDZ"),
           to_xmile=lambda a, atom: f"SAFEDIV({a[0]}, {a[1]}, 0)"),
     _pure("quantum", 2, 2, "quantum(a, q)",
           "a truncated toward zero to a whole multiple of q; a where q < 1e-6 (Vensim QUANTUM)",
-          lambda a: f"_quantum({a[0]}, {a[1]})", _u_all_same, runtime={"_quantum": _quantum},
+          lambda a: f"_quantum({a[0]}, {a[1]})", bu.all_same, runtime={"_quantum": _quantum},
           vensim=("quantum",), to_vensim=_spelled("QUANTUM")),
     _pure("not_available", 0, 0, "not_available()", "a missing value, NaN (Vensim's :NA:)",
-          lambda a: "np.nan", _u_literal, to_vensim=lambda a, atom: ":NA:"),
+          lambda a: "np.nan", bu.literal, to_vensim=lambda a, atom: ":NA:"),
     _time("step", 2, 2, "step(height, start)",
           "0 before `start`, `height` from then on (Vensim STEP)",
-          lambda a: f"_step(t, dt, {a[0]}, {a[1]})", _step, _u_step, _breaks_step,
+          lambda a: f"_step(t, dt, {a[0]}, {a[1]})", _step, bu.step_of, _breaks_step,
           vensim=("step",), to_vensim=_spelled("STEP"), to_xmile=_spelled("STEP")),
     _time("ramp", 2, 3, "ramp(slope, start[, end])",
           "0 before `start`, then rising with `slope` until `end` (Vensim RAMP)",
           lambda a: f"_ramp(t, {a[0]}, {a[1]}, {a[2] if len(a) > 2 else 'np.inf'})",
-          _ramp, _u_ramp, _breaks_ramp, vensim=("ramp", "Xramp"),
+          _ramp, bu.ramp_of, _breaks_ramp, vensim=("ramp", "Xramp"),
           to_vensim=lambda a, atom: f"RAMP({a[0]}, {a[1]}, {a[2] if len(a) > 2 else 'FINAL TIME'})",
           to_xmile=_xmile_ramp),
     # gysim's default width (dt/2) covers one Euler step, as Vensim's TIME STEP
     _time("pulse", 1, 2, "pulse(start[, width])",
           "1 for start <= time < start + width, else 0 (width defaults to dt/2)",
           lambda a: f"_pulse(t, dt, {a[0]}, {a[1] if len(a) > 1 else 'None'})",
-          _pulse, _u_pulse, _breaks_pulse, vensim=("pulse",),
+          _pulse, bu.pulse_of, _breaks_pulse, vensim=("pulse",),
           to_vensim=lambda a, atom: f"PULSE({a[0]}, {a[1] if len(a) > 1 else 'TIME STEP'})"),
     # PySD orders PULSE TRAIN (start, interval, width, end)
     _time("pulse_train", 4, 4, "pulse_train(start, width, interval, end)",
           "a pulse of `width` every `interval` from `start` until `end`",
-          lambda a: f"_pulse_train(t, {a[0]}, {a[1]}, {a[2]}, {a[3]})", _pulse_train, _u_pulse,
+          lambda a: f"_pulse_train(t, {a[0]}, {a[1]}, {a[2]}, {a[3]})", _pulse_train, bu.pulse_of,
           vensim=("pulse_train",), from_file=lambda a: [a[0], a[2], a[1], a[3]],
           to_vensim=_spelled("PULSE TRAIN")),
     # written in the fixed-step form gysim uses, as Vensim runs
     _time("nonnegative_rate", 2, 2, "nonnegative_rate(rate, level)",
           "`rate`, limited so that a stock at `level` does not go below zero (non-negative "
           "stocks)", lambda a: f"_nonnegative_rate({a[0]}, {a[1]}, dt)", _nonnegative_rate,
-          _u_first, to_vensim=lambda a, atom: f"MAX({a[0]}, -{atom(1)} / TIME STEP)"),
+          bu.first_argument, to_vensim=lambda a, atom: f"MAX({a[0]}, -{atom(1)} / TIME STEP)"),
     Builtin("integration_step", 0, 0, "time", "integration_step()",
             "the step of a fixed-step run (Vensim's TIME STEP there); 0 under the adaptive "
             "methods", lambda a: "dt", units=lambda c, args, u, where: c.time),
     _stateful("npv", 4, 4, "npv(stream, discount_rate, initial, factor)",
               "net present value of `stream` at `discount_rate` from `initial`, times "
               "`factor` (Vensim NPV: the current step's stream is not discounted)", _lower_npv,
-              units=_u_npv, vensim=("npv",), to_vensim=_spelled("NPV")),
+              units=bu.npv, vensim=("npv",), to_vensim=_spelled("NPV")),
     _aggregation("sum", "sum of x over a dimension", "np.sum", array_function="SUM"),
     _aggregation("mean", "mean of x over a dimension (written as SUM / ELMCOUNT)", "np.mean"),
     _aggregation("prod", "product of x over a dimension", "np.prod", keeps_units=False,
@@ -681,63 +582,63 @@ _TABLE = [
               to_xmile=_spelled("DELAY")),
     _stateful("sample_if_true", 3, 3, "sample_if_true(condition, input, initial)",
               "`input` while `condition` holds, else its last such value (`initial` before "
-              "any; fixed-step methods only)", _lower_sample_if_true, units=_u_sample,
+              "any; fixed-step methods only)", _lower_sample_if_true, units=bu.sample,
               initial_only=(2,), to_vensim=_spelled("SAMPLE IF TRUE")),
     _stateful("initial", 1, 1, "initial(x)", "the value `x` had at the start time",
-              _lower_initial, units=_u_first, to_vensim=_spelled("INITIAL"),
+              _lower_initial, units=bu.first_argument, to_vensim=_spelled("INITIAL"),
               to_xmile=_spelled("INIT")),
     # random draws, held over a time step (streams: gysim.random_draws)
     _random("random_0_1", 0, rd.UNIFORM, "random_0_1()", "uniform in [0, 1) (Vensim RANDOM 0 1)",
-            _u_literal, "RANDOM 0 1", before=(0.0, 1.0), after=(0.0,)),
+            bu.literal, "RANDOM 0 1", before=(0.0, 1.0), after=(0.0,)),
     _random("random_uniform", 3, rd.UNIFORM, "random_uniform(min, max, seed)",
-            "uniform between min and max (Vensim RANDOM UNIFORM)", _u_random((0, 1)),
+            "uniform between min and max (Vensim RANDOM UNIFORM)", bu.random_draw((0, 1)),
             "RANDOM UNIFORM"),
     _random("random_normal", 5, rd.NORMAL, "random_normal(min, max, mean, sd, seed)",
             "normal of `mean` and `sd`, truncated to [min, max] (Vensim RANDOM NORMAL)",
-            _u_random((0, 1, 2, 3)), "RANDOM NORMAL"),
+            bu.random_draw((0, 1, 2, 3)), "RANDOM NORMAL"),
     _random("random_exponential", 5, rd.EXPONENTIAL,
             "random_exponential(min, max, shift, stretch, seed)",
             "shift + stretch * an exponential of mean 1, truncated to [min, max]",
-            _u_random((0, 1, 2, 3)), "RANDOM EXPONENTIAL"),
+            bu.random_draw((0, 1, 2, 3)), "RANDOM EXPONENTIAL"),
     _random("random_poisson", 6, rd.POISSON,
             "random_poisson(min, max, mean, shift, stretch, seed)",
             "shift + stretch * a Poisson count of `mean`, truncated to [min, max]",
-            _u_random((0, 1, 3, 4), (2,)), "RANDOM POISSON"),
+            bu.random_draw((0, 1, 3, 4), (2,)), "RANDOM POISSON"),
     _random("random_triangular", 6, rd.TRIANGULAR,
             "random_triangular(min, max, start, peak, end, seed)",
             "triangular from start to end with its peak at `peak`, truncated to [min, max]",
-            _u_random((0, 1, 2, 3, 4)), "RANDOM TRIANGULAR"),
+            bu.random_draw((0, 1, 2, 3, 4)), "RANDOM TRIANGULAR"),
     _random("random_lognormal", 5, rd.LOGNORMAL, "random_lognormal(min, max, mean, sd, seed)",
             "lognormal of mean `mean` and standard deviation `sd`, truncated to [min, max] "
-            "(XMILE LOGNORMAL; Vensim has none)", _u_random((0, 1, 2, 3)), None),
+            "(XMILE LOGNORMAL; Vensim has none)", bu.random_draw((0, 1, 2, 3)), None),
     _random("random_beta", 7, rd.BETA, "random_beta(min, max, alpha, beta, shift, stretch, seed)",
             "shift + stretch * a Beta(alpha, beta), truncated to [min, max] (Vensim RANDOM BETA)",
-            _u_random((0, 1, 4, 5), (2, 3)), "RANDOM BETA"),
+            bu.random_draw((0, 1, 4, 5), (2, 3)), "RANDOM BETA"),
     _random("random_binomial", 7, rd.BINOMIAL,
             "random_binomial(min, max, p, n, shift, stretch, seed)",
             "shift + stretch * successes in n trials of probability p, truncated to [min, max] "
-            "(Vensim RANDOM BINOMIAL)", _u_random((0, 1, 4, 5), (2, 3)), "RANDOM BINOMIAL"),
+            "(Vensim RANDOM BINOMIAL)", bu.random_draw((0, 1, 4, 5), (2, 3)), "RANDOM BINOMIAL"),
     _random("random_gamma", 6, rd.GAMMA, "random_gamma(min, max, order, shift, stretch, seed)",
             "shift + stretch * a Gamma of shape `order` (at least 1) and scale 1, truncated to "
-            "[min, max] (Vensim RANDOM GAMMA)", _u_random((0, 1, 3, 4), (2,)), "RANDOM GAMMA"),
+            "[min, max] (Vensim RANDOM GAMMA)", bu.random_draw((0, 1, 3, 4), (2,)), "RANDOM GAMMA"),
     _random("random_negative_binomial", 7, rd.NEGATIVE_BINOMIAL,
             "random_negative_binomial(min, max, p, n, shift, stretch, seed)",
             "shift + stretch * the trials until the n-th success of probability p, truncated "
-            "to [min, max] (Vensim RANDOM NEGATIVE BINOMIAL)", _u_random((0, 1, 4, 5), (2, 3)),
+            "to [min, max] (Vensim RANDOM NEGATIVE BINOMIAL)", bu.random_draw((0, 1, 4, 5), (2, 3)),
             "RANDOM NEGATIVE BINOMIAL"),
     _random("random_weibull", 6, rd.WEIBULL, "random_weibull(min, max, shape, shift, stretch, seed)",
             "shift + stretch * a Weibull of that shape and mean 1, truncated to [min, max] "
-            "(Vensim RANDOM WEIBULL)", _u_random((0, 1, 3, 4), (2,)), "RANDOM WEIBULL"),
+            "(Vensim RANDOM WEIBULL)", bu.random_draw((0, 1, 3, 4), (2,)), "RANDOM WEIBULL"),
     _random("random_lookup", 10, rd.LOOKUP,
             "random_lookup(min, max, shift, stretch, n, x1, ..., xn, y1, ..., yn, seed)",
             "shift + stretch * a draw from the density shaped as the lookup of points (x, y) "
             "(linear between them), truncated to [min, max]; the readers write Vensim's "
             "RANDOM LOOKUP(lookup, min, max, shift, stretch, seed) so",
-            _u_random((0, 1, 2, 3), (4,)), None, most=1 << 20),
+            bu.random_draw((0, 1, 2, 3), (4,)), None, most=1 << 20),
     _random("random_pink_noise", 4, rd.PINK,
             "random_pink_noise(mean, sd, correlation_time, seed)",
             "normal noise smoothed over `correlation_time` (Vensim RANDOM PINK NOISE)",
-            _u_pink, "RANDOM PINK NOISE", lower=_lower_pink_noise),
+            bu.pink_noise, "RANDOM PINK NOISE", lower=_lower_pink_noise),
     # whole-vector functions read element by element (gysim.vector_functions)
     _pure("invert_matrix_element", 4, 1 << 20, "invert_matrix_element(i, j, n, *entries)",
           "element [i, j] of the inverse of the n by n matrix of `entries` (Vensim INVERT "
@@ -761,15 +662,30 @@ _TABLE = [
           "(ptype 1 rectangular, 2 triangular, 3 normal, 4 exponential; Vensim ALLOCATE "
           "AVAILABLE)",
           lambda a: f"_allocate_available({', '.join(a[:-2])}, axis={a[-2]}, where={a[-1]})",
-          _u_shared(4), along=True,
+          bu.shared_with(4), along=True,
           runtime={"_allocate_available": allocation.allocate_available_along}),
     _pure("allocate_by_priority", 5, 5,
           "allocate_by_priority(request, priority, width, supply, dimension)",
           "`supply` shared among the requests along `dimension` by rectangular priority "
           "curves of one width (Vensim ALLOCATE BY PRIORITY)",
           lambda a: f"_allocate_by_priority({', '.join(a[:-2])}, axis={a[-2]}, where={a[-1]})",
-          _u_shared(3), along=True,
+          bu.shared_with(3), along=True,
           runtime={"_allocate_by_priority": allocation.allocate_by_priority_along}),
+    # sorting and mapping functions of vectors read element by element (gysim.vector_sort)
+    *(_pure(name, lo, 1 << 20, sig, doc, lambda a, n=name: f"{n}({', '.join(a)})",
+            runtime={name: getattr(vs, name)}) for name, lo, sig, doc in (
+        ("vector_rank_element", 3, "vector_rank_element(k, direction, *entries)",
+         "rank from 1 of element k (Vensim VECTOR RANK, read element by element)"),
+        ("vector_sort_order_element", 3, "vector_sort_order_element(k, direction, *entries)",
+         "offset of the k-th element in sorted order (Vensim VECTOR SORT ORDER)"),
+        ("vector_pick_element", 2, "vector_pick_element(position, *entries)",
+         "the element at a zero-based position, NaN outside (VECTOR REORDER, ELM MAP)"),
+        ("vector_lookup_element", 5, "vector_lookup_element(x, xmin, xmax, mode, *entries)",
+         "the entries as a lookup from xmin to xmax (Vensim VECTOR LOOKUP)"))),
+    _pure("long_vector", 1, 1, "long_vector(x)", "x itself: marks a sort or map over a long "
+          "vector, which the numba backend refuses (gysim.io.native_vectors)",
+          lambda a: f"long_vector({a[0]})", bu.first_argument, runtime={"long_vector": vs.long_vector},
+          to_vensim=lambda a, atom: a[0], to_xmile=lambda a, atom: a[0]),
     Builtin("_random", 7, 64, "time", "_random(kind, key, start, dt, ndim, *shape, *args)",
             "a lowered random draw (gysim.random_draws.draw)",
             lambda a: f"_random(t, dt, {', '.join(a)})", runtime={"_random": rd.draw}),

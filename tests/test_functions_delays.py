@@ -214,3 +214,39 @@ def test_delay_fixed_gives_its_initial_value_until_the_delay_has_passed(tmp_path
     np.testing.assert_array_equal(ds.y.values, np.where(t < 3, 7.0, (t - 3) ** 2))
     # an initial value that is an expression: evaluated at the start (x(0) = 0)
     np.testing.assert_array_equal(ds.z.values, np.where(t < 1.5, 0.0, (t - 1.5) ** 2))
+
+
+def test_delay_n_order_is_reduced_to_delay_time_over_time_step(tmp_path):
+    # Vensim's reference: delay time must be at least order * TIME STEP, else Vensim
+    # reduces the order so that it is. dt = 0.5, delay time 1.25: order 3 needs 1.5,
+    # so 2 stages (1.25 / 0.5 = 2.5 -> 2) of stage time 0.625 (dt / stage time = 0.8).
+    # Input -1 from 6: stage outflows o1, o2 start at 6;
+    # t=0.5: o1 = 6 + 0.8 (-1 - 6) = 0.4, o2 = 6 + 0.8 (6 - 6) = 6
+    # t=1:   o2 = 6 + 0.8 (0.4 - 6) = 1.52;  t=1.5: o1 = 0.4 + 0.8 (-1 - 0.4) = -0.72,
+    #        o2 = 1.52 + 0.8 (-0.72 - 1.52) = -0.272
+    body = (eq("x", "-1") + eq("y3", "DELAY N(x, 1.25, 6, 3)")
+            + eq("y2", "DELAY N(x, 1.25, 6, 2)")
+            # exactly order * TIME STEP: kept (3 stages of one step each: a pipeline)
+            + eq("z", "DELAY N(x, 1.5, 6, 3)")
+            # below TIME STEP: one stage emptied every step, out = previous input
+            + eq("w", "DELAY N(x, 0.25, 6, 4)"))
+    with pytest.warns(UserWarning, match="order reduced"):
+        m = gysim.read_vensim(write_mdl(tmp_path, body, stop=3, dt=0.5))
+    ds = gysim.simulate(m)
+    np.testing.assert_allclose(ds.y3.values[:4], [6, 6, 1.52, -0.272], rtol=1e-12)
+    np.testing.assert_allclose(ds.y3.values, ds.y2.values, rtol=1e-12)
+    np.testing.assert_allclose(ds.z.values[:5], [6, 6, 6, -1, -1], rtol=1e-12)
+    # one stage of stage time 0.25 holds 6 * 0.25 = 1.5; t=0.5: 1.5 + 0.5 (-1 - 6) = -2
+    # -> out -8; t=1: -2 + 0.5 (-1 + 8) = 1.5 -> out 6: with dt / tau = 2 it oscillates
+    np.testing.assert_allclose(ds.w.values[:4], [6, -8, 6, -8], rtol=1e-12)
+
+
+def test_delay_n_order_is_kept_when_the_delay_time_is_long_enough(tmp_path):
+    import warnings
+    body = eq("x", "STEP(1, 1)") + eq("y", "DELAY N(x, 2, 0, 4)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 'order reduced' warning: 4 * 0.5 <= 2
+        m = gysim.read_vensim(write_mdl(tmp_path, body, stop=4, dt=0.5))
+    y = gysim.simulate(m).y.values
+    expect = _chain_delay(lambda t: _step(t, 0.5, 1, 1), lambda t: 2.0, 0.0, 4, 0.5, 8)
+    np.testing.assert_allclose(y, expect, rtol=1e-12, atol=1e-15)

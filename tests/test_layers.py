@@ -17,9 +17,10 @@ PACKAGE = Path(__file__).resolve().parents[1] / "gysim"
 #: Layer of each module, by the longest matching name prefix.
 LAYERS = {
     "gysim._version": 0, "gysim.errors": 0, "gysim.atomic": 0, "gysim._text": 0,
-    "gysim.expr": 1, "gysim.builtins": 1,
+    "gysim.expr": 1, "gysim.builtins": 1, "gysim.builtin_units": 1,
     "gysim.random_draws": 1,
     "gysim.distributions": 1, "gysim.allocation": 1, "gysim.vector_functions": 1,
+    "gysim.vector_sort": 1,
     "gysim.elements": 2, "gysim.labels": 2,
     "gysim.display": 2, "gysim.fonts": 2,
     "gysim.units": 3, "gysim.unit_registry": 3, "gysim.engine": 3,

@@ -232,6 +232,10 @@ class _ScalarEmitter:
         if tree.func in BUILTINS and BUILTINS[tree.func].along:
             raise Unsupported(f"the function {tree.func}() (an allocation along a dimension: "
                               f"the numpy backend computes it)")
+        helpers = sorted(h for h in getattr(BUILTINS.get(tree.func), "runtime", {})
+                         if h not in HELPERS)
+        if helpers:  # refused before its arguments' code is written (it may be huge)
+            raise Unsupported(f"the function {tree.func}() (it calls {', '.join(helpers)})")
         args = [self.code(a, idx) for a in tree.args]
         if tree.func in self.program.tables:
             i = self.tables[tree.func]

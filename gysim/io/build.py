@@ -45,11 +45,12 @@ import numpy as np
 from ..errors import ModelDefinitionError
 from ..expr import BinOp, BoolOp, Call, Compare, Const, IfExp, Name, Node, UnaryOp, to_text, walk
 from ..model import Model
-from . import data_vars, external_arrays, mdl_scan
+from . import data_vars, external_arrays, gf_types, mdl_scan
 from .convert import Converter, NotNative
 from .functions import INITIAL_ARG
 from .native import NativeLayout
 from .native_allocation import NativeAllocation
+from .native_vectors import NativeVectors
 from .names import CONTROL, reference_key, safe_identifier, shown_name
 from .source import SourceInfo
 
@@ -74,7 +75,7 @@ def _map_children(tree: Node, func: Callable[[Node], Node]) -> Node:
     return dataclasses.replace(tree, **changes)
 
 
-class ModelBuilder(NativeLayout, NativeAllocation, Converter):
+class ModelBuilder(NativeVectors, NativeLayout, NativeAllocation, Converter):
     """Lays out one abstract model's elements, converts them and builds the gysim model."""
 
     def __init__(self, abstract_model: Any, path: Path, language: str,
@@ -214,7 +215,8 @@ class ModelBuilder(NativeLayout, NativeAllocation, Converter):
         self.specs.append(("aux", ident, tree, element))
 
     def _lookup(self, ident, element, comp, labels, original) -> None:
-        self.specs.append(("lookup", ident, self.table(comp.ast, original), element))
+        self.specs.append(("lookup", ident, self.table(comp.ast, original, kinds=gf_types.TYPES),
+                           element))
 
     def _stock(self, ident, element, comp, labels, original) -> None:
         ast = comp.ast

@@ -31,8 +31,8 @@ import numpy as np
 from ..errors import GysimError, ModelDefinitionError
 from ..expr import (BinOp, BoolOp, Call, Compare, Const, Name, Node, Subscript,
                     UnaryOp)
-from . import data_vars, external, functions
-from . import array_calls, mdl_scan, time_calls
+from . import data_vars, external, functions, gf_types
+from . import array_calls, mdl_scan, time_calls, vector_calls
 from .fold import ConstantFolder
 from .names import VENSIM_NA, reference_key, safe_identifier, shown_name, unsupported
 from .lookup_modes import CALLS as LOOKUP_MODES, lookup_mode_call
@@ -41,6 +41,8 @@ from .subscripts import Subscripts
 
 __all__ = ["Converter", "NotNative"]
 
+#: Whole-vector functions: PySD's key -> their element-by-element reader.
+_VECTOR_CALLS = {**array_calls.CALLS, **vector_calls.CALLS}
 _COMPARE = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _ARITH = {"+": "+", "-": "-", "*": "*", "/": "/", "^": "**"}
 _LOGIC = {":and:": "and", "and": "and", ":or:": "or", "or": "or"}
@@ -56,6 +58,10 @@ _REFUSED = {"IntegStructure": "INTEG inside an expression",
 
 class NotNative(Exception):
     """The file needs the element-by-element reading of subscripts (internal signal)."""
+
+
+#: XMILE 1.0's builtin names of the simulation specs, by the control variable they read.
+_XMILE_TIME_NAMES = {"dt": "time_step", "starttime": "initial_time", "stoptime": "final_time"}
 
 
 class Converter(ConstantFolder):
@@ -98,6 +104,7 @@ class Converter(ConstantFolder):
         self.taken: set[str] = set()
         self.names: dict[str, str] = {}        # identifier -> original name
         self.by_key: dict[str, str] = {}       # reference key -> identifier (scalars)
+        self.gf_tables: dict[str, str] = {}    # XMILE variable -> lookup of its gf (if called)
         self.kinds: dict[str, str] = {}        # identifier -> 'lookup'
         self.instances: dict[str, dict[tuple, str]] = {}   # key -> labels -> identifier
         self.default_subs: dict[str, list[str]] = {}
@@ -210,9 +217,11 @@ class Converter(ConstantFolder):
                            self.conv(ast.initial, owner)))
 
     def _delay_n(self, ast: Any, owner: str) -> Node:
-        return Call("delay_n", (self.conv(ast.input, owner), self.conv(ast.delay_time, owner),
-                                self.conv(ast.initial, owner),
-                                Const(self.order(ast.order, owner))))
+        delay, order = self.conv(ast.delay_time, owner), self.order(ast.order, owner)
+        if self.language == "Vensim":
+            order = self.delay_n_order(order, delay, owner)
+        return Call("delay_n", (self.conv(ast.input, owner), delay,
+                                self.conv(ast.initial, owner), Const(order)))
 
     def _delay_fixed(self, ast: Any, owner: str) -> Node:
         x = self.conv(ast.input, owner)
@@ -223,11 +232,20 @@ class Converter(ConstantFolder):
         return Call("delay_fixed", (x, self.conv(ast.delay_time, owner),
                                     self.conv(ast.initial, owner)))
 
+    def gf_table(self, ident: str, lookups: Any, owner: str) -> str:
+        """The lookup holding the graphical function of XMILE variable ``ident`` (made once)."""
+        name = self.gf_tables.get(ident)
+        if name is None:
+            x, y = self.table(lookups, owner, kinds=gf_types.TYPES)
+            name = self.gf_tables[ident] = safe_identifier(f"{ident}_table", self.taken)
+            self.lookups_extra.append((name, x, y, self.names.get(ident, ident)))
+        return name
+
     def _inline_lookup(self, ast: Any, owner: str) -> Node:
-        x, y = self.table(ast.lookups, owner)
+        x, y = self.table(ast.lookups, owner, kinds=gf_types.TYPES)
         name = safe_identifier(f"{owner}_lookup", self.taken)
         self.lookups_extra.append((name, x, y, owner))
-        return Call(name, (self.conv(ast.argument, owner),))
+        return self.typed_call(name, self.conv(ast.argument, owner), ast.lookups, owner)
 
     def _trend(self, ast: Any, owner: str) -> Node:
         return functions.trend(self.conv(ast.input, owner), self.conv(ast.average_time, owner),
@@ -284,6 +302,9 @@ class Converter(ConstantFolder):
             raise self.fail(f"the subscript range '{rng}' used as a value", owner)
         if key == "pi":
             return Const(math.pi)
+        control = _XMILE_TIME_NAMES.get(key) if self.language == "XMILE" else None
+        if control in self.by_key:  # XMILE's builtins DT, STARTTIME, STOPTIME
+            return Name(self.by_key[control])
         if key in subs.label_canon and ast.subscripts is None:  # an element label as a value
             return Const(float(subs.family_pos[subs.label_canon[key]]))
         raise ModelDefinitionError(
@@ -357,7 +378,10 @@ class Converter(ConstantFolder):
             raise self.fail(f"a call of {type(func).__name__}", owner)
         fname = functions.ALIASES.get(func.reference, func.reference)
         if fname in functions.AGGREGATES:
-            return self.aggregate(fname, list(ast.arguments), owner)
+            args = list(ast.arguments)
+            if self.language == "XMILE" and not self.lhs and not self.subs.bang_ranges(args, []):
+                args = self.subs.marked_whole(args)  # MAX(a[Dim]) in a scalar: all of Dim
+            return self.aggregate(fname, args, owner)
         if fname == "elmcount":
             arg = ast.arguments[0] if len(ast.arguments) == 1 else None
             rng = (self.subs.range_canon.get(reference_key(arg.reference))
@@ -369,13 +393,13 @@ class Converter(ConstantFolder):
             return random_lookup_call(self, list(ast.arguments), owner)
         if fname in LOOKUP_MODES:  # LOOKUP EXTRAPOLATE, FORWARD, ...: trees over its points
             return lookup_mode_call(self, fname, list(ast.arguments), owner)
-        if fname in array_calls.CALLS:  # whole-vector functions, element by element
+        if fname in _VECTOR_CALLS:  # whole-vector functions, element by element
             if self.native:  # a native reading where the builder has one
                 native = getattr(self, f"native_{fname}", None)
                 if native is None:
                     raise NotNative(self.spelled(fname))  # (INVERT MATRIX of variables)
                 return native(list(ast.arguments), owner)
-            return array_calls.CALLS[fname](self, list(ast.arguments), owner)
+            return _VECTOR_CALLS[fname](self, list(ast.arguments), owner)
         if fname in time_calls.CALLS and not self.instances.get(reference_key(fname)):
             return time_calls.time_call(self, fname, list(ast.arguments), owner)
         if fname in data_vars.DATA_TIMES:
@@ -386,13 +410,22 @@ class Converter(ConstantFolder):
         args = [self.conv(a, owner) for a in ast.arguments]
         ident = (self.instance(key, func.subscripts, fname, owner)
                  if self.instances.get(key) else None)
+        comp = self.comp_of.get(ident, (None, None))[1] if ident is not None else None
+        if (self.language == "XMILE" and len(args) == 1 and type(getattr(comp, "ast", None))
+                .__name__ == "InlineLookupsStructure"):  # XMILE: an aux's gf applied to x
+            return self.typed_call(self.gf_table(ident, comp.ast.lookups, owner), args[0],
+                                   comp.ast.lookups, owner)
         if ident is not None and self.kinds.get(ident) == "lookup":
             if len(args) != 1:
                 raise self.fail(f"lookup '{fname}' called with {len(args)} arguments", owner)
-            return Call(ident, tuple(args))
+            return self.typed_call(ident, args[0], getattr(comp, "ast", None), owner)
         if fname == "active_initial":
             raise self.fail("ACTIVE INITIAL inside an expression (it must be the whole "
                             "equation)", owner)
+        if fname in functions.NEEDS_TIME_STEP and "time_step" in self.by_key:
+            args.append(Name(self.by_key["time_step"]))  # (XMILE's PULSE is DT wide)
+        if fname == "integer" and self.language == "XMILE" and len(args) == 1:
+            return functions.xmile_int(args[0])  # XMILE's INT rounds down, Vensim's truncates
         tree = functions.builtin_call(fname, args)
         return self.unknown_function(fname, owner) if tree is None else tree
 
@@ -483,15 +516,24 @@ class Converter(ConstantFolder):
             raise self.fail(f"a constant array of shape {array.shape}", self.names[ident])
         return self.conv(float(array[index]), element.name)
 
-    def table(self, lookups: Any, owner: str) -> tuple[tuple, tuple]:
-        """The points of a lookup (``LookupsStructure``)."""
+    def typed_call(self, name: str, x: Node, lookups: Any, owner: str) -> Node:
+        """The call of lookup ``name`` at ``x``, by the type of its points ``lookups``."""
+        kind = getattr(lookups, "type", "interpolate")
+        if kind == "interpolate" or kind not in gf_types.TYPES:
+            return Call(name, (x,))
+        return gf_types.lookup_call(name, x, *self.table(lookups, owner, kinds=gf_types.TYPES),
+                                    kind)
+
+    def table(self, lookups: Any, owner: str, kinds: tuple = ("interpolate",)
+              ) -> tuple[tuple, tuple]:
+        """The points of a lookup (``LookupsStructure``) of one of the types ``kinds``."""
         if type(lookups).__name__ == "GetLookupsStructure":  # GET DIRECT/XLS LOOKUPS
             lookups = SimpleNamespace(type="interpolate", **dict(zip("xy", external.lookup_table(
                 self.path, lookups.file, lookups.tab, lookups.x_row_or_col, lookups.cell,
                 owner))))
         if type(lookups).__name__ not in ("LookupsStructure", "SimpleNamespace"):
             raise self.fail(type(lookups).__name__, owner)
-        if lookups.type != "interpolate":
+        if lookups.type not in kinds:
             raise self.fail(f"a lookup of type '{lookups.type}'", owner)
         if len(lookups.x) > mdl_scan.MAX_LOOKUP_POINTS:
             raise ModelDefinitionError(

@@ -32,6 +32,7 @@ TypeError: FINAL TIME uses Time: it changes during the run
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -123,6 +124,30 @@ class ConstantFolder:
             return float(self.evaluate(tree, {}))
         finally:
             self._folding_control = saved
+
+    def delay_n_order(self, order: float, delay_time: Node, owner: str) -> float:
+        """Vensim's order of a DELAY N: at most ``delay_time / TIME STEP`` stages.
+
+        Vensim's reference: "for the DELAY N function to make sense delay time
+        must be bigger than order * TIME STEP. If this is not the case Vensim
+        will issue a warning and automatically reduce the order so that this is
+        true." The order becomes the largest integer ``n <= order`` with
+        ``n * TIME STEP <= delay time`` (at least 1), for the delay time at the
+        initial time and the file's TIME STEP. A delay time not known before
+        the run (a subscripted or run-dependent one) keeps the order given.
+        """
+        try:
+            delay = float(self.evaluate(delay_time, {}))
+            dt = float(self.evaluate(self.control["time_step"], {}))
+        except (KeyError, TypeError, ValueError, ZeroDivisionError, OverflowError):
+            return order
+        if not (dt > 0 and math.isfinite(delay)) or order < 1 or order * dt <= delay * (1 + 1e-9):
+            return order
+        reduced = float(max(1, min(int(order), math.floor(delay / dt * (1 + 1e-9)))))
+        warnings.warn(f"{owner}: DELAY N of order {order:g} with delay time {delay:g} < order * "
+                      f"TIME STEP ({order * dt:g}): order reduced to {reduced:g}, as Vensim does",
+                      stacklevel=2)
+        return reduced
 
     def evaluate(self, tree: Node, seen: dict) -> float:
         """Value of a tree of constants at the initial time (control variables, orders).

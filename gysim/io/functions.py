@@ -23,10 +23,10 @@ from __future__ import annotations
 import math
 
 from ..builtins import BUILTINS
-from ..expr import BinOp, Call, Const, Node, UnaryOp, chain
+from ..expr import BinOp, Call, Compare, Const, Node, UnaryOp, chain
 
 __all__ = ["SIMPLE_CALLS", "ALIASES", "AGGREGATES", "INITIAL_ARG", "SMOOTH_BY_ORDER",
-           "DELAY_BY_ORDER", "builtin_call", "known", "forecast", "join_all", "trend"]
+           "DELAY_BY_ORDER", "NEEDS_TIME_STEP", "builtin_call", "xmile_int", "known", "forecast", "join_all", "trend"]
 
 # ----------------------------------------------------------------------------------------
 # THE READERS' FUNCTION TABLE (Vensim/XMILE name, as PySD keys it -> gysim builtin),
@@ -82,8 +82,30 @@ _XMILE_RANDOM = {
         a[0], a[2], a[0], a[1], a[2], _seed(a, 3)))),
 }
 
+#: A pulse train that never ends (gysim's pulse_train has an end time).
+_NEVER = 1e300
+
+#: Functions whose conversion needs the time step: the reader appends it (the
+#: file's DT) as the last argument.
+NEEDS_TIME_STEP = {"Xpulse", "Xpulse_train"}
+
+
+def _xmile_pulse(start: Node, magnitude: Node, dt: Node, interval: Node | None = None) -> Node:
+    """XMILE 1.0's PULSE(magnitude, first time[, interval]) (PySD keys it ``Xpulse`` with
+    (first, magnitude), ``Xpulse_train`` with (first, interval, magnitude)): a pulse one
+    DT wide and ``magnitude / DT`` high, so that a stock it flows into gains
+    ``magnitude``; repeated every ``interval`` (none if omitted or not positive)."""
+    height = BinOp("/", magnitude, dt)
+    if interval is None:
+        return BinOp("*", height, Call("pulse", (start, dt)))
+    return BinOp("*", height, Call("pulse_train", (start, dt, interval, Const(_NEVER))))
+
+
 #: Calls rewritten into other gysim expressions: name -> (accepts(args), rewrite(args)).
 _REWRITTEN = {
+    "Xpulse": (lambda args: len(args) == 3, lambda a: _xmile_pulse(a[0], a[1], a[2])),
+    "Xpulse_train": (lambda args: len(args) == 4,
+                     lambda a: _xmile_pulse(a[0], a[2], a[3], interval=a[1])),
     **{name: (lambda args, n=arities: len(args) in n, rewrite)
        for name, (arities, rewrite) in _XMILE_RANDOM.items()},
     "pi": (lambda args: not args, lambda args: Const(math.pi)),
@@ -92,6 +114,20 @@ _REWRITTEN = {
               lambda args, name=name: _hyperbolic(name, args[0]))
        for name in ("sinh", "cosh", "tanh")},
 }
+
+
+def xmile_int(x: Node) -> Node:
+    """XMILE's INT(x): the largest integer not above x (INT(-2.5) = -3), where Vensim's
+    INTEGER truncates toward zero (PySD keys both ``integer``).
+
+    Examples
+    --------
+    >>> from gysim.expr import Name, to_text
+    >>> to_text(xmile_int(Name("x")))
+    'if_then_else(x < integer(x), integer(x) - 1, integer(x))'
+    """
+    whole = Call("integer", (x,))
+    return Call("if_then_else", (Compare("<", x, whole), BinOp("-", whole, Const(1.0)), whole))
 
 
 def builtin_call(fname: str, args: list[Node]) -> Node | None:

@@ -462,6 +462,10 @@ class NativeReferences:
             raise self.fail(f"the lookup '{ref}' called with {len(items)} subscripts and "
                             f"{n_args} arguments (it has {len(keys)} subscripts "
                             f"and takes one argument)", owner)
+        for pid, _ in parts:  # XMILE's extrapolate/discrete types: scalar lookups only
+            kind = getattr(self.comp_of[pid][1].ast, "type", "interpolate")
+            if kind != "interpolate":
+                raise self.fail(f"a subscripted lookup of type '{kind}'", owner)
         sources = self._sources(items, keys, ref, owner)
         if apply is None:
             arg = self.conv(ast.arguments[0], owner)

@@ -41,6 +41,7 @@ VENSIM_FUNCTIONS = {
     "random_lookup", "random_negative_binomial", "get_direct_constants", "get_direct_lookups",
     "get_direct_data", "get_xls_constants", "get_xls_lookups", "get_xls_data",
     "allocate_available", "allocate_by_priority", "invert_matrix", "vector_select",
+    "vector_sort_order", "vector_rank", "vector_reorder", "vector_elm_map", "vector_lookup",
 }
 
 #: Aggregations over a dimension (``sum(x, dim)``) and their Vensim array functions

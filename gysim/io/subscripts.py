@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from pathlib import Path
@@ -274,6 +275,24 @@ class Subscripts:
         raise self.fail(f"the subscript '{sub}' of '{ref}', which matches no subscript of the "
                         f"definition ({', '.join(f'{r}={e}' for r, e in bound) or 'none'})",
                         owner)
+
+    def marked_whole(self, ast: Any) -> Any:
+        """A copy of a PySD tree with every range named as a subscript marked ``range!``.
+
+        XMILE's array functions take ``MAX(a[Dim])`` in a scalar equation to run
+        over the whole of ``Dim``, as Vensim's ``VMAX(a[Dim!])`` does.
+        """
+        if type(ast).__name__ == "SubscriptsReferenceStructure":
+            subs = [f"{text}!" if reference_key(text) in self.range_canon else text
+                    for text in (str(sub).strip() for sub in ast.subscripts)]
+            return dataclasses.replace(ast, subscripts=type(ast.subscripts)(subs))
+        if isinstance(ast, (list, tuple)):
+            return type(ast)(self.marked_whole(item) for item in ast)
+        if hasattr(ast, "__dataclass_fields__"):
+            return dataclasses.replace(ast, **{f: self.marked_whole(getattr(ast, f))
+                                               for f in ast.__dataclass_fields__
+                                               if ast.__dataclass_fields__[f].init})
+        return ast
 
     def bang_ranges(self, ast: Any, found: list[str]) -> list[str]:
         """Ranges marked ``dim!`` anywhere in a PySD tree (appended to ``found``)."""

@@ -103,7 +103,7 @@ def read_vensim(path: str | Path, *, encoding: str | None = None,
     ModelDefinitionError
         For every file gysim cannot read completely, naming the file: beyond
         a limit, not in its encoding, not parsed by PySD, or with constructs
-        outside the supported core (macros, GET DATA, VECTOR SORT ORDER,
+        outside the supported core (macros, GET DATA, VECTOR LOOKUP mode 5,
         RANDOM LOOKUP, ...),
         naming the construct and the element (``'x[a,b]'`` for one element of
         a subscripted variable).

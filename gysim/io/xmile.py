@@ -16,6 +16,8 @@ from ..model import Model
 from .mdl_scan import Definition
 from .reading import run_translator
 from .safe_xml import screen_xml
+from .xmile_operators import call_lookups_directly, lower_mod_operator
+from .xmile_specs import normalise_sim_specs
 
 __all__ = ["read_xmile"]
 
@@ -38,7 +40,10 @@ def read_xmile(path: str | Path) -> Model:
     parser silently stops). The file is decoded in the encoding it declares
     (UTF-16, ISO-8859-1, ...) and PySD reads a UTF-8 copy. Afterwards every
     variable the file declares under ``model/variables`` must have reached the
-    model; XMILE modules are refused.
+    model; XMILE modules are refused. ``start``/``stop``/``dt`` given as
+    attributes of ``<sim_specs>`` are read as well as child elements, and
+    Stella's ``isee:save_interval`` becomes SAVEPER (``model.saveper``), see
+    :mod:`gysim.io.xmile_specs`.
 
     Raises
     ------
@@ -65,11 +70,28 @@ def read_xmile(path: str | Path) -> Model:
     from pysd.translators.xmile.xmile_file import XmileFile
     with tempfile.TemporaryDirectory(prefix="gysim-xmile-") as tmp:
         copy = Path(tmp) / (path.stem + path.suffix.lower())
-        copy.write_bytes(scan.utf8())
+        data, save_interval = normalise_sim_specs(scan.utf8())  # XMILE 1.0 spec forms
+        copy.write_bytes(call_lookups_directly(lower_mod_operator(data)))  # MOD, LOOKUP
 
         def translate():
             xfile = XmileFile(copy)
             xfile.parse()
             return xfile.get_abstract_model()
 
-        return run_translator(translate, path, "XMILE", declared)
+        model = run_translator(translate, path, "XMILE", declared)
+    if save_interval is not None:
+        model = _with_saveper(model, save_interval, path)
+    return model
+
+
+def _with_saveper(model: Model, save: float, path: Path) -> Model:
+    """SAVEPER from Stella's ``isee:save_interval``: a positive multiple of dt."""
+    steps = save / model.dt
+    if not (save > 0 and abs(steps - round(steps)) <= 1e-9 * max(1.0, steps)):
+        raise ModelDefinitionError(
+            f"{path.name}: the save interval (isee:save_interval) must be a positive multiple "
+            f"of dt ({model.dt:g}), got {save:g}")
+    if "saveper" in model.params:  # the control variable SAVEPER, as PySD names it
+        model = model.with_params(saveper=save, allow_outside_bounds=True)
+    model.saveper = save
+    return model
