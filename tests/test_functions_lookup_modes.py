@@ -155,3 +155,47 @@ def test_refusals(tmp_path, call, why):
             "flat(\n\t(0,1),(1,1))\n\t~\t\n\t~\t|\n" + eq("d", call) + eq("k", "1"))
     with pytest.raises(ModelDefinitionError, match=why):
         gysim.read_vensim(write_mdl(tmp_path, body))
+
+
+def test_random_tables_against_the_definitions(tmp_path):
+    """Tables of 6 points with 3-decimal x; inputs on every point, next to it on both
+    sides, between points and outside: the step functions by a direct scan of the
+    points, both backends."""
+    rng = np.random.default_rng(7)
+    for trial in range(4):
+        x = np.unique(np.round(rng.uniform(-5, 5, 6), 3))
+        y = np.round(rng.uniform(-3, 3, x.size), 2)
+        table = "r(\n\t" + ",".join(f"({a},{b})" for a, b in zip(x, y)) + ")\n\t~\t\n\t~\t|\n"
+        inputs = np.concatenate([x, np.nextafter(x, -np.inf), np.nextafter(x, np.inf),
+                                 (x[1:] + x[:-1]) / 2, [x[0] - 1, x[-1] + 1]])
+        last_at_or_before = [max((i for i in range(x.size) if x[i] <= v), default=0)
+                             for v in inputs]
+        first_at_or_after = [min((i for i in range(x.size) if x[i] >= v), default=x.size - 1)
+                             for v in inputs]
+        body = table + eq("f", "LOOKUP FORWARD(r, x)") + eq("b", "LOOKUP BACKWARD(r, x)")
+        for backend in ("numpy", "numba"):
+            got = _run(tmp_path, body, inputs, backend)
+            np.testing.assert_array_equal(got["b"], y[last_at_or_before], err_msg=backend)
+            np.testing.assert_array_equal(got["f"], y[first_at_or_after], err_msg=backend)
+
+
+def test_random_areas_against_trapezoids(tmp_path):
+    """The area from -1 to each input, by trapezoids between the table's points and the
+    two bounds (exact for a function linear between them and held outside)."""
+    rng = np.random.default_rng(11)
+    x = np.unique(np.round(rng.uniform(-5, 5, 7), 3))
+    y = np.round(rng.uniform(-3, 3, x.size), 2)
+    table = "r(\n\t" + ",".join(f"({a},{b})" for a, b in zip(x, y)) + ")\n\t~\t\n\t~\t|\n"
+    inputs = np.concatenate([x, (x[1:] + x[:-1]) / 2, [-7.5, -1.0, 6.25]])
+
+    def trapezoids(lo, hi):
+        sign = 1.0 if hi >= lo else -1.0
+        lo, hi = min(lo, hi), max(lo, hi)
+        knots = np.unique(np.concatenate([[lo, hi], x[(x > lo) & (x < hi)]]))
+        values = np.interp(knots, x, y)
+        return sign * float(np.sum(np.diff(knots) * (values[1:] + values[:-1]) / 2))
+
+    want = [trapezoids(-1.0, v) for v in inputs]
+    for backend in ("numpy", "numba"):
+        got = _run(tmp_path, table + eq("a", "LOOKUP AREA(r, -1, x)"), inputs, backend)
+        np.testing.assert_allclose(got["a"], want, rtol=1e-12, atol=1e-12, err_msg=backend)

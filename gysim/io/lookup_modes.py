@@ -36,10 +36,11 @@ is the segment within one (rounding near a point); comparing ``x`` with
 ``xs(j)`` and ``xs(j + 1)`` makes it exact: ``s``, the last ``i`` with
 ``x_i <= x`` (``-1`` below the range, ``m + 1`` at or above its end, where the
 derived lookups hold their end values). BACKWARD is ``ys(s)``; FORWARD is
-``ys(s)`` on a point and ``ys(s + 1)`` otherwise; AREA is ``F(x2) - F(x1)`` with
-``F(x) = cum(s) + (x - xs(s)) * (ys(s) + lookup(x)) / 2`` (the trapezoid from
-the point ``s`` to ``x``, exact on a linear segment; ``cum = lookup((i, C_i))``
-the area from ``x_0`` to each point). A NaN input gives NaN.
+``ys`` of the first of ``j - 1 ... j + 2`` whose point is at or after ``x``;
+AREA is ``F(x2) - F(x1)`` with ``F(x) = cum(s) + (x - xs(s)) * (ys(s) +
+lookup(x)) / 2`` (the trapezoid from the point ``s`` to ``x``, exact on a
+linear segment; ``cum = lookup((i, C_i))`` the area from ``x_0`` to each
+point). A NaN input gives NaN.
 
 Examples
 --------
@@ -150,9 +151,14 @@ class _Lookups:
         return self.call("ys", self.segment(x))
 
     def forward(self, x: Node) -> Node:
-        s = self.segment(x)
-        return self.call("ys", Call("if_then_else", (
-            Compare("==", self.call("xs", s), x), s, BinOp("+", s, Const(1.0)))))
+        """``ys(f)``, ``f`` the first index with ``x_i >= x``: ``s`` or ``s + 1``, so one of
+        ``j - 1 ... j + 2``, the first of them whose point is at or after ``x``."""
+        j = Call("integer", (self.call("index", x),))
+        tree: Node = BinOp("+", j, Const(2.0))
+        for step in (1.0, 0.0, -1.0):
+            c = BinOp("+", j, Const(step)) if step else j
+            tree = Call("if_then_else", (Compare(">=", self.call("xs", c), x), c, tree))
+        return self.call("ys", tree)
 
     def area_to(self, x: Node) -> Node:
         s = self.segment(x)
