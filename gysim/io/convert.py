@@ -35,6 +35,7 @@ from . import data_vars, external, functions, gf_types
 from . import array_calls, mdl_scan, time_calls, vector_calls
 from .fold import ConstantFolder
 from .names import VENSIM_NA, reference_key, safe_identifier, shown_name, unsupported
+from .lookup_modes import CALLS as LOOKUP_MODES, lookup_mode_call
 from .random_lookup import random_lookup_call
 from .subscripts import Subscripts
 
@@ -390,6 +391,8 @@ class Converter(ConstantFolder):
             return Const(float(len(self.subs.ranges[rng])))
         if fname == "random_lookup":  # the lookup's points become arguments
             return random_lookup_call(self, list(ast.arguments), owner)
+        if fname in LOOKUP_MODES:  # LOOKUP EXTRAPOLATE, FORWARD, ...: trees over its points
+            return lookup_mode_call(self, fname, list(ast.arguments), owner)
         if fname in _VECTOR_CALLS:  # whole-vector functions, element by element
             if self.native:  # a native reading where the builder has one
                 native = getattr(self, f"native_{fname}", None)

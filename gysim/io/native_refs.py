@@ -35,7 +35,7 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -447,23 +447,31 @@ class NativeReferences:
             return np.full(sizes, values.value)
         return np.asarray(values, dtype=float).reshape(sizes)
 
-    def lookup_call(self, ast: Any, owner: str) -> Node:
-        """``tab[d](x)``: each element's table (one scalar lookup per definition) applied to x."""
-        ref = ast.function.reference
+    def lookup_call(self, ast: Any, owner: str, apply: Callable | None = None) -> Node:
+        """``tab[d](x)``: each element's table (one scalar lookup per definition) applied to x;
+        ``apply(pid)``, when given, is the tree of each table's element instead (the
+        arguments then belong to the caller, and ``ast`` is the lookup's reference)."""
+        ref_ast = ast.function if apply is None else ast
+        ref = ref_ast.reference
         keys, parts = self.sub_lookups[reference_key(ref)]
-        if ast.function.subscripts is None:
+        if ref_ast.subscripts is None:
             raise self.fail(f"the subscripted lookup '{ref}' called without subscripts", owner)
-        items = list(ast.function.subscripts.subscripts)
-        if len(items) != len(keys) or len(ast.arguments) != 1:
+        items = list(ref_ast.subscripts.subscripts)
+        n_args = 1 if apply is not None else len(ast.arguments)
+        if len(items) != len(keys) or n_args != 1:
             raise self.fail(f"the lookup '{ref}' called with {len(items)} subscripts and "
-                            f"{len(ast.arguments)} arguments (it has {len(keys)} subscripts "
+                            f"{n_args} arguments (it has {len(keys)} subscripts "
                             f"and takes one argument)", owner)
         for pid, _ in parts:  # XMILE's extrapolate/discrete types: scalar lookups only
             kind = getattr(self.comp_of[pid][1].ast, "type", "interpolate")
             if kind != "interpolate":
                 raise self.fail(f"a subscripted lookup of type '{kind}'", owner)
         sources = self._sources(items, keys, ref, owner)
-        arg = self.conv(ast.arguments[0], owner)
+        if apply is None:
+            arg = self.conv(ast.arguments[0], owner)
+
+            def apply(pid: str) -> Node:
+                return Call(pid, (arg,))
         targets = list(dict.fromkeys(s[1] for s in sources if s[0] == "axis"))
         shape = tuple(len(self._labels(t)) for t in targets)
         grid = np.indices(shape) if shape else np.zeros((0,), dtype=int)
@@ -483,13 +491,13 @@ class NativeReferences:
             cond = mask[tuple(index)] & valid
             covered |= cond
             if cond.all():
-                tree = Call(pid, (arg,))
+                tree = apply(pid)
             elif cond.any():
                 name = safe_identifier(f"{ref} uses {pid}", self.taken)
                 self.extra_params.append((name, cond.astype(float),
                                           tuple(self.dim_id[t] for t in targets),
                                           f"1 where {ref} is the lookup {pid}"))
-                tree = Call("if_then_else", (Name(name), Call(pid, (arg,)), tree))
+                tree = Call("if_then_else", (Name(name), apply(pid), tree))
         if not covered.all():
             raise self.fail(f"the reference to elements of the lookup '{ref}' the file does not "
                             f"define", owner)
