@@ -125,7 +125,7 @@ class _Expander:
     # ------------------------------------------------------------ calls
     def call(self, macro: Any, args: tuple, ctx: dict) -> Any:
         """Copy ``macro`` for one call; the reference to the copy of its output."""
-        name = macro.name
+        name = _shown(macro)
         where = ctx["element"]
         if name in self.stack:
             raise self.fail(f"the macro '{name}' calls itself (through "
@@ -140,7 +140,7 @@ class _Expander:
                             f"gysim reads macros without them (as Vensim defines them; the "
                             f"call may pass subscripted values)", where)
         ctx["count"][0] += 1
-        prefix = f"{ctx['caller']} {_shown(macro)} {ctx['count'][0]}"
+        prefix = f"{ctx['caller']} {name} {ctx['count'][0]}"
         local: dict[str, str] = {}
         names: dict[str, str] = {}
         for var in list(macro.params) + [e.name for e in macro.elements]:
