@@ -256,7 +256,8 @@ def check_model(path: str | Path) -> CheckReport:
     is converted on its own, so that one report lists all refusals: unknown
     or unsupported functions (``RANDOM PINK NOISE``, ``INVERT MATRIX``),
     unsupported structures (``SAMPLE IF TRUE``, ``ALLOCATE AVAILABLE`` of a
-    profile other than 1-4, data variables), macros, control variables that
+    profile other than 1-4, data variables), macros gysim cannot expand
+    (:mod:`gysim.io.macros`), control variables that
     are not constant, references to elements the file does not define, and
     elements PySD's translator lost.
     A file PySD cannot parse at all gives one finding with its message.

@@ -32,18 +32,18 @@ grammar does not read (:func:`gysim.io.mdl_scan.scan` refuses them by name).
 
 Examples
 --------
->>> from types import SimpleNamespace as NS
 >>> from pysd.translators.structures.abstract_model import (
-...     AbstractComponent, AbstractElement)
+...     AbstractComponent, AbstractElement, AbstractSection)
 >>> from pysd.translators.structures.abstract_expressions import (
 ...     ArithmeticStructure, CallStructure, ReferenceStructure)
+>>> def section(name, kind, params, elements):
+...     return AbstractSection(name, None, kind, params, [], [], elements, [], [], False, None)
 >>> body = AbstractElement("TWICE", [AbstractComponent(([], []), ArithmeticStructure(
 ...     ["*"], (ReferenceStructure("a"), 2)))])
->>> macro = NS(name="twice", type="macro", params=["a"], returns=[], elements=[body],
-...            subscripts=[])
+>>> macro = section("twice", "macro", ["a"], [body])
 >>> call = CallStructure(ReferenceStructure("twice"), (3,))
->>> main = NS(name="__main__", type="main", params=[], returns=[], subscripts=[],
-...           elements=[AbstractElement("y", [AbstractComponent(([], []), call)])])
+>>> main = section("__main__", "main", [], [
+...     AbstractElement("y", [AbstractComponent(([], []), call)])])
 >>> expanded = expand_macros([main, macro], "m.mdl")
 >>> [e.name for e in expanded.elements]
 ['y', 'y TWICE 1 a', 'y TWICE 1 TWICE']
@@ -112,7 +112,7 @@ class _Expander:
                                 f"inside (as Vensim defines them)", ctx["element"])
             subs = ctx["subs"]
             return dataclasses.replace(ast, reference=local[key], subscripts=(
-                None if not subs else _subscripts_like(ast, subs)))
+                _subscripts(subs) if subs else None))
         if key.endswith("$"):
             return dataclasses.replace(ast, reference=key[:-1].rstrip("_"))
         if key == "time" or key in CONTROL:
@@ -174,7 +174,7 @@ class _Expander:
             self.stack.pop()
         from pysd.translators.structures.abstract_expressions import ReferenceStructure
         subs = ctx["subs"]
-        return ReferenceStructure(output, _subscripts_like(None, subs) if subs else None)
+        return ReferenceStructure(output, _subscripts(subs) if subs else None)
 
     def _unique(self, name: str) -> str:
         candidate, i = name, 2
@@ -191,7 +191,8 @@ def _shown(macro: Any) -> str:
     return next((e.name for e in macro.elements if reference_key(e.name) == key), macro.name)
 
 
-def _subscripts_like(ast: Any, subs: list) -> Any:
+def _subscripts(subs: list) -> Any:
+    """The subscripts of a reference to a copy made for a subscripted call."""
     from pysd.translators.structures.abstract_expressions import (
         SubscriptsReferenceStructure)
     return SubscriptsReferenceStructure(list(subs))

@@ -18,8 +18,10 @@ what it makes of a file is compared with what the file says:
   ``:=``, ``(`` (a lookup), ``:`` (a subscript range) or ``<->`` is one
   element the file defines. Units and comment fields are skipped as Vensim
   skips them. The scan also enforces :data:`MAX_NESTING` (parentheses),
-  :data:`MAX_LOOKUP_POINTS` and :data:`MAX_SUBSCRIPT_LABELS`, and refuses
-  macros.
+  :data:`MAX_LOOKUP_POINTS` and :data:`MAX_SUBSCRIPT_LABELS`. The variables
+  of a macro (between ``:MACRO:`` and ``:END OF MACRO:``) are local to it and
+  not listed; a call naming a macro's additional outputs (``M(x : out)``),
+  which PySD's grammar cannot read, is refused by name.
 - **Nothing lost** (:func:`check_parsed`): every element the scan found must
   be in PySD's abstract model. PySD's grammar reads a ``"`` in a units field as
   the start of a quoted name, and may then swallow the entries that follow
