@@ -79,6 +79,15 @@ def test_nested_calls_and_a_macro_calling_another(tmp_path):
     assert float(ds["n"][0]) == 2.0 + 5.0  # 4 * 0.5 + the macro's own lookup at 0.5
 
 
+def test_built_in_functions_inside_a_macro(tmp_path):
+    macro = (":MACRO: CLIPPED(v, low)\nCLIPPED = MAX(v, low) + MIN(ABS(v), 1) ~ ~|\n"
+             ":END OF MACRO:\n")
+    path = write(tmp_path, macro, "y = CLIPPED(-4, 0) ~ ~|\nz = CLIPPED(0.5, -1) ~ ~|\n")
+    _, ds = run(path)
+    assert float(ds["y"][0]) == 0.0 + 1.0
+    assert float(ds["z"][0]) == 0.5 + 0.5
+
+
 def test_model_variables_marked_with_a_dollar_and_time_inside_a_macro(tmp_path):
     macro = ":MACRO: SCALED(v)\nSCALED = v * factor$ + Time * TIME STEP ~ ~|\n:END OF MACRO:\n"
     path = write(tmp_path, macro, "factor = 3 ~ ~|\ny = SCALED(2) ~ ~|\n")

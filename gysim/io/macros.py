@@ -90,7 +90,9 @@ class _Expander:
             if key in self.macros:
                 args = tuple(self.rewrite(a, ctx) for a in ast.arguments)
                 return self.call(self.macros[key], args, ctx)
-            return dataclasses.replace(ast, function=self.rewrite(ast.function, ctx),
+            local = ctx.get("local") or {}
+            function = self.reference(ast.function, ctx) if key in local else ast.function
+            return dataclasses.replace(ast, function=function,  # a built-in stays as it is
                                        arguments=self.rewrite(ast.arguments, ctx))
         if kind == "ReferenceStructure":
             return self.reference(ast, ctx)
