@@ -179,3 +179,14 @@ def test_check_lists_a_macro_it_refuses(tmp_path):
     report = gysim.check_model(path)
     assert [f.construct for f in report.findings] == [":MACRO:"]
     assert "calls itself" in report.findings[0].message
+
+
+def test_units_naming_an_input_take_the_units_of_the_argument(tmp_path):
+    macro = (":MACRO: KEEP(input, k)\nKEEP = INTEG(input * k, 0) ~ input ~|\n"
+             ":END OF MACRO:\n")
+    path = write(tmp_path, macro, "w = 2 ~ Widget ~|\nkept = KEEP(w, 1) ~ ~|\n"
+                 "other = KEEP(3, 1) ~ ~|\n")
+    model, ds = run(path)
+    assert model.stocks["kept_keep_1_keep"].units == "Widget"
+    assert model.stocks["other_keep_1_keep"].units in ("", None)
+    np.testing.assert_array_equal(ds["kept"].values, [0.0, 2.0, 4.0, 6.0])

@@ -15,6 +15,8 @@ replaces every call by a fresh copy of the macro's variables:
   (``'y SMOOTHIT 2 in1'``), evaluated once, in the caller's namespace;
 * the call itself becomes a reference to the copy of the macro's output,
   the variable named like the macro;
+* units naming an input (Vensim's convention) become the units of the
+  argument when it names an element, else they are left empty;
 * a stock inside the macro is one stock per call site, so that two calls
   accumulate independently;
 * calls inside a macro (a macro using another macro, or a call as an
@@ -75,6 +77,7 @@ class _Expander:
         self.label = label
         self.made: list[Any] = []
         self.stack: list[str] = []
+        self.units: dict[str, str] = {}  # element key -> units (to resolve units naming inputs)
 
     def fail(self, why: str, element: str) -> ModelDefinitionError:
         return ModelDefinitionError(f"{self.label}: {why} (in '{element}')")
@@ -158,8 +161,12 @@ class _Expander:
             raise self.fail(f"expanding the macros makes more than {MAX_MACRO_COPIES} "
                             f"variables (MAX_MACRO_COPIES)", where)
         comp_subs = ctx["comp_subs"]
+        units = {}
         for param, arg in zip(macro.params, args):
-            self.made.append(_element(names[param], arg, comp_subs,
+            units[reference_key(param)] = (self.units.get(reference_key(arg.reference), "")
+                                           if type(arg).__name__ == "ReferenceStructure"
+                                           else "")
+            self.made.append(_element(names[param], arg, comp_subs, units[reference_key(param)],
                                       f"input '{param}' of the call of macro '{name}'"))
         self.stack.append(name)
         try:
@@ -170,8 +177,11 @@ class _Expander:
                 comps = [dataclasses.replace(c, subscripts=comp_subs,
                                              ast=self.rewrite(c.ast, inner))
                          for c in element.components]
+                # units naming an input are the units of the argument (if it names an element)
+                unit = units.get(reference_key(element.units or ""), element.units)
+                self.units[reference_key(names[element.name])] = unit
                 self.made.append(dataclasses.replace(element, name=names[element.name],
-                                                     components=comps))
+                                                     components=comps, units=unit))
         finally:
             self.stack.pop()
         from pysd.translators.structures.abstract_expressions import ReferenceStructure
@@ -200,9 +210,10 @@ def _subscripts(subs: list) -> Any:
     return SubscriptsReferenceStructure(list(subs))
 
 
-def _element(name: str, ast: Any, comp_subs: tuple, doc: str) -> Any:
+def _element(name: str, ast: Any, comp_subs: tuple, units: str, doc: str) -> Any:
     from pysd.translators.structures.abstract_model import AbstractComponent, AbstractElement
-    return AbstractElement(name, [AbstractComponent(comp_subs, ast)], documentation=doc)
+    return AbstractElement(name, [AbstractComponent(comp_subs, ast)], units=units,
+                           documentation=doc)
 
 
 def expand_macros(sections: list, label: str) -> Any:
@@ -241,6 +252,7 @@ def expand_macros(sections: list, label: str) -> Any:
     taken = {reference_key(e.name) for e in main.elements}
     taken |= {reference_key(s.name) for s in main.subscripts}
     expander = _Expander(macros, taken, label)
+    expander.units = {reference_key(e.name): e.units or "" for e in main.elements}
     elements = []
     for element in main.elements:
         count = [0]
