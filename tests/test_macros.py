@@ -190,3 +190,13 @@ def test_units_naming_an_input_take_the_units_of_the_argument(tmp_path):
     assert model.stocks["kept_keep_1_keep"].units == "Widget"
     assert model.stocks["other_keep_1_keep"].units in ("", None)
     np.testing.assert_array_equal(ds["kept"].values, [0.0, 2.0, 4.0, 6.0])
+
+
+def test_expansion_beyond_the_limit_is_refused(tmp_path, monkeypatch):
+    import gysim.io.macros as macros
+    monkeypatch.setattr(macros, "MAX_MACRO_COPIES", 3)
+    path = write(tmp_path, DOUBLE, "y = DOUBLE(1) + DOUBLE(2) ~ ~|\n")  # 2 variables a call
+    with pytest.raises(ModelDefinitionError,
+                       match=r"expanding the macros makes more than 3 variables "
+                             r"\(MAX_MACRO_COPIES\) \(in 'y'\)"):
+        gysim.read_vensim(path)
