@@ -331,10 +331,10 @@ def scan(text: str, label: str) -> list[Definition]:
     Raises
     ------
     ModelDefinitionError
-        For a call of a macro naming additional outputs, an equation nested deeper than :data:`MAX_NESTING`
-        parentheses, a lookup of more than :data:`MAX_LOOKUP_POINTS` points or
-        a range of more than :data:`MAX_SUBSCRIPT_LABELS` labels, naming the
-        element.
+        For a call of a macro naming additional outputs, an equation nested
+        deeper than :data:`MAX_NESTING` parentheses, a lookup of more than
+        :data:`MAX_LOOKUP_POINTS` points or a range of more than
+        :data:`MAX_SUBSCRIPT_LABELS` labels, naming the element.
 
     Examples
     --------
