@@ -355,8 +355,7 @@ def scan(text: str, label: str) -> list[Definition]:
         if definition is None:
             continue
         name = definition.name
-        if not in_macro:
-            _refuse_output_call(equation, name, outputs, label)
+        _refuse_output_call(equation, name, outputs, label)
         depth = _nesting(equation)
         if depth > MAX_NESTING:
             raise ModelDefinitionError(
