@@ -200,3 +200,30 @@ def test_expansion_beyond_the_limit_is_refused(tmp_path, monkeypatch):
                        match=r"expanding the macros makes more than 3 variables "
                              r"\(MAX_MACRO_COPIES\) \(in 'y'\)"):
         gysim.read_vensim(path)
+
+
+LOOKUP_MACRO = (":MACRO: LK(v)\nLK = tab(v) + INITIAL(v) ~ ~|\ntab((0,0),(10,100)) ~ ~|\n"
+                ":END OF MACRO:\n")
+LOOKUP_CALLER = "r: a1, a2 ~ ~|\nx[r] = 1, 2 ~ ~|\ny[r] = LK(x[r] + Time) ~ ~|\n"
+
+
+def test_a_subscripted_call_of_a_macro_with_a_lookup_and_initial(tmp_path):
+    _, ds = run(write(tmp_path, LOOKUP_MACRO, LOOKUP_CALLER))
+    # y = 10 (x + t) + x(0)
+    np.testing.assert_array_equal(ds["y"].sel(r="a1").values, [11.0, 21.0, 31.0, 41.0])
+    np.testing.assert_array_equal(ds["y"].sel(r="a2").values, [22.0, 32.0, 42.0, 52.0])
+
+
+def test_a_subscripted_call_read_element_by_element(tmp_path):
+    from pathlib import Path
+
+    from pysd.translators.vensim.vensim_file import VensimFile
+
+    from gysim.io.build import build_model
+    path = write(tmp_path, LOOKUP_MACRO, LOOKUP_CALLER)
+    vfile = VensimFile(path)
+    vfile.parse()
+    model = build_model(vfile.get_abstract_model(), Path(path), "Vensim", native=False)
+    ds = gysim.simulate(model, saveper=1.0)
+    np.testing.assert_array_equal(ds["y_a1"].values, [11.0, 21.0, 31.0, 41.0])
+    np.testing.assert_array_equal(ds["y_a2"].values, [22.0, 32.0, 42.0, 52.0])
