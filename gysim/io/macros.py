@@ -166,6 +166,7 @@ class _Expander:
             units[reference_key(param)] = (self.units.get(reference_key(arg.reference), "")
                                            if type(arg).__name__ == "ReferenceStructure"
                                            else "")
+            self.units[reference_key(names[param])] = units[reference_key(param)]
             self.made.append(_element(names[param], arg, comp_subs, units[reference_key(param)],
                                       f"input '{param}' of the call of macro '{name}'"))
         self.stack.append(name)
