@@ -70,12 +70,14 @@ def test_macro_keyword_in_a_comment_is_an_error_with_its_reason(tmp_path):
         gysim.read_vensim(path)
 
 
-def test_real_macros_are_refused_before_parsing(tmp_path):
+def test_macro_calls_naming_additional_outputs_are_refused_before_parsing(tmp_path):
+    # PySD's grammar cannot read "DOUBLE(1 : twice)": the scan names the call instead
     path = tmp_path / "m.mdl"
-    path.write_text("{UTF-8}\n:MACRO: DOUBLE(input)\nDOUBLE = 2 * input ~ ~|\n:END OF MACRO:\n"
-                    "k = DOUBLE(1) ~ ~|\n" + CONTROL)
+    path.write_text("{UTF-8}\n:MACRO: DOUBLE(input : twice)\nDOUBLE = 2 * input ~ ~|\n"
+                    "twice = DOUBLE ~ ~|\n:END OF MACRO:\nk = DOUBLE(1 : twice) ~ ~|\n" + CONTROL)
     with pytest.raises(gysim.ModelDefinitionError,
-                       match=r"m.mdl: macros are not supported \(found macro 'DOUBLE'\)"):
+                       match=r"m.mdl: the call of macro 'DOUBLE' in 'k' names additional "
+                             r"outputs"):
         gysim.read_vensim(path)
 
 

@@ -21,7 +21,8 @@ is part of its row in :data:`gysim.builtins.BUILTINS`),
 :mod:`~gysim.io.safe_xml` (screening XML: entities, size, depth, encoding),
 :mod:`~gysim.io.mdl_scan` (an ``.mdl`` file before PySD: size, encoding, the
 definitions it holds), :mod:`~gysim.io.reading` (running a translator: one
-error for every failure, nothing lost).
+error for every failure, nothing lost), :mod:`~gysim.io.macros` (Vensim macros
+expanded into one copy of their variables per call).
 
 Hostile and oversized files are refused with a
 :class:`~gysim.errors.ModelDefinitionError` naming the file, never read in
@@ -29,6 +30,7 @@ part. The limits: :data:`gysim.io.mdl_scan.MAX_MDL_BYTES` (4 MiB,
 ``read_vensim(max_bytes=)``), :data:`~gysim.io.mdl_scan.MAX_NESTING`
 (parentheses in one equation), :data:`~gysim.io.mdl_scan.MAX_LOOKUP_POINTS`,
 :data:`~gysim.io.mdl_scan.MAX_SUBSCRIPT_LABELS`,
+:data:`gysim.io.macros.MAX_MACRO_COPIES` (variables made by expanding macros),
 :data:`gysim.io.safe_xml.MAX_BYTES` (64 MiB of XML) and
 :data:`~gysim.io.safe_xml.MAX_DEPTH` (256 levels of XML elements).
 

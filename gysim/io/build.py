@@ -48,6 +48,7 @@ from ..model import Model
 from . import data_vars, external_arrays, gf_types, mdl_scan
 from .convert import Converter, NotNative
 from .functions import INITIAL_ARG
+from .macros import expand_macros
 from .native import NativeLayout
 from .native_allocation import NativeAllocation
 from .native_vectors import NativeVectors
@@ -80,14 +81,8 @@ class ModelBuilder(NativeVectors, NativeLayout, NativeAllocation, Converter):
 
     def __init__(self, abstract_model: Any, path: Path, language: str,
                  native: bool = False) -> None:
-        sections = abstract_model.sections
-        main = [s for s in sections if s.type == "main"]
-        others = [s for s in sections if s.type != "main"]
-        if others:
-            raise ModelDefinitionError(
-                f"{path.name}: macros are not supported (found {others[0].type} "
-                f"'{others[0].name}'); expand them into the main model")
-        super().__init__(main[0], path, language, native)
+        main = expand_macros(abstract_model.sections, path.name)
+        super().__init__(main, path, language, native)
         self.constant_errors = external_arrays.read_constant_arrays(self)
         self.subscripted: dict[str, tuple] = {}  # original name -> (ranges, labels -> ident)
         # specs: (kind, ident, payload, element)

@@ -35,6 +35,7 @@ from ..errors import GysimError, ModelDefinitionError
 from ..expr import Const, Node
 from . import mdl_scan
 from .build import ModelBuilder
+from .macros import expand_macros
 from .names import reference_key
 from .reading import TRANSLATOR_RECURSION_LIMIT
 
@@ -42,7 +43,6 @@ __all__ = ["Finding", "CheckReport", "check_model"]
 
 _FUNCTION = re.compile(r"([A-Za-z][A-Za-z0-9_ ]*?)\s*\(")
 _CONSTRUCT_OF = re.compile(r"^the function ([A-Za-z0-9_ ]+)$")
-_MACRO = re.compile(r":MACRO:\s*([^(\n]*)")
 
 
 @dataclass(frozen=True)
@@ -256,7 +256,8 @@ def check_model(path: str | Path) -> CheckReport:
     is converted on its own, so that one report lists all refusals: unknown
     or unsupported functions (``RANDOM PINK NOISE``, ``INVERT MATRIX``),
     unsupported structures (``SAMPLE IF TRUE``, ``ALLOCATE AVAILABLE`` of a
-    profile other than 1-4, data variables), macros, control variables that
+    profile other than 1-4, data variables), macros gysim cannot expand
+    (:mod:`gysim.io.macros`), control variables that
     are not constant, references to elements the file does not define, and
     elements PySD's translator lost.
     A file PySD cannot parse at all gives one finding with its message.
@@ -307,10 +308,6 @@ def check_model(path: str | Path) -> CheckReport:
         add(Finding(None, "the file", "", _message(err, path)))
         return report
     index = _TextIndex(text, language)
-    for found in _MACRO.finditer(text if language == "Vensim" else ""):
-        add(Finding(text.count("\n", 0, found.start()) + 1, ":MACRO:",
-                    found.group(1).strip(), "macros are not supported; expand them into the "
-                                            "main model"))
     try:
         abstract = _translate(path, text, language)
     except GysimError as err:
@@ -327,7 +324,11 @@ def check_model(path: str | Path) -> CheckReport:
         mdl_scan.check_parsed(declared, abstract, path.name, language)
     except ModelDefinitionError as err:
         add(Finding(None, "lost elements", "", _message(err, path)))
-    main = SimpleNamespace(sections=[s for s in abstract.sections if s.type == "main"])
+    try:
+        main = SimpleNamespace(sections=[expand_macros(abstract.sections, path.name)])
+    except ModelDefinitionError as err:
+        add(Finding(None, ":MACRO:", "", _message(err, path)))
+        return _sorted(report)
     try:
         checker = _Checker(main, path, language)
         checker.collect()

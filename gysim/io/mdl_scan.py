@@ -18,8 +18,10 @@ what it makes of a file is compared with what the file says:
   ``:=``, ``(`` (a lookup), ``:`` (a subscript range) or ``<->`` is one
   element the file defines. Units and comment fields are skipped as Vensim
   skips them. The scan also enforces :data:`MAX_NESTING` (parentheses),
-  :data:`MAX_LOOKUP_POINTS` and :data:`MAX_SUBSCRIPT_LABELS`, and refuses
-  macros.
+  :data:`MAX_LOOKUP_POINTS` and :data:`MAX_SUBSCRIPT_LABELS`. The variables
+  of a macro (between ``:MACRO:`` and ``:END OF MACRO:``) are local to it and
+  not listed; a call naming a macro's additional outputs (``M(x : out)``),
+  which PySD's grammar cannot read, is refused by name.
 - **Nothing lost** (:func:`check_parsed`): every element the scan found must
   be in PySD's abstract model. PySD's grammar reads a ``"`` in a units field as
   the start of a quoted name, and may then swallow the entries that follow
@@ -292,16 +294,47 @@ def _definition(equation: str) -> Definition | None:
     return None
 
 
+_MACRO_HEADER = re.compile(r":MACRO:\s*([^(\n]+?)\s*\(([^)]*)\)")
+
+
+def macro_outputs(text: str) -> list[str]:
+    """The names of the macros of ``text`` that declare additional outputs.
+
+    Examples
+    --------
+    >>> macro_outputs(":MACRO: M(a : b)\\nM = a ~~|\\nb = 1 ~~|\\n:END OF MACRO:\\n")
+    ['M']
+    """
+    return [m.group(1) for m in _MACRO_HEADER.finditer(text) if ":" in m.group(2)]
+
+
+def _refuse_output_call(equation: str, name: str, outputs: list[str], label: str) -> None:
+    """Refuse a call of a macro that names additional outputs (``M(x : out)``)."""
+    body = _QUOTED.sub('""', equation.split("=", 1)[-1])
+    for macro in outputs:
+        words = r"[\s_]+".join(map(re.escape, re.split(r"[\s_]+", macro.strip())))
+        for found in re.finditer(rf"(?<![\w$]){words}\s*\(", body, re.IGNORECASE):
+            depth, pos = 1, found.end()
+            while pos < len(body) and depth:
+                depth += {"(": 1, ")": -1}.get(body[pos], 0)
+                if depth == 1 and body[pos] == ":":
+                    raise ModelDefinitionError(
+                        f"{label}: the call of macro '{macro}' in '{name}' names additional "
+                        f"outputs (after ':'), which PySD's grammar does not read; use a "
+                        f"macro without additional outputs")
+                pos += 1
+
+
 def scan(text: str, label: str) -> list[Definition]:
     """The elements and subscript ranges an ``.mdl`` text defines, in order, once each.
 
     Raises
     ------
     ModelDefinitionError
-        For a macro, an equation nested deeper than :data:`MAX_NESTING`
-        parentheses, a lookup of more than :data:`MAX_LOOKUP_POINTS` points or
-        a range of more than :data:`MAX_SUBSCRIPT_LABELS` labels, naming the
-        element.
+        For a call of a macro naming additional outputs, an equation nested
+        deeper than :data:`MAX_NESTING` parentheses, a lookup of more than
+        :data:`MAX_LOOKUP_POINTS` points or a range of more than
+        :data:`MAX_SUBSCRIPT_LABELS` labels, naming the element.
 
     Examples
     --------
@@ -311,15 +344,18 @@ def scan(text: str, label: str) -> list[Definition]:
     gysim.errors.ModelDefinitionError: m.mdl: the equation of 'x' nests 101 levels of parentheses; gysim reads at most 100 (MAX_NESTING)
     """
     seen: dict[str, Definition] = {}
+    in_macro, outputs = False, macro_outputs(text)
     for equation in _equations(_clean(text)):
-        if ":MACRO:" in _QUOTED.sub('""', equation):
-            macro = equation.split(":MACRO:", 1)[1].split("(", 1)[0].strip()
-            raise ModelDefinitionError(f"{label}: macros are not supported (found macro "
-                                       f"'{macro}'); expand them into the main model")
+        bare = _QUOTED.sub('""', equation)
+        if ":END OF MACRO:" in bare:
+            in_macro, equation = False, equation.split(":END OF MACRO:", 1)[1]
+        if ":MACRO:" in bare:  # the header, then the macro's first equation
+            in_macro, equation = True, equation.split(":MACRO:", 1)[1].split(")", 1)[-1]
         definition = _definition(equation)
         if definition is None:
             continue
         name = definition.name
+        _refuse_output_call(equation, name, outputs, label)
         depth = _nesting(equation)
         if depth > MAX_NESTING:
             raise ModelDefinitionError(
@@ -338,7 +374,8 @@ def scan(text: str, label: str) -> list[Definition]:
                 raise ModelDefinitionError(
                     f"{label}: the subscript range '{name}' has {count} labels; gysim reads "
                     f"ranges of at most {MAX_SUBSCRIPT_LABELS} labels (MAX_SUBSCRIPT_LABELS)")
-        seen.setdefault(definition.key, Definition(name, definition.kind, depth))
+        if not in_macro:  # a macro's variables are local to it
+            seen.setdefault(definition.key, Definition(name, definition.kind, depth))
     return list(seen.values())
 
 

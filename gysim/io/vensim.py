@@ -58,6 +58,9 @@ def read_vensim(path: str | Path, *, encoding: str | None = None,
         (:data:`gysim.io.VENSIM_NA`), so tests like ``x = :NA:`` work
         as in Vensim. DELAY N with a delay time that changes during the run
         follows Vensim's step-by-step semantics and needs a fixed-step method.
+        Macros are expanded (:mod:`gysim.io.macros`): each call is a copy of
+        the macro's variables named after the calling element, with one stock
+        per call for a macro holding INTEG.
 
         Subscripts become native gysim dimensions (:mod:`gysim.io.native`):
         each family of ranges (a range and its subranges) is one dimension,
@@ -103,9 +106,10 @@ def read_vensim(path: str | Path, *, encoding: str | None = None,
     ModelDefinitionError
         For every file gysim cannot read completely, naming the file: beyond
         a limit, not in its encoding, not parsed by PySD, or with constructs
-        outside the supported core (GET DATA AT TIME, VECTOR LOOKUP mode 5,
-        ALLOCATE AVAILABLE profile 5, DELAY CONVEYOR, ...; ``gysim check``
-        lists them all),
+        outside the supported core (calls naming a macro's additional outputs,
+        recursive macros, GET DATA AT TIME, VECTOR LOOKUP mode 5, ALLOCATE
+        AVAILABLE profile 5, DELAY CONVEYOR, ...; ``gysim check`` lists them
+        all),
         naming the construct and the element (``'x[a,b]'`` for one element of
         a subscripted variable).
 
