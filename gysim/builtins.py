@@ -340,13 +340,12 @@ def _material_delay(order: int | None, func: str):
 def _lower_sample_if_true(ctx: LoweringContext, args, owner):
     """Vensim's SAMPLE IF TRUE: ``input`` while ``condition`` holds, else the value of
     the previous step (``initial`` at the start); the previous value is a one-step
-    fixed delay of the output, so the hold needs a fixed-step method."""
+    fixed delay of the output (over the owner's dimensions when the call has any), so
+    the hold needs a fixed-step method."""
     dims = ctx.dims_of_tree(Call("if_then_else", tuple(args)), owner)
-    if dims:  # the engine's fixed delays hold one value per run
-        raise ModelDefinitionError(
-            f"'{owner}': sample_if_true over dimensions ({', '.join(dims)}) is not supported; "
-            f"use one sample_if_true per element")
     out = ctx.hidden("sample", owner)
+    if dims:
+        ctx.shaped_like(out, owner)
     previous = ctx.fixed_delay(Name(out), Const(0.0), args[2], owner, prefix="sample_previous",
                                why=f"sample_if_true of '{owner}'")
     ctx.define(out, Call("if_then_else", (args[0], args[1], previous)))

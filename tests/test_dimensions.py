@@ -292,8 +292,8 @@ def error_model() -> gysim.Model:
      "uses 'secondary', an element label of dimension 'sector'"),
     (lambda m: m.aux("a", "sector * 2"), "dimension 'sector' may only be the second argument"),
     (lambda m: m.aux("a", "sum(capital, k)"), "the second argument of `sum` must be a dimension"),
-    (lambda m: m.aux("a", "delay_fixed(capital, 1, 0)", dims=("sector",)),
-     "delay_fixed over dimensions (sector) is not supported"),
+    (lambda m: m.aux("a", "delay_fixed(capital, capital, 0)", dims=("sector",)),
+     "the delay time of `delay_fixed(capital, capital, 0)` varies over dimensions (sector)"),
     (lambda m: m.stock("s", "size", dims=("sector",)),
      "initial value of stock 's': `size` has dims (district)"),
 ])

@@ -64,14 +64,20 @@ def test_forecast_of_exponential_growth_approaches_its_future_value(tmp_path):
     assert ratio == pytest.approx(1 + 10 * 0.05, rel=1e-6)
 
 
-def test_sample_if_true_over_dimensions_is_refused_clearly():
+def test_sample_if_true_over_dimensions_holds_each_element():
+    # x[r] = time * k[r] while time > 1, else the previous value (5 at the start)
     m = gysim.Model("m", stop=3, dt=1, method="euler")
     m.dimension("r", ["a", "b"])
     m.param("k", [1.0, 2.0], dims=("r",))
-    m.aux("x", "sample_if_true(time > 1, time * k, 5)", dims=("r",))
-    with pytest.raises(gysim.ModelDefinitionError,
-                       match=r"'x': sample_if_true over dimensions \(r\) is not supported"):
-        gysim.simulate(m)
+    m.aux("x", "sample_if_true(time > 1 and time < 3, time * k, 5)", dims=("r",))
+    ds = gysim.simulate(m)
+    np.testing.assert_array_equal(ds.x.transpose("time", "r").values,
+                                  [[5, 5], [5, 5], [2, 4], [2, 4]])
+    # the condition per element: b samples from time 1, a from time 2
+    m.param("start", [2.0, 1.0], dims=("r",))
+    m.aux("y", "sample_if_true(time >= start, time * k, 0)", dims=("r",))
+    np.testing.assert_array_equal(gysim.simulate(m).y.transpose("time", "r").values,
+                                  [[0, 0], [0, 2], [2, 4], [3, 6]])
     # scalar arguments in a subscripted element: one hold, broadcast
     m2 = gysim.Model("m", stop=3, dt=1, method="euler")
     m2.dimension("r", ["a", "b"])

@@ -163,10 +163,12 @@ class Dimensions:
         if BUILTINS_ALONG.get(tree.func):
             return self._along(tree, where)
         dims = self.union(*(self.infer(a, where) for a in tree.args))
-        if dims and tree.func == "delay_fixed":
+        if tree.func == "delay_fixed" and len(tree.args) > 1 \
+                and self.infer(tree.args[1], where):
             raise ModelDefinitionError(
-                f"{where}: delay_fixed over dimensions {_fmt_dims(dims)} is not supported; "
-                f"use delay_n, or one delay_fixed per element")
+                f"{where}: the delay time of `{to_text(tree)}` varies over dimensions "
+                f"{_fmt_dims(self.infer(tree.args[1], where))}; a fixed delay takes one delay "
+                f"time per run (use one delay_fixed per element, or delay_n)")
         return dims
 
     def _along(self, tree: Call, where: str) -> tuple[str, ...]:

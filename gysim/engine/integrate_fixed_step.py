@@ -96,8 +96,11 @@ def fixed_step(compiled: CompiledModel, P: tuple, S: tuple, y0: np.ndarray, disc
     # n_steps + 1 steps changes no number and bounds its buffer by the run's length.
     orders = [np.broadcast_to(np.clip(np.round(np.asarray(T, float) / step + 1e-6), 1,
                                       n_steps + 1).astype(int), (n,)) for T in delay_times]
-    buffers = [np.empty((int(o.max()), n)) for o in orders]
-    inits = [np.broadcast_to(np.asarray(v, float), (n,)) for v in discrete]
+    # A delay over dimensions holds (*full shape, run) values per step (its buffer is made at
+    # the first write, in the shape of its input and initial value together).
+    inits = [np.broadcast_to(np.asarray(v, float), np.broadcast_shapes(np.shape(v), (n,)))
+             for v in discrete]
+    buffers: list = [None] * n_d
     # A delay whose order is the same for every run reads one buffer row; others per run.
     uniform = [int(o[0]) if (o == o[0]).all() else None for o in orders]
     cols = np.arange(n)
@@ -112,8 +115,9 @@ def fixed_step(compiled: CompiledModel, P: tuple, S: tuple, y0: np.ndarray, disc
             if uniform[i] is not None:
                 if k >= uniform[i]:
                     D[i] = buffers[i][(k - uniform[i]) % len(buffers[i])].copy()
-            else:
-                past = buffers[i][(k - orders[i]) % len(buffers[i]), cols]
+            else:  # each run its own row (the runs' axis comes first: put it back last)
+                past = np.moveaxis(buffers[i][(k - orders[i]) % len(buffers[i]), ..., cols],
+                                   0, -1)
                 D[i] = np.where(k >= orders[i], past, inits[i])
         if k % save_every == 0 or ends is not None:  # derivatives and outputs in one pass
             values = rhs_outputs(t, step, Y, P, S, D, dY, DIN)
@@ -126,6 +130,9 @@ def fixed_step(compiled: CompiledModel, P: tuple, S: tuple, y0: np.ndarray, disc
         if k == n_steps:
             break
         for i in range(n_d):  # before Y changes: an input may be a view of Y
+            if buffers[i] is None:
+                shape = np.broadcast_shapes(np.shape(DIN[i]), inits[i].shape)
+                buffers[i] = np.empty((int(orders[i].max()),) + shape)
             buffers[i][k % len(buffers[i])] = DIN[i]
         if method == "euler":
             dY *= step

@@ -247,7 +247,8 @@ def working_bytes_per_run(compiled: CompiledModel, method: str, n_save: float,
     rows = max(1, compiled.n_state_rows)
     every = n_values(compiled, compiled.stock_names + compiled.output_names)
     if fixed_step:
-        return 8.0 * (10 * rows + every + len(compiled.delays_fixed))
+        return 8.0 * (10 * rows + every
+                      + n_values(compiled, [d.output for d in compiled.delays_fixed]))
     per_run = n_save * (2 * rows + every) + 16 * rows
     if method in ("BDF", "Radau"):
         per_run += 6 * rows * rows

@@ -72,12 +72,20 @@ class Lowering:
         self.program.equations[name] = tree
 
     def fixed_delay(self, input: Node, delay_time: Node, initial: Node, owner: str, *,
-                    prefix: str = "delay_fixed", why: str | None = None) -> Name:
+                    prefix: str = "delay_fixed", why: str | None = None,
+                    dims: tuple[str, ...] | None = None) -> Name:
         """A fixed delay of ``input`` by ``delay_time``; its output's name.
 
-        ``why`` describes the delay in errors (default: the owner's name).
+        ``why`` describes the delay in errors (default: the owner's name). The
+        output spans ``dims`` (default: the dims of the input and the initial
+        value together); the delay time must not vary along dimensions.
         """
         out = self.hidden(prefix, owner)
+        if self.dims is not None and self.dims.dimensions:
+            if dims is None:
+                dims = self.dims.union(self.dims.infer(input, owner),
+                                       self.dims.infer(initial, owner))
+            self.dims.declare(out, tuple(dims))
         self.program.delays_fixed.append(
             DelayFixedSpec(out, input, delay_time, initial, why or owner))
         return Name(out)

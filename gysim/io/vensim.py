@@ -77,7 +77,8 @@ def read_vensim(path: str | Path, *, encoding: str | None = None,
         (:mod:`gysim.io.native_allocation`); ``source.dims`` (range ->
         dimension) and ``source.labels`` (original label -> gysim label) keep
         the naming. Files beyond that (ranges that overlap without one range
-        holding both, INVERT MATRIX of a matrix that is not constant;
+        holding both, INVERT MATRIX of a matrix that is not constant, a DELAY
+        FIXED whose delay time differs between elements;
         ``source.fallback`` says why) are expanded element by element: ``Stock A[Entry 1]``
         becomes the scalar element ``stock_a_entry_1`` (``source.names`` maps
         it back to ``'Stock A[Entry 1]'``), with ranges, subranges, mappings
