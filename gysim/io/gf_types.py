@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from ..expr import BinOp, Call, Compare, Const, Node
 
-__all__ = ["TYPES", "lookup_call"]
+__all__ = ["TYPES", "lookup_call", "extrapolated"]
 
 #: The lookup types (PySD's names) gysim reads.
 TYPES = ("interpolate", "extrapolate", "hold_backward")
@@ -45,14 +45,34 @@ def lookup_call(name: str, x: Node, xs: tuple, ys: tuple, kind: str) -> Node:
     if kind == "interpolate" or len(xs) < 2:
         return Call(name, (x,))
     if kind == "extrapolate":
-        first = (ys[1] - ys[0]) / (xs[1] - xs[0])
-        last = (ys[-1] - ys[-2]) / (xs[-1] - xs[-2])
-        below = BinOp("*", Call("min", (BinOp("-", x, Const(xs[0])), Const(0.0))), Const(first))
-        above = BinOp("*", Call("max", (BinOp("-", x, Const(xs[-1])), Const(0.0))), Const(last))
-        return BinOp("+", BinOp("+", Call(name, (x,)), below), above)
+        return extrapolated(Call(name, (x,)), xs, ys)
     tree: Node = Const(ys[0])
     for xi, step in zip(xs[1:], (b - a for a, b in zip(ys, ys[1:]))):
         if step:
             tree = BinOp("+", tree, Call("if_then_else", (Compare(">=", x, Const(xi)),
                                                           Const(step), Const(0.0))))
+    return tree
+
+
+def extrapolated(call: Call, xs: tuple, ys: tuple) -> Node:
+    """``call`` (a lookup of points ``xs``, ``ys`` at its one argument) continued beyond
+    the first and last points along the end segments' slopes (a flat end adds nothing,
+    so an infinite argument stays finite there).
+
+    Examples
+    --------
+    >>> from gysim.expr import Name, to_text
+    >>> to_text(extrapolated(Call("g", (Name("x"),)), (0.0, 1.0, 2.0), (5.0, 5.0, 7.0)))
+    'g(x) + max(x - 2, 0) * 2'
+    """
+    x = call.args[0]
+    first = (ys[1] - ys[0]) / (xs[1] - xs[0])
+    last = (ys[-1] - ys[-2]) / (xs[-1] - xs[-2])
+    tree: Node = call
+    if first != 0.0:
+        below = Call("min", (BinOp("-", x, Const(xs[0])), Const(0.0)))
+        tree = BinOp("+", tree, BinOp("*", below, Const(first)))
+    if last != 0.0:
+        above = Call("max", (BinOp("-", x, Const(xs[-1])), Const(0.0)))
+        tree = BinOp("+", tree, BinOp("*", above, Const(last)))
     return tree

@@ -58,6 +58,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..builtins import BUILTINS
 from ..expr import BinOp, Call, Compare, Const, Node, calls
+from .gf_types import extrapolated
 from .names import reference_key, safe_identifier
 
 if TYPE_CHECKING:
@@ -167,18 +168,7 @@ class _Lookups:
             "*", BinOp("-", x, self.call("xs", s)), BinOp("/", heights, Const(2.0))))
 
     def extrapolate(self, x: Node) -> Node:
-        tree: Node = self.call("lookup", x)
-        x, y = self.x, self.y
-        first = (y[1] - y[0]) / (x[1] - x[0])
-        last = (y[-1] - y[-2]) / (x[-1] - x[-2])
-        arg = tree.args[0]
-        if first != 0.0:
-            below = Call("min", (BinOp("-", arg, Const(x[0])), Const(0.0)))
-            tree = BinOp("+", tree, BinOp("*", below, Const(first)))
-        if last != 0.0:
-            above = Call("max", (BinOp("-", arg, Const(x[-1])), Const(0.0)))
-            tree = BinOp("+", tree, BinOp("*", above, Const(last)))
-        return tree
+        return extrapolated(self.call("lookup", x), self.x, self.y)
 
 
 def lookup_mode_call(conv: Converter, fname: str, arguments: list[Any], owner: str) -> Node:
