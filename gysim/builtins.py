@@ -488,8 +488,8 @@ _TABLE = [
     _dimensionless("arcsin", "inverse sine"),
     _dimensionless("arccos", "inverse cosine"),
     _dimensionless("arctan", "inverse tangent"),
-    _simple("integer", 1, 1, "integer(x)", "x truncated toward zero", _func("trunc"), bu.first_argument,
-            "INTEGER", "INT"),
+    _simple("integer", 1, 1, "integer(x)", "x truncated toward zero", _func("trunc"),
+            bu.first_argument, "INTEGER", "INT"),
     # Vensim's MODULO is a - QUANTUM(a, b): the sign of a (Python's % takes the sign of b)
     _pure("modulo", 2, 2, "modulo(a, b)",
           "remainder of a / b with the sign of a (Vensim MODULO); 0 where b < 1e-6",
@@ -683,7 +683,8 @@ _TABLE = [
          "the entries as a lookup from xmin to xmax (Vensim VECTOR LOOKUP)"))),
     _pure("long_vector", 1, 1, "long_vector(x)", "x itself: marks a sort or map over a long "
           "vector, which the numba backend refuses (gysim.io.native_vectors)",
-          lambda a: f"long_vector({a[0]})", bu.first_argument, runtime={"long_vector": vs.long_vector},
+          lambda a: f"long_vector({a[0]})", bu.first_argument,
+          runtime={"long_vector": vs.long_vector},
           to_vensim=lambda a, atom: a[0], to_xmile=lambda a, atom: a[0]),
     Builtin("_random", 7, 64, "time", "_random(kind, key, start, dt, ndim, *shape, *args)",
             "a lowered random draw (gysim.random_draws.draw)",

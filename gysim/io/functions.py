@@ -26,7 +26,8 @@ from ..builtins import BUILTINS
 from ..expr import BinOp, Call, Compare, Const, Node, UnaryOp, chain
 
 __all__ = ["SIMPLE_CALLS", "ALIASES", "AGGREGATES", "INITIAL_ARG", "SMOOTH_BY_ORDER",
-           "DELAY_BY_ORDER", "NEEDS_TIME_STEP", "builtin_call", "xmile_int", "known", "forecast", "join_all", "trend"]
+           "DELAY_BY_ORDER", "NEEDS_TIME_STEP", "builtin_call", "xmile_int", "known",
+           "forecast", "join_all", "trend"]
 
 # ----------------------------------------------------------------------------------------
 # THE READERS' FUNCTION TABLE (Vensim/XMILE name, as PySD keys it -> gysim builtin),
