@@ -35,6 +35,8 @@ array([11.])
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy import special
 
@@ -109,7 +111,6 @@ def negative_binomial(u, lo, hi, p, n, shift, stretch):
                      lambda q: stats.nbinom.ppf(q, n, p) + n)
 
 
-
 def lookup_points(n, points) -> tuple[np.ndarray, np.ndarray] | None:
     """The lookup ``(x, y)`` of ``n`` points given as ``x1..xn, y1..yn``; None if it is
     not a density (fewer than 2 points, x not increasing, a negative or non-finite
@@ -132,6 +133,21 @@ def lookup_points(n, points) -> tuple[np.ndarray, np.ndarray] | None:
     return x, y
 
 
+@functools.lru_cache(maxsize=256)
+def _density(n: int, values: tuple) -> tuple | None:
+    """The density of a lookup's points, normalised to area 1: its points ``x``, heights
+    ``y``, CDF at the points and slopes (None if not a density). Made once per lookup:
+    a draw calls it at every step."""
+    table = lookup_points(n, values)
+    if table is None:
+        return None
+    x, y = table
+    widths = np.diff(x)
+    cum = np.concatenate([[0.0], np.cumsum((y[:-1] + y[1:]) / 2 * widths)])
+    y, cum = y / cum[-1], cum / cum[-1]  # a density of area 1, and its CDF at the points
+    return x, y, cum, np.diff(y) / widths
+
+
 def lookup(u, lo, hi, shift, stretch, n, *points):
     """``shift + stretch * y``, ``y`` drawn from the density shaped as a lookup, truncated
     to ``[lo, hi]``: ``points`` are the lookup's ``x1..xn, y1..yn`` (NaN if they are not
@@ -144,14 +160,12 @@ def lookup(u, lo, hi, shift, stretch, n, *points):
     >>> lookup(np.array([0.5]), -9.0, 9.0, 0.0, 1.0, 2, 0.0, 1.0, 2.0, 0.0).round(6)
     array([0.292893])
     """
-    table = lookup_points(n, points)
+    table = _density(int(np.ravel(n)[0]) if np.size(n) else 0,
+                     tuple(float(np.ravel(p)[0]) for p in points))
     if table is None:
         return np.full(np.shape(u), np.nan)
-    x, y = table
+    x, y, cum, slope = table
     widths = np.diff(x)
-    cum = np.concatenate([[0.0], np.cumsum((y[:-1] + y[1:]) / 2 * widths)])
-    y, cum = y / cum[-1], cum / cum[-1]  # a density of area 1, and its CDF at the points
-    slope = np.diff(y) / widths
 
     def cdf(v):
         v = np.clip(v, x[0], x[-1])
