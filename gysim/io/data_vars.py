@@ -12,12 +12,13 @@ A data variable's series is read from a file beside the model
 Before the first and after the last point the end values hold (``:RAW:``: :NA:).
 Each series becomes gysim lookups called with ``time``, so a data variable is an
 ordinary auxiliary of both backends. Interpolation is the lookup of (times,
-values). The other keywords use an index lookup ``I`` of (times, 0, 1, ...), whose
-value is exactly ``k`` at the k-th data time, and a value lookup ``V`` of (0, 1,
-..., values): hold backward is ``V(integer(I(time)))``, look forward
-``V(n - 1 - integer(n - 1 - I(time)))``; raw takes ``V`` where ``I`` is within
-1e-9 of an integer (a data time, to 1e-9 of the interval between points) and
-:NA: elsewhere (``I`` is padded with -0.5 and n - 0.5 beyond the ends).
+values); hold backward and look forward are Vensim's LOOKUP BACKWARD and LOOKUP
+FORWARD of the series at ``time`` (:class:`gysim.io.lookup_modes.DerivedLookups`,
+exact next to a data time). Raw uses an index lookup ``I`` of (times, 0, 1, ...),
+whose value is exactly ``k`` at the k-th data time, and a value lookup ``V`` of
+(0, 1, ..., values): it takes ``V`` where ``I`` is within 1e-9 of an integer (a
+data time, to 1e-9 of the interval between points) and :NA: elsewhere (``I`` is
+padded with -0.5 and n - 0.5 beyond the ends).
 
 A subscripted data variable reads one series per element of the range on its
 left-hand side (at most one range; times in a row: one row per element, times in
@@ -27,11 +28,8 @@ dimensions choosing each element's series.
 Examples
 --------
 >>> from gysim.expr import to_text
->>> names = iter(["I", "V"])
->>> tree = series_tree((0.0, 1.0, 3.0), (5.0, 6.0, 9.0), "hold_backward",
-...                    lambda x, y: next(names))
->>> to_text(tree)
-'V(integer(I(time)))'
+>>> to_text(series_tree((0.0, 1.0, 3.0), (5.0, 6.0, 9.0), "interpolate", lambda x, y: "L"))
+'L(time)'
 """
 
 from __future__ import annotations
@@ -42,6 +40,7 @@ import numpy as np
 
 from ..expr import BinOp, Call, Compare, Const, Name, Node
 from . import external
+from .lookup_modes import DerivedLookups
 from .names import VENSIM_NA, reference_key, safe_identifier
 
 __all__ = ["KEYWORDS", "DATA_TIMES", "series_tree", "data_tree", "data_time"]
@@ -54,7 +53,8 @@ RAW_TOLERANCE = 1e-9
 
 def series_tree(xs: tuple, ys: tuple, keyword: str,
                 add_lookup: Callable[[tuple, tuple], str]) -> Node:
-    """The value at ``time`` of one series under ``keyword``.
+    """The value at ``time`` of one series under ``keyword`` (interpolate or raw; a
+    series of one point under any keyword but raw).
 
     ``add_lookup(x, y)`` registers a lookup and returns its name.
 
@@ -81,12 +81,8 @@ def series_tree(xs: tuple, ys: tuple, keyword: str,
         at_point = Compare("<", Call("abs", (BinOp("-", index, nearest),)),
                            Const(RAW_TOLERANCE))
         return Call("if_then_else", (at_point, Call(value, (nearest,)), Const(VENSIM_NA)))
-    index = Call(add_lookup(xs, positions), (time,))
-    value = add_lookup(positions, ys)
-    if keyword == "hold_backward":
-        return Call(value, (Call("integer", (index,)),))
-    last = Const(float(n - 1))  # look forward: the smallest position at or above I
-    return Call(value, (BinOp("-", last, Call("integer", (BinOp("-", last, index),))),))
+    raise ValueError(f"series_tree reads :INTERPOLATE: and :RAW: series, not {keyword!r} "
+                     f"(the step functions are DerivedLookups')")
 
 
 def _refusal(builder: Any, what: str, owner: str) -> Exception:
@@ -148,7 +144,13 @@ def data_tree(builder: Any, ident: str, comp: Any, owner: str) -> Node:
 
     def tree_of(k: int) -> Node:
         if k not in trees:
-            trees[k] = series_tree(*series[k], keyword, add_lookup)
+            xs, ys = series[k]
+            if keyword in ("hold_backward", "look_forward") and len(xs) > 1:
+                steps = DerivedLookups(builder, f"{owner} data", xs, ys, owner)
+                step = steps.backward if keyword == "hold_backward" else steps.forward
+                trees[k] = step(Name("time"))
+            else:
+                trees[k] = series_tree(xs, ys, keyword, add_lookup)
         return trees[k]
 
     if not builder.native:

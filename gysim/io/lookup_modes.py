@@ -64,7 +64,7 @@ from .names import reference_key, safe_identifier
 if TYPE_CHECKING:
     from .convert import Converter
 
-__all__ = ["CALLS", "lookup_mode_call", "subscripted_lookup", "cumulative",
+__all__ = ["CALLS", "DerivedLookups", "lookup_mode_call", "subscripted_lookup", "cumulative",
            "monotone_inverse"]
 
 #: PySD's keys of the functions read here, and the arguments after the lookup.
@@ -117,8 +117,10 @@ def _points(conv: Converter, spelled: str, first: Any,
     raise conv.fail(f"{spelled} whose first argument is not a lookup", owner)
 
 
-class _Lookups:
-    """The derived lookups of one lookup, added to the model on first use."""
+class DerivedLookups:
+    """The derived lookups of one lookup, added to the model on first use; its
+    :meth:`backward` and :meth:`forward` are the step functions of the points (also
+    the :HOLD BACKWARD: and :LOOK FORWARD: data variables, :mod:`gysim.io.data_vars`)."""
 
     def __init__(self, conv: Converter, name: str, x: tuple, y: tuple, owner: str,
                  element: str | None = None) -> None:
@@ -206,8 +208,8 @@ def _tree(conv: Converter, fname: str, name: str, x: tuple, y: tuple, element: s
         if inverse is None:
             raise conv.fail(f"{spelled} of a lookup whose values do not strictly increase or "
                             f"strictly decrease (it has no single inverse)", owner)
-        return _Lookups(conv, f"{name} inverse", *inverse, owner).call("lookup", args[0])
-    table = _Lookups(conv, name, x, y, owner, element)
+        return DerivedLookups(conv, f"{name} inverse", *inverse, owner).call("lookup", args[0])
+    table = DerivedLookups(conv, name, x, y, owner, element)
     if fname == "lookup_area":
         return BinOp("-", table.area_to(args[1]), table.area_to(args[0]))
     return {"lookup_extrapolate": table.extrapolate, "lookup_forward": table.forward,
