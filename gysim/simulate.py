@@ -467,12 +467,14 @@ def _integrate_chunk(compiled: CompiledModel, runs: Runs, lo: int, hi: int, meth
                 final_time.check_horizon(ended, (len(times) - 1) * save_every, times[-1], lo)
                 ends = final_time.saved_ends(ended, save_every, len(times))
         else:
-            kernel.fixed_step(P, compiled.prepare(P), y0, discrete, delay_times, method, step,
-                              times, out, target=opts.get("target"))
+            finite = kernel.fixed_step(P, compiled.prepare(P), y0, discrete, delay_times,
+                                       method, step, times, out, target=opts.get("target"))
             n_steps = (len(times) - 1) * int(round((times[1] - times[0]) / step)) \
                 if len(times) > 1 else 0
             stats.steps += n_steps
             stats.nfev += n_steps * (1 if method == "euler" else 4)
+            if finite.all():  # the kernel saw every saved value: no bad one to look for
+                return
     else:
         _adaptive_chunk(compiled, runs, lo, hi, method, times, opts, stats, out, failed)
     if mask:

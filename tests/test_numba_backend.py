@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -19,6 +21,18 @@ def cache(tmp_path_factory):
     mp.setenv("GYSIM_CACHE_DIR", str(folder))
     yield folder
     mp.undo()
+
+
+@contextlib.contextmanager
+def numba_threads(k):
+    """numba on `k` threads (as many as it has, if fewer) inside the block."""
+    import numba
+    old = numba.get_num_threads()
+    numba.set_num_threads(min(k, numba.config.NUMBA_NUM_THREADS))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(old)
 
 
 def decay(k=0.5):
@@ -80,15 +94,10 @@ def test_same_numbers_as_numpy_over_dims_and_builtins(method):
 
 
 def test_runs_split_between_threads_keep_their_numbers():
-    import numba
     m = decay()
     ks = np.linspace(0.1, 1.9, 9)
-    old = numba.get_num_threads()
-    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-    try:
+    with numba_threads(2):
         ds = gysim.simulate(m, method="euler", dt=0.5, params={"k": ks}, backend="numba")
-    finally:
-        numba.set_num_threads(old)
     np.testing.assert_allclose(ds.x.sel(time=4).values, (1 - 0.5 * ks) ** 8, rtol=1e-14)
 
 
@@ -121,6 +130,54 @@ def test_a_failing_run_is_masked_as_with_numpy():
     np.testing.assert_array_equal(a.x.values, b.x.values)
 
 
+@pytest.mark.parametrize("method", ["euler", "rk4"])
+@pytest.mark.parametrize("bad, threads", [("1 / c", 1), ("1 / c", 2), ("log(c) * 0", 2),
+                                          ("sqrt(c - 1)", 2)])
+def test_a_non_finite_saved_value_raises_as_with_numpy(method, bad, threads):
+    """The kernel flags each run whose saved values are not all finite (an infinity, a
+    NaN; in a stock or only in an output); the error names the same time, variable and
+    run as the numpy backend's."""
+    m = gysim.Model("blowup", start=0, stop=3)
+    m.stock("x", 1.0)
+    m.param("c", 1.0, bounds=(-5, 5))
+    m.flow("f", f"{bad} + 0 * x", into="x")
+    m.aux("g", f"{bad}")
+    c = np.ones(11)
+    c[7] = 0.0
+    opts = dict(method=method, dt=0.5, params={"c": c})
+    with pytest.raises(gysim.SimulationError) as want:
+        gysim.simulate(m, backend="numpy", **opts)
+    with numba_threads(threads):
+        with pytest.raises(gysim.SimulationError) as got:
+            gysim.simulate(m, backend="numba", **opts)
+        ok = gysim.simulate(m, backend="numba", **dict(opts, params={"c": np.ones(11)}))
+    assert str(got.value) == str(want.value)
+    assert "run: 7" in str(got.value)
+    assert np.isfinite(ok.g.values).all()
+
+
+def test_a_forked_child_runs_threads_of_its_own():
+    """The kernel keeps a pool of threads between calls; a child made by fork has none of
+    its threads, and must not wait for them."""
+    import multiprocessing
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    m = decay()
+    ks = np.linspace(0.1, 1.9, 9)
+    with numba_threads(2):
+        want = gysim.simulate(m, method="euler", dt=0.5, params={"k": ks}, backend="numba")
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            got = pool.apply_async(_threaded_run, (ks,)).get(timeout=60)
+    np.testing.assert_array_equal(got, want.x.values)
+
+
+def _threaded_run(ks):
+    import numba
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+    return gysim.simulate(decay(), method="euler", dt=0.5, params={"k": ks},
+                          backend="numba").x.values
+
+
 def test_fixed_delays_give_the_numpy_numbers():
     """A delay per run (its own delay time) and one shared, with Euler and RK4."""
     m = gysim.Model("fixed", start=0, stop=5)
@@ -151,17 +208,12 @@ def test_auto_falls_back_to_numpy_and_says_why(monkeypatch):
 
 
 def test_auto_keeps_numpy_for_a_small_run_and_a_wide_ensemble_on_one_thread(monkeypatch):
-    import numba
     ds = gysim.simulate(decay(0.3), method="euler", dt=1)
     assert ds.attrs["backend"] == "numpy"
     assert ds.attrs["backend_reason"].startswith("small run")
     monkeypatch.setattr(numba_backend, "NUMPY_OVERHEAD", 1.0)
-    old = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
+    with numba_threads(1):
         ds = gysim.simulate(decay(0.3), method="euler", dt=1, params={"k": np.full(1001, 0.3)})
-    finally:
-        numba.set_num_threads(old)
     assert ds.attrs["backend_reason"] == "1001 runs on one thread: over more than 1000 runs " \
                                          "numpy is as fast as numba"
 

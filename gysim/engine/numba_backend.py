@@ -147,6 +147,23 @@ def is_cached(program: Program, dims: Dimensions) -> bool:
     return any((path.parent / "__pycache__").glob(f"{path.stem}.*.nbi"))
 
 
+_POOL: list[ThreadPoolExecutor] = []
+_POOL_LOCK = threading.Lock()
+# a child process made by fork has none of the pool's threads: it starts its own
+os.register_at_fork(after_in_child=_POOL.clear)
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """A pool of at least `workers` threads, kept between calls (starting threads costs
+    about a tenth of a millisecond each; an ensemble's call can take a few)."""
+    with _POOL_LOCK:
+        if not _POOL or _POOL[0]._max_workers < workers:
+            if _POOL:
+                _POOL.pop().shutdown(wait=False)
+            _POOL.append(ThreadPoolExecutor(workers, thread_name_prefix="gysim-numba"))
+        return _POOL[0]
+
+
 def _threads() -> int:
     """Threads for an ensemble: numba's setting (``NUMBA_NUM_THREADS``, ``numba.set_num_threads``)."""
     import numba
@@ -192,6 +209,8 @@ class Kernel:
         self._lock = threading.Lock()
         self._warm: set[str] = set()
         self._last: tuple[Any, Any, np.ndarray, np.ndarray] | None = None
+        self._param_width = self._width(program.param_names)
+        self._static_width = self._width(program.static_names)
         self._fixed_warm()
         self.compile_seconds = time.perf_counter() - started
 
@@ -202,15 +221,22 @@ class Kernel:
 
     def columns(self, values: tuple, group: list[str], n: int) -> np.ndarray:
         """Parameters or static values (a tuple, as the numpy backend has them) as ``(n, k)``."""
-        blocks = []
+        packing = self.packing(values, group, n)
+        return packing.into(np.empty((n, packing.width)), 0, n)
+
+    def packing(self, values: tuple, group: list[str], n: int) -> "Packing":
+        """How `values` go into the kernel's ``(n, k)`` layout, for :meth:`Packing.into`."""
+        parts, at = [], 0
         for name, value in zip(group, values):
             full = self._dims.full_shape(self._dims.dims_of(name)) if self._dims.dimensions \
                 else ()
             arr = np.broadcast_to(np.asarray(value, dtype=float), full + (n,))
-            blocks.append(arr.reshape(-1, n))
-        if not blocks:
-            return np.zeros((n, 0))
-        return np.ascontiguousarray(np.concatenate(blocks, axis=0).T)
+            if arr.strides[-1] == 0:  # the same for every run
+                arr = arr[..., :1]
+            k = int(np.prod(full))
+            parts.append((at, at + k, arr.reshape(k, arr.shape[-1])))
+            at += k
+        return Packing(parts, at)
 
     def _fixed_warm(self, name: str = "run_euler") -> None:
         """Compile (or load) ``run_euler`` or ``run_rk4`` for the argument types every later
@@ -222,7 +248,8 @@ class Kernel:
                 np.zeros((1, self._width(p.param_names))),
                 np.zeros((1, self._width(p.static_names))), np.zeros((1, p.n_state_rows)),
                 np.zeros((1, n_d)), np.ones((1, n_d), np.int64), 0, 1, 0.0, 1.0, 1, 1,
-                np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((2, 0, 1)))
+                np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((2, 0, 1)),
+                np.zeros(1, np.bool_))
         self._warm.add(name)
 
     def _buffer(self, shape: tuple) -> np.ndarray:
@@ -304,7 +331,7 @@ class Kernel:
 
     def fixed_step(self, P: tuple, S: tuple, y0: np.ndarray, discrete: list, delay_times: list,
                    method: str, step: float, times: np.ndarray, out: dict,
-                   target: np.ndarray | None = None) -> None:
+                   target: np.ndarray | None = None) -> np.ndarray:
         """Euler or RK4 for a chunk of runs, in compiled code; results into ``out``.
 
         The arguments are those of :func:`gysim.engine.integrate_fixed_step.fixed_step`;
@@ -312,6 +339,12 @@ class Kernel:
         `target`, a C-contiguous block made by :meth:`result_arrays` for these runs (whose
         views are ``out``), is written directly; without it the runs go to a buffer and are
         copied into ``out``.
+
+        Returns
+        -------
+        numpy.ndarray of bool
+            For each run, whether every value it saved is finite (found by the threads as
+            they write, so that the caller looks for a bad value only where there is one).
         """
         program = self.program
         n = y0.shape[1]
@@ -332,10 +365,14 @@ class Kernel:
             orders[:, i] = np.broadcast_to(np.clip(np.round(
                 np.asarray(delay_times[i], float) / step + 1e-6), 1, n_steps + 1), (n,))
             inits[:, i] = np.broadcast_to(np.asarray(discrete[i], float), (n,))
-        args = (self.columns(P, program.param_names, n), self.columns(S, program.static_names, n),
-                np.ascontiguousarray(y0.T), inits, orders)
+        # parameters and static values as rows (n, k), each thread packing its own runs:
+        # first writes to fresh memory fault its pages, which costs as much as the copy
+        packed = [(self.packing(P, program.param_names, n), np.empty((n, self._param_width))),
+                  (self.packing(S, program.static_names, n), np.empty((n, self._static_width)))]
+        args = (packed[0][1], packed[1][1], np.ascontiguousarray(y0.T), inits, orders)
+        finite = np.empty(n, np.bool_)
         rest = (float(times[0]), float(step), n_steps, save_every,
-                np.asarray(sel_y, np.int64), np.asarray(sel_o, np.int64), buffer)
+                np.asarray(sel_y, np.int64), np.asarray(sel_o, np.int64), buffer, finite)
         name = "run_rk4" if method == "rk4" else "run_euler"
         if name not in self._warm:  # RK4's loop is compiled on first use, apart from the run
             started = time.perf_counter()
@@ -344,6 +381,8 @@ class Kernel:
         run = getattr(self._module, name)
 
         def block(lo: int, hi: int) -> None:  # integrate runs lo:hi, copy them out
+            for packing, rows in packed:
+                packing.into(rows, lo, hi)
             run(*args, lo, hi, *rest)
             if direct:
                 return
@@ -352,17 +391,19 @@ class Kernel:
                 target[...] = buffer[:, at:at + size, lo:hi].reshape(target.shape)
 
         threads = min(n, _threads())
-        if threads <= 1:
-            block(0, n)
-        else:  # compiled code and numpy's copies release the GIL: a block of runs per thread
-            bounds = np.linspace(0, n, threads + 1).astype(int)
-            with ThreadPoolExecutor(threads) as pool:
-                jobs = [pool.submit(block, int(lo), int(hi))
-                        for lo, hi in zip(bounds[:-1], bounds[1:])]
-                for job in jobs:
-                    job.result()
+        # compiled code and numpy's copies release the GIL: a block of runs per thread,
+        # the last one in this thread
+        bounds = [int(b) for b in np.linspace(0, n, threads + 1)]
+        jobs = [_pool(threads - 1).submit(block, lo, hi)
+                for lo, hi in zip(bounds[:-2], bounds[1:-1])] if threads > 1 else []
+        try:
+            block(bounds[-2], bounds[-1])
+        finally:
+            for job in jobs:
+                job.result()
         if not direct:
             self._keep(buffer)
+        return finite
 
     def rhs(self, t, dt, Y, P, S, D, dY, DIN):
         """The derivatives of every run, as the numpy backend's ``rhs`` (for solve_ivp)."""
@@ -379,6 +420,28 @@ class Kernel:
             self.compile_seconds += time.perf_counter() - started
         self._module.rhs_many(float(t), float(dt), Y, last[2], last[3], dY)
         return dY
+
+
+class Packing:
+    """Values over runs, ``(k, n)`` blocks, to be written as rows ``(n, k)`` a block of
+    runs at a time: each thread of an ensemble packs the rows of its own runs.
+
+    Examples
+    --------
+    >>> packing = Packing([(0, 1, np.array([[1.0, 2.0, 3.0]])), (1, 2, np.array([[9.0]]))], 2)
+    >>> packing.into(np.zeros((3, 2)), 1, 3).tolist()
+    [[0.0, 0.0], [2.0, 9.0], [3.0, 9.0]]
+    """
+
+    def __init__(self, parts: list[tuple[int, int, np.ndarray]], width: int) -> None:
+        self.parts = parts
+        self.width = width
+
+    def into(self, out: np.ndarray, lo: int, hi: int) -> np.ndarray:
+        """Write the rows of runs lo:hi of `out` (shape ``(n, width)``); return `out`."""
+        for a, b, arr in self.parts:
+            out[lo:hi, a:b] = (arr if arr.shape[1] == 1 else arr[:, lo:hi]).T
+        return out
 
 
 def make_kernel(program: Program, dims: Dimensions) -> tuple[Kernel | None, str]:

@@ -328,7 +328,7 @@ def _euler_source(em: _ScalarEmitter, deriv_trees: dict) -> list[str]:
     i3, i4, i5 = " " * 12, " " * 16, " " * 20
     lines = ["@_jit",
              "def run_euler(P, S, Y0, D0, ORDER, lo, hi, start, step, n_steps, save_every,",
-             "              sel_y, sel_o, OUT):", _FIXED_HEAD]
+             "              sel_y, sel_o, OUT, FINITE):", _FIXED_HEAD]
     lines += [f"        q{i} = Y0[r, {i}]" for i in rows]
     lines.append(_EULER_STEP)
     lines += _body(em, core, i3)
@@ -339,12 +339,15 @@ def _euler_source(em: _ScalarEmitter, deriv_trees: dict) -> list[str]:
     lines += _body(em, extra, i4)
     lines += [f"{i4}yv[{i}] = q{i}" for i in rows]
     lines += [i4 + line for line in outs]
-    lines += [f"{i4}for i in range(ny):", f"{i5}OUT[j, i, r] = yv[sel_y[i]]",
-              f"{i4}for i in range(no):", f"{i5}OUT[j, ny + i, r] = o[sel_o[i]]",
+    lines += [f"{i4}for i in range(ny):", f"{i5}x = yv[sel_y[i]]", f"{i5}OUT[j, i, r] = x",
+              f"{i5}bad += x - x",
+              f"{i4}for i in range(no):", f"{i5}x = o[sel_o[i]]", f"{i5}OUT[j, ny + i, r] = x",
+              f"{i5}bad += x - x",
               f"{i4}j += 1", f"{i4}left = save_every",
               f"{i3}left -= 1", f"{i3}if k == n_steps:", f"{i4}break",
               f"{i3}for i in range(n_d):", f"{i4}buf[i, k % ring] = din[i]"]
     lines += [f"{i3}q{i} += v{i} * step" for i in rows]
+    lines.append("        FINITE[r] = bad == 0.0")
     em.state_ref = "y[{}]"
     return lines
 
@@ -386,8 +389,10 @@ N_OUTPUTS = {n_outputs}'''
 # gysim.engine.integrate_fixed_step (Euler: y += dy * step; RK4's stages and sum).
 # The runs lo:hi one after another, each over the whole horizon, saved values at
 # OUT[save, value, run]: a thread takes a contiguous block of runs, with no barrier
-# per step and no Python call in the loop. Euler has the model's equations inside its
-# loop (_euler_source); RK4 calls _rhs four times a step.
+# per step and no Python call in the loop. FINITE[run]: whether every value the run
+# saved is finite (``bad`` sums x - x over them: NaN once one is not), so that the
+# caller looks for the first non-finite value only when there is one. Euler has the
+# model's equations inside its loop (_euler_source); RK4 calls _rhs four times a step.
 # Both loops: the ring buffer of the fixed delays (as long as the longest delay of the
 # runs lo:hi), and at each step the delayed values due from it.
 _RING = """    n_d = D0.shape[1]
@@ -416,11 +421,13 @@ _FIXED_HEAD = _RING + """
         p = P[r]
         s = S[r]
         order = ORDER[r]
+        bad = 0.0
         for i in range(n_d):
             d[i] = D0[r, i]"""
 _EULER_STEP = _STEP_HEAD
 _RK4 = '''@_jit
-def run_rk4(P, S, Y0, D0, ORDER, lo, hi, start, step, n_steps, save_every, sel_y, sel_o, OUT):
+def run_rk4(P, S, Y0, D0, ORDER, lo, hi, start, step, n_steps, save_every, sel_y, sel_o, OUT,
+            FINITE):
 ''' + _RING + '''
     y = np.empty(N_ROWS)
     d = np.empty(n_d)
@@ -440,6 +447,7 @@ def run_rk4(P, S, Y0, D0, ORDER, lo, hi, start, step, n_steps, save_every, sel_y
         p = P[r]
         s = S[r]
         order = ORDER[r]
+        bad = 0.0
         for i in range(N_ROWS):
             y[i] = Y0[r, i]
         for i in range(n_d):
@@ -448,9 +456,13 @@ def run_rk4(P, S, Y0, D0, ORDER, lo, hi, start, step, n_steps, save_every, sel_y
             if left == 0:
                 _rhs(t, step, y, p, s, d, dy, din, o, True)
                 for i in range(ny):
-                    OUT[j, i, r] = y[sel_y[i]]
+                    x = y[sel_y[i]]
+                    OUT[j, i, r] = x
+                    bad += x - x
                 for i in range(no):
-                    OUT[j, ny + i, r] = o[sel_o[i]]
+                    x = o[sel_o[i]]
+                    OUT[j, ny + i, r] = x
+                    bad += x - x
                 j += 1
                 left = save_every
             else:
@@ -471,6 +483,7 @@ def run_rk4(P, S, Y0, D0, ORDER, lo, hi, start, step, n_steps, save_every, sel_y
             _rhs(t + step, step, tmp, p, s, d, k4, scratch, o, False)
             for i in range(N_ROWS):
                 y[i] += sixth * (dy[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
+        FINITE[r] = bad == 0.0
 '''
 _RHS_MANY = '''@_jit
 def rhs_many(t, dt, Y, P, S, dY):
