@@ -27,7 +27,9 @@ Usage::
 Section 4 times the largest ensemble four ways in interleaved rounds:
 hand-written numpy, gysim's numpy backend, and gysim's numba backend on one
 and on two threads, with each one's time relative to hand-written numpy and
-the thread scaling (see :func:`backend_comparison`).
+the thread scaling (see :func:`backend_comparison`), beside the machine's own
+thread scaling for compiled arithmetic in the same rounds
+(:func:`machine_reference`).
 """
 
 from __future__ import annotations
@@ -285,7 +287,8 @@ def backend_comparison(n, repeats, seed=SEED):
     """The n-run ensemble four ways, timed in interleaved rounds; medians and ratios.
 
     Hand-written numpy, gysim with ``backend="numpy"``, and gysim with
-    ``backend="numba"`` on 1 and on 2 threads (``numba.set_num_threads``).
+    ``backend="numba"`` on 1 and on 2 threads (``numba.set_num_threads``);
+    and the machine's reference loop on 1 and 2 threads (:func:`machine_reference`).
     Each round times every row once, so a change in the machine's load
     falls on all rows alike; the medians of ``repeats`` rounds are reported.
     The numba kernel is compiled (or loaded from its cache) before timing,
@@ -325,10 +328,13 @@ def backend_comparison(n, repeats, seed=SEED):
                 numba.set_num_threads(old)
         return go
 
+    reference = machine_reference()
     rows = {"hand-written numpy": lambda: run_numpy(params, n),
             "gysim numpy": lambda: gysim.simulate(model, backend="numpy", **opts),
             "gysim numba, 1 thread": numba_on(1),
-            f"gysim numba, {two} threads": numba_on(two)}
+            f"gysim numba, {two} threads": numba_on(two),
+            REFERENCE_ONE: lambda: reference(1),
+            REFERENCE_TWO.format(two): lambda: reference(two)}
     load_before = _load_average()
     times = {k: [] for k in rows}
     cpu = {k: [] for k in rows}
@@ -342,6 +348,50 @@ def backend_comparison(n, repeats, seed=SEED):
             "cpu_seconds": {k: statistics.median(v) for k, v in cpu.items()},
             "compile_seconds": compile_s, "cached": kernel.cached,
             "load": (load_before, _load_average()), "rounds": repeats, "threads": two}
+
+
+REFERENCE_ONE = "machine reference: compiled arithmetic, 1 thread"
+REFERENCE_TWO = "machine reference: compiled arithmetic, {} threads"
+#: Iterations of the reference loop: about as long as the ensemble's kernel on one thread.
+REFERENCE_ITERATIONS = 4_800_000
+
+
+def machine_reference():
+    """What the machine itself gives a second thread: a compiled loop of pure arithmetic.
+
+    The loop (``pow`` and a few multiplications and additions, as a model's
+    step has, with no memory traffic) is split evenly between threads that
+    release the GIL, as the numba backend splits runs. Its thread scaling is
+    the ceiling for any code on this machine at that moment: a virtual
+    machine's two cores can share one physical core's arithmetic units
+    (measured here: 1.5x to 1.94x for this loop, in runs minutes apart, while a
+    loop of dependent square roots, which leaves those units idle, scaled
+    1.99x). Returns ``go(threads)``, which runs the loop once (compiled on the
+    first call, before the timing).
+    """
+    import threading
+
+    import numba
+
+    @numba.njit(nogil=True)
+    def arithmetic(count, seed):
+        total = 0.0
+        for i in range(count):
+            x = 1.0 + (i % 1000) * 1e-3 + seed
+            total += np.power(x, 0.37) * 0.5 + np.power(x, 1.3) * x
+        return total
+
+    arithmetic(10, 0.0)
+
+    def go(threads):
+        share = REFERENCE_ITERATIONS // threads
+        workers = [threading.Thread(target=arithmetic, args=(share, float(i)))
+                   for i in range(threads)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+    return go
 
 
 def backend_table(result, n):
@@ -361,12 +411,19 @@ def backend_table(result, n):
              "|---|---:|---:|---:|---:|"]
     cpu = result["cpu_seconds"]
     for k, v in sec.items():
+        if k.startswith("machine reference"):  # not the model: no ratio to hand-written numpy
+            lines.append(f"| {k} | {v:.3f} | | {cpu[k]:.3f} | |")
+            continue
         lines.append(f"| {k} | {v:.3f} | {v / hand:.2f} | {cpu[k]:.3f} | "
                      f"{cpu[k] / cpu['hand-written numpy']:.2f} |")
+    ceiling = sec[REFERENCE_ONE] / sec[REFERENCE_TWO.format(result["threads"])]
     lines += ["", f"Thread scaling (numba, wall time on 1 thread / on {result['threads']} "
-                  f"threads): **{one / two:.2f}x**. On a busy machine (load average above the "
-                  "number of cores) the wall times measure the share of the processors this "
-                  "process got, not the code: the CPU times are the code's cost."]
+                  f"threads): **{one / two:.2f}x**; the machine's own for compiled arithmetic "
+                  f"in the same rounds (the reference rows, :func:`machine_reference`): "
+                  f"{ceiling:.2f}x. On a busy machine (load average "
+                  "above the number of cores) the wall times measure the share of the "
+                  "processors this process got, not the code: the CPU times are the code's "
+                  "cost."]
     return lines
 
 
