@@ -218,6 +218,24 @@ def test_auto_keeps_numpy_for_a_small_run_and_a_wide_ensemble_on_one_thread(monk
                                          "numpy is as fast as numba"
 
 
+def test_auto_does_not_write_a_small_runs_source_to_look_in_the_cache(monkeypatch):
+    """Whether the disk cache holds a kernel is known from the hash of its source, which
+    takes seconds to write for a model of 10^5 elements: a run that neither loading nor
+    compiling would repay is numpy without it."""
+    def no(*args):
+        raise AssertionError("is_cached was called")
+    monkeypatch.setattr(numba_backend, "is_cached", no)
+    compiled = decay(0.3).compile()  # 2 equations: 0.1 s to compile, 0.5 s to load
+    kernel, reason = numba_backend.choose(compiled, "auto", evaluations=40, runs=1)
+    assert kernel is None
+    assert reason == "small run (numba would save about 0.00012 s and take at least 0.1 s " \
+                     "to load from its cache or compile)"
+    # a run that loading from the cache would repay looks there
+    monkeypatch.setattr(numba_backend, "NUMPY_OVERHEAD", 1.0)
+    with pytest.raises(AssertionError, match="is_cached was called"):
+        numba_backend.choose(compiled, "auto", evaluations=40, runs=1)
+
+
 def test_auto_takes_numba_for_a_wide_ensemble_on_two_threads(monkeypatch):
     """Two threads take half the arithmetic: 2 equations x 40 steps x 2e5 runs x 1e-3 s / 2."""
     import numba

@@ -525,12 +525,18 @@ def choose(compiled: CompiledModel, backend: str, evaluations: float,
         equations = len(compiled.order) + compiled.n_state_rows
         saving = NUMPY_OVERHEAD * equations * evaluations \
             + NUMPY_PER_VALUE * equations * evaluations * runs * (1 - 1 / threads)
+        compile_cost = COMPILE_PER_EQUATION * equations
         if compiled.kernel_ready():
             cost, what = 0.0, ""
+        elif saving <= 2 * min(LOAD_SECONDS, compile_cost):
+            # numpy whether or not the disk cache has the kernel: not worth writing the
+            # model's numba source to find out (seconds for a model of 10^5 elements)
+            cost = min(LOAD_SECONDS, compile_cost)
+            what = f" and take at least {cost:.2g} s to load from its cache or compile"
         elif is_cached(compiled.program, compiled._dims):
             cost, what = LOAD_SECONDS, f" and take {LOAD_SECONDS:.2g} s to load from its cache"
         else:
-            cost = COMPILE_PER_EQUATION * equations
+            cost = compile_cost
             what = f" and take {cost:.2g} s to compile"
         if saving <= 2 * cost:
             return None, f"small run (numba would save about {saving:.2g} s{what})"
