@@ -55,7 +55,7 @@ from .program import Program
 if TYPE_CHECKING:
     from .compiled import CompiledModel
 
-__all__ = ["BACKENDS", "AUTO_MAX_RUNS", "Kernel", "NumbaBackend", "cache_dir", "choose",
+__all__ = ["BACKENDS", "NUMBA_SHARE", "Kernel", "NumbaBackend", "cache_dir", "choose",
            "numba_available"]
 
 #: What ``gysim.simulate(..., backend=)`` accepts.
@@ -66,12 +66,12 @@ NUMPY_OVERHEAD = 1.5e-6
 #: "auto": what numba takes to compile one equation (seconds, measured on a 190-equation
 #: model and on Earth4All, 2 cores); nothing when the kernel is cached on disk or made already.
 COMPILE_PER_EQUATION = 0.05
-#: "auto" keeps numpy for ensembles of more runs than this on one thread: over wide
-#: arrays numpy's overhead is spread thin and per run it is as fast as numba (measured,
-#: CPU time, bench_ensemble.py's model, one thread: numpy / numba 2.3 at 1 to 100 runs,
-#: 0.97 at 1 000, 0.95 to 1.00 at 3 000 to 30 000; a Sobol study of a 190-equation model:
-#: no faster over 16 384 runs). On more threads numba's blocks of runs use every core.
-AUTO_MAX_RUNS = 1000
+#: "auto": what numba's arithmetic costs per value on one thread, as a share of the numpy
+#: backend's (measured Dec 3 2026, CPU time, one thread, medians of 5: bench_ensemble.py's
+#: model numpy / numba 1.23, 1.09, 1.15, 1.15 at 1 000, 3 000, 10 000, 30 000 runs; the
+#: Guiyang model 1.12, 1.28, 1.21, 1.29): numba writes each run's values once, numpy makes
+#: temporaries of every run.
+NUMBA_SHARE = 0.85
 #: "auto": what the numpy backend's arithmetic costs per equation, evaluation and run
 #: (seconds; bench_ensemble.py's model, 10 000 runs: 0.32 s CPU for 22 equations x 240
 #: steps, about 6e-9); the share of it other threads take is what they save.
@@ -483,13 +483,13 @@ def choose(compiled: CompiledModel, backend: str, evaluations: float,
     ``"auto"`` takes numba when what it saves exceeds twice what it costs.
     It saves the numpy backend's Python overhead (:data:`NUMPY_OVERHEAD` per
     equation and evaluation, whatever the number of runs) and, for a
-    fixed-step ensemble on more than one thread, the share of the numpy
-    backend's arithmetic (:data:`NUMPY_PER_VALUE` per equation, evaluation and
-    run) the other threads take. It costs the compile time
-    (:data:`COMPILE_PER_EQUATION` per equation), :data:`LOAD_SECONDS` when
-    the kernel is in the disk cache, nothing when it is made already in this
-    process. On one thread, over more than :data:`AUTO_MAX_RUNS` runs,
-    numpy is as fast per run and is kept.
+    fixed-step ensemble, part of the numpy backend's arithmetic
+    (:data:`NUMPY_PER_VALUE` per equation, evaluation and run): all of it but
+    :data:`NUMBA_SHARE` on one thread, divided between the threads on more.
+    It costs the compile time (:data:`COMPILE_PER_EQUATION` per equation),
+    :data:`LOAD_SECONDS` when the kernel is in the disk cache (not looked
+    for when not even that would be repaid), nothing when it is made already
+    in this process.
 
     Parameters
     ----------
@@ -519,12 +519,10 @@ def choose(compiled: CompiledModel, backend: str, evaluations: float,
         if not numba_available():
             return None, "numba is not installed"
         threads = min(runs, _threads()) if fixed else 1
-        if runs > AUTO_MAX_RUNS and threads <= 1:
-            return None, (f"{runs} runs on one thread: over more than {AUTO_MAX_RUNS} runs "
-                          f"numpy is as fast as numba")
         equations = len(compiled.order) + compiled.n_state_rows
+        share = NUMBA_SHARE / threads if fixed else 1.0  # solve_ivp: numba's derivatives alike
         saving = NUMPY_OVERHEAD * equations * evaluations \
-            + NUMPY_PER_VALUE * equations * evaluations * runs * (1 - 1 / threads)
+            + NUMPY_PER_VALUE * equations * evaluations * runs * (1 - share)
         compile_cost = COMPILE_PER_EQUATION * equations
         if compiled.kernel_ready():
             cost, what = 0.0, ""
