@@ -156,8 +156,9 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
         cached on disk (:func:`gysim.engine.numba_backend.cache_dir`).
         ``"auto"`` (default) uses numba when it is installed, can compile
         the model, and saves time: a run long enough to repay compiling, or
-        (fixed step, more than one numba thread) an ensemble large enough
-        to repay it by integrating blocks of runs on every core
+        (fixed step) an ensemble large enough to repay it, numba's loop
+        being faster per run than numpy's on one thread and integrating
+        blocks of runs on every core
         (:func:`gysim.engine.numba_backend.choose`), else numpy.
         ``ds.attrs["backend"]`` says which ran and ``ds.attrs["backend_reason"]``
         why not numba; ``model.compile().compile_seconds`` is the time numba
