@@ -68,9 +68,9 @@ NUMPY_OVERHEAD = 1.5e-6
 COMPILE_PER_EQUATION = 0.05
 #: "auto": what numba's arithmetic costs per value on one thread, as a share of the numpy
 #: backend's (measured Dec 3 2026, CPU time, one thread, medians of 5: bench_ensemble.py's
-#: model numpy / numba 1.23, 1.09, 1.15, 1.15 at 1 000, 3 000, 10 000, 30 000 runs; the
-#: Guiyang model 1.12, 1.28, 1.21, 1.29): numba writes each run's values once, numpy makes
-#: temporaries of every run.
+#: model numpy / numba 1.23, 1.09, 1.15, 1.15 at 1 000, 3 000, 10 000, 30 000 runs; a
+#: 190-equation model over sectors 1.12, 1.28, 1.21, 1.29): numba writes each run's values
+#: once, numpy makes temporaries of every run.
 NUMBA_SHARE = 0.85
 #: "auto": what the numpy backend's arithmetic costs per equation, evaluation and run
 #: (seconds; bench_ensemble.py's model, 10 000 runs: 0.32 s CPU for 22 equations x 240
