@@ -74,7 +74,7 @@ COMPILE_PER_EQUATION = 0.05
 NUMBA_SHARE = 0.85
 #: "auto": what the numpy backend's arithmetic costs per equation, evaluation and run
 #: (seconds; bench_ensemble.py's model, 10 000 runs: 0.32 s CPU for 22 equations x 240
-#: steps, about 6e-9); the share of it other threads take is what they save.
+#: steps, about 6e-9); numba saves all of it but NUMBA_SHARE, divided between its threads.
 NUMPY_PER_VALUE = 5e-9
 #: "auto": what loading a kernel from the disk cache costs in a new process (seconds:
 #: importing numba and reading the compiled code).
@@ -154,8 +154,8 @@ os.register_at_fork(after_in_child=_POOL.clear)
 
 
 def _pool(workers: int) -> ThreadPoolExecutor:
-    """A pool of at least `workers` threads, kept between calls (starting threads costs
-    about a tenth of a millisecond each; an ensemble's call can take a few)."""
+    """A pool of at least `workers` threads, kept between calls: starting a thread costs
+    about a tenth of a millisecond, and a call of a small ensemble takes only a few."""
     with _POOL_LOCK:
         if not _POOL or _POOL[0]._max_workers < workers:
             if _POOL:
@@ -380,7 +380,7 @@ class Kernel:
             self.compile_seconds += time.perf_counter() - started
         run = getattr(self._module, name)
 
-        def block(lo: int, hi: int) -> None:  # integrate runs lo:hi, copy them out
+        def block(lo: int, hi: int) -> None:  # pack runs lo:hi, integrate them, copy them out
             for packing, rows in packed:
                 packing.into(rows, lo, hi)
             run(*args, lo, hi, *rest)
