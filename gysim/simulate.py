@@ -40,7 +40,7 @@ from .engine.limits import (MAX_RHS_EVALS, MAX_STEPS, check_limit, check_memory,
 from .engine.results import to_dataset
 from .errors import ModelDefinitionError, ParameterError, SimulationError
 from .model import Model, Param
-from .random_draws import random_owners, run_keys, streams
+from .random_draws import run_keys, streams
 
 if TYPE_CHECKING:
     from .engine.compiled import CompiledModel
@@ -265,7 +265,7 @@ def simulate(model: Model, *, params: Mapping[str, Any] | Any | None = None,
         raise ModelDefinitionError(
             f"delay_fixed (in {', '.join(d.owner for d in compiled.delays_fixed)}) "
             f"needs a fixed-step method: use method='euler' or 'rk4' with a `dt`")
-    random_in = random_owners(compiled.program)
+    random_in = compiled.random_owners
     if not fixed and random_in:
         raise ModelDefinitionError(
             f"random functions (in {', '.join(random_in)}) draw once per time step and need "

@@ -30,6 +30,7 @@ Examples
 from __future__ import annotations
 
 from ..elements import ModelLike
+from ..random_draws import random_owners
 from .checks import check_model
 from .codegen import Backend, NumpyBackend
 from .dims import Dimensions
@@ -81,6 +82,7 @@ class CompiledModel:
     def __init__(self, model: ModelLike, backend: Backend | None = None) -> None:
         self.model = model
         self._units_checked = False
+        self._random_owners: list[str] | None = None
         program = Program.of(model)
         lowering = Lowering(program)
         dims = Dimensions(program, lowering.varies)
@@ -152,6 +154,23 @@ class CompiledModel:
         if self._kernel is None or self._kernel[0] is None:
             return 0.0
         return self._kernel[0].compile_seconds
+
+    @property
+    def random_owners(self) -> list[str]:
+        """Elements whose equations draw random numbers (looked for once per compiled model).
+
+        Examples
+        --------
+        >>> import gysim
+        >>> m = gysim.Model("m")
+        >>> m.aux("noise", "random_uniform(0, 1, 7)")
+        >>> m.aux("calm", "2")
+        >>> m.compile().random_owners
+        ['noise']
+        """
+        if self._random_owners is None:  # (not a cached_property: its lock does not pickle)
+            self._random_owners = random_owners(self.program)
+        return self._random_owners
 
     def check_units(self) -> None:
         """Check the model's units (:func:`gysim.units.check_units`), once per compiled model."""

@@ -32,6 +32,7 @@ gysim.errors.SimulationError: the results need about 1.0 TiB, more than the limi
 
 from __future__ import annotations
 
+import math
 import os
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -218,7 +219,7 @@ def n_values(compiled: CompiledModel, names: Sequence[str]) -> int:
     total = 0
     for name in names:
         try:
-            total += int(np.prod(compiled.full_shape(compiled.dims_of(name))))
+            total += math.prod(compiled.full_shape(compiled.dims_of(name)))
         except Exception:  # noqa: BLE001 - an unknown name: simulate reports it
             total += 1
     return total

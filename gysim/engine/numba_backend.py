@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import math
 import os
 import sys
 import threading
@@ -217,7 +218,7 @@ class Kernel:
     # ---- inputs in the kernel's layout
     def _width(self, group: list[str]) -> int:
         dims = self._dims
-        return sum(int(np.prod(dims.full_shape(dims.dims_of(n)))) for n in group)
+        return sum(math.prod(dims.full_shape(dims.dims_of(n))) for n in group)
 
     def columns(self, values: tuple, group: list[str], n: int) -> np.ndarray:
         """Parameters or static values (a tuple, as the numpy backend has them) as ``(n, k)``."""
@@ -230,10 +231,14 @@ class Kernel:
         for name, value in zip(group, values):
             full = self._dims.full_shape(self._dims.dims_of(name)) if self._dims.dimensions \
                 else ()
+            k = math.prod(full)
+            if isinstance(value, float) and k == 1:  # most parameters: one number for all runs
+                parts.append((at, at + 1, np.full((1, 1), value)))
+                at += 1
+                continue
             arr = np.broadcast_to(np.asarray(value, dtype=float), full + (n,))
             if arr.strides[-1] == 0:  # the same for every run
                 arr = arr[..., :1]
-            k = int(np.prod(full))
             parts.append((at, at + k, arr.reshape(k, arr.shape[-1])))
             at += k
         return Packing(parts, at)
@@ -284,7 +289,7 @@ class Kernel:
         wanted = set(names)
 
         def size(name: str) -> int:
-            return int(np.prod(dims.full_shape(dims.dims_of(name)))) if dims.dimensions else 1
+            return math.prod(dims.full_shape(dims.dims_of(name))) if dims.dimensions else 1
         sel_y, sel_o, spans = [], [], []
         output_at, k = {}, 0
         for name in program.output_names:
