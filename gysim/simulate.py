@@ -31,8 +31,7 @@ from .engine.integrate_adaptive import adaptive
 from .engine.final_time import final_time_of
 from .engine.integrate_fixed_step import fixed_step
 from .engine.integrate import (Runs, SolverStats, blank_after, break_times, check_finite,
-                                initial_state,
-                               param_tuple, sizes, store)
+                               initial_state, param_tuple, sizes, store)
 from .engine.numba_backend import BACKENDS, choose
 from .engine.limits import (MAX_RHS_EVALS, MAX_STEPS, check_limit, check_memory, format_bytes,
                             saved_times,
@@ -459,19 +458,18 @@ def _integrate_chunk(compiled: CompiledModel, runs: Runs, lo: int, hi: int, meth
         y0, discrete, delay_times = initial_state(compiled, runs, lo, hi, times[0], step, P,
                                                   check=not mask)
         kernel = opts["kernel"]
+        save_every = int(round((times[1] - times[0]) / step)) if len(times) > 1 else 1
+        n_steps = (len(times) - 1) * save_every
         if kernel is None:
             final_time = opts.get("final_time")  # (other callers: a constant FINAL TIME)
             ended = fixed_step(compiled, P, compiled.prepare(P), y0, discrete, delay_times,
                                method, step, times, stats, out, final_time)
             if final_time is not None:
-                save_every = int(round((times[1] - times[0]) / step)) if len(times) > 1 else 1
-                final_time.check_horizon(ended, (len(times) - 1) * save_every, times[-1], lo)
+                final_time.check_horizon(ended, n_steps, times[-1], lo)
                 ends = final_time.saved_ends(ended, save_every, len(times))
         else:
             finite = kernel.fixed_step(P, compiled.prepare(P), y0, discrete, delay_times,
                                        method, step, times, out, target=opts.get("target"))
-            n_steps = (len(times) - 1) * int(round((times[1] - times[0]) / step)) \
-                if len(times) > 1 else 0
             stats.steps += n_steps
             stats.nfev += n_steps * (1 if method == "euler" else 4)
             if finite.all():  # the kernel saw every saved value: no bad one to look for

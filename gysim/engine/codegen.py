@@ -87,6 +87,7 @@ class _Emitter:
         self.dims = dims
         self.trailing = trailing
         self.tables = {name: i for i, name in enumerate(program.tables)}
+        self.owner = ""  # the element whose equation is being written (for its errors)
 
     def code(self, tree: Node) -> str:
         return _EMIT[type(tree)](self, tree)
@@ -155,10 +156,10 @@ class _Emitter:
             axis = self.dims.axis(dim, self.trailing)
             return (f"{BUILTINS[tree.func].reduction}({self.code(tree.args[0])}, axis={axis}, "
                     f"keepdims=True)")
-        if BUILTINS.get(tree.func) is not None and BUILTINS[tree.func].along:
+        if getattr(BUILTINS.get(tree.func), "along", None):
             dim = along_dim(tree, self.dims.dimensions)  # (the dims stage checked it)
             args = [self.code(a) for a in tree.args[:-1]]
-            where = repr(getattr(self, "owner", ""))  # the element, for its errors
+            where = repr(self.owner)
             return BUILTINS[tree.func].numpy(args + [str(self.dims.axis(dim, self.trailing)),
                                                      where])
         args = [self.code(a) for a in tree.args]

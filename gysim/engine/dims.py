@@ -160,7 +160,7 @@ class Dimensions:
                     f"{where}: `{to_text(tree)}` aggregates over dimension '{dim}', but "
                     f"`{to_text(tree.args[0])}` {_has(inner)}")
             return tuple(d for d in inner if d != dim)
-        if BUILTINS_ALONG.get(tree.func):
+        if getattr(BUILTINS.get(tree.func), "along", None):
             return self._along(tree, where)
         dims = self.union(*(self.infer(a, where) for a in tree.args))
         if tree.func == "delay_fixed" and len(tree.args) > 1 \
@@ -234,9 +234,6 @@ class Dimensions:
             self.program.constants[name] = np.ones(self.full_shape(dims) + (1,) * trailing)
         return name
 
-
-#: Builtins along a dimension (the allocations), by name.
-BUILTINS_ALONG = {name: spec.along for name, spec in BUILTINS.items() if spec.along}
 
 #: Dimension inference by node class.
 _INFER: dict[type, Callable[[Dimensions, Node, str], tuple[str, ...]]] = {

@@ -148,7 +148,7 @@ def is_cached(program: Program, dims: Dimensions) -> bool:
     return any((path.parent / "__pycache__").glob(f"{path.stem}.*.nbi"))
 
 
-_POOL: list[ThreadPoolExecutor] = []
+_POOL: list[tuple[int, ThreadPoolExecutor]] = []  # (its threads, the pool), at most one
 _POOL_LOCK = threading.Lock()
 # a child process made by fork has none of the pool's threads: it starts its own
 os.register_at_fork(after_in_child=_POOL.clear)
@@ -158,11 +158,11 @@ def _pool(workers: int) -> ThreadPoolExecutor:
     """A pool of at least `workers` threads, kept between calls: starting a thread costs
     about a tenth of a millisecond, and a call of a small ensemble takes only a few."""
     with _POOL_LOCK:
-        if not _POOL or _POOL[0]._max_workers < workers:
+        if not _POOL or _POOL[0][0] < workers:
             if _POOL:
-                _POOL.pop().shutdown(wait=False)
-            _POOL.append(ThreadPoolExecutor(workers, thread_name_prefix="gysim-numba"))
-        return _POOL[0]
+                _POOL.pop()[1].shutdown(wait=False)
+            _POOL.append((workers, ThreadPoolExecutor(workers, thread_name_prefix="gysim-numba")))
+        return _POOL[0][1]
 
 
 def _threads() -> int:
