@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .vector_functions import _stacked
+
 __all__ = ["long_vector", "ranks", "sort_order", "vector_rank_element", "vector_sort_order_element",
            "vector_pick_element", "vector_lookup_element", "TOLERANCE"]
 
@@ -48,11 +50,6 @@ def long_vector(x):
     sums the numba backend would unroll into a kernel too large to compile (it refuses
     calls of helpers it does not have, so ``backend="auto"`` runs numpy)."""
     return x
-
-
-def _stacked(values) -> np.ndarray:
-    """Scalars or arrays over the runs, stacked on a new first axis."""
-    return np.stack(np.broadcast_arrays(*[np.asarray(v, dtype=float) for v in values]))
 
 
 def _lined_up(values: np.ndarray, other) -> np.ndarray:

@@ -156,14 +156,14 @@ def allocate_available(conv: Converter, ast: Any, owner: str) -> Node:
     if ranges[-2] != rng:
         raise _refused(conv, what, f"its priority profile's second last subscript must be "
                        f"the request's last ('{rng}')", owner)
+    n = len(conv.subs.ranges[rng])
     args: list[Node] = _each(conv, [rng], lambda: conv.conv(ast.request, owner))
     for offset in range(3):  # ptype, ppriority, pwidth
         field = _profile_field(conv, ast.pp, offset, owner)
-        args += _each(conv, [rng], lambda: conv.conv(field, owner))
-        if offset == 0:
-            for ptype in args[-len(conv.subs.ranges[rng]):]:
-                _profile_supported(conv, ptype, owner)
-    n = len(conv.subs.ranges[rng])
+        values = _each(conv, [rng], lambda: conv.conv(field, owner))
+        for ptype in values if offset == 0 else ():
+            _profile_supported(conv, ptype, owner)
+        args += values
     return Call("allocate_available_element", (Const(float(k)), Const(float(n)),
                                         conv.conv(ast.avail, owner), *args))
 
