@@ -64,7 +64,7 @@ from .names import reference_key, safe_identifier
 if TYPE_CHECKING:
     from .convert import Converter
 
-__all__ = ["CALLS", "DerivedLookups", "lookup_mode_call", "subscripted_lookup", "cumulative",
+__all__ = ["CALLS", "DerivedLookups", "lookup_argument", "lookup_mode_call", "subscripted_lookup", "cumulative",
            "monotone_inverse"]
 
 #: PySD's keys of the functions read here, and the arguments after the lookup.
@@ -100,7 +100,7 @@ def subscripted_lookup(conv: Converter, arguments: list[Any]) -> bool:
             and reference_key(first.reference) in getattr(conv, "sub_lookups", {}))
 
 
-def _points(conv: Converter, spelled: str, first: Any,
+def lookup_argument(conv: Converter, spelled: str, first: Any,
             owner: str) -> tuple[str, tuple, tuple, str | None]:
     """The lookup argument: (a name for what derives from it, x, y, its element or None)."""
     kind = type(first).__name__
@@ -192,7 +192,7 @@ def lookup_mode_call(conv: Converter, fname: str, arguments: list[Any], owner: s
     if conv.native and subscripted_lookup(conv, arguments):  # a table per element
         return conv.lookup_call(arguments[0], owner, lambda pid: _tree(
             conv, fname, pid, *conv.table(conv.comp_of[pid][1].ast, owner), pid, args, owner))
-    return _tree(conv, fname, *_points(conv, spelled, arguments[0], owner), args, owner)
+    return _tree(conv, fname, *lookup_argument(conv, spelled, arguments[0], owner), args, owner)
 
 
 def _tree(conv: Converter, fname: str, name: str, x: tuple, y: tuple, element: str | None,

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..distributions import lookup_points
 from ..expr import Call, Const, Node
-from .names import reference_key
+from .lookup_modes import lookup_argument
 
 if TYPE_CHECKING:
     from .convert import Converter
@@ -45,19 +45,7 @@ def random_lookup_call(conv: Converter, arguments: list[Any], owner: str) -> Nod
     if len(arguments) != 6:
         raise conv.fail(f"RANDOM LOOKUP with {len(arguments)} arguments (it takes the lookup, "
                         f"min, max, shift, stretch and the seed)", owner)
-    first = arguments[0]
-    kind = type(first).__name__
-    if kind == "ReferenceStructure" and conv.instances.get(reference_key(first.reference)):
-        ident = conv.instance(reference_key(first.reference), first.subscripts,
-                              first.reference, owner)
-        if conv.kinds.get(ident) != "lookup":
-            raise conv.fail(f"RANDOM LOOKUP of '{first.reference}', which is not a lookup",
-                            owner)
-        x, y = conv.table(conv.comp_of[ident][1].ast, owner)
-    elif kind in ("LookupsStructure", "InlineLookupsStructure"):
-        x, y = conv.table(getattr(first, "lookups", first), owner)
-    else:
-        raise conv.fail("RANDOM LOOKUP whose first argument is not a lookup", owner)
+    _, x, y, _ = lookup_argument(conv, "RANDOM LOOKUP", arguments[0], owner)
     if lookup_points(len(x), [*x, *y]) is None:
         raise conv.fail("RANDOM LOOKUP of a lookup that is not a density (it needs two points "
                         "or more, x increasing, y never negative, and some area under it)",
